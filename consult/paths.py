@@ -1,0 +1,46 @@
+"""Where the app keeps its data and configuration.
+
+``CONSULT_DATA_DIR`` (when set) is the root of both: data in it, configuration in
+``$CONSULT_DATA_DIR/config``. Otherwise the platform's user folders (platformdirs).
+Folders are created private to the user (0700 on POSIX).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "consult"
+ENV_DATA_DIR = "CONSULT_DATA_DIR"
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _root_override() -> Path | None:
+    value = os.environ.get(ENV_DATA_DIR, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def data_dir(create: bool = True) -> Path:
+    root = _root_override()
+    path = root if root is not None else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return _private_dir(path) if create else path
+
+
+def config_dir(create: bool = True) -> Path:
+    root = _root_override()
+    if root is not None:
+        path = root / "config"
+    else:
+        path = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return _private_dir(path) if create else path
+
+
+def clinic_catalog_file() -> Path:
+    """The clinic's own catalog, laid over the built-in one when it exists."""
+    return config_dir(create=False) / "catalog.toml"

@@ -1,0 +1,1 @@
+"""Documents for the patient (reportlab) and other exports. No Qt here."""

@@ -1,0 +1,1 @@
+"""The records database: SQLite through sqlite-utils. No Qt here."""

@@ -1,0 +1,43 @@
+"""Shared test set-up: every data and config folder points at a fresh temp dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_folders(tmp_path_factory, monkeypatch):
+    """Point CONSULT_DATA_DIR, HOME and the XDG folders at a temp dir for every test."""
+    root = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("CONSULT_DATA_DIR", str(root / "consult-data"))
+    monkeypatch.setenv("HOME", str(root))
+    for name, sub in (
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        monkeypatch.setenv(name, str(root / sub))
+    runtime = root / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    return root
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from consult.context import load_catalog
+
+    return load_catalog().catalog

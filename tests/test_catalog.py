@@ -1,0 +1,304 @@
+"""The built-in catalog is complete, and broken catalogs are reported in plain words."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from consult.context import builtin_catalog_dir
+from consult.domain.catalog import CatalogError, check, load
+from consult.domain.model import Outcome
+
+REQUIRED_QUESTIONS = {
+    "active_infection",
+    "cold_sore_active",
+    "cold_sore_history",
+    "inflammatory_acne",
+    "skin_flare",
+    "suspicious_lesion",
+    "keloid",
+    "bleeding",
+    "pregnancy",
+    "allergy",
+    "immune",
+    "isotretinoin",
+    "recent_procedure",
+    "sunburn",
+    "recent_tanning",
+}
+
+
+def test_builtin_catalog_is_valid():
+    catalog, problems = check(builtin_catalog_dir())
+    assert [str(p) for p in problems] == []
+    assert catalog.version
+    assert catalog.languages == ("en", "es")
+
+
+def test_catalog_holds_what_the_clinic_needs(catalog):
+    assert {a.id for a in catalog.areas} == {
+        "face",
+        "neck",
+        "chest",
+        "hands",
+        "abdomen",
+        "hips",
+        "thighs",
+        "buttocks",
+        "upper_arms",
+        "breasts",
+        "back",
+    }
+    face = catalog.area("face")
+    assert [z.id for z in face.zones] == [
+        "forehead",
+        "periorbital",
+        "nose",
+        "cheeks",
+        "upper_lip",
+        "chin",
+        "jawline",
+    ]
+    assert all(0 < z.depth_mm[0] <= z.depth_mm[1] for z in face.zones)
+    assert "instructions for use" in catalog.protocol.depth_note["en"]
+    assert {c.id for c in catalog.concerns} == {
+        "acne_scars",
+        "scars",
+        "texture",
+        "pigmentation",
+        "fine_lines",
+        "stretch_marks",
+    }
+    assert {k.id for k in catalog.concern("pigmentation").kinds} >= {
+        "sun_spots",
+        "melasma",
+        "post_inflammatory",
+    }
+    assert {a.kind for a in catalog.adjuncts} == {"peel", "facial", "skincare"}
+    assert {q.id for q in catalog.questions} >= REQUIRED_QUESTIONS
+    severities = {q.severity for q in catalog.questions}
+    assert severities == {Outcome.DO_NOT_TREAT, Outcome.NEEDS_CLEARANCE, Outcome.CAUTION}
+    assert all(q.source.strip() for q in catalog.questions)
+    assert [s.type for s in catalog.skin_types] == [1, 2, 3, 4, 5, 6]
+    assert [p.id for p in catalog.phases] == [
+        "before",
+        "day_of",
+        "days_1_3",
+        "first_week",
+        "ongoing",
+        "call_clinic",
+    ]
+    for phase in catalog.phases:
+        assert any(i.phase == phase.id for i in catalog.instructions), phase.id
+
+
+def test_protocol_matches_the_clinic_facts(catalog):
+    protocol = catalog.protocol
+    assert protocol.interval_weeks == 4
+    assert protocol.numbing_minutes == 20
+    assert protocol.recovery_days == (1, 3)
+    assert protocol.results_months == (3, 6)
+    assert protocol.sessions == (3, 6)
+    assert protocol.isotretinoin_window_months == 6
+
+
+def test_session_ranges_follow_the_concerns(catalog):
+    assert catalog.concern("stretch_marks").typical_sessions == 5
+    assert catalog.concern("acne_scars").sessions == (4, 6)
+    assert catalog.concern("texture").typical_sessions == 3
+
+
+def test_every_text_exists_in_both_languages_and_formats(catalog):
+    values = {
+        **catalog.protocol.placeholders,
+        "first_month": "March 2027",
+        "last_month": "June 2027",
+        "count": 4,
+        "isotretinoin_window_months": 6,
+        "min_age": 18,
+    }
+    texts = [*catalog.texts.values(), catalog.protocol.depth_note]
+    texts += [a.name for a in catalog.areas] + [z.name for a in catalog.areas for z in a.zones]
+    texts += [c.name for c in catalog.concerns] + [c.description for c in catalog.concerns]
+    texts += [q.question for q in catalog.questions] + [q.explanation for q in catalog.questions]
+    texts += [a.name for a in catalog.adjuncts] + [a.description for a in catalog.adjuncts]
+    texts += [s.sun_protection for s in catalog.skin_types] + [i.text for i in catalog.instructions]
+    for text in texts:
+        for lang in ("en", "es"):
+            rendered = text.format(lang, values)
+            assert rendered.strip() and "{" not in rendered, rendered
+
+
+def test_reference_page_is_not_copied(catalog):
+    """Catalog texts are written by us: no run of eight words from the clinic's page."""
+    page = REFERENCE.read_text(encoding="utf-8") if REFERENCE.exists() else ""
+    if not page:
+        pytest.skip("the clinic's reference page is not beside this checkout")
+    words = re.findall(r"[a-z0-9']+", page.lower())
+    shingles = {" ".join(words[i : i + 8]) for i in range(len(words) - 7)}
+    catalog_words = []
+    for path in builtin_catalog_dir().glob("*.toml"):
+        catalog_words += re.findall(r"[a-z0-9']+", path.read_text(encoding="utf-8").lower())
+    copied = [
+        " ".join(catalog_words[i : i + 8])
+        for i in range(len(catalog_words) - 7)
+        if " ".join(catalog_words[i : i + 8]) in shingles
+    ]
+    assert copied == []
+
+
+REFERENCE = (
+    Path(__file__).resolve().parents[2] / "shared" / "reference" / ("clinic-microneedling-page.txt")
+)
+
+
+# ---------------------------------------------------------------- broken catalogs
+
+
+@pytest.fixture
+def editable(tmp_path):
+    """A copy of the built-in catalog that a test may break."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(builtin_catalog_dir(), folder)
+    return folder
+
+
+def edit(folder: Path, name: str, change) -> None:
+    path = folder / name
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+
+
+def problems_of(folder: Path, clinic: Path | None = None) -> list[str]:
+    catalog, problems = check(folder, clinic)
+    assert (catalog is None) == bool(problems)
+    return [str(p) for p in problems]
+
+
+def test_missing_translation_is_reported(editable):
+    edit(editable, "areas.toml", lambda d: d["areas"][1]["name"].pop("es"))
+    assert problems_of(editable) == ["areas.toml: areas[neck].name: has no Spanish (es) text"]
+
+
+def test_unknown_id_is_reported(editable):
+    edit(editable, "areas.toml", lambda d: d["areas"][0]["concerns"].append("freckles"))
+    assert problems_of(editable) == [
+        'areas.toml: areas[face].concerns: refers to a concern "freckles", which the catalog '
+        "does not define"
+    ]
+
+
+def test_negative_interval_is_reported(editable):
+    edit(editable, "catalog.toml", lambda d: d["protocol"].update(interval_weeks=-4))
+    assert problems_of(editable) == [
+        "catalog.toml: protocol.interval_weeks: must be at least 1 (it is -4)"
+    ]
+
+
+def test_duplicate_id_is_reported(editable):
+    def duplicate(data):
+        data["concerns"].append(dict(data["concerns"][0]))
+
+    edit(editable, "concerns.toml", duplicate)
+    assert problems_of(editable) == [
+        'concerns.toml: concerns[acne_scars]: the id "acne_scars" is used twice in concerns '
+        "(also at concerns[acne_scars])"
+    ]
+
+
+def test_typo_in_a_key_is_reported(editable):
+    def typo(data):
+        data["questions"][0]["severty"] = data["questions"][0].pop("severity")
+
+    edit(editable, "screening.toml", typo)
+    found = problems_of(editable)
+    assert any(".severty: is not a setting the catalog knows" in p for p in found), found
+    assert any(".severity: should be do_not_treat" in p for p in found), found
+
+
+def test_unknown_placeholder_is_reported(editable):
+    edit(
+        editable,
+        "catalog.toml",
+        lambda d: d["texts"]["during"].update(en="Numbing for {numbing_minuets} minutes."),
+    )
+    assert problems_of(editable) == [
+        "catalog.toml: texts.during.en: uses an unknown placeholder {numbing_minuets} (allowed: "
+        "{interval_weeks}, {numbing_minutes}, {recovery_max}, {recovery_min}, {results_max}, "
+        "{results_min})"
+    ]
+
+
+def test_toml_syntax_error_names_the_line(editable):
+    path = editable / "skin_types.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[[skin_types]\n", encoding="utf-8")
+    [problem] = problems_of(editable)
+    assert re.fullmatch(r"skin_types\.toml: line \d+, column \d+: is not valid TOML: .+", problem)
+
+
+def test_depth_range_backwards_is_reported(editable):
+    edit(editable, "areas.toml", lambda d: d["areas"][0]["zones"][3].update(depth_mm=[1.5, 0.5]))
+    assert problems_of(editable) == [
+        "areas.toml: areas[face].zones[cheeks].depth_mm: the smallest depth (1.5) is larger than "
+        "the largest (0.5)"
+    ]
+
+
+def test_builtin_catalog_broken_raises_with_every_problem(editable):
+    edit(editable, "catalog.toml", lambda d: d["protocol"].update(numbing_minutes="twenty"))
+    with pytest.raises(CatalogError) as caught:
+        load(editable)
+    assert str(caught.value) == (
+        "catalog.toml: protocol.numbing_minutes: should be a whole number, not 'twenty'"
+    )
+
+
+# ---------------------------------------------------------------- the clinic's own catalog
+
+
+def test_clinic_catalog_overrides_and_extends(tmp_path):
+    clinic = tmp_path / "catalog.toml"
+    clinic.write_text(
+        'catalog_version = "2026.11.1-westcounty"\n'
+        "[protocol]\ninterval_weeks = 6\n"
+        '[[areas]]\nid = "face"\n'
+        '[[areas.zones]]\nid = "cheeks"\ndepth_mm = [0.5, 1.0]\n'
+        '[[adjuncts]]\nid = "peel_jessner"\ndisabled = true\n'
+        '[[adjunct_kinds]]\nid = "peel"\nname = { en = "Peels" }\n',
+        encoding="utf-8",
+    )
+    result = load(builtin_catalog_dir(), clinic)
+    assert result.used_clinic_catalog
+    catalog = result.catalog
+    assert catalog.version == "2026.11.1-westcounty"
+    assert catalog.protocol.interval_weeks == 6
+    assert catalog.protocol.numbing_minutes == 20
+    assert catalog.area("face").zone("cheeks").depth_mm == (0.5, 1.0)
+    assert catalog.area("face").zone("cheeks").name["es"]  # untouched keys stay
+    assert "peel_jessner" not in {a.id for a in catalog.adjuncts}
+    assert catalog.adjunct_kind("peel").name["en"] == "Peels"
+    assert catalog.adjunct_kind("peel").name["es"]
+
+
+def test_broken_clinic_catalog_falls_back_to_builtin(tmp_path):
+    clinic = tmp_path / "catalog.toml"
+    clinic.write_text('[[areas]]\nid = "scalp"\ngroup = "main"\n', encoding="utf-8")
+    result = load(builtin_catalog_dir(), clinic)
+    assert not result.used_clinic_catalog
+    assert "scalp" not in {a.id for a in result.catalog.areas}
+    assert "catalog.toml: areas[scalp].name: is missing" in [str(p) for p in result.clinic_problems]
+
+
+def test_clinic_catalog_not_utf8(tmp_path):
+    clinic = tmp_path / "catalog.toml"
+    clinic.write_bytes(b'catalog_version = "caf\xe9"\n')
+    result = load(builtin_catalog_dir(), clinic)
+    assert [str(p) for p in result.clinic_problems] == [
+        "catalog.toml: (file): is not UTF-8 text; save it as UTF-8"
+    ]
