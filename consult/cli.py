@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
 from consult import __version__
+from consult.commands import MODULES
 
-HEADLESS_COMMANDS = "consult catalog validate, consult catalog summary, consult --version"
 
-
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="consult",
         description="Consultation assistant for microneedling clinics. "
@@ -20,29 +20,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"consult {__version__}")
     parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the records database file (default: records.sqlite3 in the data folder)",
+    )
+    parser.add_argument(
         "--quit-after-launch",
         action="store_true",
         help="open the main window, wait until it is shown, then exit (for smoke tests)",
     )
+    # Every command also takes --db after its name; SUPPRESS keeps the top-level value.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the records database file",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    catalog = commands.add_parser("catalog", help="check or summarise the clinic catalog")
-    catalog_commands = catalog.add_subparsers(
-        dest="catalog_command", metavar="ACTION", required=True
-    )
-    validate = catalog_commands.add_parser(
-        "validate",
-        help="check a catalog and list every problem (exit 1 if any)",
-        description="With no FILE, checks the catalog the app would use (the built-in one with "
-        "the clinic's own laid over it). FILE may be a clinic catalog file, laid over the "
-        "built-in one, or a folder holding a whole catalog.",
-    )
-    validate.add_argument("file", nargs="?", type=Path, metavar="FILE")
-    catalog_commands.add_parser("summary", help="print what the catalog holds")
+    for name in MODULES:
+        importlib.import_module(name).register(commands, common)
     return parser
 
 
-def _has_display() -> bool:
+def has_display() -> bool:
     if not sys.platform.startswith("linux"):
         return True
     return bool(
@@ -52,67 +55,24 @@ def _has_display() -> bool:
     )
 
 
-def _catalog_validate(path: Path | None) -> int:
-    from consult.context import builtin_catalog_dir
-    from consult.domain.catalog import Problem, check
-    from consult.paths import clinic_catalog_file
-
-    if path is None:
-        clinic = clinic_catalog_file()
-        catalog, problems = check(builtin_catalog_dir(), clinic if clinic.exists() else None)
-        checked = (
-            f"the built-in catalog with {clinic}" if clinic.exists() else "the built-in catalog"
-        )
-    elif path.is_dir():
-        catalog, problems = check(path)
-        checked = str(path)
-    elif not path.exists():
-        catalog, problems = None, [Problem(path.name, "(file)", "does not exist")]
-        checked = str(path)
-    else:
-        catalog, problems = check(builtin_catalog_dir(), path)
-        checked = f"{path} (laid over the built-in catalog)"
-    if problems:
-        for problem in problems:
-            print(problem)
-        count = len(problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in {checked}.", file=sys.stderr)
-        return 1
-    print(f"{checked}: valid (catalog version {catalog.version}).")
-    return 0
-
-
-def _catalog_summary() -> int:
-    from consult.context import load_catalog
-    from consult.domain.catalog import CatalogError
-
-    try:
-        result = load_catalog()
-    except CatalogError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    catalog = result.catalog
-    print(f"Catalog version {catalog.version}; languages: {', '.join(catalog.languages)}")
-    for name, count in catalog.counts().items():
-        print(f"  {name}: {count}")
-    for problem in result.clinic_problems:
-        print(f"Not using the clinic catalog: {problem}", file=sys.stderr)
-    return 0
+def headless_commands(parser: argparse.ArgumentParser) -> list[str]:
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return [f"consult {name}" for name in subparsers.choices]
 
 
 def run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "catalog":
-        if args.catalog_command == "validate":
-            return _catalog_validate(args.file)
-        return _catalog_summary()
-    if not _has_display():
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is not None:
+        return args.func(args)
+    if not has_display():
+        names = ", ".join(headless_commands(parser))
         print(
-            "consult: no display found, so the app window cannot open; "
-            f"commands that need no display: {HEADLESS_COMMANDS}.",
+            "consult: no display found, so the app window cannot open; without a display use "
+            f"{names} or consult --version (consult --help says more).",
             file=sys.stderr,
         )
         return 2
     from consult.ui.app import run_app
 
-    return run_app(quit_after_launch=args.quit_after_launch)
+    return run_app(quit_after_launch=args.quit_after_launch, db_path=args.db)

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Tests never need a real screen; a developer may set QT_QPA_PLATFORM=xcb to watch them.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 settings.register_profile(
     "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )

@@ -14,7 +14,7 @@ from consult.ui import dialogs
 from consult.ui.main_window import MainWindow
 
 
-def run_app(quit_after_launch: bool = False) -> int:
+def run_app(quit_after_launch: bool = False, db_path=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("consult")
     app.setApplicationDisplayName("Consult")

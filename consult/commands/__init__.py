@@ -1,0 +1,6 @@
+"""Sub-commands of ``consult``. Each module has ``register(subparsers, common)``.
+
+``common`` is a parent parser carrying the options every command accepts (``--db``).
+"""
+
+MODULES = ("consult.commands.catalog",)
