@@ -1,0 +1,73 @@
+"""The guided consultation: patient → screening → areas → concerns → adjuncts → plan → finish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWizard
+
+from consult.domain.catalog import Catalog
+from consult.domain.model import ClinicSettings, Consultation, Patient
+from consult.ui.wizard.pages import (
+    AdjunctsPage,
+    AreasPage,
+    ConcernsPage,
+    PatientPage,
+    PlanPage,
+    ReviewPage,
+    ScreeningPage,
+)
+from consult.ui.wizard.state import ConsultationState
+
+
+class ConsultationWizard(QWizard):
+    """Emits ``changed`` whenever an input changes (for draft autosave)."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        settings: ClinicSettings,
+        today: date,
+        *,
+        providers: list[str] = (),
+        find_patients: Callable[[str], list[Patient]] | None = None,
+        patient: Patient | None = None,
+        draft: Consultation | None = None,
+        parent=None,
+    ):
+        super().__init__(parent)
+        if draft is not None:
+            self.state = ConsultationState.from_consultation(catalog, settings, today, draft)
+        else:
+            self.state = ConsultationState(catalog, settings, today)
+            if patient is not None:
+                self.state.patient_id = patient.id
+                self.state.name, self.state.date_of_birth = patient.name, patient.date_of_birth
+                self.state.fitzpatrick, self.state.language = patient.fitzpatrick, patient.language
+                self.state.phone, self.state.email = patient.phone, patient.email
+        if not self.state.provider and providers:
+            self.state.provider = providers[0]
+        self.setWindowTitle("New consultation")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.HaveHelpButton, False)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.pages = [
+            PatientPage(find_patients, list(providers)),
+            ScreeningPage(),
+            AreasPage(),
+            ConcernsPage(),
+            AdjunctsPage(),
+            PlanPage(),
+            ReviewPage(),
+        ]
+        for page in self.pages:
+            self.addPage(page)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish and preview")
+        self.resize(1000, 720)
+
+    def consultation(self) -> Consultation:
+        return self.state.consultation()

@@ -1,0 +1,931 @@
+"""The consultation wizard's steps: one page class per step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from html import escape
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from consult.domain.adjuncts import all_eligibility
+from consult.domain.model import ROMAN, Answer, Outcome, Patient
+from consult.domain.plan import session_bounds
+from consult.ui.qtcompat import emit
+from consult.ui.wizard.state import ConsultationState
+from consult.ui.zone_map import ZoneMap
+
+UI_LANG = "en"  # the provider's screens; the patient's language is for the printed plan
+NO_DATE = QDate(1900, 1, 1)
+ANSWER_IDS = {Answer.YES: 1, Answer.NO: 2, Answer.NOT_SURE: 3}
+ANSWER_LABELS = {Answer.YES: "Yes", Answer.NO: "No", Answer.NOT_SURE: "Not sure"}
+CHECKED = {True: Qt.CheckState.Checked, False: Qt.CheckState.Unchecked}
+LANGUAGE_LABELS = {"en": "English", "es": "Español"}
+OUTCOME_COLOURS = {
+    Outcome.PROCEED: "#1b6e3a",
+    Outcome.CAUTION: "#8a5a00",
+    Outcome.NEEDS_CLEARANCE: "#9c4a00",
+    Outcome.DO_NOT_TREAT: "#a4161a",
+}
+
+
+def to_qdate(day: date | None) -> QDate:
+    return NO_DATE if day is None else QDate(day.year, day.month, day.day)
+
+
+def from_qdate(value: QDate) -> date | None:
+    return None if value == NO_DATE or not value.isValid() else value.toPython()
+
+
+def long_date(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def swatch_icon(colour: str) -> QIcon:
+    pixmap = QPixmap(28, 28)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+class Page(QWizardPage):
+    """A page that reads and writes the wizard's ConsultationState."""
+
+    @property
+    def state(self) -> ConsultationState:
+        return self.wizard().state
+
+    def changed(self) -> None:
+        emit(self.completeChanged)
+        wizard = self.wizard()
+        if wizard is not None:
+            emit(wizard.changed)
+
+
+# --------------------------------------------------------------------------- 1. patient
+
+
+class PatientPage(Page):
+    def __init__(self, find_patients: Callable[[str], list[Patient]] | None, providers: list[str]):
+        super().__init__()
+        self.setTitle("Patient")
+        self.setSubTitle("Choose an existing patient or enter a new one.")
+        self._find = find_patients
+        layout = QVBoxLayout(self)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find a patient by name, date of birth or phone")
+        self.search.setAccessibleName("Find an existing patient")
+        self.results = QListWidget()
+        self.results.setAccessibleName("Matching patients")
+        self.results.setMaximumHeight(110)
+        self.new_button = QPushButton("&New patient")
+        self.new_button.setAccessibleName("Start a new patient")
+        if find_patients is not None:
+            row = QHBoxLayout()
+            row.addWidget(self.search, 1)
+            row.addWidget(self.new_button)
+            layout.addLayout(row)
+            layout.addWidget(self.results)
+        else:
+            self.search.hide()
+            self.results.hide()
+            self.new_button.hide()
+        self._search_timer = QTimer(self, singleShot=True, interval=200)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.results.itemActivated.connect(self._pick)
+        self.results.itemClicked.connect(self._pick)
+        self.new_button.clicked.connect(self._new_patient)
+
+        form = QFormLayout()
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Patient name")
+        self.name.setMaxLength(200)
+        self.dob = QDateEdit()
+        self.dob.setDisplayFormat("yyyy-MM-dd")
+        self.dob.setCalendarPopup(True)
+        self.dob.setMinimumDate(NO_DATE)
+        self.dob.setSpecialValueText("not set (yyyy-mm-dd)")
+        self.dob.setAccessibleName("Date of birth")
+        self.language = QComboBox()
+        self.language.setAccessibleName("Language of the printed plan")
+        self.phone = QLineEdit()
+        self.phone.setAccessibleName("Phone")
+        self.email = QLineEdit()
+        self.email.setAccessibleName("Email")
+        self.provider = QComboBox()
+        self.provider.setEditable(True)
+        self.provider.addItems(providers)
+        self.provider.setAccessibleName("Provider")
+        self.provider.lineEdit().setPlaceholderText("Your name")
+
+        self.skin_group = QButtonGroup(self)
+        skin_box = QWidget()
+        skin_layout = QVBoxLayout(skin_box)
+        skin_layout.setContentsMargins(0, 0, 0, 0)
+        skin_layout.setSpacing(2)
+        self.skin_buttons: dict[int, QRadioButton] = {}
+
+        name_label = QLabel("&Name:")
+        name_label.setBuddy(self.name)
+        dob_label = QLabel("&Date of birth:")
+        dob_label.setBuddy(self.dob)
+        form.addRow(name_label, self.name)
+        form.addRow(dob_label, self.dob)
+        skin_label = QLabel("&Skin type:")
+        form.addRow(skin_label, skin_box)
+        self._skin_layout, self._skin_label = skin_layout, skin_label
+        lang_label = QLabel("Plan &language:")
+        lang_label.setBuddy(self.language)
+        form.addRow(lang_label, self.language)
+        phone_label = QLabel("&Phone:")
+        phone_label.setBuddy(self.phone)
+        form.addRow(phone_label, self.phone)
+        email_label = QLabel("E&mail:")
+        email_label.setBuddy(self.email)
+        form.addRow(email_label, self.email)
+        provider_label = QLabel("Pro&vider:")
+        provider_label.setBuddy(self.provider)
+        form.addRow(provider_label, self.provider)
+        layout.addLayout(form)
+
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.problems.setAccessibleName("Problems with the patient's details")
+        layout.addWidget(self.problems)
+        layout.addStretch(1)
+
+        for widget in (self.name, self.phone, self.email):
+            widget.textChanged.connect(self._store)
+        self.dob.dateChanged.connect(self._store)
+        self.language.currentIndexChanged.connect(self._store)
+        self.provider.currentTextChanged.connect(self._store)
+        self.skin_group.idToggled.connect(lambda *_: self._store())
+        self._loading = False
+
+    def initializePage(self) -> None:
+        state = self.state
+        self._loading = True  # building the widgets must not overwrite the state
+        if not self.skin_buttons:
+            for skin in state.catalog.skin_types:
+                button = QRadioButton(f"{ROMAN[skin.type]} — {skin.description[UI_LANG]}")
+                button.setIcon(swatch_icon(skin.swatch))
+                button.setIconSize(button.iconSize().expandedTo(QPixmap(22, 22).size()))
+                button.setAccessibleName(f"Skin type {ROMAN[skin.type]}")
+                self.skin_group.addButton(button, skin.type)
+                self._skin_layout.addWidget(button)
+                self.skin_buttons[skin.type] = button
+            self._skin_label.setBuddy(self.skin_buttons[min(self.skin_buttons)])
+            for lang in state.catalog.languages:
+                self.language.addItem(LANGUAGE_LABELS.get(lang, lang), lang)
+        self.dob.setMaximumDate(to_qdate(state.today))
+        self.load_from_state()
+
+    def load_from_state(self) -> None:
+        state = self.state
+        self._loading = True
+        try:
+            self.name.setText(state.name)
+            self.dob.setDate(to_qdate(state.date_of_birth))
+            self.phone.setText(state.phone)
+            self.email.setText(state.email)
+            index = self.language.findData(state.language)
+            self.language.setCurrentIndex(max(index, 0))
+            if state.provider:
+                self.provider.setCurrentText(state.provider)
+            self.skin_group.setExclusive(False)
+            for number, button in self.skin_buttons.items():
+                button.setChecked(number == state.fitzpatrick)
+            self.skin_group.setExclusive(True)
+        finally:
+            self._loading = False
+        self._store()
+
+    def _store(self) -> None:
+        if self._loading:
+            return
+        state = self.state
+        state.name = self.name.text()
+        state.date_of_birth = from_qdate(self.dob.date())
+        state.phone = self.phone.text()
+        state.email = self.email.text()
+        state.language = self.language.currentData() or "en"
+        state.provider = self.provider.currentText().strip()
+        chosen = self.skin_group.checkedId()
+        state.fitzpatrick = chosen if chosen > 0 else None
+        self.problems.setText("")
+        self.changed()
+
+    def _run_search(self) -> None:
+        self.results.clear()
+        text = self.search.text().strip()
+        if not text or self._find is None:
+            return
+        for patient in self._find(text)[:20]:
+            item = QListWidgetItem(f"{patient.name} — born {patient.date_of_birth.isoformat()}")
+            item.setData(Qt.ItemDataRole.UserRole, patient)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+
+    def _pick(self, item: QListWidgetItem) -> None:
+        patient: Patient = item.data(Qt.ItemDataRole.UserRole)
+        state = self.state
+        state.patient_id = patient.id
+        state.name, state.date_of_birth = patient.name, patient.date_of_birth
+        state.fitzpatrick, state.language = patient.fitzpatrick, patient.language
+        state.phone, state.email = patient.phone, patient.email
+        self.load_from_state()
+        self.name.setFocus()
+
+    def _new_patient(self) -> None:
+        state = self.state
+        state.patient_id = None
+        state.name, state.date_of_birth, state.fitzpatrick = "", None, None
+        state.phone = state.email = ""
+        self.search.clear()
+        self.load_from_state()
+        self.name.setFocus()
+
+    def isComplete(self) -> bool:
+        state = self.state
+        return bool(
+            state.name.strip() and state.date_of_birth and state.fitzpatrick and state.provider
+        )
+
+    def validatePage(self) -> bool:
+        problems = self.state.patient_problems()
+        if problems:
+            self.problems.setText("\n".join(problems))
+            return False
+        return True
+
+
+# --------------------------------------------------------------------------- 2. screening
+
+
+class ScreeningPage(Page):
+    def __init__(self):
+        super().__init__()
+        self.setTitle("Safety screening")
+        self.setSubTitle("Ask each question. The outcome updates as you answer.")
+        layout = QVBoxLayout(self)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.setAccessibleName("Screening outcome")
+        self.banner.setMargin(8)
+        layout.addWidget(self.banner)
+
+        self.rest_no = QPushButton("Answer the &rest “No”")
+        self.rest_no.setToolTip("Marks every unanswered question “No”.")
+        self.rest_no.clicked.connect(self._rest_no)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.rest_no)
+        layout.addLayout(row)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setColumnStretch(0, 1)
+        self.scroll.setWidget(self.grid_host)
+        layout.addWidget(self.scroll, 1)
+
+        self.override_box = QGroupBox("Going ahead despite “do not treat”")
+        override_layout = QVBoxLayout(self.override_box)
+        override_layout.addWidget(
+            QLabel("Write why it is safe to go ahead. The reason is kept with the consultation.")
+        )
+        self.override = QPlainTextEdit()
+        self.override.setAccessibleName("Reason for going ahead")
+        self.override.setTabChangesFocus(True)
+        self.override.setMaximumHeight(70)
+        self.override.textChanged.connect(self._store_override)
+        override_layout.addWidget(self.override)
+        layout.addWidget(self.override_box)
+        self.groups: dict[str, QButtonGroup] = {}
+
+    def initializePage(self) -> None:
+        state = self.state
+        if not self.groups:
+            values = {
+                "isotretinoin_window_months": state.settings.isotretinoin_window_months,
+                "min_age": state.settings.min_age,
+            }
+            for row, question in enumerate(state.catalog.questions):
+                text = QLabel(f"{row + 1}. {question.question.format(UI_LANG, values)}")
+                text.setTextFormat(Qt.TextFormat.PlainText)
+                text.setWordWrap(True)
+                self.grid.addWidget(text, row, 0)
+                group = QButtonGroup(self)
+                asked = question.question.format(UI_LANG, values)
+                for answer, column in ANSWER_IDS.items():
+                    label = ANSWER_LABELS[answer]
+                    button = QRadioButton(label)
+                    button.setAccessibleName(f"{label}: {asked}")
+                    button.setMinimumHeight(40)
+                    group.addButton(button, column)
+                    self.grid.addWidget(button, row, column)
+                group.idToggled.connect(partial(self._toggled, question.id))
+                self.groups[question.id] = group
+        self.load_from_state()
+
+    def load_from_state(self) -> None:
+        ids = ANSWER_IDS
+        for question_id, group in self.groups.items():
+            answer = self.state.answers.get(question_id)
+            group.blockSignals(True)
+            group.setExclusive(False)
+            for button in group.buttons():
+                button.setChecked(answer is not None and group.id(button) == ids[answer])
+            group.setExclusive(True)
+            group.blockSignals(False)
+        self.override.blockSignals(True)
+        self.override.setPlainText(self.state.override_reason)
+        self.override.blockSignals(False)
+        self.refresh()
+
+    def _toggled(self, question_id: str, _button_id: int, checked: bool) -> None:
+        if checked:
+            self._answered(question_id)
+
+    def _answered(self, question_id: str) -> None:
+        answers = {number: answer for answer, number in ANSWER_IDS.items()}
+        self.state.answers[question_id] = answers[self.groups[question_id].checkedId()]
+        self.refresh()
+        self.changed()
+
+    def _rest_no(self) -> None:
+        for question in self.state.catalog.questions:
+            self.state.answers.setdefault(question.id, Answer.NO)
+        self.load_from_state()
+        self.changed()
+
+    def _store_override(self) -> None:
+        self.state.override_reason = self.override.toPlainText()
+        self.refresh()
+        self.changed()
+
+    def refresh(self) -> None:
+        result = self.state.screening()
+        catalog = self.state.catalog
+        colour = OUTCOME_COLOURS[result.outcome]
+        lines = [f"<b style='font-size:large'>{escape(result.outcome.label)}</b>"]
+        if result.unanswered:
+            lines.append(f"{len(result.unanswered)} question(s) not answered yet.")
+        for reason in result.reasons:
+            question = catalog.question(reason.question_id)
+            answer = "not sure" if reason.answer is Answer.NOT_SURE else "yes"
+            lines.append(
+                f"• {escape(reason.outcome.label)}: {escape(question.question[UI_LANG])} "
+                f"(<i>{answer}</i>)"
+            )
+        if result.overridden:
+            lines.append("<b>Overridden by the provider with a written reason.</b>")
+        self.banner.setText("<br>".join(lines))
+        self.banner.setStyleSheet(
+            f"QLabel {{ border: 2px solid {colour}; border-radius: 6px; color: {colour}; }}"
+        )
+        needs_override = result.outcome is Outcome.DO_NOT_TREAT
+        self.override_box.setVisible(needs_override)
+
+    def isComplete(self) -> bool:
+        return self.state.screening().complete
+
+
+# --------------------------------------------------------------------------- 3. areas
+
+
+class AreasPage(Page):
+    def __init__(self):
+        super().__init__()
+        self.setTitle("Treatment areas")
+        self.setSubTitle(
+            "Click the map or tick the list. A face with no zone ticked means the whole face."
+        )
+        self.map: ZoneMap | None = None
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setAccessibleName("Treatment areas and face zones")
+        self.tree.itemChanged.connect(self._tree_changed)
+        self.caption = QLabel(" ")
+        self.caption.setAccessibleName("Area under the mouse")
+        self.depth = QLabel()
+        self.depth.setWordWrap(True)
+        self.splitter = QSplitter()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.depth)
+        self._syncing = False
+        self.items: dict[tuple[str, str | None], QTreeWidgetItem] = {}
+
+    def initializePage(self) -> None:
+        catalog = self.state.catalog
+        if self.map is None:
+            names = {}
+            for area in catalog.areas:
+                names[(area.id, None)] = area.name[UI_LANG]
+                for zone in area.zones:
+                    names[(area.id, zone.id)] = f"{area.name[UI_LANG]}: {zone.name[UI_LANG]}"
+            self.map = ZoneMap(names)
+            self.map.clicked.connect(self._map_clicked)
+            self.map.hovered.connect(lambda name: self.caption.setText(name or " "))
+            self.splitter.addWidget(self.map)
+            self.splitter.addWidget(self.tree)
+            self.splitter.setStretchFactor(0, 3)
+            self.splitter.setStretchFactor(1, 2)
+            self.splitter.setSizes([560, 360])
+            self._syncing = True
+            for group in catalog.area_groups:
+                group_item = QTreeWidgetItem(self.tree, [group.name[UI_LANG]])
+                group_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                group_item.setExpanded(True)
+                for area in (a for a in catalog.areas if a.group == group.id):
+                    item = QTreeWidgetItem(group_item, [area.name[UI_LANG]])
+                    flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
+                    if area.zones:
+                        flags |= Qt.ItemFlag.ItemIsAutoTristate
+                    item.setFlags(flags)
+                    item.setCheckState(0, Qt.CheckState.Unchecked)
+                    self.items[(area.id, None)] = item
+                    for zone in area.zones:
+                        low, high = zone.depth_mm
+                        child = QTreeWidgetItem(item, [f"{zone.name[UI_LANG]}  ({low}–{high} mm)"])
+                        child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                        child.setCheckState(0, Qt.CheckState.Unchecked)
+                        self.items[(area.id, zone.id)] = child
+                    item.setExpanded(bool(area.zones))
+            self._syncing = False
+            self.depth.setText(f"<small>{escape(catalog.protocol.depth_note[UI_LANG])}</small>")
+        self.load_from_state()
+
+    def load_from_state(self) -> None:
+        self._syncing = True
+        try:
+            for (area_id, zone_id), item in self.items.items():
+                area = self.state.catalog.area(area_id)
+                chosen = area_id in self.state.areas
+                zones = self.state.areas.get(area_id, set())
+                if zone_id is None and not area.zones:
+                    item.setCheckState(
+                        0, Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked
+                    )
+                elif zone_id is not None:
+                    on = chosen and (not zones or zone_id in zones)
+                    item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        finally:
+            self._syncing = False
+        self._sync_map()
+
+    def _tree_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        if self._syncing:
+            return
+        self._read_tree()
+
+    def _read_tree(self) -> None:
+        catalog = self.state.catalog
+        chosen: dict[str, set[str]] = {}
+        for area in catalog.areas:
+            item = self.items.get((area.id, None))
+            if item is None:
+                continue
+            if area.zones:
+                zones = {
+                    z.id
+                    for z in area.zones
+                    if self.items[(area.id, z.id)].checkState(0) == Qt.CheckState.Checked
+                }
+                if zones:
+                    chosen[area.id] = set() if len(zones) == len(area.zones) else zones
+            elif item.checkState(0) == Qt.CheckState.Checked:
+                chosen[area.id] = set()
+        # keep the order in which areas were first chosen
+        self.state.areas = {
+            **{a: chosen[a] for a in self.state.areas if a in chosen},
+            **{a: z for a, z in chosen.items() if a not in self.state.areas},
+        }
+        self._sync_map()
+        self.changed()
+
+    def _map_clicked(self, area_id: str, zone_id: str | None) -> None:
+        item = self.items[(area_id, zone_id)]
+        on = item.checkState(0) != Qt.CheckState.Checked
+        item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.tree.setCurrentItem(item)
+
+    def _sync_map(self) -> None:
+        if self.map is None:
+            return
+        chosen = set()
+        for area_id, zones in self.state.areas.items():
+            area = self.state.catalog.area(area_id)
+            chosen.add((area_id, None))
+            for zone in area.zones:
+                if not zones or zone.id in zones:
+                    chosen.add((area_id, zone.id))
+        self.map.set_chosen(chosen)
+
+    def isComplete(self) -> bool:
+        return bool(self.state.areas)
+
+
+# --------------------------------------------------------------------------- 4. concerns
+
+
+class ConcernsPage(Page):
+    def __init__(self):
+        super().__init__()
+        self.setTitle("Concerns")
+        self.setSubTitle("For each area, tick what the patient wants to improve.")
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.scroll)
+        self.checks: dict[tuple[str, str], QCheckBox] = {}
+
+    def initializePage(self) -> None:
+        state = self.state
+        catalog = state.catalog
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        self.checks = {}
+        for area_id in state.areas:
+            area = catalog.area(area_id)
+            box = QGroupBox(area.name[UI_LANG])
+            grid = QGridLayout(box)
+            chosen = state.concerns.setdefault(area_id, {})
+            for row, concern_id in enumerate(area.concerns):
+                concern = catalog.concern(concern_id)
+                check = QCheckBox(concern.name[UI_LANG])
+                check.setMinimumHeight(40)
+                check.setAccessibleName(f"{area.name[UI_LANG]}: {concern.name[UI_LANG]}")
+                check.setChecked(concern_id in chosen)
+                grid.addWidget(check, row, 0)
+                self.checks[(area_id, concern_id)] = check
+                severity = self._combo(
+                    "Severity",
+                    [(s.id, s.name[UI_LANG]) for s in concern.severities],
+                    chosen.get(concern_id, (None, None))[0],
+                    check,
+                )
+                kind = self._combo(
+                    "Kind",
+                    [(k.id, k.name[UI_LANG]) for k in concern.kinds],
+                    chosen.get(concern_id, (None, None))[1],
+                    check,
+                )
+                for column, combo in ((1, severity), (2, kind)):
+                    if combo is not None:
+                        grid.addWidget(combo, row, column)
+
+                def store(*_args, a=area_id, c=concern_id, chk=check, sev=severity, knd=kind):
+                    values = state.concerns.setdefault(a, {})
+                    if chk.isChecked():
+                        values[c] = (
+                            sev.currentData() if sev is not None else None,
+                            knd.currentData() if knd is not None else None,
+                        )
+                    else:
+                        values.pop(c, None)
+                    for combo in (sev, knd):
+                        if combo is not None:
+                            combo.setEnabled(chk.isChecked())
+                    self.changed()
+
+                check.toggled.connect(store)
+                for combo in (severity, kind):
+                    if combo is not None:
+                        combo.currentIndexChanged.connect(store)
+                        combo.setEnabled(check.isChecked())
+            grid.setColumnStretch(0, 1)
+            layout.addWidget(box)
+        layout.addStretch(1)
+        self.scroll.setWidget(host)
+        # forget concerns of areas no longer chosen
+        for area_id in list(state.concerns):
+            if area_id not in state.areas:
+                del state.concerns[area_id]
+
+    @staticmethod
+    def _combo(label, options, current, owner) -> QComboBox | None:
+        if not options:
+            return None
+        combo = QComboBox()
+        combo.addItem(f"{label}: not set", None)
+        for value, text in options:
+            combo.addItem(text, value)
+        combo.setCurrentIndex(max(combo.findData(current), 0))
+        combo.setAccessibleName(f"{label} for {owner.accessibleName()}")
+        combo.setMinimumHeight(40)
+        return combo
+
+    def isComplete(self) -> bool:
+        state = self.state
+        return bool(state.areas) and all(state.concerns.get(a) for a in state.areas)
+
+
+# --------------------------------------------------------------------------- 5. adjuncts
+
+
+class AdjunctsPage(Page):
+    def __init__(self):
+        super().__init__()
+        self.setTitle("Adjuncts")
+        self.setSubTitle("Peels, facials and skincare that go with the plan (optional).")
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.scroll)
+        self.checks: dict[str, QCheckBox] = {}
+
+    def initializePage(self) -> None:
+        state = self.state
+        catalog = state.catalog
+        screening = state.screening()
+        verdicts = all_eligibility(
+            catalog, state.fitzpatrick, screening.reason_ids(), list(state.areas)
+        )
+        wanted = {c.concern_id for a in state.area_choices() for c in a.concerns}
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        self.checks = {}
+        for kind in catalog.adjunct_kinds:
+            box = QGroupBox(kind.name[UI_LANG])
+            box_layout = QVBoxLayout(box)
+            for adjunct in (a for a in catalog.adjuncts if a.kind == kind.id):
+                verdict = verdicts[adjunct.id]
+                suggested = bool(set(adjunct.concerns) & wanted)
+                label = adjunct.name[UI_LANG] + (
+                    "  · suggested" if suggested and verdict.eligible else ""
+                )
+                check = QCheckBox(label)
+                check.setMinimumHeight(40)
+                check.setAccessibleName(adjunct.name[UI_LANG])
+                check.setToolTip(adjunct.description[UI_LANG])
+                if not verdict.eligible:
+                    check.setEnabled(False)
+                    check.setChecked(False)
+                    if adjunct.id in state.adjuncts:
+                        state.adjuncts.remove(adjunct.id)
+                    why = " ".join(verdict.reasons)
+                    check.setAccessibleDescription(f"Not available: {why}")
+                else:
+                    check.setChecked(adjunct.id in state.adjuncts)
+                check.toggled.connect(lambda on, a=adjunct.id: self._toggle(a, on))
+                box_layout.addWidget(check)
+                detail = QLabel(
+                    escape(adjunct.description[UI_LANG])
+                    if verdict.eligible
+                    else "<i>Not available: " + escape(" ".join(verdict.reasons)) + "</i>"
+                )
+                detail.setWordWrap(True)
+                detail.setIndent(28)
+                detail.setEnabled(verdict.eligible)
+                box_layout.addWidget(detail)
+                self.checks[adjunct.id] = check
+            layout.addWidget(box)
+        layout.addStretch(1)
+        self.scroll.setWidget(host)
+
+    def _toggle(self, adjunct_id: str, on: bool) -> None:
+        adjuncts = self.state.adjuncts
+        if on and adjunct_id not in adjuncts:
+            adjuncts.append(adjunct_id)
+        elif not on and adjunct_id in adjuncts:
+            adjuncts.remove(adjunct_id)
+        self.changed()
+
+
+# --------------------------------------------------------------------------- 6. plan
+
+
+class PlanPage(Page):
+    def __init__(self):
+        super().__init__()
+        self.setTitle("Plan")
+        self.setSubTitle("Check the dates. Changes update the plan at once.")
+        self.start = QDateEdit()
+        self.start.setDisplayFormat("ddd d MMM yyyy")
+        self.start.setCalendarPopup(True)
+        self.start.setAccessibleName("Date of the first session")
+        self.count = QSpinBox()
+        self.count.setAccessibleName("Number of sessions")
+        self.count.setMinimumHeight(36)
+        self.count.setMinimumWidth(80)
+        self.bounds = QLabel()
+        form = QFormLayout()
+        start_label = QLabel("&First session:")
+        start_label.setBuddy(self.start)
+        count_label = QLabel("&Sessions:")
+        count_label.setBuddy(self.count)
+        form.addRow(start_label, self.start)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.count)
+        count_row.addWidget(self.bounds, 1)
+        form.addRow(count_label, count_row)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Date", "Appointment"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAccessibleName("Planned appointments")
+        self.table.setTabKeyNavigation(False)
+        self.results = QLabel()
+        self.results.setWordWrap(True)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #9c4a00;")
+        self.warnings.setAccessibleName("Plan warnings")
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Notes for the record (not printed on the patient's plan)")
+        self.notes.setAccessibleName("Provider notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(80)
+        notes_label = QLabel("N&otes:")
+        notes_label.setBuddy(self.notes)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.results)
+        layout.addWidget(self.warnings)
+        layout.addWidget(notes_label)
+        layout.addWidget(self.notes)
+        self.start.dateChanged.connect(self._store)
+        self.count.valueChanged.connect(self._store)
+        self.notes.textChanged.connect(self._store)
+        self._loading = False
+
+    def initializePage(self) -> None:
+        state = self.state
+        bounds = session_bounds(
+            state.catalog, [c for a in state.area_choices() for c in a.concerns]
+        )
+        if state.start_date is None:
+            state.start_date = state.settings.calendar.next_open_day(state.today)
+        if state.session_count is None or not bounds.low <= state.session_count <= bounds.high:
+            state.session_count = bounds.recommended
+        self._loading = True
+        self.start.setMinimumDate(to_qdate(state.today))
+        self.start.setDate(to_qdate(state.start_date))
+        self.count.setRange(bounds.low, bounds.high)
+        self.count.setValue(state.session_count)
+        if self.notes.toPlainText() != state.notes:
+            self.notes.setPlainText(state.notes)
+        self.bounds.setText(
+            f"recommended {bounds.recommended} for the chosen concerns "
+            f"(from {bounds.low} to {bounds.high}), every {state.settings.interval_weeks} weeks"
+        )
+        self._loading = False
+        self.refresh()
+
+    def _store(self) -> None:
+        if self._loading:
+            return
+        state = self.state
+        state.start_date = from_qdate(self.start.date())
+        state.session_count = self.count.value()
+        state.notes = self.notes.toPlainText()
+        self.refresh()
+        self.changed()
+
+    def refresh(self) -> None:
+        state = self.state
+        plan = state.plan()
+        catalog = state.catalog
+        rows = [(s.date, f"Microneedling session {s.number}") for s in plan.sessions]
+        rows += [(v.date, catalog.adjunct(v.adjunct_id).name[UI_LANG]) for v in plan.adjunct_visits]
+        rows.sort(key=lambda r: r[0])
+        self.table.setRowCount(len(rows))
+        for row, (day, what) in enumerate(rows):
+            self.table.setItem(row, 0, QTableWidgetItem(long_date(day)))
+            self.table.setItem(row, 1, QTableWidgetItem(what))
+        ongoing = [catalog.adjunct(a).name[UI_LANG] for a in plan.ongoing_adjuncts]
+        text = (
+            f"Results: best around {plan.results_from:%B %Y} to {plan.results_to:%B %Y} "
+            f"({catalog.protocol.results_months[0]}–{catalog.protocol.results_months[1]} months "
+            "after the last session)."
+        )
+        if ongoing:
+            text += " At home: " + ", ".join(ongoing) + "."
+        self.results.setText(text)
+        self.warnings.setText("\n".join(f"⚠ {w.message}" for w in plan.warnings))
+
+
+# --------------------------------------------------------------------------- 7. review
+
+
+class ReviewPage(Page):
+    def __init__(self):
+        super().__init__()
+        self.setTitle("Finish")
+        self.setSubTitle("Check the summary, then Finish to save the plan and preview it.")
+        self.summary = QTextBrowser()
+        self.summary.setAccessibleName("Summary of the consultation")
+        self.blocker = QLabel()
+        self.blocker.setWordWrap(True)
+        self.blocker.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.blocker.setAccessibleName("Why the consultation cannot be finished yet")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary, 1)
+        layout.addWidget(self.blocker)
+        self.setFinalPage(True)
+
+    def initializePage(self) -> None:
+        state = self.state
+        catalog = state.catalog
+        plan = state.plan()
+        screening = plan.screening
+        parts = [
+            f"<h3>{escape(state.name)}</h3>",
+            f"<p>Born {state.date_of_birth} · skin type {ROMAN.get(state.fitzpatrick or 0, '?')}"
+            f" · plan in {escape(LANGUAGE_LABELS.get(state.language, state.language))}"
+            f" · provider {escape(state.provider)}</p>",
+            f"<p><b>Screening:</b> {escape(screening.outcome.label)}"
+            + (" (overridden with a written reason)" if screening.overridden else "")
+            + "</p><ul>",
+        ]
+        for choice in plan.areas:
+            area = catalog.area(choice.area_id)
+            zones = ", ".join(area.zone(z).name[UI_LANG] for z in choice.zones)
+            concerns = ", ".join(
+                catalog.concern(c.concern_id).name[UI_LANG] for c in choice.concerns
+            )
+            parts.append(
+                f"<li><b>{escape(area.name[UI_LANG])}</b>"
+                + (f" ({escape(zones)})" if zones else "")
+                + f": {escape(concerns)}</li>"
+            )
+        parts.append("</ul>")
+        if plan.adjuncts:
+            names = ", ".join(catalog.adjunct(a).name[UI_LANG] for a in plan.adjuncts)
+            parts.append(f"<p><b>Adjuncts:</b> {escape(names)}</p>")
+        parts.append(
+            f"<p><b>{len(plan.sessions)} sessions</b> from {long_date(plan.first_session)} to "
+            f"{long_date(plan.last_session)}.</p>"
+        )
+        if plan.warnings:
+            parts.append("<p><b>Warnings:</b></p><ul>")
+            parts += [f"<li>{escape(w.message)}</li>" for w in plan.warnings]
+            parts.append("</ul>")
+        self.summary.setHtml("".join(parts))
+        self.refresh_blocker()
+
+    def refresh_blocker(self) -> None:
+        screening = self.state.screening()
+        problems = []
+        if not screening.complete:
+            problems.append("Some screening questions are not answered.")
+        elif not screening.may_finish:
+            problems.append(
+                "Screening says do not treat. To go ahead, go back to Safety screening and write "
+                "the reason."
+            )
+        problems += self.state.patient_problems()
+        self.blocker.setText("\n".join(problems))
+
+    def isComplete(self) -> bool:
+        state = self.state
+        return state.screening().may_finish and not state.patient_problems()

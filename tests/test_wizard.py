@@ -1,0 +1,173 @@
+"""The consultation wizard, driven through its real widgets with the mouse and keyboard."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
+from uihelpers import on_label, type_text
+
+from consult.context import load_catalog
+from consult.domain.model import Answer, ClinicSettings, Outcome, Patient
+from consult.ui.wizard import ConsultationWizard
+
+pytestmark = pytest.mark.gui
+
+CATALOG = load_catalog().catalog
+TODAY = date(2026, 11, 26)
+ZOE = Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 4, "es", "+1 555 0100", "", 7)
+
+
+class Clicks:
+    """Counts the provider's clicks and key presses (typed text is not counted)."""
+
+    def __init__(self, qtbot):
+        self.qtbot = qtbot
+        self.count = 0
+
+    def click(self, widget, pos: QPoint | None = None):
+        self.count += 1
+        if pos is None and isinstance(widget, QCheckBox | QRadioButton):
+            pos = on_label(widget)
+        if pos is None:
+            self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+        else:
+            self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+
+    def key(self, widget, key):
+        self.count += 1
+        self.qtbot.keyClick(widget, key)
+
+
+@pytest.fixture
+def wizard(qtbot):
+    def make(**kwargs):
+        wiz = ConsultationWizard(
+            CATALOG, ClinicSettings(), TODAY, providers=["Dr Ana Reyes"], **kwargs
+        )
+        qtbot.addWidget(wiz)
+        wiz.show()
+        qtbot.waitExposed(wiz)
+        return wiz
+
+    return make
+
+
+def next_button(wiz):
+    return wiz.button(QWizard.WizardButton.NextButton)
+
+
+def map_point(page, key):
+    item = page.map.items_by_key[key][0]
+    first_shape = item.path().toSubpathPolygons()[0].boundingRect().center()
+    return page.map.mapFromScene(first_shape)
+
+
+def test_standard_consultation_by_mouse(wizard, qtbot):
+    wiz = wizard(patient=ZOE)
+    clicks = Clicks(qtbot)
+    assert wiz.currentPage().isComplete()
+    clicks.click(next_button(wiz))
+
+    screening = wiz.currentPage()
+    assert not screening.isComplete()
+    clicks.click(screening.rest_no)
+    assert screening.isComplete()
+    assert "Proceed" in screening.banner.text()
+    clicks.click(next_button(wiz))
+
+    areas = wiz.currentPage()
+    assert not next_button(wiz).isEnabled()
+    for zone in ("cheeks", "forehead"):
+        clicks.click(areas.map.viewport(), map_point(areas, ("face", zone)))
+    assert wiz.state.areas == {"face": {"cheeks", "forehead"}}
+    assert areas.items[("face", "cheeks")].checkState(0) == Qt.CheckState.Checked
+    assert areas.items[("face", None)].checkState(0) == Qt.CheckState.PartiallyChecked
+    assert areas.map.chosen() >= {("face", "cheeks"), ("face", "forehead")}
+    clicks.click(next_button(wiz))
+
+    concerns = wiz.currentPage()
+    assert not concerns.isComplete()
+    clicks.click(concerns.checks[("face", "acne_scars")])
+    clicks.click(next_button(wiz))
+
+    adjuncts = wiz.currentPage()
+    assert not adjuncts.checks["peel_jessner"].isEnabled()  # skin type IV
+    clicks.click(adjuncts.checks["peel_mandelic"])
+    clicks.click(next_button(wiz))
+
+    plan = wiz.currentPage()
+    assert plan.count.value() == 4
+    assert plan.table.rowCount() == 4 + 3  # sessions and a peel between each
+    clicks.click(next_button(wiz))
+
+    finish = wiz.button(QWizard.WizardButton.FinishButton)
+    assert finish.isEnabled()
+    consultation = wiz.consultation()
+    assert consultation.patient.id == 7
+    assert [a.area_id for a in consultation.areas] == ["face"]
+    assert set(consultation.areas[0].zones) == {"forehead", "cheeks"}
+    assert consultation.areas[0].concerns[0].concern_id == "acne_scars"
+    assert consultation.adjuncts == ("peel_mandelic",)
+    assert all(a is Answer.NO for a in consultation.screening.values())
+    clicks.click(finish)
+    assert wiz.result() == QWizard.DialogCode.Accepted
+    assert clicks.count <= 25
+
+
+def test_do_not_treat_blocks_finishing_until_a_reason_is_written(wizard, qtbot):
+    wiz = wizard(patient=ZOE)
+    qtbot.mouseClick(next_button(wiz), Qt.MouseButton.LeftButton)
+    screening = wiz.currentPage()
+    yes_pregnant = screening.groups["pregnancy"].button(1)
+    qtbot.mouseClick(yes_pregnant, Qt.MouseButton.LeftButton, pos=on_label(yes_pregnant))
+    qtbot.mouseClick(screening.rest_no, Qt.MouseButton.LeftButton)
+    assert wiz.state.screening().outcome is Outcome.DO_NOT_TREAT
+    assert "Do not treat" in screening.banner.text()
+    assert screening.override_box.isVisible()
+    wiz.state.areas = {"face": set()}
+    wiz.state.concerns = {"face": {"texture": (None, None)}}
+    for _ in range(5):
+        wiz.next()
+    review = wiz.currentPage()
+    assert not wiz.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert "do not treat" in review.blocker.text()
+    for _ in range(5):
+        wiz.back()
+    assert wiz.currentPage() is screening
+    qtbot.keyClicks(screening.override, "Confirmed not pregnant by test today.")
+    assert wiz.state.screening().may_finish
+    for _ in range(5):
+        wiz.next()
+    assert wiz.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert wiz.consultation().override.reason == "Confirmed not pregnant by test today."
+
+
+def test_new_patient_by_keyboard_with_a_future_birth_date(wizard, qtbot):
+    wiz = wizard()
+    page = wiz.currentPage()
+    type_text(page.name, "李小龍")
+    assert page.name.text() == "李小龍"
+    page.dob.setFocus()
+    page.dob.setMaximumDate(page.dob.maximumDate().addYears(5))  # let a wrong date be typed
+    page.dob.setDate(page.dob.maximumDate())
+    qtbot.mouseClick(
+        page.skin_buttons[3], Qt.MouseButton.LeftButton, pos=on_label(page.skin_buttons[3])
+    )
+    assert page.isComplete()
+    qtbot.mouseClick(next_button(wiz), Qt.MouseButton.LeftButton)
+    assert wiz.currentPage() is page
+    assert "future" in page.problems.text()
+
+
+def test_wizard_restores_a_draft(wizard):
+    first = wizard(patient=ZOE)
+    first.state.answers = {q.id: Answer.NO for q in CATALOG.questions}
+    first.state.areas = {"neck": set()}
+    first.state.concerns = {"neck": {"fine_lines": ("moderate", None)}}
+    first.state.notes = "Prefers mornings."
+    draft = first.consultation()
+    second = wizard(draft=draft)
+    assert second.consultation() == draft
