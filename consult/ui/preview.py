@@ -1,0 +1,183 @@
+"""The patient's plan shown inside the app (QtPdf), with zoom, pages, print and save."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog, QLabel, QSpinBox, QToolBar, QVBoxLayout
+
+from consult.ui import dialogs
+
+
+class PreviewDialog(QDialog):
+    """Shows a PDF held in memory; nothing is written to disk unless the provider asks.
+
+    ``on_event(action)`` is called after a print ("print"), a save ("export") or an open in
+    the system viewer ("export"), so the caller can audit it. ``save(data, path)`` writes the
+    file (atomically, private to the user); ``viewer_path`` is where a copy for the system
+    viewer goes (a private folder, never a temp folder).
+    """
+
+    def __init__(
+        self,
+        pdf: bytes,
+        title: str,
+        suggested_name: str,
+        *,
+        save: Callable[[bytes, Path], None],
+        viewer_path: Path | None = None,
+        on_event: Callable[[str], None] = lambda action: None,
+        parent=None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.pdf = pdf
+        self.suggested_name = suggested_name
+        self._save = save
+        self._viewer_path = viewer_path
+        self._on_event = on_event
+        self._data = QByteArray(pdf)
+        self._buffer = QBuffer(self._data, self)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument(self)
+        self.document.load(self._buffer)
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setAccessibleName("Plan preview")
+
+        bar = QToolBar()
+        self.print_action = self._action(bar, "&Print…", QKeySequence.StandardKey.Print, self.print)
+        self.save_action = self._action(
+            bar, "&Save PDF as…", QKeySequence.StandardKey.Save, self.save_as
+        )
+        self.open_action = self._action(bar, "&Open in viewer", None, self.open_external)
+        self.open_action.setEnabled(viewer_path is not None)
+        bar.addSeparator()
+        self._action(
+            bar, "Zoom &out", QKeySequence.StandardKey.ZoomOut, lambda: self.zoom(1 / 1.25)
+        )
+        self._action(bar, "Zoom &in", QKeySequence.StandardKey.ZoomIn, lambda: self.zoom(1.25))
+        self._action(bar, "Fit &width", QKeySequence("Ctrl+0"), self.fit_width)
+        bar.addSeparator()
+        self.page = QSpinBox()
+        self.page.setRange(1, max(self.document.pageCount(), 1))
+        self.page.setAccessibleName("Page")
+        self.page.setPrefix("Page ")
+        self.page.setSuffix(f" of {self.document.pageCount()}")
+        self.page.valueChanged.connect(self.go_to_page)
+        bar.addWidget(self.page)
+        self.view.pageNavigator().currentPageChanged.connect(
+            lambda index: self.page.setValue(index + 1)
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(bar)
+        layout.addWidget(self.view, 1)
+        self.status = QLabel()
+        self.status.setContentsMargins(8, 2, 8, 4)
+        layout.addWidget(self.status)
+        self.resize(900, 1000)
+
+    def _action(self, bar, text, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        bar.addAction(action)
+        return action
+
+    def zoom(self, factor: float) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(min(max(self.view.zoomFactor() * factor, 0.25), 5.0))
+
+    def fit_width(self) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+
+    def go_to_page(self, number: int) -> None:
+        navigator = self.view.pageNavigator()
+        if navigator.currentPage() != number - 1:
+            navigator.jump(number - 1, QPointF(), navigator.currentZoom())
+
+    def print(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.suggested_name)
+        printer.setFromTo(1, self.document.pageCount())
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the plan")
+        if dialogs.run_dialog(dialog) != QDialog.DialogCode.Accepted:
+            return
+        if self.print_to(printer):
+            self._on_event("print")
+            self.status.setText("Sent to the printer.")
+
+    def print_to(self, printer: QPrinter) -> bool:
+        """Render each page at the printer's resolution."""
+        first = max(printer.fromPage(), 1) if printer.fromPage() else 1
+        last = printer.toPage() or self.document.pageCount()
+        painter = QPainter()
+        if not painter.begin(printer):
+            dialogs.error(
+                self,
+                "Cannot print",
+                "The printer could not be started. Check that "
+                "it is switched on and try again, or save the PDF and print it later.",
+            )
+            return False
+        try:
+            dpi = printer.resolution()
+            for index in range(first - 1, last):
+                if index > first - 1:
+                    printer.newPage()
+                points = self.document.pagePointSize(index)
+                size = QSize(round(points.width() / 72 * dpi), round(points.height() / 72 * dpi))
+                image = self.document.render(index, size)
+                target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
+                scaled = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                painter.drawImage(QRect(target.topLeft(), scaled), image)
+        finally:
+            painter.end()
+        return True
+
+    def save_as(self) -> None:
+        path = dialogs.save_file(
+            self, "Save the plan as PDF", self.suggested_name, "PDF documents (*.pdf)"
+        )
+        if path is None:
+            return
+        if path.suffix.lower() != ".pdf":
+            path = path.with_suffix(path.suffix + ".pdf")
+        try:
+            self._save(self.pdf, path)
+        except OSError as exc:
+            dialogs.error(
+                self,
+                "Could not save the PDF",
+                f"The plan could not be saved to {path}: {exc.strerror or exc}. "
+                "Choose another folder (for example your Documents folder).",
+            )
+            return
+        self._on_event("export")
+        self.status.setText(f"Saved to {path}")
+
+    def open_external(self) -> None:
+        if self._viewer_path is None:
+            return
+        try:
+            self._save(self.pdf, self._viewer_path)
+        except OSError as exc:
+            dialogs.error(
+                self,
+                "Could not open the viewer",
+                f"The plan could not be written for the viewer: {exc.strerror or exc}.",
+            )
+            return
+        self._on_event("export")
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._viewer_path)))

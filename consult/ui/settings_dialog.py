@@ -1,0 +1,202 @@
+"""Clinic settings: the clinic's details for the printed plan, providers and scheduling rules."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consult.domain.model import WEEKDAYS, ClinicSettings
+from consult.ui import dialogs
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: ClinicSettings, providers: list[str], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._settings = settings
+        form = QFormLayout()
+
+        self.name = QLineEdit(settings.name)
+        self.name.setAccessibleName("Clinic name")
+        self.address = QPlainTextEdit(settings.address)
+        self.address.setAccessibleName("Clinic address")
+        self.address.setTabChangesFocus(True)
+        self.address.setMaximumHeight(70)
+        self.phone = QLineEdit(settings.phone)
+        self.phone.setAccessibleName("Clinic phone")
+        self.logo_path = getattr(settings, "logo_path", "")
+        self.logo = QLabel()
+        self.logo.setMinimumHeight(48)
+        logo_button = QPushButton("Choose &logo…")
+        logo_clear = QPushButton("No logo")
+        logo_button.clicked.connect(self._choose_logo)
+        logo_clear.clicked.connect(lambda: self._set_logo(""))
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo, 1)
+        logo_row.addWidget(logo_button)
+        logo_row.addWidget(logo_clear)
+        self._set_logo(self.logo_path)
+
+        self.providers = QListWidget()
+        self.providers.addItems(providers)
+        self.providers.setAccessibleName("Providers")
+        self.providers.setMaximumHeight(100)
+        self.new_provider = QLineEdit()
+        self.new_provider.setPlaceholderText("Name of a provider to add")
+        self.new_provider.setAccessibleName("New provider's name")
+        add = QPushButton("&Add")
+        remove = QPushButton("&Remove")
+        add.clicked.connect(self._add_provider)
+        self.new_provider.returnPressed.connect(self._add_provider)
+        remove.clicked.connect(
+            lambda: [
+                self.providers.takeItem(self.providers.row(i))
+                for i in self.providers.selectedItems()
+            ]
+        )
+        provider_row = QHBoxLayout()
+        provider_row.addWidget(self.new_provider, 1)
+        provider_row.addWidget(add)
+        provider_row.addWidget(remove)
+        provider_box = QVBoxLayout()
+        provider_box.addWidget(self.providers)
+        provider_box.addLayout(provider_row)
+
+        self.paper = QComboBox()
+        self.paper.addItem("A4", "a4")
+        self.paper.addItem("US Letter", "letter")
+        self.paper.setCurrentIndex(max(self.paper.findData(settings.paper_size), 0))
+        self.paper.setAccessibleName("Paper size")
+        self.interval = self._spin(
+            1, 26, settings.interval_weeks, " weeks", "Weeks between sessions"
+        )
+        self.min_age = self._spin(0, 120, settings.min_age, " years", "Minimum age")
+        self.iso_window = self._spin(
+            0, 60, settings.isotretinoin_window_months, " months", "Isotretinoin window"
+        )
+        days = QWidget()
+        day_row = QHBoxLayout(days)
+        day_row.setContentsMargins(0, 0, 0, 0)
+        self.closed: list[QCheckBox] = []
+        for number, day in enumerate(WEEKDAYS):
+            box = QCheckBox(day[:3].title())
+            box.setChecked(number in settings.closed_weekdays)
+            box.setAccessibleName(f"Closed on {day.title()}")
+            day_row.addWidget(box)
+            self.closed.append(box)
+
+        form.addRow("Clinic &name:", self.name)
+        form.addRow("&Address:", self.address)
+        form.addRow("&Phone:", self.phone)
+        form.addRow("Logo:", logo_row)
+        form.addRow("Providers:", provider_box)
+        form.addRow("Pape&r size:", self.paper)
+        form.addRow("&Interval:", self.interval)
+        form.addRow("Closed on:", days)
+        form.addRow("&Minimum age:", self.min_age)
+        form.addRow("Isotretinoin &window:", self.iso_window)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #a4161a; font-weight: bold;")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problems)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _spin(low: int, high: int, value: int, suffix: str, name: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setSuffix(suffix)
+        spin.setAccessibleName(name)
+        return spin
+
+    def _add_provider(self) -> None:
+        name = " ".join(self.new_provider.text().split())
+        existing = {self.providers.item(i).text() for i in range(self.providers.count())}
+        if name and name not in existing:
+            self.providers.addItem(name)
+        self.new_provider.clear()
+
+    def _choose_logo(self) -> None:
+        path = dialogs.open_file(self, "Choose the clinic's logo", "Images (*.png *.jpg *.jpeg)")
+        if path is None:
+            return
+        problem = logo_problem(path)
+        if problem:
+            dialogs.warning(self, "Cannot use this logo", problem)
+            return
+        self._set_logo(str(path))
+
+    def _set_logo(self, path: str) -> None:
+        self.logo_path = path
+        if path:
+            pixmap = QPixmap(path)
+            self.logo.setPixmap(pixmap.scaledToHeight(48))
+        else:
+            self.logo.setText("No logo: the plan shows the clinic's name only.")
+
+    def settings(self) -> ClinicSettings:
+        values = dict(
+            name=self.name.text().strip(),
+            address=self.address.toPlainText().strip(),
+            phone=self.phone.text().strip(),
+            paper_size=self.paper.currentData(),
+            interval_weeks=self.interval.value(),
+            min_age=self.min_age.value(),
+            isotretinoin_window_months=self.iso_window.value(),
+            closed_weekdays=frozenset(i for i, box in enumerate(self.closed) if box.isChecked()),
+        )
+        if hasattr(self._settings, "logo_path"):
+            values["logo_path"] = self.logo_path
+        return dataclasses.replace(self._settings, **values)
+
+    def provider_names(self) -> list[str]:
+        return [self.providers.item(i).text() for i in range(self.providers.count())]
+
+    def accept(self) -> None:
+        problems = self.settings().problems()
+        if problems:
+            self.problems.setText("\n".join(p.message for p in problems))
+            return
+        super().accept()
+
+
+def logo_problem(path: Path) -> str:
+    """Why an image cannot be the clinic's logo, or "" when it can."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"The file cannot be read: {exc.strerror or exc}."
+    if size > MAX_LOGO_BYTES:
+        return "The image is larger than 2 MB; save a smaller copy and choose that."
+    reader = QImageReader(str(path))
+    if not reader.canRead():
+        return "The file is not a PNG or JPEG image the app can read."
+    return ""

@@ -1,0 +1,61 @@
+"""The patient list model: correct for Qt (qtmodeltester) and private when asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+
+from consult.ui.patient_model import PatientTableModel
+
+pytestmark = pytest.mark.gui
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    name: str
+    date_of_birth: date
+    last_consultation: date | None = None
+    next_session: date | None = None
+
+
+ROWS = [
+    Row(1, "Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), date(2026, 11, 2), date(2026, 11, 30)),
+    Row(2, "李小龍", date(1980, 11, 27)),
+    Row(3, "محمد", date(2001, 1, 1), date(2026, 1, 5)),
+]
+
+
+def test_model_passes_qtmodeltester(qtmodeltester):
+    model = PatientTableModel()
+    model.set_rows(ROWS)
+    qtmodeltester.check(model, force_py=True)
+    model.set_privacy(2)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_columns_and_values():
+    model = PatientTableModel()
+    model.set_rows(ROWS)
+    assert model.rowCount() == 3 and model.columnCount() == 4
+    assert model.data(model.index(0, 0)) == "Zoë O'Brien-Łukasiewicz"
+    assert model.data(model.index(0, 3)) == "2026-11-30"
+    assert model.data(model.index(1, 2)) == "—"
+    assert model.data(model.index(2, 0), Qt.ItemDataRole.UserRole) == 3
+
+
+def test_privacy_hides_every_other_patient():
+    model = PatientTableModel()
+    model.set_rows(ROWS)
+    model.set_privacy(1)
+    names = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+    assert names == ["Zoë O'Brien-Łukasiewicz"]
+    model.set_rows(ROWS)  # a search result arriving while private changes nothing
+    assert model.rowCount() == 1
+    model.set_privacy(None)
+    assert model.rowCount() == 0
+    model.clear_privacy()
+    assert model.rowCount() == 3
