@@ -313,6 +313,11 @@ class _Builder:
         parts: list[Flowable] = [
             self.heading("section_plan"),
             self.para(self.text("sessions_summary"), self.st.lead, bold=True),
+            self.para(
+                self.t("first_session", date=dates.full_date(plan.first_session, self.lang)),
+                self.st.lead,
+                bold=True,
+            ),
             self.para(self.text("about")),
         ]
         if plan.screening.outcome is Outcome.NEEDS_CLEARANCE:
@@ -510,14 +515,14 @@ class _Builder:
         if not patient_note.strip():
             return []
         parts: list[Flowable] = [self.heading("section_note")]
-        block: list[str] = []
-        # One Paragraph per block of lines, so a very long note splits across pages cheaply.
-        for line in [*patient_note.replace("\r\n", "\n").replace("\r", "\n").split("\n"), ""]:
+        # A Paragraph per line (a blank line leaves a gap), so a very long note splits across
+        # pages in linear time; reportlab splits words too long for a line.
+        lines = patient_note.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+        for line in lines:
             if line.strip():
-                block.append(line)
-            elif block:
-                parts.append(self.para("\n".join(block)))
-                block = []
+                parts.append(self.para(line, self.st.note))
+            else:
+                parts.append(Spacer(1, self.st.gap))
         return parts
 
     def missing_notice(self) -> Flowable | None:

@@ -26,6 +26,7 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "label_provider": frozenset(),
     "clinic_phone": frozenset({"phone"}),
     "section_plan": frozenset(),
+    "first_session": frozenset({"date"}),
     "treating_heading": frozenset(),
     "column_area": frozenset(),
     "column_concern": frozenset(),

@@ -47,6 +47,7 @@ class Styles:
     cell_bold: ParagraphStyle
     cell_head: ParagraphStyle
     notice: ParagraphStyle
+    note: ParagraphStyle
     running_head: ParagraphStyle
     footer: ParagraphStyle
     footer_right: ParagraphStyle
@@ -63,9 +64,9 @@ class Styles:
 
 @cache
 def styles(large_print: bool = False) -> Styles:
-    """The paragraph styles: body text 11.5 pt, or 14 pt and larger in large print."""
+    """The paragraph styles: no text under 11 pt (14 pt in large print) but the footer."""
     faces()  # the fonts the styles name must be registered first
-    k = 14 / 11.5 if large_print else 1.0
+    k = 14 / 11 if large_print else 1.0  # the smallest text, 11 pt, becomes 14 pt
 
     def style(name: str, size: float, leading: float, **extra) -> ParagraphStyle:
         base = {
@@ -79,6 +80,7 @@ def styles(large_print: bool = False) -> Styles:
             "allowWidows": 0,
         }
         base.update(extra)
+        base.setdefault("bulletFontSize", base["fontSize"])
         for key in ("spaceBefore", "spaceAfter", "leftIndent", "bulletIndent"):
             if key in base:
                 base[key] = round(base[key] * k, 1)
@@ -135,6 +137,7 @@ def styles(large_print: bool = False) -> Styles:
         cell_bold=style("cell_bold", 11.5, 15, fontName=BASE_BOLD),
         cell_head=style("cell_head", 11, 14, fontName=BASE_BOLD, textColor=ACCENT),
         notice=style("notice", 11.5, 15.5),
+        note=style("note", 11.5, 16),
         running_head=ParagraphStyle(
             "running_head",
             parent=footer,
