@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 import arabic_reshaper
@@ -121,6 +122,8 @@ def visual_lines(text: str) -> list[str]:
 def font_runs(line: str, bold: bool = False) -> list[tuple[str | None, str]]:
     """``line`` split into ``(font name, text)`` runs; ``None`` for characters no font has."""
     chain = faces()
+    if all(ord(ch) in chain[0].chars for ch in line):
+        return [(chain[0].name(bold), line)] if line else []
     runs: list[tuple[str | None, str]] = []
     current: Face | None = chain[0]
     for ch in line:
@@ -141,6 +144,25 @@ def font_runs(line: str, bold: bool = False) -> list[tuple[str | None, str]]:
     return runs
 
 
+@lru_cache(maxsize=4096)
+def _markup(text: str, bold: bool) -> tuple[str, frozenset[str]]:
+    """Markup for ``text`` and the characters no font has (cached: plan texts repeat)."""
+    lines, missing = [], set()
+    for line in visual_lines(text):
+        parts = []
+        for name, run in font_runs(line, bold):
+            if name is None:
+                missing.update(run)
+                parts.append(
+                    f'<font name="{BASE_BOLD if bold else BASE}" '
+                    f'color="{MARKER_COLOR}">{escape(MARKER)}</font>'
+                )
+            else:
+                parts.append(f'<font name="{name}">{escape(run)}</font>')
+        lines.append("".join(parts))
+    return "<br/>".join(lines), frozenset(missing)
+
+
 @dataclass
 class Markup:
     """Turns texts into Paragraph markup and remembers the characters it could not print."""
@@ -148,21 +170,9 @@ class Markup:
     missing: set[str] = field(default_factory=set)
 
     def __call__(self, text: str, *, bold: bool = False) -> str:
-        lines = []
-        for line in visual_lines(text):
-            parts = []
-            for name, run in font_runs(line, bold):
-                if name is None:
-                    self.missing.update(run)
-                    marker = escape(MARKER)
-                    parts.append(
-                        f'<font name="{BASE_BOLD if bold else BASE}" '
-                        f'color="{MARKER_COLOR}">{marker}</font>'
-                    )
-                else:
-                    parts.append(f'<font name="{name}">{escape(run)}</font>')
-            lines.append("".join(parts))
-        return "<br/>".join(lines)
+        markup, missing = _markup(text, bold)
+        self.missing |= missing
+        return markup
 
     def missing_codes(self) -> list[str]:
         """The missing characters as ``U+1F600`` codes, in code order."""

@@ -445,7 +445,7 @@ class _Builder:
         date_w = pad + max(
             stringWidth(dates.long_date(v[0], lang), BASE_BOLD, size) for v in visits
         )
-        date_w = min(date_w, self.width * 0.34)
+        date_w = min(date_w, self.width * 0.4)
         day_w = min(day_w, self.width * 0.22)
         visit_w = self.width - day_w - date_w
         return [
