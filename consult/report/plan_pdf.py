@@ -329,32 +329,25 @@ class _Builder:
                     ]
                 )
             )
-        rows: list[list[object]] = []
-        for choice in plan.areas:
-            if not choice.concerns:
-                continue
+        treated = [choice for choice in plan.areas if choice.concerns]
+        if treated:
+            parts.append(self.subheading(self.t("treating_heading")))
+        for choice in treated:
+            # Paragraphs rather than a table: they split across pages and leave no gaps.
             area = catalog.area(choice.area_id)
-            where: list[Flowable] = [self.para(area.name[self.lang], self.st.cell_bold, True)]
+            where = area.name[self.lang]
             if choice.zones:
                 zones = ", ".join(area.zone(z).name[self.lang] for z in choice.zones)
-                where.append(self.para(zones, self.st.cell))
-            what: list[Flowable] = []
+                where = f"{where}: {zones}"
+            parts.append(self.para(where, self.st.area, bold=True))
             for pick in choice.concerns:
                 concern = catalog.concern(pick.concern_id)
                 name = concern.name[self.lang]
                 kind = next((k for k in concern.kinds if k.id == pick.kind), None)
                 if kind is not None:
                     name = f"{name}: {kind.name[self.lang]}"
-                what.append(self.para(name, self.st.cell_bold, bold=True))
-                what.append(self.para(concern.description[self.lang], self.st.cell))
-            rows.append([where, what])
-        if rows:
-            parts.append(self.subheading(self.t("treating_heading")))
-            head = [
-                self.para(self.t("column_area"), self.st.cell_head, True),
-                self.para(self.t("column_concern"), self.st.cell_head, True),
-            ]
-            parts.append(self.table([head, *rows], [0.32, 0.68]))
+                text = self.m(name, bold=True) + self.m(" — " + concern.description[self.lang])
+                parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
         if plan.adjuncts:
             parts.append(self.subheading(self.t("adjuncts_heading")))
             for adjunct_id in plan.adjuncts:

@@ -28,8 +28,6 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "section_plan": frozenset(),
     "first_session": frozenset({"date"}),
     "treating_heading": frozenset(),
-    "column_area": frozenset(),
-    "column_concern": frozenset(),
     "adjuncts_heading": frozenset(),
     "adjunct_at_home": frozenset(),
     "clearance_heading": frozenset(),

@@ -39,6 +39,7 @@ class Styles:
     section: ParagraphStyle
     subsection: ParagraphStyle
     body: ParagraphStyle
+    area: ParagraphStyle
     lead: ParagraphStyle
     bullet: ParagraphStyle
     label: ParagraphStyle
@@ -121,6 +122,9 @@ def styles(large_print: bool = False) -> Styles:
             keepWithNext=1,
         ),
         body=style("body", 11.5, 16, spaceAfter=5),
+        area=style(
+            "area", 11.5, 16, fontName=BASE_BOLD, spaceBefore=2, spaceAfter=2, keepWithNext=1
+        ),
         lead=style("lead", 12.5, 17, fontName=BASE_BOLD, spaceAfter=6),
         bullet=style(
             "bullet",
