@@ -63,6 +63,7 @@ from consult.report.styles import (
 
 PAGES_FORM = "consult-page-count"
 LOGO_MAX = (45 * mm, 18 * mm)
+FOOTER_RIGHT = 0.58  # the share of the width for the footer's right-hand block
 
 # reportlab keeps global state (font registry, per-document font subsets): one render at a time.
 _RENDER_LOCK = threading.Lock()
@@ -178,6 +179,16 @@ class _Builder:
 
     def m(self, text: str, bold: bool = False) -> str:
         return self.markup(text, bold=bold)
+
+    def one_line(self, text: str, tail: str, style, width: float) -> str:
+        """Markup of ``text`` then ``tail`` that fits one line, ``text`` shortened if need be."""
+        keep = len(text)
+        while True:
+            cut = text if keep == len(text) else text[:keep].rstrip() + "…"
+            markup = self.m(cut) + tail
+            if keep <= 1 or Paragraph(markup, style).wrap(width, 1000)[1] <= style.leading * 1.01:
+                return markup
+            keep = int(keep * 0.85)
 
     def para(self, text: str, style=None, bold: bool = False) -> Paragraph:
         return Paragraph(self.m(text, bold), style or self.st.body)
@@ -568,11 +579,11 @@ class _Builder:
             if suffix:
                 canv.drawString(x + stringWidth("000", BASE, size), baseline, suffix)
             ids = Paragraph(footer["left"], st.footer)
-            _, h = ids.wrapOn(canv, (right - left) * 0.45, 40 * mm)
+            _, h = ids.wrapOn(canv, (right - left) * (1 - FOOTER_RIGHT), 40 * mm)
             ids.drawOn(canv, left, baseline - size * 0.35 - h)
             clinic = Paragraph(footer["right"], st.footer_right)
-            _, h = clinic.wrapOn(canv, (right - left) * 0.55, 40 * mm)
-            clinic.drawOn(canv, right - (right - left) * 0.55, top - 3 - h)
+            _, h = clinic.wrapOn(canv, (right - left) * FOOTER_RIGHT, 40 * mm)
+            clinic.drawOn(canv, right - (right - left) * FOOTER_RIGHT, top - 3 - h)
             canv.restoreState()
 
         return on_page
@@ -619,14 +630,21 @@ def render_plan_pdf(
         story = builder.story(patient_note)
         m = builder.m
         dot = m(" · ")
-        running_head = m(consultation.patient.name) + dot + m(t("document_title"))
+        # Page furniture stays on one line: a very long name or clinic name is shortened there.
+        running_head = builder.one_line(
+            consultation.patient.name, dot + m(t("document_title")), st.running_head, width
+        )
         left = (
             m(t("footer_plan", plan_id=plan_id))
             + dot
             + m(t("footer_catalog", version=plan.catalog_version or catalog.version))
         )
-        right_parts = [m(part) for part in (clinic.name, clinic.phone) if part.strip()]
-        right = dot.join(right_parts)
+        phone = m(clinic.phone) if clinic.phone.strip() else ""
+        if clinic.name.strip():
+            tail = dot + phone if phone else ""
+            right = builder.one_line(clinic.name, tail, st.footer_right, width * FOOTER_RIGHT)
+        else:
+            right = phone
         printed = m(t("footer_printed", date=dates.long_date(printed_on, lang)))
         right = f"{right}<br/>{printed}" if right else printed
         notice = builder.missing_notice()

@@ -272,3 +272,13 @@ def test_the_plan_is_in_the_patients_language_unless_told_otherwise(render):
     assert "Sus citas" in pdf_text(pdf)
     pdf, _, _ = render(lang="es", print_lang="en")
     assert "Your appointments" in pdf_text(pdf)
+
+
+def test_page_furniture_shortens_very_long_names(render, catalog):
+    name = "María de los Ángeles Fernández-Villaverde " * 5
+    clinic = replace(demo_clinic(catalog), name="Clinic " + "Dermatology " * 12)
+    pdf, _, _ = render(name=name.strip(), clinic=clinic, large_print=True)
+    pages = page_texts(pdf)
+    assert name.strip() in pdf_text(pdf)  # in full where it is printed as the patient's name
+    assert "… · Your microneedling treatment plan" in pages[1]
+    assert "… · (217) 555-0142" in pages[1]
