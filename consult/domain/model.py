@@ -227,6 +227,7 @@ class ClinicSettings:
     min_age: int = 18
     isotretinoin_window_months: int = 6
     paper_size: str = "a4"
+    logo_path: str = ""  # an image printed at the top of the patient's plan; "" for none
 
     @property
     def calendar(self) -> ClinicCalendar:

@@ -1,0 +1,716 @@
+"""The patient's printed plan: a PDF handout built with reportlab's platypus.
+
+``render_plan_pdf`` turns a consultation and its plan into PDF bytes; ``write_pdf_atomic`` puts
+them on disk. Every word comes from the catalog or from ``resources/report/strings.toml``, in the
+patient's language; every piece of text goes through ``fonts.Markup`` (escaped, font per run of
+characters) before it reaches a Paragraph. The consultation's own ``notes`` are the provider's
+internal notes and are never printed; a message for the patient is passed as ``patient_note``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from consult import __version__
+from consult.domain.catalog import Catalog
+from consult.domain.model import ClinicSettings, Consultation, Outcome
+from consult.domain.plan import Plan
+from consult.report import dates
+from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup
+from consult.report.strings import LanguageStrings, builtin_strings
+from consult.report.styles import (
+    ACCENT,
+    HEAD_BG,
+    MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    MARGIN_TOP,
+    MUTED,
+    NOTICE_BG,
+    NOTICE_RULE,
+    PANEL_BG,
+    PAPER,
+    RULE,
+    ZEBRA,
+    Styles,
+    styles,
+)
+
+PAGES_FORM = "consult-page-count"
+LOGO_MAX = (45 * mm, 18 * mm)
+FOOTER_RIGHT = 0.58  # the share of the width for the footer's right-hand block
+
+# reportlab keeps global state (font registry, per-document font subsets): one render at a time.
+_RENDER_LOCK = threading.Lock()
+
+
+class PlanPdf(bytes):
+    """The PDF's bytes, with what the caller should know about them.
+
+    ``missing_characters``: characters no bundled font has (printed as a marked ``[?]`` and
+    listed on the plan), as ``U+XXXX`` codes. ``warnings``: other problems in plain words
+    (e.g. a logo that could not be read). ``page_count``: the number of pages.
+    """
+
+    missing_characters: tuple[str, ...]
+    warnings: tuple[str, ...]
+    page_count: int
+
+    def __new__(
+        cls,
+        data: bytes,
+        missing_characters: Iterable[str] = (),
+        warnings: Iterable[str] = (),
+        page_count: int = 0,
+    ) -> PlanPdf:
+        self = super().__new__(cls, data)
+        self.missing_characters = tuple(missing_characters)
+        self.warnings = tuple(warnings)
+        self.page_count = page_count
+        return self
+
+
+# --------------------------------------------------------------------------- page furniture
+
+
+class _Heading(Paragraph):
+    """A section heading: it also gets a bookmark in the PDF's outline."""
+
+    def __init__(self, text: str, style, outline_title: str):
+        super().__init__(text, style)
+        self.outline_title = outline_title
+
+
+class _PlanCanvas(Canvas):
+    """A canvas that writes the total page count, used by every page's footer, at the end."""
+
+    def __init__(self, *args, footer_size: float = 9, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.footer_size = footer_size
+        self.page_count = 0
+
+    def save(self) -> None:
+        self.page_count = self.getPageNumber() - 1
+        self.beginForm(PAGES_FORM, lowerx=0, lowery=-4, upperx=60, uppery=20)
+        self.setFont(BASE, self.footer_size)
+        self.setFillColor(MUTED)
+        self.drawString(0, 0, str(self.page_count))
+        self.endForm()
+        super().save()
+
+
+class _PlanDoc(BaseDocTemplate):
+    def __init__(self, buffer, *, decorate, **kwargs):
+        super().__init__(
+            buffer,
+            leftMargin=MARGIN_LEFT,
+            rightMargin=MARGIN_RIGHT,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            **kwargs,
+        )
+        frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        self.addPageTemplates([PageTemplate("plan", [frame], onPage=decorate)])
+        self._sections = 0
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        title = getattr(flowable, "outline_title", None)
+        if title:
+            key = f"section-{self._sections}"
+            self._sections += 1
+            top = self.frame._y + flowable.height + flowable.getSpaceBefore()
+            self.canv.bookmarkPage(key, fit="XYZ", left=0, top=top, zoom=0)
+            self.canv.addOutlineEntry(title, key, level=0)
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class _Builder:
+    catalog: Catalog
+    consultation: Consultation
+    plan: Plan
+    clinic: ClinicSettings
+    lang: str
+    t: LanguageStrings
+    st: Styles
+    width: float
+    markup: Markup
+    warnings: list[str]
+    panel: Flowable | None = None
+
+    # -- helpers
+
+    def m(self, text: str, bold: bool = False) -> str:
+        return self.markup(text, bold=bold)
+
+    def one_line(self, text: str, tail: str, style, width: float) -> str:
+        """Markup of ``text`` then ``tail`` that fits one line, ``text`` shortened if need be."""
+        keep = len(text)
+        while True:
+            cut = text if keep == len(text) else text[:keep].rstrip() + "…"
+            markup = self.m(cut) + tail
+            if keep <= 1 or Paragraph(markup, style).wrap(width, 1000)[1] <= style.leading * 1.01:
+                return markup
+            keep = int(keep * 0.85)
+
+    def para(self, text: str, style=None, bold: bool = False) -> Paragraph:
+        return Paragraph(self.m(text, bold), style or self.st.body)
+
+    def heading(self, key: str) -> Paragraph:
+        title = self.t(key)
+        return _Heading(self.m(title, bold=True), self.st.section, title)
+
+    def bullet(self, text: str) -> Paragraph:
+        return Paragraph(self.m(text), self.st.bullet, bulletText="•")
+
+    def values(self) -> dict[str, object]:
+        """The placeholders catalog texts may use."""
+        values: dict[str, object] = dict(self.catalog.protocol.placeholders)
+        values.update(
+            interval_weeks=self.plan.interval_weeks,
+            count=len(self.plan.sessions),
+            first_month=dates.month_year(self.plan.results_from, self.lang),
+            last_month=dates.month_year(self.plan.results_to, self.lang),
+            isotretinoin_window_months=self.clinic.isotretinoin_window_months,
+            min_age=self.clinic.min_age,
+        )
+        return values
+
+    def text(self, key: str) -> str:
+        return self.catalog.texts[key].format(self.lang, self.values())
+
+    # -- parts
+
+    def story(self, patient_note: str) -> list[Flowable]:
+        parts: list[Flowable] = [*self.letterhead(), *self.patient_panel()]
+        parts += self.your_plan()
+        parts += self.calendar()
+        parts += self.health()
+        parts += self.care()
+        parts += self.sun()
+        parts += self.results()
+        parts += self.devices()
+        parts += self.note(patient_note)
+        return parts
+
+    def letterhead(self) -> list[Flowable]:
+        clinic = self.clinic
+        lines: list[Flowable] = []
+        if clinic.name.strip():
+            lines.append(self.para(clinic.name, self.st.clinic_name, bold=True))
+        if clinic.address.strip():
+            lines.append(self.para(clinic.address, self.st.clinic_detail))
+        if clinic.phone.strip():
+            lines.append(
+                self.para(self.t("clinic_phone", phone=clinic.phone), self.st.clinic_detail)
+            )
+        logo = self.logo()
+        parts: list[Flowable] = []
+        if logo is not None or lines:
+            if logo is not None:
+                gap = 6 * mm
+                block = Table(
+                    [[logo, lines or ""]],
+                    colWidths=[logo.drawWidth + gap, self.width - logo.drawWidth - gap],
+                )
+            else:
+                block = Table([[lines]], colWidths=[self.width])
+            block.setStyle(
+                TableStyle(
+                    [
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                        ("TOPPADDING", (0, 0), (-1, -1), 0),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                        ("LINEBELOW", (0, 0), (-1, -1), 1, ACCENT),
+                    ]
+                )
+            )
+            parts += [block, Spacer(1, 10)]
+        title = self.t("document_title")
+        parts.append(_Heading(self.m(title, bold=True), self.st.title, title))
+        return parts
+
+    def logo(self) -> Image | None:
+        path = self.clinic.logo_path.strip()
+        if not path:
+            return None
+        try:
+            width, height = ImageReader(path).getSize()
+            scale = min(LOGO_MAX[0] / width, LOGO_MAX[1] / height)
+            return Image(path, width * scale, height * scale)
+        except Exception as exc:  # any unreadable image: print the plan without it
+            self.warnings.append(f"The clinic logo {path} could not be used ({exc}).")
+            return None
+
+    def patient_panel(self) -> list[Flowable]:
+        patient, c = self.consultation.patient, self.consultation
+
+        def cell(label_key: str, value: str) -> list[Flowable]:
+            return [
+                self.para(self.t(label_key), self.st.label),
+                self.para(value, self.st.value, bold=True),
+            ]
+
+        half = self.width / 2
+        panel = Table(
+            [
+                [
+                    cell("label_name", patient.name),
+                    cell("label_date_of_birth", dates.long_date(patient.date_of_birth, self.lang)),
+                ],
+                [
+                    cell("label_consultation", dates.long_date(c.date, self.lang)),
+                    cell("label_provider", c.provider),
+                ],
+            ],
+            colWidths=[half, half],
+        )
+        panel.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), PANEL_BG),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ]
+            )
+        )
+        self.panel = panel
+        return [panel]
+
+    def your_plan(self) -> list[Flowable]:
+        plan, catalog = self.plan, self.catalog
+        parts: list[Flowable] = [
+            self.heading("section_plan"),
+            self.para(self.text("sessions_summary"), self.st.lead, bold=True),
+            self.para(
+                self.t("first_session", date=dates.full_date(plan.first_session, self.lang)),
+                self.st.lead,
+                bold=True,
+            ),
+            self.para(self.text("about")),
+        ]
+        if plan.screening.outcome is Outcome.NEEDS_CLEARANCE:
+            parts.append(
+                self.notice_box(
+                    [
+                        self.para(self.t("clearance_heading"), self.st.cell_bold, bold=True),
+                        self.para(self.text("clearance_needed"), self.st.notice),
+                    ]
+                )
+            )
+        treated = [choice for choice in plan.areas if choice.concerns]
+        if treated:
+            parts.append(self.subheading(self.t("treating_heading")))
+        for choice in treated:
+            # Paragraphs rather than a table: they split across pages and leave no gaps.
+            area = catalog.area(choice.area_id)
+            where = area.name[self.lang]
+            if choice.zones:
+                zones = ", ".join(area.zone(z).name[self.lang] for z in choice.zones)
+                where = f"{where}: {zones}"
+            parts.append(self.para(where, self.st.area, bold=True))
+            for pick in choice.concerns:
+                concern = catalog.concern(pick.concern_id)
+                name = concern.name[self.lang]
+                kind = next((k for k in concern.kinds if k.id == pick.kind), None)
+                if kind is not None:
+                    name = f"{name}: {kind.name[self.lang]}"
+                text = self.m(name, bold=True) + self.m(" — " + concern.description[self.lang])
+                parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
+        if plan.adjuncts:
+            parts.append(self.subheading(self.t("adjuncts_heading")))
+            for adjunct_id in plan.adjuncts:
+                adjunct = catalog.adjunct(adjunct_id)
+                name = adjunct.name[self.lang]
+                if adjunct_id in plan.ongoing_adjuncts:
+                    name = f"{name} ({self.t('adjunct_at_home')})"
+                text = self.m(name, bold=True) + self.m(" — " + adjunct.description[self.lang])
+                parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
+        return parts
+
+    def subheading(self, text: str) -> Paragraph:
+        return self.para(text, self.st.subsection, bold=True)
+
+    def table(self, rows: list[list[object]], fractions: list[float]) -> Table:
+        table = Table(
+            rows,
+            colWidths=[self.width * f for f in fractions],
+            repeatRows=1,
+            hAlign="LEFT",
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                    ("LINEBELOW", (0, 0), (-1, 0), 1, ACCENT),
+                    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, ZEBRA]),
+                    ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ]
+            )
+        )
+        return table
+
+    def notice_box(self, content: list[Flowable]) -> Table:
+        box = Table([[content]], colWidths=[self.width])
+        box.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), NOTICE_BG),
+                    ("LINEBEFORE", (0, 0), (0, -1), 3, NOTICE_RULE),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 6),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ]
+            )
+        )
+        box.spaceBefore = box.spaceAfter = self.st.gap
+        return box
+
+    def calendar(self) -> list[Flowable]:
+        plan, lang = self.plan, self.lang
+        visits: list[tuple[date, int, str, bool]] = []
+        count = len(plan.sessions)
+        for session in plan.sessions:
+            label = self.t("session_row", number=session.number, count=count)
+            visits.append((session.date, 0, label, True))
+        for visit in plan.adjunct_visits:
+            name = self.catalog.adjunct(visit.adjunct_id).name[lang]
+            visits.append((visit.date, 1, name, False))
+        visits.sort(key=lambda v: (v[0], v[1]))
+        head = [
+            self.para(self.t(key), self.st.cell_head, True)
+            for key in ("column_visit", "column_day", "column_date")
+        ]
+        rows: list[list[object]] = [head]
+        for day, _, label, is_session in visits:
+            style = self.st.cell_bold if is_session else self.st.cell
+            rows.append(
+                [
+                    self.para(label, style, bold=is_session),
+                    self.para(dates.capitalized(dates.weekday(day, lang)), style, is_session),
+                    self.para(dates.long_date(day, lang), style, bold=is_session),
+                ]
+            )
+        # The day and date columns as wide as their longest entry, the visit column the rest.
+        pad = 14
+        size = self.st.cell_bold.fontSize
+        day_w = pad + max(
+            stringWidth(dates.capitalized(dates.weekday(v[0], lang)), BASE_BOLD, size)
+            for v in visits
+        )
+        date_w = pad + max(
+            stringWidth(dates.long_date(v[0], lang), BASE_BOLD, size) for v in visits
+        )
+        date_w = min(date_w, self.width * 0.4)
+        day_w = min(day_w, self.width * 0.22)
+        visit_w = self.width - day_w - date_w
+        return [
+            self.heading("section_calendar"),
+            self.table(rows, [visit_w / self.width, day_w / self.width, date_w / self.width]),
+            Spacer(1, self.st.gap),
+            self.para(self.t("calendar_note")),
+        ]
+
+    def health(self) -> list[Flowable]:
+        reasons = self.plan.screening.reasons
+        if not reasons:
+            return []
+        values = self.values()
+        parts: list[Flowable] = [self.heading("section_health")]
+        seen: set[str] = set()
+        for reason in reasons:
+            if reason.question_id in seen:
+                continue
+            seen.add(reason.question_id)
+            question = self.catalog.question(reason.question_id)
+            parts.append(self.bullet(question.explanation.format(self.lang, values)))
+        return parts
+
+    def care(self) -> list[Flowable]:
+        values = self.values()
+        parts: list[Flowable] = [self.heading("section_care")]
+        for phase in self.catalog.phases:
+            items = self.plan.instructions_for(phase.id)
+            if not items:
+                continue
+            parts.append(self.subheading(phase.title[self.lang]))
+            parts += [self.bullet(i.text.format(self.lang, values)) for i in items]
+            if phase.id == "call_clinic" and self.clinic.phone.strip():
+                parts.append(self.para(self.t("call_us", phone=self.clinic.phone), bold=True))
+        return parts
+
+    def sun(self) -> list[Flowable]:
+        skin = self.catalog.skin_type(self.consultation.patient.fitzpatrick)
+        return [self.heading("section_sun"), self.para(skin.sun_protection[self.lang])]
+
+    def results(self) -> list[Flowable]:
+        start, end, lang = self.plan.results_from, self.plan.results_to, self.lang
+        if start.year == end.year:
+            window = self.t(
+                "results_window_one_year",
+                first=dates.month(start, lang),
+                last=dates.month(end, lang),
+                year=end.year,
+            )
+        else:
+            window = self.t(
+                "results_window_two_years",
+                first=dates.month_year(start, lang),
+                last=dates.month_year(end, lang),
+            )
+        return [
+            self.heading("section_results"),
+            self.para(window, self.st.lead, bold=True),
+            self.para(self.text("results")),
+        ]
+
+    def devices(self) -> list[Flowable]:
+        return [self.heading("section_devices"), self.para(self.text("at_home_warning"))]
+
+    def note(self, patient_note: str) -> list[Flowable]:
+        if not patient_note.strip():
+            return []
+        parts: list[Flowable] = [self.heading("section_note")]
+        # A Paragraph per line (a blank line leaves a gap), so a very long note splits across
+        # pages in linear time; reportlab splits words too long for a line.
+        lines = patient_note.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+        for line in lines:
+            if line.strip():
+                parts.append(self.para(line, self.st.note))
+            else:
+                parts.append(Spacer(1, self.st.gap))
+        return parts
+
+    def missing_notice(self) -> Flowable | None:
+        if not self.markup.missing:
+            return None
+        text = self.t(
+            "missing_characters", marker=MARKER, characters=", ".join(self.markup.missing_codes())
+        )
+        box = self.notice_box([Paragraph(self.m(text), self.st.notice)])
+        return box
+
+    # -- page furniture
+
+    def decorate(self, pagesize: tuple[float, float], running_head: str, footer: dict):
+        """The onPage callback: running head from page 2 on, and the footer on every page."""
+        page_width, page_height = pagesize
+        st = self.st
+        left, right = MARGIN_LEFT, page_width - MARGIN_RIGHT
+        size = st.footer_size
+        prefix, _, suffix = self.t("footer_page", page="{page}", pages="\0").partition("\0")
+
+        def on_page(canv: Canvas, doc) -> None:
+            page = canv.getPageNumber()
+            canv.saveState()
+            if page == 1:
+                canv.showOutline()
+            else:
+                head = Paragraph(running_head, st.running_head)
+                _, h = head.wrapOn(canv, right - left, MARGIN_TOP)
+                y = page_height - MARGIN_TOP + 5 * mm
+                head.drawOn(canv, left, y)
+                canv.setStrokeColor(RULE)
+                canv.setLineWidth(0.5)
+                canv.line(left, y - 2, right, y - 2)
+            top = MARGIN_BOTTOM - 7 * mm
+            canv.setStrokeColor(RULE)
+            canv.setLineWidth(0.5)
+            canv.line(left, top, right, top)
+            # Left: "Page x of y" (y is a form filled in when the document ends), then ids.
+            baseline = top - size * 1.25
+            canv.setFont(BASE, size)
+            canv.setFillColor(MUTED)
+            text = prefix.replace("{page}", str(page))
+            canv.drawString(left, baseline, text)
+            x = left + stringWidth(text, BASE, size)
+            canv.saveState()
+            canv.translate(x, baseline)
+            canv.doForm(PAGES_FORM)
+            canv.restoreState()
+            if suffix:
+                canv.drawString(x + stringWidth("000", BASE, size), baseline, suffix)
+            ids = Paragraph(footer["left"], st.footer)
+            _, h = ids.wrapOn(canv, (right - left) * (1 - FOOTER_RIGHT), 40 * mm)
+            ids.drawOn(canv, left, baseline - size * 0.35 - h)
+            clinic = Paragraph(footer["right"], st.footer_right)
+            _, h = clinic.wrapOn(canv, (right - left) * FOOTER_RIGHT, 40 * mm)
+            clinic.drawOn(canv, right - (right - left) * FOOTER_RIGHT, top - 3 - h)
+            canv.restoreState()
+
+        return on_page
+
+
+def render_plan_pdf(
+    catalog: Catalog,
+    consultation: Consultation,
+    plan: Plan,
+    clinic: ClinicSettings,
+    *,
+    lang: str | None = None,
+    paper: str | None = None,
+    large_print: bool = False,
+    printed_on: date,
+    plan_id: str,
+    invariant: bool = False,
+    patient_note: str = "",
+) -> PlanPdf:
+    """The patient's plan as PDF bytes (a ``PlanPdf``, which also says what could not be printed).
+
+    ``lang`` defaults to the patient's language, ``paper`` ("a4" or "letter") to the clinic's
+    paper size. ``invariant`` makes the bytes repeatable (for tests). ``patient_note`` is an
+    optional message for the patient; the consultation's notes are internal and never printed.
+    """
+    lang = lang or consultation.patient.language
+    if lang not in catalog.languages:
+        names = ", ".join(catalog.languages)
+        raise ValueError(f"The catalog has no {lang!r} texts (it has {names}).")
+    t = builtin_strings().for_language(lang)
+    paper = (paper or clinic.paper_size or "a4").lower()
+    if paper not in PAPER:
+        raise ValueError(f"Unknown paper size {paper!r}: use a4 or letter.")
+    if not plan.sessions:
+        raise ValueError("The plan has no sessions to print.")
+    pagesize = PAPER[paper]
+    st = styles(large_print)
+    width = pagesize[0] - MARGIN_LEFT - MARGIN_RIGHT
+    builder = _Builder(
+        catalog, consultation, plan, clinic, lang, t, st, width, Markup(), warnings=[]
+    )
+
+    with _RENDER_LOCK:
+        story = builder.story(patient_note)
+        m = builder.m
+        dot = m(" · ")
+        # Page furniture stays on one line: a very long name or clinic name is shortened there.
+        running_head = builder.one_line(
+            consultation.patient.name, dot + m(t("document_title")), st.running_head, width
+        )
+        left = (
+            m(t("footer_plan", plan_id=plan_id))
+            + dot
+            + m(t("footer_catalog", version=plan.catalog_version or catalog.version))
+        )
+        phone = m(clinic.phone) if clinic.phone.strip() else ""
+        if clinic.name.strip():
+            tail = dot + phone if phone else ""
+            right = builder.one_line(clinic.name, tail, st.footer_right, width * FOOTER_RIGHT)
+        else:
+            right = phone
+        printed = m(t("footer_printed", date=dates.long_date(printed_on, lang)))
+        right = f"{right}<br/>{printed}" if right else printed
+        notice = builder.missing_notice()
+        if notice is not None:
+            # Right under the patient's details, where the name is.
+            story.insert(story.index(builder.panel) + 1, notice)
+        on_page = builder.decorate(pagesize, running_head, {"left": left, "right": right})
+        buffer = io.BytesIO()
+        doc = _PlanDoc(
+            buffer,
+            decorate=on_page,
+            pagesize=pagesize,
+            title=t("document_title"),
+            author=clinic.name.strip() or "consult",
+            subject=t("document_subject"),
+            creator=f"consult {__version__}",
+            lang=lang,
+            invariant=1 if invariant else 0,
+            pageCompression=1,
+        )
+        doc.build(story, canvasmaker=partial(_PlanCanvas, footer_size=st.footer_size))
+        page_count = doc.canv.page_count
+    return PlanPdf(
+        buffer.getvalue(),
+        missing_characters=builder.markup.missing_codes(),
+        warnings=builder.warnings,
+        page_count=page_count,
+    )
+
+
+def write_pdf_atomic(data: bytes, dest: Path) -> None:
+    """Write ``data`` to ``dest`` all at once, readable by the user only (mode 0600).
+
+    The bytes go to a temporary file in ``dest``'s own folder, are flushed to disk, and the file
+    is then renamed over ``dest``: a reader sees the old file or the whole new one, never part of
+    one, and nothing is left behind if writing fails. No copy is ever put in a temp folder.
+    """
+    dest = Path(dest)
+    folder = dest.parent
+    fd, tmp_name = _temp_file(folder, dest.name)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.chmod(0o600)
+        tmp.replace(dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_folder(folder)
+
+
+def _temp_file(folder: Path, name: str) -> tuple[int, str]:
+    # mkstemp creates the file with mode 0600, in the destination folder.
+    return tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; Windows has no folder handles to sync)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
