@@ -130,8 +130,7 @@ def verify(db: Database) -> AuditReport:
         count += 1
         ident = entry["id"]
         if ident > expected_id:
-            gone = f"{expected_id}" if ident - expected_id == 1 else f"{expected_id}–{ident - 1}"
-            problems.append(f"Entry {gone} is missing: deleted outside the app.")
+            problems.append(_deleted(expected_id, ident - 1))
         elif ident < expected_id:
             problems.append(f"Entry {ident} is out of order.")
         if entry["hash"] != entry_hash(entry):
@@ -142,6 +141,13 @@ def verify(db: Database) -> AuditReport:
         expected_id = ident + 1
     last_used = _last_used_id(db)
     if last_used >= expected_id:
-        gone = f"{expected_id}" if last_used == expected_id else f"{expected_id}–{last_used}"
-        problems.append(f"The newest entries ({gone}) are missing: deleted outside the app.")
+        problems.append(_deleted(expected_id, last_used, newest=True))
     return AuditReport(count, tuple(problems))
+
+
+def _deleted(first: int, last: int, newest: bool = False) -> str:
+    if first == last:
+        return f"Entry {first}{', the newest,' if newest else ''} was deleted outside the app."
+    return (
+        f"Entries {first}–{last}{', the newest,' if newest else ''} were deleted outside the app."
+    )
