@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
 from consult.domain.adjuncts import all_eligibility
 from consult.domain.model import ROMAN, Answer, Outcome, Patient
 from consult.domain.plan import session_bounds
-from consult.ui.qtcompat import emit
 from consult.ui.wizard.state import ConsultationState
 from consult.ui.zone_map import ZoneMap
 
@@ -88,10 +87,10 @@ class Page(QWizardPage):
         return self.wizard().state
 
     def changed(self) -> None:
-        emit(self.completeChanged)
+        self.completeChanged.emit()
         wizard = self.wizard()
         if wizard is not None:
-            emit(wizard.changed)
+            wizard.changed.emit()
 
 
 # --------------------------------------------------------------------------- 1. patient
