@@ -20,6 +20,7 @@ from consult.ui import dialogs
 from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
 from consult.ui.services import Services
+from consult.ui.style import TouchStyle
 from consult.ui.worker import run_in_background
 
 
@@ -31,6 +32,8 @@ def make_application() -> QApplication:
     app.setOrganizationName("consult")
     app.setDesktopFileName("org.consult.Consult")
     app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
+    if not isinstance(app.style(), TouchStyle):
+        app.setStyle(TouchStyle())
     return app
 
 

@@ -386,6 +386,8 @@ class MainWindow(QMainWindow):
         wizard.rejected.connect(self._wizard_cancelled)
         wizard.setWindowModality(Qt.WindowModality.WindowModal)
         wizard.show()
+        wizard.raise_()
+        wizard.activateWindow()
 
     def save_draft(self, state=None) -> None:
         """Save what the provider has typed so far (the open wizard's, unless given)."""
@@ -467,6 +469,8 @@ class MainWindow(QMainWindow):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
         self.last_preview = dialog
 
     # ------------------------------------------------------------------ privacy, settings
