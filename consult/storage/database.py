@@ -301,10 +301,18 @@ def connect(path: Path, *, readonly: bool = False) -> Database:
 
     ``readonly`` refuses every write (``query_only``). Where the file and its folder can be
     written, the connection itself is read-write so that closing it tidies away the -wal and
-    -shm files; on a read-only file or folder it is opened read-only.
+    -shm files; on a read-only file or folder it is opened read-only (and immutable when no
+    journal holds anything, so no file is made beside it).
     """
-    mode = "ro" if readonly and is_read_only(path) else "rw"
-    uri = f"file:{quote(str(path))}?mode={mode}"
+    query = "mode=rw"
+    if readonly and is_read_only(path):
+        query = "mode=ro"
+        wal = side_file(path, "-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            # Nothing in a journal to read: opened as immutable, SQLite makes no -wal or
+            # -shm file beside a file it may not change.
+            query += "&immutable=1"
+    uri = f"file:{quote(str(path))}?{query}"
     with private_umask():
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
