@@ -397,9 +397,7 @@ def open_database(
             set_write_pragmas(db)
             make_private_with_sides(path)
             if migrations.pending(db):
-                if version > 0:
-                    _backup_before_upgrade(db, path, version)
-                migrations.apply(db)
+                _upgrade(db, path, version)
             return db
         except BaseException as exc:
             db.close()
@@ -429,8 +427,22 @@ def _create(path: Path) -> None:
         remove_with_sides(tmp)
 
 
-def _backup_before_upgrade(db: Database, path: Path, version: int) -> None:
-    from consult.storage.backup import backup_to, backups_dir, stamp
+def _upgrade(db: Database, path: Path, version: int) -> None:
+    """Apply the pending migrations to an existing file, after backing it up."""
+    from consult.storage.backup import backup_to, backups_dir, stamp, unique_path
 
     folder = private_folder(backups_dir(path))
-    backup_to(db, folder / f"{path.stem}-before-upgrade-v{version}-{stamp()}.sqlite3")
+    kept = backup_to(
+        db, unique_path(folder / f"{path.stem}-before-upgrade-v{version}-{stamp()}.sqlite3")
+    )
+    try:
+        migrations.apply(db)
+    except Exception as exc:
+        done = db.execute("PRAGMA user_version").fetchone()[0]
+        raise errors.StorageError(
+            f"The records file {path} could not be upgraded from records format {version} to "
+            f"{migrations.SCHEMA_VERSION} ({type(exc).__name__}); it stays at format {done}, "
+            "as each step of an upgrade is all or nothing. A copy from before the upgrade is "
+            f"at {kept}. Go on with the previous version of the app for now, and report this "
+            "problem."
+        ) from exc
