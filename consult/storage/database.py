@@ -25,6 +25,7 @@ import sqlite3
 import stat
 import struct
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -406,8 +407,21 @@ def open_database(
             raise
 
 
+STALE_SECONDS = 3600
+
+
+def _sweep_stale(folder: Path, stem: str) -> None:
+    """Remove temporary files an earlier, killed process left behind (an hour old or more)."""
+    now = time.time()
+    for leftover in folder.glob(f".{stem}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+
+
 def _create(path: Path) -> None:
     """Build a whole new database beside ``path``, then move it into place."""
+    _sweep_stale(path.parent, path.name + ".new")
     tmp = new_private_file(path.parent, path.name + ".new")
     try:
         db = connect(tmp)

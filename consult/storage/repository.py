@@ -321,23 +321,25 @@ class Repository:
             raise self._missing("patient", patient_id)
         return self._patient(row)
 
-    _ROW_SQL = f"""
-        SELECT p.id, p.name, p.date_of_birth,
-            (SELECT max(c.date) FROM consultations AS c
-                WHERE c.patient_id = p.id AND {CURRENT}) AS last_consultation,
-            (SELECT min(s.date) FROM planned_sessions AS s
-                JOIN consultations AS c ON c.id = s.consultation_id
-                WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT}
-                    AND s.date >= :today) AS next_session
-        FROM patients AS p
-    """
-
     def _rows(self, where: str, params: dict[str, Any], limit: int | None) -> list[PatientRow]:
+        """Patient rows for a WHERE clause on ``p``, in name order. The page is chosen first,
+        so the dates are looked up only for the rows shown, however many patients match."""
         params = {"today": self._clock().date().isoformat(), **params}
-        sql = f"{self._ROW_SQL} WHERE {where} ORDER BY p.search_name, p.id"
+        page = f"SELECT * FROM patients AS p WHERE {where} ORDER BY p.search_name, p.id"
         if limit is not None:
-            sql += " LIMIT :limit"
+            page += " LIMIT :limit"
             params["limit"] = limit
+        sql = f"""
+            SELECT p.id, p.name, p.date_of_birth,
+                (SELECT max(c.date) FROM consultations AS c
+                    WHERE c.patient_id = p.id AND {CURRENT}) AS last_consultation,
+                (SELECT min(s.date) FROM planned_sessions AS s
+                    JOIN consultations AS c ON c.id = s.consultation_id
+                    WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT}
+                        AND s.date >= :today) AS next_session
+            FROM ({page}) AS p
+            ORDER BY p.search_name, p.id
+        """
         return [
             PatientRow(
                 id=r["id"],

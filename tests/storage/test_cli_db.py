@@ -49,3 +49,17 @@ def test_headless_line_names_the_db_command():
     )
     if sys.platform.startswith("linux"):
         assert "consult db" in result.stderr
+
+
+def test_reading_commands_do_not_create_a_database(tmp_path):
+    missing = tmp_path / "typo.sqlite3"
+    for command in (
+        ["db", "check"],
+        ["db", "verify"],
+        ["db", "export", tmp_path / "e.json"],
+        ["db", "backup", tmp_path / "b.sqlite3"],
+    ):
+        result = consult_cli("--db", missing, *command)
+        assert result.returncode == 1
+        assert "There is no records database" in result.stderr
+    assert list(tmp_path.iterdir()) == []
