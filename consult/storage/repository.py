@@ -49,6 +49,7 @@ from consult.storage.errors import ConflictError, NotFoundError, StorageError
 T = TypeVar("T")
 
 BUSY_SECONDS = database.BUSY_TIMEOUT_MS / 1000
+ANSWERS = {a.value: a for a in Answer}
 
 # A consultation is current unless a newer revision replaces it.
 CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
@@ -205,7 +206,14 @@ class Repository:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            # A failed COMMIT (disk full, I/O error) must not leave a transaction open that
+            # later calls would silently join.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def audit_event(
         self,
@@ -717,7 +725,7 @@ class Repository:
             f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, question_no",
             params,
         ):
-            answers[cid][question_id] = Answer(answer)
+            answers[cid][question_id] = ANSWERS[answer]
         result = []
         for r in rows:
             cid = r["id"]
