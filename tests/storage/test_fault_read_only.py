@@ -6,6 +6,7 @@ refuses in the same way for root as for anyone else.
 
 from __future__ import annotations
 
+import os
 import stat
 
 import pytest
@@ -20,6 +21,8 @@ from storage_helpers import (
 
 from consult.storage import Repository
 from consult.storage.errors import ReadOnlyError
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 
 
 @pytest.fixture
