@@ -121,7 +121,7 @@ def _open(args: argparse.Namespace, **options):
 
 
 def backup_command(args: argparse.Namespace) -> int:
-    with _open(args) as repo:
+    with _open(args, create=False) as repo:
         path = repo.backup(args.dest)
         counts = repo.counts()
     print(
@@ -163,7 +163,7 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    with _open(args) as repo:
+    with _open(args, create=False) as repo:
         path = repo.export(args.dest, args.format)
         counts = repo.counts()
     what = "JSON file" if args.format == "json" else "folder of CSV files"

@@ -25,6 +25,7 @@ import sqlite3
 import stat
 import struct
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -301,10 +302,18 @@ def connect(path: Path, *, readonly: bool = False) -> Database:
 
     ``readonly`` refuses every write (``query_only``). Where the file and its folder can be
     written, the connection itself is read-write so that closing it tidies away the -wal and
-    -shm files; on a read-only file or folder it is opened read-only.
+    -shm files; on a read-only file or folder it is opened read-only (and immutable when no
+    journal holds anything, so no file is made beside it).
     """
-    mode = "ro" if readonly and is_read_only(path) else "rw"
-    uri = f"file:{quote(str(path))}?mode={mode}"
+    query = "mode=rw"
+    if readonly and is_read_only(path):
+        query = "mode=ro"
+        wal = side_file(path, "-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            # Nothing in a journal to read: opened as immutable, SQLite makes no -wal or
+            # -shm file beside a file it may not change.
+            query += "&immutable=1"
+    uri = f"file:{quote(str(path))}?{query}"
     with private_umask():
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
@@ -389,9 +398,7 @@ def open_database(
             set_write_pragmas(db)
             make_private_with_sides(path)
             if migrations.pending(db):
-                if version > 0:
-                    _backup_before_upgrade(db, path, version)
-                migrations.apply(db)
+                _upgrade(db, path, version)
             return db
         except BaseException as exc:
             db.close()
@@ -400,8 +407,21 @@ def open_database(
             raise
 
 
+STALE_SECONDS = 3600
+
+
+def _sweep_stale(folder: Path, stem: str) -> None:
+    """Remove temporary files an earlier, killed process left behind (an hour old or more)."""
+    now = time.time()
+    for leftover in folder.glob(f".{stem}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+
+
 def _create(path: Path) -> None:
     """Build a whole new database beside ``path``, then move it into place."""
+    _sweep_stale(path.parent, path.name + ".new")
     tmp = new_private_file(path.parent, path.name + ".new")
     try:
         db = connect(tmp)
@@ -421,8 +441,22 @@ def _create(path: Path) -> None:
         remove_with_sides(tmp)
 
 
-def _backup_before_upgrade(db: Database, path: Path, version: int) -> None:
-    from consult.storage.backup import backup_to, backups_dir, stamp
+def _upgrade(db: Database, path: Path, version: int) -> None:
+    """Apply the pending migrations to an existing file, after backing it up."""
+    from consult.storage.backup import backup_to, backups_dir, stamp, unique_path
 
     folder = private_folder(backups_dir(path))
-    backup_to(db, folder / f"{path.stem}-before-upgrade-v{version}-{stamp()}.sqlite3")
+    kept = backup_to(
+        db, unique_path(folder / f"{path.stem}-before-upgrade-v{version}-{stamp()}.sqlite3")
+    )
+    try:
+        migrations.apply(db)
+    except Exception as exc:
+        done = db.execute("PRAGMA user_version").fetchone()[0]
+        raise errors.StorageError(
+            f"The records file {path} could not be upgraded from records format {version} to "
+            f"{migrations.SCHEMA_VERSION} ({type(exc).__name__}); it stays at format {done}, "
+            "as each step of an upgrade is all or nothing. A copy from before the upgrade is "
+            f"at {kept}. Go on with the previous version of the app for now, and report this "
+            "problem."
+        ) from exc

@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -134,7 +134,8 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
                     else None
                 ),
                 "screening": [
-                    {"question": q, "answer": Answer(a).value} for q, a in c.screening.items()
+                    {"question": q, "answer": getattr(a, "value", a)}
+                    for q, a in c.screening.items()
                 ],
                 "areas": [
                     {
@@ -187,16 +188,41 @@ def export_data(repo: Repository) -> dict[str, Any]:
 # --------------------------------------------------------------------------- writing
 
 
-def _write_private(dest: Path, content: bytes) -> None:
+def _write_private(dest: Path, content: bytes | Iterable[bytes]) -> None:
+    """Write ``dest`` (mode 0600) through a temporary file beside it; never overwrite."""
     tmp = database.new_private_file(dest.parent, dest.name)
     try:
         with tmp.open("wb") as handle:
-            handle.write(content)
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                handle.writelines(content)
         database.place_file(tmp, dest)
     except FileExistsError:
         raise _exists(dest) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def json_lines(data: dict[str, Any]) -> Iterator[bytes]:
+    """The export as JSON text with one record per line: valid JSON, quick to write, easy to
+    read and to compare line by line."""
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    lists = ("patients", "consultations")
+    yield b"{\n"
+    for key, value in data.items():
+        if key not in lists:
+            yield f" {dumps(key)}: {dumps(value)},\n".encode()
+    for n, key in enumerate(lists):
+        yield f" {dumps(key)}: [\n".encode()
+        items = data[key]
+        for i, item in enumerate(items):
+            yield f"  {dumps(item)}{',' if i < len(items) - 1 else ''}\n".encode()
+        yield f" ]{',' if n < len(lists) - 1 else ''}\n".encode()
+    yield b"}\n"
 
 
 def _exists(dest: Path) -> ExchangeError:
@@ -225,8 +251,7 @@ def export(repo: Repository, dest: Path, format: str = "json") -> Path:
     if format == "json":
         if dest.exists():
             raise _exists(dest)
-        text = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-        _write_private(dest, text.encode("utf-8"))
+        _write_private(dest, json_lines(data))
     else:
         _export_csv(data, dest)
     counts = f"{len(data['patients'])} patients, {len(data['consultations'])} consultations"

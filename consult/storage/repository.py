@@ -49,6 +49,7 @@ from consult.storage.errors import ConflictError, NotFoundError, StorageError
 T = TypeVar("T")
 
 BUSY_SECONDS = database.BUSY_TIMEOUT_MS / 1000
+ANSWERS = {a.value: a for a in Answer}
 
 # A consultation is current unless a newer revision replaces it.
 CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
@@ -205,7 +206,14 @@ class Repository:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            # A failed COMMIT (disk full, I/O error) must not leave a transaction open that
+            # later calls would silently join.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def audit_event(
         self,
@@ -321,23 +329,25 @@ class Repository:
             raise self._missing("patient", patient_id)
         return self._patient(row)
 
-    _ROW_SQL = f"""
-        SELECT p.id, p.name, p.date_of_birth,
-            (SELECT max(c.date) FROM consultations AS c
-                WHERE c.patient_id = p.id AND {CURRENT}) AS last_consultation,
-            (SELECT min(s.date) FROM planned_sessions AS s
-                JOIN consultations AS c ON c.id = s.consultation_id
-                WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT}
-                    AND s.date >= :today) AS next_session
-        FROM patients AS p
-    """
-
     def _rows(self, where: str, params: dict[str, Any], limit: int | None) -> list[PatientRow]:
+        """Patient rows for a WHERE clause on ``p``, in name order. The page is chosen first,
+        so the dates are looked up only for the rows shown, however many patients match."""
         params = {"today": self._clock().date().isoformat(), **params}
-        sql = f"{self._ROW_SQL} WHERE {where} ORDER BY p.search_name, p.id"
+        page = f"SELECT * FROM patients AS p WHERE {where} ORDER BY p.search_name, p.id"
         if limit is not None:
-            sql += " LIMIT :limit"
+            page += " LIMIT :limit"
             params["limit"] = limit
+        sql = f"""
+            SELECT p.id, p.name, p.date_of_birth,
+                (SELECT max(c.date) FROM consultations AS c
+                    WHERE c.patient_id = p.id AND {CURRENT}) AS last_consultation,
+                (SELECT min(s.date) FROM planned_sessions AS s
+                    JOIN consultations AS c ON c.id = s.consultation_id
+                    WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT}
+                        AND s.date >= :today) AS next_session
+            FROM ({page}) AS p
+            ORDER BY p.search_name, p.id
+        """
         return [
             PatientRow(
                 id=r["id"],
@@ -715,7 +725,7 @@ class Repository:
             f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, question_no",
             params,
         ):
-            answers[cid][question_id] = Answer(answer)
+            answers[cid][question_id] = ANSWERS[answer]
         result = []
         for r in rows:
             cid = r["id"]

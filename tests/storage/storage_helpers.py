@@ -109,3 +109,27 @@ def assert_plain_failure(result: subprocess.CompletedProcess, *words: str) -> No
 
 def siblings(path: Path) -> list[str]:
     return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name))
+
+
+def commands_on(tmp: Path) -> list[list[str]]:
+    """One of each kind of ``consult db`` command: reading, writing a file, changing records."""
+    return [
+        ["db", "check"],
+        ["db", "verify"],
+        ["db", "export", "--format", "json", str(tmp / "export.json")],
+        ["db", "backup", str(tmp / "backup.sqlite3")],
+        ["db", "seed-demo", "--patients", "1"],
+    ]
+
+
+def assert_refused_by_every_command(path: Path, tmp: Path, *words: str) -> None:
+    """Every command fails in plain words and leaves the file byte-for-byte as it was."""
+    before = sha256(path)
+    names = siblings(path)
+    for command in commands_on(tmp):
+        result = consult_cli("--db", str(path), *command)
+        assert_plain_failure(result, *words)
+        assert sha256(path) == before, command
+        assert siblings(path) == names, command
+    assert not (tmp / "export.json").exists()
+    assert not (tmp / "backup.sqlite3").exists()

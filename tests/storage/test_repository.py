@@ -304,3 +304,35 @@ def test_readonly_repository_writes_nothing(db_path):
             repo.save_patient(patient("Another"))
     with Repository.open(db_path) as repo:
         assert repo.counts()["patients"] == 1
+
+
+def test_a_locked_database_is_a_plain_error(db_path, monkeypatch):
+    from consult.storage import database
+    from consult.storage.errors import DatabaseBusyError
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
+    with Repository.open(db_path) as repo:
+        other = sqlite3.connect(db_path)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(DatabaseBusyError) as caught:
+                repo.save_patient(patient())
+            assert "in use by another program" in caught.value.message
+        finally:
+            other.rollback()
+            other.close()
+        assert repo.save_patient(patient()).id == 1
+
+
+def test_leftovers_of_a_killed_creation_are_swept(tmp_path):
+    import os
+
+    old = tmp_path / ".records.sqlite3.new.0123456789ab.tmp"
+    old.write_bytes(b"half made")
+    os.utime(old, (0, 0))
+    fresh = tmp_path / ".records.sqlite3.new.ba9876543210.tmp"
+    fresh.write_bytes(b"being made right now")
+    with Repository.open(tmp_path / "records.sqlite3"):
+        pass
+    assert not old.exists()
+    assert fresh.exists()

@@ -1,0 +1,195 @@
+"""Databases as each earlier schema version made them, for the migration tests.
+
+How to add a schema version N+1 (a new migration in consult/storage/migrations.py):
+
+1. Keep ``build_vN`` as it is: it writes rows with the SQL of version N, frozen here.
+2. Add ``build_vN1`` writing the same kind of rows with the SQL of version N+1, and register
+   it in ``BUILDERS``.
+3. Save the schema snapshot ``fixtures/schema-vN1.sql`` (run this file: ``python
+   tests/storage/schema_builders.py``; it writes a snapshot for every version).
+
+Each builder returns what the current app must read back after upgrading: the patients and
+consultations (as domain objects, without ids) and the planned session dates of the finals.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from consult.domain.model import (
+    Answer,
+    AreaChoice,
+    ConcernChoice,
+    Consultation,
+    Override,
+    Patient,
+    Status,
+)
+from consult.storage import database, migrations
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+@dataclass
+class Expected:
+    patients: list[Patient] = field(default_factory=list)
+    consultations: list[Consultation] = field(default_factory=list)
+    sessions: dict[str, list[date]] = field(default_factory=dict)  # by consultation uuid
+    audit_entries: int = 0
+
+
+def schema_at(path: Path, version: int) -> Database:
+    """A new database file with the migrations up to ``version`` applied."""
+    names = migrations.names()
+    stop = names[version] if version < len(names) else None
+    path.touch(mode=0o600)
+    db = database.connect(path)
+    database.set_write_pragmas(db)
+    migrations.apply(db, stop_before=stop)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == version
+    return db
+
+
+def schema_sql(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    conn.close()
+    return "".join(f"-- {kind} {name}\n{' '.join(sql.split())};\n\n" for kind, name, sql in rows)
+
+
+# --------------------------------------------------------------------------- version 1
+
+V1_PATIENTS = [
+    # uuid, name, search words (as version 1 wrote them), date of birth, phone
+    (
+        "6f1c2d3e-0001-4000-8000-000000000001",
+        "Zoë O'Brien",
+        "zoe o brien obrien",
+        "1990-05-17",
+        "+34 612 345 678",
+    ),
+    ("6f1c2d3e-0002-4000-8000-000000000002", "김민준", "김민준 민준 준", "1985-11-02", ""),
+]
+
+
+def build_v1(path: Path) -> Expected:
+    db = schema_at(path, 1)
+    x = db.execute
+    for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
+        digits = "".join(c for c in phone if c.isdigit())
+        x(
+            "INSERT INTO patients (id, uuid, name, search_name, date_of_birth, fitzpatrick, "
+            "language, phone, phone_digits, phone_reversed, email, demo, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, 3, 'en', ?, ?, ?, '', 0, ?, ?)",
+            [
+                i,
+                uuid,
+                name,
+                words,
+                dob,
+                phone,
+                digits,
+                digits[::-1],
+                "2026-01-05T10:00:00+00:00",
+                "2026-01-05T10:00:00+00:00",
+            ],
+        )
+    # A final consultation, amended once, and a draft.
+    for cid, uuid, status in (
+        (1, "c0000000-0001-4000-8000-000000000001", "draft"),
+        (2, "c0000000-0002-4000-8000-000000000002", "draft"),
+        (3, "c0000000-0003-4000-8000-000000000003", "draft"),
+    ):
+        x(
+            "INSERT INTO consultations (id, uuid, patient_id, status, provider, date, start_date, "
+            "session_count, notes, catalog_version, override_reason, override_provider, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, 'Dr Reyes', '2026-01-05', '2026-01-12', "
+            "NULL, ?, '2026.11.1', ?, ?, '2026-01-05T10:00:00+00:00', "
+            "'2026-01-05T10:00:00+00:00')",
+            [
+                cid,
+                uuid,
+                1 if cid < 3 else 2,
+                status,
+                f"note {cid}",
+                "Resolved on examination." if cid == 2 else None,
+                "Dr Reyes" if cid == 2 else None,
+            ],
+        )
+        x("INSERT INTO consultation_areas VALUES (?, 0, 'face')", [cid])
+        x("INSERT INTO consultation_zones VALUES (?, 0, 0, 'cheeks')", [cid])
+        x(
+            "INSERT INTO consultation_concerns VALUES (?, 0, 0, 'acne_scars', 'moderate', NULL)",
+            [cid],
+        )
+        x("INSERT INTO consultation_adjuncts VALUES (?, 0, 'peel_mandelic')", [cid])
+        x("INSERT INTO screening_answers VALUES (?, 0, 'pregnancy', 'no')", [cid])
+        x("INSERT INTO screening_answers VALUES (?, 1, 'keloid', 'not_sure')", [cid])
+    sessions = [date(2026, 1, 12), date(2026, 2, 9), date(2026, 3, 9), date(2026, 4, 6)]
+    for cid in (1, 2):
+        for n, day in enumerate(sessions, start=1):
+            x("INSERT INTO planned_sessions VALUES (?, ?, ?)", [cid, n, day.isoformat()])
+        x("INSERT INTO adjunct_visits VALUES (?, 0, 'peel_mandelic', '2026-01-26', 1)", [cid])
+        x(
+            "UPDATE consultations SET status = 'final', revision_of = ?, screening_outcome = "
+            "'proceed_with_caution', interval_weeks = 4, results_from = '2026-07-01', "
+            "results_to = '2026-10-01', finalized_at = '2026-01-05T10:30:00+00:00' WHERE id = ?",
+            [1 if cid == 2 else None, cid],
+        )
+    db.close()
+
+    zoe = Patient("Zoë O'Brien", date(1990, 5, 17), 3, "en", "+34 612 345 678", "")
+    kim = Patient("김민준", date(1985, 11, 2), 3, "en", "", "")
+
+    def c(who, status, cid):
+        return Consultation(
+            patient=who,
+            provider="Dr Reyes",
+            date=date(2026, 1, 5),
+            screening={"pregnancy": Answer.NO, "keloid": Answer.NOT_SURE},
+            areas=(AreaChoice("face", ("cheeks",), (ConcernChoice("acne_scars", "moderate"),)),),
+            adjuncts=("peel_mandelic",),
+            override=Override("Resolved on examination.", "Dr Reyes") if cid == 2 else None,
+            start_date=date(2026, 1, 12),
+            notes=f"note {cid}",
+            status=status,
+            catalog_version="2026.11.1",
+        )
+
+    return Expected(
+        patients=[zoe, kim],
+        consultations=[c(zoe, Status.FINAL, 1), c(zoe, Status.FINAL, 2), c(kim, Status.DRAFT, 3)],
+        sessions={
+            "c0000000-0001-4000-8000-000000000001": sessions,
+            "c0000000-0002-4000-8000-000000000002": sessions,
+        },
+    )
+
+
+# Every schema version the app has shipped, and how to make a database of it.
+BUILDERS: dict[int, Callable[[Path], Expected]] = {
+    1: build_v1,
+}
+
+
+def write_snapshots() -> None:
+    import tempfile
+
+    FIXTURES.mkdir(exist_ok=True)
+    for version in range(1, migrations.SCHEMA_VERSION + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "schema.sqlite3"
+            schema_at(path, version).close()
+            (FIXTURES / f"schema-v{version}.sql").write_text(schema_sql(path), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_snapshots()

@@ -1,0 +1,87 @@
+"""Fault: one page inside the file is damaged (a bad sector, a torn copy)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+from storage_helpers import (
+    assert_refused_by_every_command,
+    consult_cli,
+    consultation,
+    patient,
+    plan_for,
+    sha256,
+    siblings,
+)
+
+from consult.storage import Repository
+from consult.storage.errors import CorruptDatabaseError
+
+
+def corrupt_a_page(path: Path, table: str) -> int:
+    """Overwrite one leaf page of ``table`` with random bytes; its page number."""
+    conn = sqlite3.connect(path)
+    pages = [
+        row[0]
+        for row in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
+            [table],
+        )
+    ]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    assert pages, f"{table} has no leaf page"
+    page = pages[len(pages) // 2]
+    with path.open("r+b") as handle:
+        handle.seek((page - 1) * page_size)
+        handle.write(random.Random(page).randbytes(page_size))
+    return page
+
+
+@pytest.fixture
+def damaged(tmp_path):
+    path = tmp_path / "records.sqlite3"
+    with Repository.open(path) as repo:
+        for i in range(80):
+            c = consultation(patient(f"Patient {i} " + "x" * 200))
+            repo.finalize(c, plan_for(c))
+    assert siblings(path) == ["records.sqlite3"]  # closed: the WAL is checkpointed away
+    corrupt_a_page(path, "patients")
+    return path
+
+
+def test_corrupt_page_is_refused_on_open(damaged):
+    before = sha256(damaged)
+    with pytest.raises(CorruptDatabaseError) as caught:
+        Repository.open(damaged)
+    message = caught.value.message
+    assert "is damaged" in message and "consult db restore" in message
+    assert sha256(damaged) == before
+    assert siblings(damaged) == ["records.sqlite3"]
+
+
+def test_check_reports_the_damage(damaged):
+    before = sha256(damaged)
+    result = consult_cli("--db", damaged, "db", "check")
+    assert result.returncode == 1
+    assert "damaged" in result.stderr
+    assert "consult db restore" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sha256(damaged) == before
+
+
+def test_reading_a_damaged_page_is_a_plain_error(damaged):
+    before = sha256(damaged)
+    # verify=False skips the page check on opening, so the damage is met while reading.
+    with Repository.open(damaged, verify=False) as repo, pytest.raises(CorruptDatabaseError):
+        for i in range(80):
+            repo.search_patients(f"patient {i}")
+            repo.get_patient(i + 1)
+    assert sha256(damaged) == before
+
+
+def test_corrupt_page_every_command(damaged, tmp_path):
+    assert_refused_by_every_command(damaged, tmp_path, "damaged")

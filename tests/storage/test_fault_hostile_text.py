@@ -1,0 +1,105 @@
+"""Hostile text is stored and read back exactly: through the repository, search, and an
+export/import round trip (JSON), and intact in the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from storage_helpers import CATALOG, consultation, patient, plan_for
+
+from consult.domain.model import Override
+from consult.storage import Repository
+
+HOSTILE = [
+    "Robert'); DROP TABLE patients;--",
+    'Zoë "the quote" O\'Brien `tick` \\ backslash',
+    "a\x00b\x00",  # NUL inside text
+    "👩🏽‍⚕️ 🇪🇸 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \U0010fffd",
+    "مريم \u202eevil\u202c עברית",  # right-to-left text and overrides
+    "Zoe\u0308 Zoë",  # decomposed and composed
+    "line one\nline two\r\n\ttabbed",
+    "100% _under_ LIKE's %wildcards%",
+    'NEAR("x" OR *) AND -y',
+    '=HYPERLINK("http://evil")',
+    "+1-SUM(A1)",
+    "@cmd",
+    "\ufeffbom",
+    " leading and trailing spaces ",
+    "",
+]
+LONG_NOTE = ("Lorem ipsum ünïcödé 漢字 \x00 " * 400)[:10_000]
+
+
+def without_ids(c):
+    return replace(c, id=None, revision_of=None, patient=replace(c.patient, id=None))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_round_trip(repo, text):
+    saved = repo.save_patient(patient(text or "x", phone=text, email=text))
+    assert repo.get_patient(saved.id) == saved
+    assert saved.name == (text or "x") and saved.phone == text and saved.email == text
+    c = consultation(
+        saved,
+        provider=text,
+        notes=text,
+        override=Override("Reason: " + text + " (ten chars)", text),
+        catalog_version=CATALOG.version,
+    )
+    final = repo.finalize(c, plan_for(c))
+    again = repo.get_consultation(final.id)
+    assert again == final
+    assert again.notes == text and again.provider == text
+    assert again.override.reason == "Reason: " + text + " (ten chars)"
+    assert isinstance(repo.search_patients(text), list)
+    repo.record_event("view", final.id, text)
+    assert repo.verify_audit().intact
+
+
+def test_ten_thousand_character_note(repo):
+    assert len(LONG_NOTE) == 10_000
+    c = consultation(patient(), notes=LONG_NOTE)
+    final = repo.finalize(c, plan_for(c))
+    assert repo.get_consultation(final.id).notes == LONG_NOTE
+
+
+def test_hostile_text_survives_export_and_import(repo, tmp_path):
+    for text in HOSTILE:
+        p = repo.save_patient(patient(text or "x", phone=text))
+        c = consultation(p, provider=text or "x", notes=text + LONG_NOTE)
+        repo.finalize(c, plan_for(c))
+    exported = repo.export(tmp_path / "all.json")
+    with Repository.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
+        other.import_json(exported)
+        again = other.export(tmp_path / "again.json")
+        assert sorted(map(without_ids, other.load_consultations("1")), key=repr) == sorted(
+            map(without_ids, repo.load_consultations("1")), key=repr
+        )
+    first, second = json.loads(exported.read_text()), json.loads(again.read_text())
+    first.pop("exported_at"), second.pop("exported_at")
+    assert first == second
+
+    folder = repo.export(tmp_path / "csv", "csv")
+    with (folder / "patients.csv").open(encoding="utf-8-sig", newline="") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    expected = [t or "x" for t in HOSTILE]
+    spreadsheet_safe = [
+        "'" + t if t[:1] in ("=", "@") or t.startswith("+1-SUM") else t for t in expected
+    ]
+    assert sorted(names) == sorted(spreadsheet_safe)
+
+
+@settings(max_examples=40)
+@given(name=st.text(min_size=1, max_size=60), notes=st.text(max_size=300))
+def test_any_text_round_trips(tmp_path_factory, name, notes):
+    path = tmp_path_factory.getbasetemp() / "any-text.sqlite3"
+    with Repository.open(path, verify=False) as repo:
+        saved = repo.save_patient(patient(name))
+        assert repo.get_patient(saved.id).name == name
+        draft = repo.save_draft(consultation(saved, notes=notes))
+        assert repo.get_consultation(draft.id).notes == notes

@@ -1,0 +1,143 @@
+"""Migrations: a database made by every earlier schema version opens and upgrades without
+loss, applied migrations never change, and the schema is recorded in the file."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+import pytest
+from schema_builders import BUILDERS, FIXTURES, schema_at, schema_sql
+from sqlite_utils import Migrations
+
+from consult.storage import Repository, migrations
+from consult.storage.backup import backups_dir
+from consult.storage.database import APPLICATION_ID, read_header
+from consult.storage.errors import StorageError
+from consult.storage.migrations import MIGRATION_SET, SCHEMA_VERSION, names
+
+# Every migration that has shipped, in order. Append only: never rename, reorder or edit.
+SHIPPED = ("0001_records",)
+
+
+def test_applied_migrations_never_change():
+    assert names()[: len(SHIPPED)] == SHIPPED
+    assert len(names()) == SCHEMA_VERSION
+
+
+def test_every_version_has_a_builder_and_a_snapshot():
+    assert sorted(BUILDERS) == list(range(1, SCHEMA_VERSION + 1))
+    for version in BUILDERS:
+        assert (FIXTURES / f"schema-v{version}.sql").exists()
+
+
+@pytest.mark.parametrize("version", sorted(BUILDERS))
+def test_schema_of_each_version_matches_its_snapshot(tmp_path, version):
+    """Editing a shipped migration changes the schema it makes: this test catches it."""
+    path = tmp_path / "schema.sqlite3"
+    schema_at(path, version).close()
+    snapshot = (FIXTURES / f"schema-v{version}.sql").read_text(encoding="utf-8")
+    assert schema_sql(path) == snapshot
+
+
+def _without_ids(c):
+    return replace(c, id=None, revision_of=None, patient=replace(c.patient, id=None))
+
+
+@pytest.mark.parametrize("version", sorted(BUILDERS))
+def test_each_version_upgrades_without_loss(tmp_path, version):
+    path = tmp_path / "records.sqlite3"
+    expected = BUILDERS[version](path)
+    with Repository.open(path) as repo:
+        assert repo.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        applied = [
+            r[0]
+            for r in repo.db.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+            )
+        ]
+        assert applied == list(names())
+        rows = list(repo.db.query("SELECT id FROM patients ORDER BY id"))
+        patients = [replace(repo.get_patient(r["id"]), id=None) for r in rows]
+        assert patients == expected.patients
+        consultations = repo.load_consultations("1")
+        assert [_without_ids(c) for c in consultations] == expected.consultations
+        for uuid, dates in expected.sessions.items():
+            (cid,) = repo.db.execute(
+                "SELECT id FROM consultations WHERE uuid = ?", [uuid]
+            ).fetchone()
+            assert [s.date for s in repo.planned_sessions(cid)] == dates
+        # Amendments, search and the questions still work on upgraded data.
+        assert [c.id for c in repo.revisions(1)] == [1, 2]
+        assert [r.name for r in repo.search_patients("obrien")] == ["Zoë O'Brien"]
+        assert [r.name for r in repo.search_patients("민준")] == ["김민준"]
+        assert repo.patients_with_concern("acne_scars")
+        assert repo.check().healthy
+    if version < SCHEMA_VERSION:
+        assert any("before-upgrade" in p.name for p in backups_dir(path).iterdir())
+
+
+def test_the_file_says_what_it_is(tmp_path):
+    path = tmp_path / "records.sqlite3"
+    with Repository.open(path):
+        pass
+    header = read_header(path)
+    assert header.application_id == APPLICATION_ID
+    assert header.user_version == SCHEMA_VERSION
+    assert header.wal
+
+
+@pytest.fixture
+def future(monkeypatch):
+    """Pretend this app knows a migration 2 (added at the end, as a real one would be)."""
+    fresh = Migrations(MIGRATION_SET)
+    for m in migrations.MIGRATIONS._migrations:
+        fresh(name=m.name)(m.fn)
+    added = []
+
+    def add(body):
+        def run(db):
+            body(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+
+        fresh(name="0002_test_only")(run)
+        added.append(run)
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", fresh)
+    monkeypatch.setattr(migrations, "_NAMES", [*names(), "0002_test_only"])
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    return add
+
+
+def test_an_upgrade_backs_up_first_then_migrates(tmp_path, future):
+    path = tmp_path / "records.sqlite3"
+    expected = BUILDERS[SCHEMA_VERSION](path)
+    future(lambda db: db.execute("ALTER TABLE patients ADD COLUMN nickname TEXT DEFAULT ''"))
+    with Repository.open(path) as repo:
+        assert repo.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+        assert "nickname" in repo.db["patients"].columns_dict
+        assert [replace(repo.get_patient(i), id=None) for i in (1, 2)] == expected.patients
+    (kept,) = backups_dir(path).iterdir()
+    assert kept.name.startswith(f"records-before-upgrade-v{SCHEMA_VERSION}-")
+    assert read_header(kept).user_version == SCHEMA_VERSION
+
+
+def test_a_failed_upgrade_changes_nothing(tmp_path, future):
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[SCHEMA_VERSION](path)
+
+    def broken(db):
+        db.execute("ALTER TABLE patients ADD COLUMN nickname TEXT")
+        db.execute("SELECT * FROM no_such_table")
+
+    future(broken)
+    with pytest.raises(StorageError) as caught:
+        Repository.open(path)
+    message = caught.value.message
+    assert "could not be upgraded" in message and "before the upgrade" in message
+    conn = sqlite3.connect(path)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(patients)")]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert "nickname" not in columns
+    assert version == SCHEMA_VERSION

@@ -1,0 +1,187 @@
+"""Hypothesis drives the repository (save, finalise, amend, delete, reopen, back up, restore)
+and checks it against a plain in-memory model after every step."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+from storage_helpers import CATALOG, FACE_ACNE, NECK_LINES, NO, consultation, plan_for
+
+from consult.domain.model import Answer, Patient, Status
+from consult.storage import Repository, restore
+
+NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20)
+AREA_SETS = st.sampled_from([(FACE_ACNE,), (NECK_LINES,), (FACE_ACNE, NECK_LINES)])
+SCREENINGS = st.sampled_from([dict(NO), {}, dict(NO, keloid=Answer.YES)])
+
+
+@dataclass
+class Model:
+    patients: dict[int, Patient] = field(default_factory=dict)
+    consultations: dict[int, object] = field(default_factory=dict)  # id -> Consultation
+    replaced: set[int] = field(default_factory=set)
+
+    def drafts(self) -> list[int]:
+        return sorted(i for i, c in self.consultations.items() if c.status is Status.DRAFT)
+
+    def current_finals(self) -> list[int]:
+        return sorted(
+            i
+            for i, c in self.consultations.items()
+            if c.status is Status.FINAL and i not in self.replaced
+        )
+
+
+class RecordsMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="consult-stateful-"))
+        self.path = self.folder / "records.sqlite3"
+        self.repo = Repository.open(self.path, catalog=CATALOG)
+        self.model = Model()
+        self.backups: list[tuple[Path, Model]] = []
+
+    def teardown(self):
+        self.repo.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    @initialize(name=NAMES)
+    def one_final_to_start_with(self, name):
+        p = self.repo.save_patient(Patient(name, date(1980, 2, 29), 4))
+        self.model.patients[p.id] = p
+        c = consultation(p)
+        final = self.repo.finalize(c, plan_for(c))
+        self.model.consultations[final.id] = final
+
+    # -- patients and drafts
+
+    @rule(name=NAMES, days=st.integers(0, 20000), fitzpatrick=st.integers(1, 6))
+    def add_patient(self, name, days, fitzpatrick):
+        p = Patient(name, date(1940, 1, 1) + timedelta(days=days), fitzpatrick)
+        saved = self.repo.save_patient(p)
+        assert saved == replace(p, id=saved.id)
+        self.model.patients[saved.id] = saved
+
+    @precondition(lambda self: self.model.patients)
+    @rule(data=st.data(), areas=AREA_SETS, screening=SCREENINGS, notes=NAMES)
+    def save_draft(self, data, areas, screening, notes):
+        pid = data.draw(st.sampled_from(sorted(self.model.patients)))
+        c = consultation(self.model.patients[pid], areas=areas, screening=screening, notes=notes)
+        saved = self.repo.save_draft(c)
+        assert saved.status is Status.DRAFT
+        self.model.consultations[saved.id] = saved
+
+    @precondition(lambda self: self.model.drafts())
+    @rule(data=st.data(), notes=NAMES)
+    def edit_draft(self, data, notes):
+        cid = data.draw(st.sampled_from(self.model.drafts()))
+        changed = replace(self.model.consultations[cid], notes=notes)
+        assert self.repo.save_draft(changed) == changed
+        self.model.consultations[cid] = changed
+
+    @precondition(lambda self: self.model.drafts())
+    @rule(data=st.data())
+    def delete_draft(self, data):
+        cid = data.draw(st.sampled_from(self.model.drafts()))
+        self.repo.delete_draft(cid)
+        del self.model.consultations[cid]
+
+    # -- finals
+
+    @precondition(lambda self: self.model.drafts())
+    @rule(data=st.data())
+    def finalize(self, data):
+        cid = data.draw(st.sampled_from(self.model.drafts()))
+        draft = self.model.consultations[cid]
+        plan = plan_for(draft)
+        if not plan.screening.may_finish:
+            return  # the repository refuses these; covered in test_repository
+        final = self.repo.finalize(draft, plan)
+        event("finalised a draft")
+        assert final == replace(draft, status=Status.FINAL)
+        self.model.consultations[cid] = final
+
+    @precondition(lambda self: self.model.patients)
+    @rule(data=st.data(), areas=AREA_SETS, notes=NAMES)
+    def finalize_at_once(self, data, areas, notes):
+        pid = data.draw(st.sampled_from(sorted(self.model.patients)))
+        c = consultation(self.model.patients[pid], areas=areas, notes=notes)
+        final = self.repo.finalize(c, plan_for(c))
+        assert final == replace(c, status=Status.FINAL, id=final.id)
+        self.model.consultations[final.id] = final
+
+    @precondition(lambda self: self.model.current_finals())
+    @rule(data=st.data(), areas=AREA_SETS, notes=NAMES)
+    def amend(self, data, areas, notes):
+        old = data.draw(st.sampled_from(self.model.current_finals()))
+        changed = replace(self.model.consultations[old], areas=areas, notes=notes)
+        new = self.repo.amend(old, changed, plan_for(changed))
+        assert new.revision_of == old
+        event("amended a final")
+        self.model.consultations[new.id] = new
+        self.model.replaced.add(old)
+
+    # -- files
+
+    @rule()
+    def reopen(self):
+        self.repo.close()
+        self.repo = Repository.open(self.path, catalog=CATALOG)
+
+    @rule()
+    def backup(self):
+        dest = self.repo.backup(self.folder / f"backup-{len(self.backups)}.sqlite3")
+        self.backups.append((dest, copy.deepcopy(self.model)))
+
+    @precondition(lambda self: self.backups)
+    @rule(data=st.data())
+    def restore_backup(self, data):
+        source, snapshot = data.draw(st.sampled_from(self.backups))
+        self.repo.close()
+        result = restore(source, self.path)
+        assert result.kept is not None
+        self.repo = Repository.open(self.path, catalog=CATALOG)
+        self.model = copy.deepcopy(snapshot)
+        event("restored a backup")
+
+    # -- what must always hold
+
+    @invariant()
+    def records_match_the_model(self):
+        repo, model = self.repo, self.model
+        for pid, p in model.patients.items():
+            assert repo.get_patient(pid) == p
+        for cid, c in model.consultations.items():
+            assert repo.get_consultation(cid) == c
+            if c.status is Status.FINAL:
+                assert repo.planned_sessions(cid) == plan_for(c).sessions
+        counts = repo.counts()
+        assert counts["patients"] == len(model.patients)
+        assert counts["consultations"] == len(model.consultations)
+        assert counts["drafts"] == len(model.drafts())
+
+    @invariant()
+    def revisions_and_audit_hold(self):
+        for cid in self.model.current_finals():
+            chain = self.repo.revisions(cid)
+            assert chain[-1].id == cid
+            assert all(c.id in self.model.replaced for c in chain[:-1])
+        assert self.repo.verify_audit().intact
+
+
+RecordsMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=20, deadline=None)
+test_records_against_a_model = RecordsMachine.TestCase
