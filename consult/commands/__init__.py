@@ -3,4 +3,8 @@
 ``common`` is a parent parser carrying the options every command accepts (``--db``).
 """
 
-MODULES = ("consult.commands.catalog", "consult.commands.report")
+MODULES = (
+    "consult.commands.catalog",
+    "consult.commands.report",
+    "consult.commands.selftest",
+)
