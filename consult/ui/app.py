@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from consult import __version__
+from consult import APP_ID, __version__
 from consult.context import load_catalog
 from consult.domain.catalog import CatalogError
+from consult.resources import resource_path
 from consult.ui import dialogs
 from consult.ui.main_window import MainWindow
 
@@ -20,6 +22,9 @@ def run_app(quit_after_launch: bool = False, db_path=None) -> int:
     app.setApplicationDisplayName("Consult")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("consult")
+    # Lets Linux desktops match the window to the installed .desktop file and its icon.
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
     try:
         loaded = load_catalog()
     except CatalogError as exc:
