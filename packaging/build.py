@@ -8,9 +8,9 @@ The build runs from a virtual environment (``.venv`` unless ``--venv``; made if 
 which it installs the app with its ``packaging`` extra (PyInstaller). The smoke tests run the
 frozen program as a clinic would, from outside the checkout, on a fresh temporary data folder:
 ``consult --version``, ``consult selftest`` with no display, ``consult --quit-after-launch``
-offscreen; on Linux also the desktop files' validators (when installed) and a staged
-``packaging/linux/install.sh``. It prints the bundle's size and the build time, and exits 1 with
-a line saying which step failed, or 0.
+offscreen; on Linux also ``--quit-after-launch`` on X11 under Xvfb, the desktop files'
+validators (each when installed) and a staged ``packaging/linux/install.sh``. It prints the
+bundle's size and the build time, and exits 1 with a line saying which step failed, or 0.
 
 Needs only the Python standard library itself; Linux needs binutils (objdump, strip).
 """
@@ -187,6 +187,11 @@ def smoke_tests(bundle: Path) -> None:
         offscreen = clean_env(data, QT_QPA_PLATFORM="offscreen")
         window = [str(program(bundle, cli=False)), "--quit-after-launch"]
         smoke("consult --quit-after-launch (offscreen)", window, offscreen, tmp_path)
+        if sys.platform.startswith("linux") and shutil.which("xvfb-run"):
+            # The real X11 platform plugin and what it links to, on a virtual screen.
+            x11 = clean_env(data, QT_QPA_PLATFORM="xcb", WAYLAND_DISPLAY=None)
+            command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *window]
+            smoke("consult --quit-after-launch (X11, under Xvfb)", command, x11, tmp_path)
         if data.exists():
             raise StepFailed(f"the smoke tests wrote into the data folder {data}")
         if sys.platform.startswith("linux"):
@@ -213,7 +218,8 @@ def linux_checks(bundle: Path, tmp: Path) -> None:
         if result.returncode != 0:
             print("\n".join(f"  | {line}" for line in output.splitlines()))
             raise StepFailed(f"{tool} rejected {Path(command[-1]).name}")
-        say(f"ok {tool}" + (f": {' / '.join(output.splitlines())}" if output else ""))
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        say(f"ok {tool}" + (f": {' / '.join(lines)}" if lines else ""))
 
     # The installer, staged in a temporary root; the installed copy must run from its new place.
     stage = tmp / "stage"
