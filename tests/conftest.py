@@ -44,3 +44,11 @@ def catalog():
     from consult.context import load_catalog
 
     return load_catalog().catalog
+
+
+@pytest.fixture(scope="session")
+def qapp():
+    """The application as the app itself sets it up (style, names, icon)."""
+    from consult.ui.app import make_application
+
+    return make_application()

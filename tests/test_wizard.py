@@ -114,6 +114,7 @@ def test_standard_consultation_by_mouse(wizard, qtbot):
     assert all(a is Answer.NO for a in consultation.screening.values())
     clicks.click(finish)
     assert wiz.result() == QWizard.DialogCode.Accepted
+    print(f"\nmouse standard consultation in the wizard: {clicks.count} clicks")
     assert clicks.count <= 25
 
 

@@ -1,8 +1,9 @@
-"""Starting the Qt application."""
+"""Starting the Qt application: one instance per data folder, the catalog, the records."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
@@ -11,12 +12,19 @@ from PySide6.QtWidgets import QApplication
 from consult import APP_ID, __version__
 from consult.context import load_catalog
 from consult.domain.catalog import CatalogError
+from consult.paths import data_dir
 from consult.resources import resource_path
+from consult.storage.database import resolve
+from consult.storage.errors import StorageError
 from consult.ui import dialogs
+from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
+from consult.ui.services import Services
+from consult.ui.style import TouchStyle
+from consult.ui.worker import run_in_background
 
 
-def run_app(quit_after_launch: bool = False, db_path=None) -> int:
+def make_application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("consult")
     app.setApplicationDisplayName("Consult")
@@ -25,6 +33,35 @@ def run_app(quit_after_launch: bool = False, db_path=None) -> int:
     # Lets Linux desktops match the window to the installed .desktop file and its icon.
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
+    if not isinstance(app.style(), TouchStyle):
+        app.setStyle(TouchStyle())
+    return app
+
+
+def run_app(quit_after_launch: bool = False, db_path: Path | None = None) -> int:
+    app = make_application()
+    folder = data_dir()
+    try:
+        lock = acquire_instance_lock(folder)
+    except AlreadyRunning:
+        message = (
+            "Consult is already open on this computer for these records. Switch to the open "
+            "window (it may be behind others or minimised)."
+        )
+        print(f"consult: {message}", file=sys.stderr)
+        if not quit_after_launch:
+            dialogs.information(None, "Consult is already open", message)
+        return 1
+    except OSError as exc:
+        print(f"consult: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return _run(app, folder, quit_after_launch, db_path)
+    finally:
+        lock.unlock()
+
+
+def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path | None) -> int:
     try:
         loaded = load_catalog()
     except CatalogError as exc:
@@ -36,10 +73,65 @@ def run_app(quit_after_launch: bool = False, db_path=None) -> int:
             details=str(exc),
         )
         return 1
-    window = MainWindow(loaded)
-    window.show()
-    if quit_after_launch:
-        QTimer.singleShot(0, app.quit)
-    elif loaded.clinic_problems:
-        QTimer.singleShot(0, window.explain_catalog_fallback)
-    return app.exec()
+    try:
+        services = Services(loaded.catalog, resolve(db_path), folder)
+    except StorageError as exc:
+        print(f"consult: {exc.message}", file=sys.stderr)
+        if not quit_after_launch:
+            dialogs.error(None, "The records cannot be opened", exc.message)
+        return 1
+    try:
+        window = MainWindow(services)
+        window.show()
+        if quit_after_launch:
+            QTimer.singleShot(0, lambda: _quit_when_shown(app, window))
+        else:
+            QTimer.singleShot(0, lambda: _after_start(window, services, loaded))
+        return app.exec()
+    finally:
+        services.close()
+
+
+def _quit_when_shown(app: QApplication, window: MainWindow) -> None:
+    handle = window.windowHandle()
+    if handle is not None and handle.isExposed():
+        app.quit()
+    else:
+        QTimer.singleShot(10, lambda: _quit_when_shown(app, window))
+
+
+def _after_start(window: MainWindow, services: Services, loaded) -> None:
+    """What follows a normal start: the catalog fallback, a draft to resume, the daily backup."""
+    if loaded.clinic_problems:
+        problems = loaded.clinic_problems
+        dialogs.warning(
+            window,
+            "Using the built-in catalog",
+            f"The clinic's catalog ({loaded.clinic_file}) has {len(problems)} problem(s), so the "
+            "app is using its built-in catalog. Run “consult catalog validate” or see the "
+            "details to fix the file.",
+            details="\n".join(str(p) for p in problems),
+        )
+    drafts = services.drafts.all()
+    if drafts:
+        draft = drafts[0]
+        name = draft.consultation.patient.name or "a new patient"
+        if dialogs.ask(
+            window,
+            "Resume the unfinished consultation?",
+            f"A consultation for {name}, last saved {draft.saved_at:%d %b %Y at %H:%M}, was not "
+            "finished (the app may have closed unexpectedly). Resume it now?",
+            "&Resume",
+            "&Later",
+        ):
+            window.resume_draft(draft)
+    path = services.db_path
+    run_in_background(
+        lambda: services.auto_backup(),
+        lambda made: made and window.statusBar().showMessage(f"Backup saved: {made.name}", 8000),
+        lambda exc: window.statusBar().showMessage(
+            "The daily backup could not be made; run “consult db backup” to make one "
+            f"({path.name}).",
+            15000,
+        ),
+    )

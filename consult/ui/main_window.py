@@ -1,48 +1,507 @@
-"""The main window. For now it shows the loaded catalog; the consultation screens come next."""
+"""The main window: patients, their consultations and plans, and the actions on them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from datetime import date
+from html import escape
 
-from consult.domain.catalog import LoadResult
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consult import __version__
+from consult.domain.model import ROMAN, Consultation, Status
+from consult.storage.drafts import Draft
 from consult.ui import dialogs
+from consult.ui.patient_model import PatientTableModel
+from consult.ui.preview import PreviewDialog
+from consult.ui.services import Services, UserFacingError
+from consult.ui.settings_dialog import SettingsDialog
+from consult.ui.wizard import ConsultationWizard
+from consult.ui.worker import run_in_background
+
+SEARCH_DELAY_MS = 150
+DRAFT_DELAY_MS = 1500
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, loaded: LoadResult):
+    def __init__(self, services: Services, today: date | None = None):
         super().__init__()
-        self.loaded = loaded
-        self.setWindowTitle("Consult")
-        self.resize(900, 600)
-        catalog = loaded.catalog
-        counts = "".join(f"<li>{name}: {count}</li>" for name, count in catalog.counts().items())
-        source = (
-            "the clinic's own catalog" if loaded.used_clinic_catalog else "the built-in catalog"
-        )
-        label = QLabel(
-            "<h2>Consult</h2>"
-            "<p>The consultation screens are not built yet. This window shows that the app "
-            "starts and which clinical catalog it loaded.</p>"
-            f"<p>Using {source}, version {catalog.version}:</p><ul>{counts}</ul>"
-        )
-        label.setTextFormat(Qt.TextFormat.RichText)
-        label.setWordWrap(True)
-        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.addWidget(label)
-        self.setCentralWidget(central)
-        self.statusBar().showMessage(f"Catalog {catalog.version}")
+        self.services = services
+        self.today = today or date.today()
+        self.setWindowTitle(self._title())
+        self.setWindowIcon(QIcon(str(services.icon_path)))
+        self.resize(1200, 760)
+        self._search_serial = 0
+        self._current_patient_id: int | None = None
+        self._current_consultation: Consultation | None = None
+        self._wizard: ConsultationWizard | None = None
+        self._draft_key: str | None = None
+        self._build_actions()
+        self._build_body()
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.run_search)
+        self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        catalog = services.catalog
+        self.statusBar().showMessage(f"Catalog {catalog.version} · records in {services.db_path}")
+        self.run_search()
 
-    def explain_catalog_fallback(self) -> None:
-        problems = self.loaded.clinic_problems
-        dialogs.warning(
+    # ------------------------------------------------------------------ building
+
+    def _title(self) -> str:
+        clinic = self.services.settings().name
+        return f"Consult — {clinic}" if clinic else "Consult"
+
+    def _action(self, text, shortcut, slot, tip="") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.setToolTip(tip or text.replace("&", ""))
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action(
+            "&New consultation",
+            QKeySequence.StandardKey.New,
+            self.new_consultation,
+            "Start a consultation (Ctrl+N)",
+        )
+        self.find_action = self._action(
+            "&Find patient",
+            QKeySequence.StandardKey.Find,
+            self.focus_search,
+            "Search patients (Ctrl+F)",
+        )
+        self.print_action = self._action(
+            "&Print plan…",
+            QKeySequence.StandardKey.Print,
+            self.print_current,
+            "Preview and print the selected plan",
+        )
+        self.privacy_action = self._action(
+            "&Hide other patients",
+            QKeySequence("Ctrl+Shift+H"),
+            self.toggle_privacy,
+            "Hide every other patient while the patient looks at the screen (Ctrl+Shift+H)",
+        )
+        self.privacy_action.setCheckable(True)
+        self.settings_action = self._action(
+            "&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings
+        )
+        self.about_action = self._action("&About consult", None, self.about)
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for action in (
+            self.new_action,
+            self.print_action,
+            None,
+            self.settings_action,
+            None,
+            self.quit_action,
+        ):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.find_action)
+        view_menu.addAction(self.privacy_action)
+        menu.addMenu("&Help").addAction(self.about_action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (
+            self.new_action,
+            self.find_action,
+            self.print_action,
+            self.privacy_action,
+            self.settings_action,
+        ):
+            toolbar.addAction(action)
+
+    def _build_body(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name, date of birth or phone")
+        self.search.setAccessibleName("Search patients")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self._focus_first_result)
+        self.model = PatientTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Patients")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setTabKeyNavigation(False)
+        self.table.selectionModel().currentRowChanged.connect(self._patient_selected)
+        self.table.doubleClicked.connect(lambda _index: self.new_consultation())
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.table, 1)
+        self.count_label = QLabel()
+        left_layout.addWidget(self.count_label)
+
+        self.header = QLabel("Choose a patient, or start a new consultation (Ctrl+N).")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setAccessibleName("Patient details")
+        self.consultations = QTreeWidget()
+        self.consultations.setHeaderLabels(["Consultation", "Status", "Provider"])
+        self.consultations.setAccessibleName("Consultations and revisions")
+        self.consultations.currentItemChanged.connect(self._consultation_selected)
+        self.sessions = QTableWidget(0, 2)
+        self.sessions.setHorizontalHeaderLabels(["Date", "Appointment"])
+        self.sessions.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.sessions.verticalHeader().hide()
+        self.sessions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sessions.setAccessibleName("Planned sessions")
+        self.sessions.setTabKeyNavigation(False)
+        self.open_button = QPushButton("&Open plan")
+        self.amend_button = QPushButton("&Amend…")
+        self.reprint_button = QPushButton("&Re-print…")
+        for button in (self.open_button, self.amend_button, self.reprint_button):
+            button.setMinimumHeight(40)
+            button.setEnabled(False)
+        self.open_button.clicked.connect(self.print_current)
+        self.reprint_button.clicked.connect(self.print_current)
+        self.amend_button.clicked.connect(self.amend_current)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.amend_button)
+        buttons.addWidget(self.reprint_button)
+        buttons.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.header)
+        right_layout.addWidget(QLabel("Consultations:"))
+        right_layout.addWidget(self.consultations, 1)
+        right_layout.addWidget(QLabel("Planned appointments:"))
+        right_layout.addWidget(self.sessions, 1)
+        right_layout.addLayout(buttons)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(splitter)
+
+    # ------------------------------------------------------------------ errors
+
+    def _explain(self, exc: Exception, title: str = "Something went wrong") -> None:
+        """Every error from storage or report reaches the provider as a short plain message."""
+        if isinstance(exc, UserFacingError):
+            dialogs.error(self, exc.title or title, exc.message)
+        else:
+            dialogs.error(
+                self,
+                title,
+                "The app could not finish this. Nothing you typed is "
+                "lost; try again, and if it keeps happening, note the time and call "
+                f"your IT support. ({type(exc).__name__})",
+            )
+
+    # ------------------------------------------------------------------ search
+
+    def focus_search(self) -> None:
+        if self.model.private:
+            return
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def run_search(self) -> None:
+        if self.model.private:
+            return
+        self._search_serial += 1
+        serial, text = self._search_serial, self.search.text().strip()
+        run_in_background(
+            lambda: self.services.search(text),
+            lambda rows: self._show_results(serial, rows),
+            lambda exc: self._explain(exc, "Search failed"),
+        )
+
+    def _show_results(self, serial: int, rows) -> None:
+        if serial != self._search_serial or self.model.private:
+            return  # a newer search is on its way, or the screen is private
+        self.model.set_rows(rows)
+        self.count_label.setText(f"{len(rows)} patient(s) shown")
+        if self._current_patient_id is not None:
+            row = self.model.row_of(self._current_patient_id)
+            if row >= 0:
+                self.table.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+
+    def _focus_first_result(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+            self.table.selectRow(0)
+
+    # ------------------------------------------------------------------ patient detail
+
+    def _patient_selected(self, current, _previous) -> None:
+        row = self.model.row_at(current.row()) if current.isValid() else None
+        self.show_patient(row.id if row else None)
+
+    def show_patient(self, patient_id: int | None) -> None:
+        self._current_patient_id = patient_id
+        self.consultations.clear()
+        self.sessions.setRowCount(0)
+        self._current_consultation = None
+        self._update_buttons()
+        if patient_id is None:
+            self.header.setText("Choose a patient, or start a new consultation (Ctrl+N).")
+            return
+        try:
+            patient = self.services.repo.get_patient(patient_id)
+            history = self.services.repo.consultations_for_patient(patient_id)
+        except Exception as exc:
+            self._explain(exc, "Could not open the patient")
+            return
+        age = patient.age_on(self.today)
+        self.header.setText(
+            f"<h2>{escape(patient.name)}</h2>"
+            f"Born {patient.date_of_birth.isoformat()} (age {age}) · skin type "
+            f"{ROMAN.get(patient.fitzpatrick, '?')} · plan in {escape(patient.language)}"
+            + (f" · {escape(patient.phone)}" if patient.phone else "")
+        )
+        by_id = {c.id: c for c in history}
+        replaced = {c.revision_of for c in history if c.revision_of}
+        for item in sorted(history, key=lambda c: (c.date, c.id or 0), reverse=True):
+            if item.id in replaced:
+                continue  # shown under the revision that replaced it
+            node = self._consultation_item(item)
+            self.consultations.addTopLevelItem(node)
+            older = by_id.get(item.revision_of)
+            while older is not None:
+                node.addChild(self._consultation_item(older, revision=True))
+                older = by_id.get(older.revision_of)
+        if self.consultations.topLevelItemCount():
+            self.consultations.setCurrentItem(self.consultations.topLevelItem(0))
+
+    @staticmethod
+    def _consultation_item(item: Consultation, revision: bool = False) -> QTreeWidgetItem:
+        label = f"{item.date.isoformat()} · #{item.id}"
+        status = "replaced" if revision else item.status.value
+        node = QTreeWidgetItem([label, status, item.provider])
+        node.setData(0, Qt.ItemDataRole.UserRole, item)
+        return node
+
+    def _consultation_selected(self, current, _previous) -> None:
+        item = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        self._current_consultation = item
+        self.sessions.setRowCount(0)
+        self._update_buttons()
+        if item is None:
+            return
+        try:
+            plan = self.services.plan_for(item)
+        except Exception as exc:
+            self._explain(exc, "Could not show the plan")
+            return
+        catalog = self.services.catalog
+        rows = [(s.date, f"Microneedling session {s.number}") for s in plan.sessions]
+        rows += [(v.date, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits]
+        rows.sort(key=lambda r: r[0])
+        self.sessions.setRowCount(len(rows))
+        for number, (day, what) in enumerate(rows):
+            self.sessions.setItem(number, 0, QTableWidgetItem(f"{day:%a} {day.isoformat()}"))
+            self.sessions.setItem(number, 1, QTableWidgetItem(what))
+
+    def _update_buttons(self) -> None:
+        item = self._current_consultation
+        final = item is not None and item.status is Status.FINAL
+        self.open_button.setEnabled(final)
+        self.reprint_button.setEnabled(final)
+        self.print_action.setEnabled(final)
+        self.amend_button.setEnabled(final)
+
+    # ------------------------------------------------------------------ consultations
+
+    def new_consultation(self) -> None:
+        patient = None
+        if self._current_patient_id is not None:
+            try:
+                patient = self.services.repo.get_patient(self._current_patient_id)
+            except Exception as exc:
+                self._explain(exc, "Could not open the patient")
+                return
+        self._start_wizard(patient=patient)
+
+    def amend_current(self) -> None:
+        item = self._current_consultation
+        if item is None or item.status is not Status.FINAL:
+            return
+        self._start_wizard(draft=item, amending=item.id)
+
+    def resume_draft(self, draft: Draft) -> None:
+        self._start_wizard(draft=draft.consultation, key=draft.key)
+
+    def _start_wizard(self, patient=None, draft=None, amending=None, key=None) -> None:
+        if self._wizard is not None:
+            self._wizard.raise_()
+            return
+        services = self.services
+        wizard = ConsultationWizard(
+            services.catalog,
+            services.settings(),
+            self.today,
+            providers=services.providers(),
+            find_patients=services.find_patients,
+            patient=patient,
+            draft=draft,
+            parent=self,
+        )
+        if amending is not None:
+            wizard.state.consultation_id = None
+            wizard.state.revision_of = amending
+            wizard.setWindowTitle("Amend consultation")
+        self._wizard = wizard
+        self._draft_key = key or services.drafts.new_key()
+        wizard.changed.connect(self._draft_timer.start)
+        wizard.accepted.connect(self._wizard_finished)
+        wizard.rejected.connect(self._wizard_cancelled)
+        wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        wizard.show()
+        wizard.raise_()
+        wizard.activateWindow()
+
+    def save_draft(self, state=None) -> None:
+        """Save what the provider has typed so far (the open wizard's, unless given)."""
+        if state is None:
+            state = self._wizard.state if self._wizard is not None else None
+        if state is None or self._draft_key is None:
+            return
+        try:
+            self.services.drafts.save(self._draft_key, state.consultation())
+        except OSError:
+            self.statusBar().showMessage("The draft could not be saved; keep the window open.")
+
+    def _wizard_cancelled(self) -> None:
+        wizard, self._wizard = self._wizard, None
+        self._draft_timer.stop()
+        if wizard is None:
+            return
+        if self._draft_key is not None:
+            self.services.drafts.delete(self._draft_key)
+        wizard.deleteLater()
+
+    def _wizard_finished(self) -> None:
+        wizard, self._wizard = self._wizard, None
+        self._draft_timer.stop()
+        if wizard is None:
+            return
+        state = wizard.state
+        try:
+            saved = self.services.finalize(state)
+        except Exception as exc:
+            # Keep what was typed: the draft stays, and the wizard reopens on it.
+            self.save_draft(state)
+            self._explain(exc, "The consultation was not saved")
+            wizard.deleteLater()
+            return
+        if self._draft_key is not None:
+            self.services.drafts.delete(self._draft_key)
+        wizard.deleteLater()
+        self._current_patient_id = saved.patient.id
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.run_search()
+        self.show_patient(saved.patient.id)
+        self.preview(saved)
+
+    # ------------------------------------------------------------------ preview and print
+
+    def print_current(self) -> None:
+        if self._current_consultation is not None:
+            self.preview(self._current_consultation)
+
+    def preview(self, item: Consultation) -> None:
+        self.statusBar().showMessage("Preparing the plan…")
+        try:
+            plan = self.services.plan_for(item)
+            settings = self.services.settings()
+        except Exception as exc:
+            self._explain(exc, "The plan could not be made")
+            return
+        run_in_background(
+            lambda: self.services.render(item, plan, settings),
+            lambda pdf: self._show_preview(item, pdf),
+            lambda exc: self._explain(exc, "The plan could not be made"),
+        )
+
+    def _show_preview(self, item: Consultation, pdf: bytes) -> None:
+        self.statusBar().clearMessage()
+        services = self.services
+        services.audit("view", item)
+        dialog = PreviewDialog(
+            pdf,
+            "Plan preview",
+            services.suggested_file_name(item),
+            save=services.save_pdf,
+            viewer_path=services.viewer_path(item),
+            on_event=lambda action: services.audit(action, item),
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        self.last_preview = dialog
+
+    # ------------------------------------------------------------------ privacy, settings
+
+    def toggle_privacy(self, on: bool) -> None:
+        if on:
+            self.model.set_privacy(self._current_patient_id)
+            self.search.setEnabled(False)
+            self.statusBar().showMessage("Other patients are hidden. Ctrl+Shift+H shows them.")
+        else:
+            self.model.clear_privacy()
+            self.search.setEnabled(True)
+            self.statusBar().clearMessage()
+            self.run_search()
+        self.setWindowTitle(self._title())
+
+    def open_settings(self) -> None:
+        services = self.services
+        dialog = SettingsDialog(services.settings(), services.providers(), self)
+        if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:
+            return
+        try:
+            services.save_settings(dialog.settings(), dialog.provider_names())
+        except Exception as exc:
+            self._explain(exc, "Settings were not saved")
+        self.setWindowTitle(self._title())
+
+    def about(self) -> None:
+        QMessageBox.about(
             self,
-            "Using the built-in catalog",
-            f"The clinic's catalog ({self.loaded.clinic_file}) has {len(problems)} problem(s), "
-            "so the app is using its built-in catalog. Run “consult catalog validate” or see the "
-            "details to fix the file.",
-            details="\n".join(str(p) for p in problems),
+            "About consult",
+            f"<b>consult {__version__}</b><br>A consultation assistant for microneedling "
+            f"clinics.<br>Catalog version {escape(self.services.catalog.version)}.",
         )

@@ -1,10 +1,12 @@
-"""Work-arounds for bugs in the Qt bindings, in one place.
+"""A work-around for a bug in the Qt bindings, applied before any widget exists.
 
-PySide6 6.12.0 on Python 3.11: ``Signal.emit()`` returns ``True`` without taking a
-reference to it, so every emit from Python takes one reference from ``True``; after enough
-emits the interpreter aborts ("bool_dealloc: deallocating True or False"). From Python 3.12
-``True`` is immortal and the bug is harmless. ``emit()`` below measures the leak once and gives
-the reference back when it happens. Every signal the app emits from Python goes through it.
+PySide6 6.12.0 on Python 3.11 hands back ``None`` from every void method, and ``True`` from
+``Signal.emit()``, without taking a reference. Each call takes one reference from the
+singleton; after a few thousand calls its count reaches zero and the interpreter aborts
+("none_dealloc: deallocating None"). From Python 3.12 these singletons are immortal (their
+count is pinned very high) and the bug is harmless. ``protect_singletons()`` gives Python 3.11
+the same protection: it raises the counts of ``None``, ``True`` and ``False`` by 2**40, which a
+program leaking one reference per call cannot use up. These objects are never freed anyway.
 """
 
 from __future__ import annotations
@@ -12,33 +14,17 @@ from __future__ import annotations
 import ctypes
 import sys
 
-from PySide6.QtCore import QObject, Signal
+HEADROOM = 1 << 40
 
 
-class _Probe(QObject):
-    ping = Signal()
+def needs_protection() -> bool:
+    return sys.implementation.name == "cpython" and sys.version_info < (3, 12)
 
 
-def _leaks_true() -> bool:
-    if sys.version_info >= (3, 12):
-        return False
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    probe.ping.emit()
-    leaked = sys.getrefcount(True) < before
-    if leaked:
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-    return leaked
-
-
-_LEAKS = _leaks_true()
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
-
-
-def emit(signal, *args) -> None:
-    """``signal.emit(*args)``, without the reference leak of PySide6 6.12 on Python 3.11."""
-    signal.emit(*args)
-    if _LEAKS:
-        _incref(True)
+def protect_singletons() -> None:
+    if not needs_protection():
+        return
+    for singleton in (None, True, False):
+        refcount = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt comes first
+        if refcount.value < HEADROOM:
+            refcount.value += HEADROOM

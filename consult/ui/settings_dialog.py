@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from consult.domain.model import WEEKDAYS, ClinicSettings
-from consult.ui import dialogs
+from consult.ui import dialogs, style
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 
@@ -117,7 +117,7 @@ class SettingsDialog(QDialog):
         form.addRow("Isotretinoin &window:", self.iso_window)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.problems.setStyleSheet(style.problem_css())
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

@@ -13,8 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from consult.ui.qtcompat import emit
-
 log = logging.getLogger(__name__)
 _running: set[_Job] = set()  # keeps jobs (and their signal bridges) alive until they report
 
@@ -37,9 +35,9 @@ class _Job(QRunnable):
             result = self.fn()
         except Exception as exc:  # reported to the UI thread, which explains it to the user
             log.debug("background job failed: %s", type(exc).__name__)
-            emit(self.bridge.failed, exc)
+            self.bridge.failed.emit(exc)
         else:
-            emit(self.bridge.done, result)
+            self.bridge.done.emit(result)
 
 
 def run_in_background(

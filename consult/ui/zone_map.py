@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
 )
 
-from consult.ui.qtcompat import emit
-
 Key = tuple[str, str | None]
 
 
@@ -157,7 +155,7 @@ class ZoneItem(QGraphicsPathItem):
         self.refresh()
         view = self.scene().views()[0] if self.scene() and self.scene().views() else None
         if isinstance(view, ZoneMap):
-            emit(view.hovered, self.name)
+            view.hovered.emit(self.name)
         super().hoverEnterEvent(event)
 
     def hoverLeaveEvent(self, event) -> None:
@@ -165,7 +163,7 @@ class ZoneItem(QGraphicsPathItem):
         self.refresh()
         view = self.scene().views()[0] if self.scene() and self.scene().views() else None
         if isinstance(view, ZoneMap):
-            emit(view.hovered, "")
+            view.hovered.emit("")
         super().hoverLeaveEvent(event)
 
     def mousePressEvent(self, event) -> None:
@@ -224,7 +222,7 @@ class ZoneMap(QGraphicsView):
         self.setSceneRect(scene.itemsBoundingRect().adjusted(-10, -10, 10, 10))
 
     def _clicked(self, key: Key) -> None:
-        emit(self.clicked, key[0], key[1])
+        self.clicked.emit(key[0], key[1])
 
     def set_chosen(self, chosen: set[Key]) -> None:
         for key, items in self.items_by_key.items():

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWizard
 
 from consult.domain.catalog import Catalog
@@ -67,7 +68,24 @@ class ConsultationWizard(QWizard):
         for page in self.pages:
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish and preview")
+        # Besides the buttons' mnemonics: Alt+Right goes forward (Next, or Finish on the last
+        # step), Alt+Left goes back, from anywhere on a page, as in a web browser.
+        QShortcut(QKeySequence("Alt+Right"), self, self.forward)
+        QShortcut(QKeySequence("Alt+Left"), self, self.back)
+        for button, keys in (
+            (QWizard.WizardButton.NextButton, "Alt+Right"),
+            (QWizard.WizardButton.FinishButton, "Alt+Right"),
+            (QWizard.WizardButton.BackButton, "Alt+Left"),
+        ):
+            self.button(button).setToolTip(keys)
         self.resize(1000, 720)
+
+    def forward(self) -> None:
+        for kind in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.NextButton):
+            button = self.button(kind)
+            if button.isVisible() and button.isEnabled():
+                button.click()
+                return
 
     def consultation(self) -> Consultation:
         return self.state.consultation()

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 from consult.domain.adjuncts import all_eligibility
 from consult.domain.model import ROMAN, Answer, Outcome, Patient
 from consult.domain.plan import session_bounds
-from consult.ui.qtcompat import emit
+from consult.ui import style
 from consult.ui.wizard.state import ConsultationState
 from consult.ui.zone_map import ZoneMap
 
@@ -55,10 +55,10 @@ ANSWER_LABELS = {Answer.YES: "Yes", Answer.NO: "No", Answer.NOT_SURE: "Not sure"
 CHECKED = {True: Qt.CheckState.Checked, False: Qt.CheckState.Unchecked}
 LANGUAGE_LABELS = {"en": "English", "es": "Español"}
 OUTCOME_COLOURS = {
-    Outcome.PROCEED: "#1b6e3a",
-    Outcome.CAUTION: "#8a5a00",
-    Outcome.NEEDS_CLEARANCE: "#9c4a00",
-    Outcome.DO_NOT_TREAT: "#a4161a",
+    Outcome.PROCEED: "proceed",
+    Outcome.CAUTION: "caution",
+    Outcome.NEEDS_CLEARANCE: "clearance",
+    Outcome.DO_NOT_TREAT: "danger",
 }
 
 
@@ -88,10 +88,10 @@ class Page(QWizardPage):
         return self.wizard().state
 
     def changed(self) -> None:
-        emit(self.completeChanged)
+        self.completeChanged.emit()
         wizard = self.wizard()
         if wizard is not None:
-            emit(wizard.changed)
+            wizard.changed.emit()
 
 
 # --------------------------------------------------------------------------- 1. patient
@@ -111,7 +111,7 @@ class PatientPage(Page):
         self.results = QListWidget()
         self.results.setAccessibleName("Matching patients")
         self.results.setMaximumHeight(110)
-        self.new_button = QPushButton("&New patient")
+        self.new_button = QPushButton("New &patient")
         self.new_button.setAccessibleName("Start a new patient")
         if find_patients is not None:
             row = QHBoxLayout()
@@ -159,7 +159,7 @@ class PatientPage(Page):
         skin_layout.setSpacing(2)
         self.skin_buttons: dict[int, QRadioButton] = {}
 
-        name_label = QLabel("&Name:")
+        name_label = QLabel("Full na&me:")
         name_label.setBuddy(self.name)
         dob_label = QLabel("&Date of birth:")
         dob_label.setBuddy(self.dob)
@@ -171,10 +171,10 @@ class PatientPage(Page):
         lang_label = QLabel("Plan &language:")
         lang_label.setBuddy(self.language)
         form.addRow(lang_label, self.language)
-        phone_label = QLabel("&Phone:")
+        phone_label = QLabel("P&hone:")
         phone_label.setBuddy(self.phone)
         form.addRow(phone_label, self.phone)
-        email_label = QLabel("E&mail:")
+        email_label = QLabel("&Email:")
         email_label.setBuddy(self.email)
         form.addRow(email_label, self.email)
         provider_label = QLabel("Pro&vider:")
@@ -184,7 +184,7 @@ class PatientPage(Page):
 
         self.problems = QLabel()
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.problems.setStyleSheet(style.problem_css())
         self.problems.setAccessibleName("Problems with the patient's details")
         layout.addWidget(self.problems)
         layout.addStretch(1)
@@ -406,7 +406,7 @@ class ScreeningPage(Page):
     def refresh(self) -> None:
         result = self.state.screening()
         catalog = self.state.catalog
-        colour = OUTCOME_COLOURS[result.outcome]
+        colour = style.colour(OUTCOME_COLOURS[result.outcome])
         lines = [f"<b style='font-size:large'>{escape(result.outcome.label)}</b>"]
         if result.unanswered:
             lines.append(f"{len(result.unanswered)} question(s) not answered yet.")
@@ -754,7 +754,7 @@ class PlanPage(Page):
         self.count.setMinimumWidth(80)
         self.bounds = QLabel()
         form = QFormLayout()
-        start_label = QLabel("&First session:")
+        start_label = QLabel("Fi&rst session:")
         start_label.setBuddy(self.start)
         count_label = QLabel("&Sessions:")
         count_label.setBuddy(self.count)
@@ -777,7 +777,7 @@ class PlanPage(Page):
         self.results.setWordWrap(True)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet("color: #9c4a00;")
+        self.warnings.setStyleSheet(f"color: {style.colour('clearance')};")
         self.warnings.setAccessibleName("Plan warnings")
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes for the record (not printed on the patient's plan)")
@@ -866,7 +866,7 @@ class ReviewPage(Page):
         self.summary.setAccessibleName("Summary of the consultation")
         self.blocker = QLabel()
         self.blocker.setWordWrap(True)
-        self.blocker.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.blocker.setStyleSheet(style.problem_css())
         self.blocker.setAccessibleName("Why the consultation cannot be finished yet")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary, 1)

@@ -1,0 +1,198 @@
+"""``consult db backup|restore|check|verify|export|import|seed-demo``: the records database.
+
+Every problem is printed as one plain paragraph on stderr with exit code 1, never a
+traceback. ``--db PATH`` picks the records file (default: records.sqlite3 in the data folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    db = commands.add_parser(
+        "db",
+        parents=[common],
+        help="back up, restore, check, export or import the records database",
+        description="Work with the records database (by default records.sqlite3 in the data "
+        "folder; choose another file with --db PATH).",
+    )
+    actions = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+
+    backup = actions.add_parser(
+        "backup",
+        parents=[common],
+        help="write a checked copy of the database to DEST (never overwrites)",
+    )
+    backup.add_argument("dest", type=Path, metavar="DEST")
+    backup.set_defaults(func=_command(backup_command))
+
+    restore = actions.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a backup, after checking it (the old file is kept)",
+    )
+    restore.add_argument("source", type=Path, metavar="SRC")
+    restore.set_defaults(func=_command(restore_command))
+
+    check = actions.add_parser(
+        "check",
+        parents=[common],
+        help="check the database for damage and walk the audit trail (exit 1 on a problem)",
+    )
+    check.set_defaults(func=_command(check_command))
+
+    verify = actions.add_parser(
+        "verify",
+        parents=[common],
+        help="walk the audit trail's hash chain (exit 1 if an entry was changed or deleted)",
+    )
+    verify.set_defaults(func=_command(verify_command))
+
+    export = actions.add_parser(
+        "export",
+        parents=[common],
+        help="write every record to DEST: a JSON file or a folder of CSV files",
+    )
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("dest", type=Path, metavar="DEST")
+    export.set_defaults(func=_command(export_command))
+
+    imp = actions.add_parser(
+        "import",
+        parents=[common],
+        help="add the records of a JSON export that are not in the database yet",
+    )
+    imp.add_argument("source", type=Path, metavar="FILE.json")
+    imp.set_defaults(func=_command(import_command))
+
+    seed = actions.add_parser(
+        "seed-demo",
+        parents=[common],
+        help="add demo patients and consultations, marked as demo data",
+    )
+    seed.add_argument("--patients", type=int, default=50, metavar="N")
+    seed.add_argument("--seed", type=int, default=None, help="repeatable demo data")
+    seed.set_defaults(func=_command(seed_command))
+
+
+def _provider() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown user"
+    return f"command line ({user})"
+
+
+def _command(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        import sqlite3
+
+        from consult.domain.catalog import CatalogError
+        from consult.storage.database import resolve, translate
+        from consult.storage.errors import StorageError
+
+        try:
+            return body(args)
+        except StorageError as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
+        except (sqlite3.Error, OSError) as exc:
+            print(translate(exc, resolve(getattr(args, "db", None))).message, file=sys.stderr)
+            return 1
+        except CatalogError as exc:
+            print(f"The catalog cannot be used: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("Stopped; nothing half-done was saved.", file=sys.stderr)
+            return 130
+
+    return run
+
+
+def _open(args: argparse.Namespace, **options):
+    from consult.storage import Repository
+
+    return Repository.open(getattr(args, "db", None), provider=_provider(), **options)
+
+
+def backup_command(args: argparse.Namespace) -> int:
+    with _open(args) as repo:
+        path = repo.backup(args.dest)
+        counts = repo.counts()
+    print(
+        f"Backed up {counts['patients']} patients and {counts['consultations']} consultations "
+        f"to {path}."
+    )
+    return 0
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    from consult.storage import restore
+
+    result = restore(args.source, getattr(args, "db", None), provider=_provider())
+    print(f"Restored {result.path} from {args.source}.")
+    if result.kept is not None:
+        print(f"The file it replaced is kept at {result.kept}.")
+    return 0
+
+
+def check_command(args: argparse.Namespace) -> int:
+    with _open(args, readonly=True, verify=False) as repo:
+        report = repo.check()
+    print(report.summary(), file=sys.stdout if report.healthy else sys.stderr)
+    for problem in report.audit.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 0 if report.healthy else 1
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    with _open(args, readonly=True) as repo:
+        report = repo.verify_audit()
+    if report.intact:
+        print(report.summary())
+        return 0
+    print(report.summary(), file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def export_command(args: argparse.Namespace) -> int:
+    with _open(args) as repo:
+        path = repo.export(args.dest, args.format)
+        counts = repo.counts()
+    what = "JSON file" if args.format == "json" else "folder of CSV files"
+    print(
+        f"Exported {counts['patients']} patients and {counts['consultations']} consultations "
+        f"to the {what} {path}."
+    )
+    return 0
+
+
+def import_command(args: argparse.Namespace) -> int:
+    with _open(args) as repo:
+        repo.auto_backup()
+        result = repo.import_json(args.source)
+    print(result.summary())
+    return 0
+
+
+def seed_command(args: argparse.Namespace) -> int:
+    from consult.context import load_catalog
+    from consult.storage.demo import seed_demo
+
+    if args.patients < 0:
+        print("The number of patients cannot be negative.", file=sys.stderr)
+        return 1
+    catalog = load_catalog().catalog
+    with _open(args) as repo:
+        repo.catalog = catalog
+        repo.auto_backup()
+        result = seed_demo(repo, catalog, args.patients, seed=args.seed)
+    print(result.summary())
+    return 0

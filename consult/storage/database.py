@@ -1,0 +1,428 @@
+"""Opening the records file: checks before touching it, pragmas, private file modes.
+
+The order matters. An existing file is first checked from Python alone (size, the 100-byte
+SQLite header, the app's id, the schema version), so a garbage, empty, foreign or newer file is
+refused without SQLite ever opening it. Then SQLite opens it with writes switched off
+(``query_only``) while the schema and, optionally, the pages are checked. Only then are the
+pragmas that may write set and pending migrations applied. A new database is built in a
+private temporary file beside the target and moved into place when whole, so the records path
+is either absent or a complete database: a crash never leaves a half-made or zero-byte file.
+
+Every connection gets ``foreign_keys=ON``, ``journal_mode=WAL``, ``busy_timeout`` and
+``synchronous=FULL`` (in WAL mode FULL syncs the log on every commit, so a saved consultation
+survives a power cut, not only a crash; the cost is one fsync per save, which a person at a
+desk never notices). Files are created with mode 0600 and folders 0700; SQLite gives the -wal
+and -shm files the mode of the database file.
+
+One ``Database`` (one connection) per thread: a worker thread opens its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+import struct
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlite_utils import Database
+
+from consult.paths import data_dir
+from consult.storage import errors, migrations
+from consult.storage.errors import StorageError
+
+DEFAULT_FILENAME = "records.sqlite3"
+APPLICATION_ID = 0x436F6E73  # "Cons": marks a file as this app's records database
+BUSY_TIMEOUT_MS = 5000
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
+def default_path() -> Path:
+    """``records.sqlite3`` in the user's data folder (``CONSULT_DATA_DIR`` when set)."""
+    return data_dir() / DEFAULT_FILENAME
+
+
+def resolve(path: Path | str | None) -> Path:
+    return default_path() if path is None else Path(path).expanduser().absolute()
+
+
+# --------------------------------------------------------------------------- private files
+
+_umask_lock = threading.RLock()
+
+
+@contextlib.contextmanager
+def private_umask() -> Iterator[None]:
+    """Files created inside this block are readable by the user only (umask 077).
+
+    The umask is process-wide; the lock keeps two threads from restoring each other's value.
+    Explicit modes (``os.open(..., 0o600)``, ``chmod``) back this up everywhere.
+    """
+    with _umask_lock:
+        old = os.umask(0o077)
+        try:
+            yield
+        finally:
+            os.umask(old)
+
+
+def make_private(path: Path) -> None:
+    """Mode 0600 on ``path`` when it exists and is ours to change (no-op on Windows)."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        if stat.S_IMODE(path.stat().st_mode) != FILE_MODE:
+            path.chmod(FILE_MODE)
+
+
+def make_private_with_sides(path: Path) -> None:
+    make_private(path)
+    for suffix in SIDE_SUFFIXES:
+        make_private(side_file(path, suffix))
+
+
+def side_file(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def private_folder(path: Path) -> Path:
+    with private_umask():
+        path.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    return path
+
+
+def new_private_file(folder: Path, stem: str) -> Path:
+    """A new, empty file with mode 0600 and a random name in ``folder``."""
+    path = folder / f".{stem}.{uuid.uuid4().hex[:12]}.tmp"
+    with private_umask():
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    os.close(fd)
+    return path
+
+
+def remove_with_sides(path: Path) -> None:
+    for candidate in (path, *(side_file(path, s) for s in SIDE_SUFFIXES)):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+def fsync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def place_file(tmp: Path, dest: Path, *, replace: bool = False) -> None:
+    """Move a finished ``tmp`` to ``dest`` atomically; without ``replace``, never clobber."""
+    with open(tmp, "rb") as handle:  # noqa: PTH123 - need the descriptor to fsync
+        os.fsync(handle.fileno())
+    if replace:
+        tmp.replace(dest)
+    else:
+        try:
+            os.link(tmp, dest)
+        except FileExistsError:
+            raise
+        except OSError:
+            # A file system without hard links: check, then rename.
+            if dest.exists():
+                raise FileExistsError(dest) from None
+            tmp.replace(dest)
+        else:
+            tmp.unlink()
+    fsync_folder(dest.parent)
+
+
+# --------------------------------------------------------------------------- header checks
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the first 100 bytes of an SQLite file say."""
+
+    page_size: int
+    wal: bool
+    user_version: int
+    application_id: int
+
+
+def read_header(path: Path) -> Header:
+    """Check a file from Python alone; raise a StorageError for anything but a sound header."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:  # noqa: PTH123
+            head = handle.read(100)
+    except PermissionError:
+        raise errors.StorageError(
+            f"The records file {path} cannot be read: your user account has no permission to "
+            "read it. Give your account read and write permission on the file, or point the "
+            "app at another file with --db."
+        ) from None
+    except IsADirectoryError:
+        raise not_a_file(path) from None
+    if size == 0:
+        raise errors.empty_file(path)
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        raise errors.not_a_database(path)
+    (page_size,) = struct.unpack(">H", head[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1) or size % page_size:
+        raise errors.corrupt(path)
+    (user_version,) = struct.unpack(">i", head[60:64])
+    (application_id,) = struct.unpack(">i", head[68:72])
+    return Header(page_size, head[18] == 2, user_version, application_id & 0xFFFFFFFF)
+
+
+def not_a_file(path: Path) -> StorageError:
+    return errors.StorageError(
+        f"{path} is a folder, not a records file. Point the app at the records file itself "
+        "(for example records.sqlite3) with --db."
+    )
+
+
+def check_header(path: Path) -> Header:
+    header = read_header(path)
+    if header.application_id != APPLICATION_ID:
+        raise errors.foreign_database(path)
+    if header.user_version > migrations.SCHEMA_VERSION:
+        raise errors.newer_schema(path, header.user_version, migrations.SCHEMA_VERSION)
+    return header
+
+
+def _read_only_bits(path: Path) -> bool:
+    """True when the owner may not write ``path`` (checked on the mode bits, so it holds even
+    for root, who could write anyway) or the OS says we may not."""
+    mode = path.stat().st_mode
+    return not (mode & stat.S_IWUSR) or not os.access(path, os.W_OK)
+
+
+def is_read_only(path: Path) -> bool:
+    """True when ``path`` (if it exists) or its folder cannot be written."""
+    try:
+        return (path.exists() and _read_only_bits(path)) or _read_only_bits(path.parent)
+    except OSError:
+        return True
+
+
+def check_writable(path: Path) -> None:
+    folder = path.parent
+    if path.exists() and _read_only_bits(path):
+        raise errors.read_only_file(path)
+    if _read_only_bits(folder):
+        raise errors.read_only_folder(folder)
+
+
+def preflight(path: Path, *, write: bool) -> bool:
+    """Checks before SQLite sees the file. True when the file exists."""
+    if path.is_dir():
+        raise not_a_file(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise errors.StorageError(
+            f"The folder {folder} does not exist, so the records file cannot be opened or made "
+            "there. Check the path given with --db, or create the folder first."
+        )
+    exists = path.exists()
+    if exists:
+        check_header(path)
+    if write:
+        check_writable(path)
+    return exists
+
+
+# --------------------------------------------------------------------------- sqlite errors
+
+
+def translate(exc: BaseException, path: Path | None) -> StorageError:
+    """A plain-words StorageError for an SQLite or OS error. No patient data in it: SQLite's
+    own messages name tables and columns, never values."""
+    if isinstance(exc, StorageError):
+        return exc
+    where = path or Path("(the records database)")
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.DatabaseError):
+        if "malformed" in text or "corrupt" in text or "not a database" in text:
+            return errors.corrupt(where)
+        if "readonly" in text or "read-only" in text:
+            return errors.read_only_file(where)
+        if "locked" in text or "busy" in text:
+            return errors.busy(where)
+        if "disk is full" in text or "database or disk is full" in text:
+            return errors.StorageError(
+                f"The disk holding {where} is full, so the last change was not saved (the "
+                "records already saved are safe). Free some space, then try again."
+            )
+        if "disk i/o error" in text or "unable to open" in text:
+            return errors.StorageError(
+                f"The records file {where} could not be read or written (the disk reported an "
+                "error). Check that the disk or network folder is available and not full, then "
+                "try again; if it keeps happening, restore the latest backup."
+            )
+    if isinstance(exc, PermissionError):
+        return errors.read_only_folder(where.parent) if path else errors.StorageError(str(exc))
+    if isinstance(exc, OSError):
+        return errors.StorageError(
+            f"The records file {where} could not be read or written ({exc.strerror or exc}). "
+            "Check that the disk is available and has free space, then try again."
+        )
+    return errors.StorageError(
+        f"The records database at {where} reported an unexpected problem "
+        f"({type(exc).__name__}: {exc}). Nothing more was saved. Run “consult db check”; if it "
+        "reports damage, restore the latest backup."
+    )
+
+
+@contextlib.contextmanager
+def translated(path: Path | None) -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        raise translate(exc, path) from exc
+
+
+# --------------------------------------------------------------------------- connecting
+
+
+def connect(path: Path, *, readonly: bool = False) -> Database:
+    """A sqlite-utils Database on an existing file, with the connection pragmas set.
+
+    ``readonly`` refuses every write (``query_only``). Where the file and its folder can be
+    written, the connection itself is read-write so that closing it tidies away the -wal and
+    -shm files; on a read-only file or folder it is opened read-only.
+    """
+    mode = "ro" if readonly and is_read_only(path) else "rw"
+    uri = f"file:{quote(str(path))}?mode={mode}"
+    with private_umask():
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        return Database(conn, execute_plugins=False)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def set_write_pragmas(db: Database) -> None:
+    """The pragmas that may write to the file: only after the file passed its checks."""
+    with private_umask():
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise errors.StorageError(
+            "The records database could not switch to its safe journal mode (WAL). This "
+            "happens on some network folders; keep the records file on a local disk."
+        )
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA secure_delete = ON")
+
+
+def inspect(db: Database, path: Path, *, verify: bool) -> int:
+    """Check the schema (and the pages when ``verify``) without writing; the schema version."""
+    conn = db.conn
+    if conn.execute("PRAGMA application_id").fetchone()[0] & 0xFFFFFFFF != APPLICATION_ID:
+        raise errors.foreign_database(path)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    unknown = migrations.unknown_applied(db)
+    if version > migrations.SCHEMA_VERSION or unknown:
+        found = max(version, migrations.SCHEMA_VERSION + 1)
+        raise errors.newer_schema(path, found, migrations.SCHEMA_VERSION)
+    if verify:
+        result = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+        if result != ["ok"]:
+            raise errors.corrupt(path)
+    return version
+
+
+def open_database(
+    path: Path | str | None = None,
+    *,
+    create: bool = True,
+    readonly: bool = False,
+    verify: bool = True,
+) -> Database:
+    """The records database at ``path`` (default: the data folder), checked and migrated.
+
+    ``verify`` runs SQLite's quick check over every page before use (about a second per
+    100 MB). ``readonly`` opens without writing anything: no migration, no journal change.
+    Raises StorageError (a subclass saying which problem) with a message in plain words.
+    """
+    path = resolve(path)
+    with translated(path):
+        exists = preflight(path, write=not readonly)
+        if not exists:
+            if readonly or not create:
+                raise errors.NotFoundError(
+                    f"There is no records database at {path} yet. Check the path given with "
+                    "--db, or start the app once to create it."
+                )
+            if any(side_file(path, s).exists() for s in ("-wal", "-journal")):
+                raise errors.StorageError(
+                    f"The records file {path} is missing, but its journal file is still next "
+                    "to where it was, so it was probably moved or deleted by hand. The app has "
+                    "not made a new one, to keep that journal safe. Put the records file back, "
+                    "or restore the latest backup with “consult db restore”."
+                )
+            _create(path)
+        db = connect(path, readonly=readonly)
+        try:
+            if not readonly:
+                db.conn.execute("PRAGMA query_only = ON")
+            version = inspect(db, path, verify=verify)
+            if readonly:
+                return db
+            db.conn.execute("PRAGMA query_only = OFF")
+            set_write_pragmas(db)
+            make_private_with_sides(path)
+            if migrations.pending(db):
+                if version > 0:
+                    _backup_before_upgrade(db, path, version)
+                migrations.apply(db)
+            return db
+        except BaseException as exc:
+            db.close()
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise translate(exc, path) from exc
+            raise
+
+
+def _create(path: Path) -> None:
+    """Build a whole new database beside ``path``, then move it into place."""
+    tmp = new_private_file(path.parent, path.name + ".new")
+    try:
+        db = connect(tmp)
+        try:
+            set_write_pragmas(db)
+            migrations.apply(db)
+        finally:
+            db.close()  # the last connection checkpoints and removes the -wal
+        if side_file(tmp, "-wal").exists():
+            raise errors.StorageError(
+                f"A new records database could not be finished in {path.parent}. Check that "
+                "the disk has free space, then try again."
+            )
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            place_file(tmp, path)
+    finally:
+        remove_with_sides(tmp)
+
+
+def _backup_before_upgrade(db: Database, path: Path, version: int) -> None:
+    from consult.storage.backup import backup_to, backups_dir, stamp
+
+    folder = private_folder(backups_dir(path))
+    backup_to(db, folder / f"{path.stem}-before-upgrade-v{version}-{stamp()}.sqlite3")

@@ -1,0 +1,308 @@
+"""The records schema, as named, append-only migrations (``sqlite_utils.Migrations``).
+
+Rules, because the files in clinics must upgrade without loss:
+
+- Never edit or reorder a migration that has shipped; add a new one at the end.
+- Each migration is plain SQL, frozen here, not sqlite-utils table helpers whose output may
+  change between library versions.
+- Each migration runs in one transaction with the record of it having run, and sets
+  ``PRAGMA user_version`` to its number: the schema version, readable from the file's header
+  without SQLite (see ``database.check_header``).
+- Every version gets a builder in ``tests/storage/schema_builders.py`` and a schema snapshot
+  in ``tests/storage/fixtures/``, so a database made by each earlier version is upgraded in
+  the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "consult-records"
+MIGRATIONS = Migrations(MIGRATION_SET)
+_NAMES: list[str] = []
+
+
+def migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Register the next migration; its position (from 1) is the schema version it makes."""
+
+    def register(body: Callable[[Database], None]) -> Callable[[Database], None]:
+        version = len(_NAMES) + 1
+
+        def run(db: Database) -> None:
+            body(db)
+            db.execute(f"PRAGMA user_version = {version}")
+
+        run.__name__ = name
+        MIGRATIONS(name=name)(run)
+        _NAMES.append(name)
+        return body
+
+    return register
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_NAMES)
+
+
+def applied(db: Database) -> list[str]:
+    return [m.name for m in MIGRATIONS.applied(db)]
+
+
+def unknown_applied(db: Database) -> list[str]:
+    """Migrations recorded in the file that this version of the app does not know."""
+    known = set(_NAMES)
+    return [name for name in applied(db) if name not in known]
+
+
+def pending(db: Database) -> list[str]:
+    return [m.name for m in MIGRATIONS.pending(db)]
+
+
+def apply(db: Database, *, stop_before: str | None = None) -> None:
+    MIGRATIONS.apply(db, stop_before=stop_before)
+
+
+def _run(db: Database, statements: list[str]) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+# Tables holding a consultation's parts; a final consultation's parts never change.
+_CHILD_TABLES_V1 = (
+    "consultation_areas",
+    "consultation_zones",
+    "consultation_concerns",
+    "consultation_adjuncts",
+    "screening_answers",
+    "planned_sessions",
+    "adjunct_visits",
+)
+
+
+@migration("0001_records")
+def _records(db: Database) -> None:
+    statements = [
+        "PRAGMA application_id = 1131376243",  # 0x436F6E73, "Cons"
+        """
+        CREATE TABLE patients (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            search_name TEXT NOT NULL,
+            date_of_birth TEXT NOT NULL,
+            fitzpatrick INTEGER NOT NULL,
+            language TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            phone_digits TEXT NOT NULL DEFAULT '',
+            phone_reversed TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX patients_date_of_birth ON patients (date_of_birth)",
+        "CREATE INDEX patients_phone_digits ON patients (phone_digits)",
+        "CREATE INDEX patients_phone_reversed ON patients (phone_reversed)",
+        # Name search: words of the folded name (see search.py), prefixes indexed.
+        """
+        CREATE VIRTUAL TABLE patient_names USING fts5 (
+            search_name,
+            content = 'patients',
+            content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '1 2 3'
+        )
+        """,
+        """
+        CREATE TRIGGER patients_names_insert AFTER INSERT ON patients BEGIN
+            INSERT INTO patient_names (rowid, search_name) VALUES (new.id, new.search_name);
+        END
+        """,
+        """
+        CREATE TRIGGER patients_names_delete AFTER DELETE ON patients BEGIN
+            INSERT INTO patient_names (patient_names, rowid, search_name)
+            VALUES ('delete', old.id, old.search_name);
+        END
+        """,
+        """
+        CREATE TRIGGER patients_names_update AFTER UPDATE OF search_name ON patients BEGIN
+            INSERT INTO patient_names (patient_names, rowid, search_name)
+            VALUES ('delete', old.id, old.search_name);
+            INSERT INTO patient_names (rowid, search_name) VALUES (new.id, new.search_name);
+        END
+        """,
+        """
+        CREATE TABLE consultations (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            status TEXT NOT NULL CHECK (status IN ('draft', 'final')),
+            revision_of INTEGER UNIQUE REFERENCES consultations (id),
+            provider TEXT NOT NULL,
+            date TEXT NOT NULL,
+            start_date TEXT,
+            session_count INTEGER,
+            notes TEXT NOT NULL DEFAULT '',
+            catalog_version TEXT NOT NULL DEFAULT '',
+            override_reason TEXT,
+            override_provider TEXT,
+            screening_outcome TEXT,
+            interval_weeks INTEGER,
+            results_from TEXT,
+            results_to TEXT,
+            demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finalized_at TEXT,
+            CHECK ((override_reason IS NULL) = (override_provider IS NULL)),
+            CHECK (status = 'draft' OR finalized_at IS NOT NULL),
+            CHECK (revision_of IS NULL OR status = 'final')
+        )
+        """,
+        "CREATE INDEX consultations_patient ON consultations (patient_id, date)",
+        "CREATE INDEX consultations_date ON consultations (date)",
+        """
+        CREATE TABLE consultation_areas (
+            consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+            area_no INTEGER NOT NULL,
+            area_id TEXT NOT NULL,
+            PRIMARY KEY (consultation_id, area_no)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX consultation_areas_area ON consultation_areas (area_id)",
+        """
+        CREATE TABLE consultation_zones (
+            consultation_id INTEGER NOT NULL,
+            area_no INTEGER NOT NULL,
+            zone_no INTEGER NOT NULL,
+            zone_id TEXT NOT NULL,
+            PRIMARY KEY (consultation_id, area_no, zone_no),
+            FOREIGN KEY (consultation_id, area_no)
+                REFERENCES consultation_areas (consultation_id, area_no) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE consultation_concerns (
+            consultation_id INTEGER NOT NULL,
+            area_no INTEGER NOT NULL,
+            concern_no INTEGER NOT NULL,
+            concern_id TEXT NOT NULL,
+            severity TEXT,
+            kind TEXT,
+            PRIMARY KEY (consultation_id, area_no, concern_no),
+            FOREIGN KEY (consultation_id, area_no)
+                REFERENCES consultation_areas (consultation_id, area_no) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX consultation_concerns_concern ON consultation_concerns (concern_id)",
+        """
+        CREATE TABLE consultation_adjuncts (
+            consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+            adjunct_no INTEGER NOT NULL,
+            adjunct_id TEXT NOT NULL,
+            PRIMARY KEY (consultation_id, adjunct_no)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE screening_answers (
+            consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+            question_no INTEGER NOT NULL,
+            question_id TEXT NOT NULL,
+            answer TEXT NOT NULL CHECK (answer IN ('yes', 'no', 'not_sure')),
+            PRIMARY KEY (consultation_id, question_no),
+            UNIQUE (consultation_id, question_id)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE planned_sessions (
+            consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            date TEXT NOT NULL,
+            PRIMARY KEY (consultation_id, number)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX planned_sessions_date ON planned_sessions (date)",
+        """
+        CREATE TABLE adjunct_visits (
+            consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+            visit_no INTEGER NOT NULL,
+            adjunct_id TEXT NOT NULL,
+            date TEXT NOT NULL,
+            after_session INTEGER NOT NULL,
+            PRIMARY KEY (consultation_id, visit_no)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX adjunct_visits_date ON adjunct_visits (date)",
+        """
+        CREATE TABLE providers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            record_type TEXT NOT NULL,
+            record_id INTEGER,
+            record_uuid TEXT,
+            provider TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE
+        )
+        """,
+        "CREATE INDEX audit_log_record ON audit_log (record_type, record_id)",
+        """
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+            SELECT RAISE (ABORT, 'audit log entries cannot be changed');
+        END
+        """,
+        """
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+            SELECT RAISE (ABORT, 'audit log entries cannot be deleted');
+        END
+        """,
+        # A final consultation is never overwritten or deleted; an amendment is a new row.
+        """
+        CREATE TRIGGER consultations_final_no_update BEFORE UPDATE ON consultations
+        WHEN old.status = 'final' BEGIN
+            SELECT RAISE (ABORT, 'a final consultation cannot be changed');
+        END
+        """,
+        """
+        CREATE TRIGGER consultations_final_no_delete BEFORE DELETE ON consultations
+        WHEN old.status = 'final' BEGIN
+            SELECT RAISE (ABORT, 'a final consultation cannot be deleted');
+        END
+        """,
+    ]
+    for table in _CHILD_TABLES_V1:
+        for event, row in (("INSERT", "new"), ("UPDATE", "old"), ("DELETE", "old")):
+            statements.append(
+                f"""
+                CREATE TRIGGER {table}_final_no_{event.lower()} BEFORE {event} ON {table}
+                WHEN (SELECT status FROM consultations WHERE id = {row}.consultation_id)
+                    = 'final'
+                BEGIN
+                    SELECT RAISE (ABORT, 'a final consultation cannot be changed');
+                END
+                """
+            )
+    _run(db, statements)
+
+
+SCHEMA_VERSION = len(_NAMES)

@@ -1,0 +1,150 @@
+"""Folding names for search: "zoe" finds "Zoë", "lukasz" finds "Łukasz", "obrien" finds "O'Brien".
+
+A patient's name is stored as typed; beside it, ``search_name`` holds its words folded (NFKD,
+combining marks dropped, case-folded, letters such as ł ø ß đ æ spelled out), indexed by an
+FTS5 table with prefix indexes. A query is folded the same way and each of its words must
+be the start of some word of the name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+# Letters that NFKD does not take apart into a base letter and a mark.
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "ß": "ss",
+        "ẞ": "ss",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "h",
+        "ŧ": "t",
+        "Ŧ": "t",
+        "ŀ": "l",
+        "Ŀ": "l",
+        "ĸ": "k",
+        "ŋ": "ng",
+        "Ŋ": "ng",
+        "ſ": "s",
+    }
+)
+# Kana voicing marks change the sound, not an accent: they stay (NFC puts them back).
+_KEEP_MARKS = {"\u3099", "\u309a"}
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-free text; other characters are kept."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    text = "".join(
+        ch for ch in text if not unicodedata.category(ch).startswith("M") or ch in _KEEP_MARKS
+    )
+    text = unicodedata.normalize("NFC", text.casefold()).translate(_FOLD)
+    return text
+
+
+def _is_token_char(ch: str) -> bool:
+    # The same characters as FTS5's unicode61 tokenizer: letters, numbers, private use.
+    category = unicodedata.category(ch)
+    return category[0] in "LN" or category == "Co"
+
+
+def _tokens(word: str) -> list[str]:
+    tokens, current = [], []
+    for ch in word:
+        if _is_token_char(ch):
+            current.append(ch)
+        elif current:
+            tokens.append("".join(current))
+            current = []
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def search_words(name: str) -> list[str]:
+    """The words a name is found by, folded.
+
+    Each word separated by spaces gives its parts (``o``, ``brien``) and, when it has more
+    than one, the parts joined (``obrien``). A word in Chinese, Japanese or Korean script,
+    written without spaces, is also found from each of its characters on ("민준" in "김민준").
+    """
+    words: list[str] = []
+    for chunk in fold(name).split():
+        parts = _tokens(chunk)
+        words.extend(parts)
+        if len(parts) > 1:
+            words.append("".join(parts))
+        for part in parts:
+            if len(part) > 1 and _CJK.search(part):
+                words.extend(part[i:] for i in range(1, len(part)))
+    return list(dict.fromkeys(words))
+
+
+def search_name(name: str) -> str:
+    return " ".join(search_words(name))
+
+
+def name_query(text: str) -> str | None:
+    """The FTS5 query for what was typed, or None when it has no letters or digits.
+
+    Every typed word must start a word of the name: "zoe obr" finds "Zoë O'Brien".
+    """
+    terms = []
+    for chunk in fold(text).split():
+        joined = "".join(_tokens(chunk))
+        if joined:
+            terms.append(f'"{joined}"*')
+    return " AND ".join(dict.fromkeys(terms)) or None
+
+
+def phone_digits(phone: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", phone) if ch.isdigit())
+
+
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_DMY_DATE = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
+_PHONE = re.compile(r"^\s*\+?[\d\s().\-/]+$")
+MIN_PHONE_DIGITS = 3
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a search box text asks for: a date of birth, phone digits, or name words."""
+
+    date_of_birth: date | None = None
+    phone: str | None = None
+    names: str | None = None
+
+
+def parse_query(text: str) -> Query:
+    text = unicodedata.normalize("NFKC", text)
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_DMY_DATE, (2, 1, 0))):
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(match.group(i + 1)) for i in order)
+            try:
+                return Query(date_of_birth=date(year, month, day))
+            except ValueError:
+                return Query()
+    if _PHONE.match(text):
+        digits = phone_digits(text)
+        return Query(phone=digits) if len(digits) >= MIN_PHONE_DIGITS else Query()
+    return Query(names=name_query(text))

@@ -1,0 +1,149 @@
+"""What the windows ask of the layers below, in one place (no widgets here).
+
+The main window and dialogs call these; they call the repository (storage), the plan engine
+(domain) and the PDF renderer (report). Errors from below arrive as ``UserFacingError`` with
+a short message in plain words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from consult.domain.catalog import Catalog
+from consult.domain.model import ClinicSettings, Consultation, Patient, Status
+from consult.domain.plan import Plan, build_plan
+from consult.report.plan_pdf import render_plan_pdf, write_pdf_atomic
+from consult.resources import resource_path
+from consult.storage.drafts import DraftStore
+from consult.storage.errors import StorageError
+from consult.storage.repository import Repository
+from consult.ui.wizard.state import ConsultationState
+
+
+class UserFacingError(Exception):
+    def __init__(self, message: str, title: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.title = title
+
+
+def _plain(exc: Exception) -> UserFacingError:
+    if isinstance(exc, StorageError):
+        return UserFacingError(exc.message)
+    if isinstance(exc, OSError):
+        return UserFacingError(f"A file could not be written or read: {exc.strerror or exc}.")
+    return UserFacingError(f"The app could not finish this ({type(exc).__name__}).")
+
+
+class Services:
+    def __init__(self, catalog: Catalog, db_path: Path, data_folder: Path):
+        self.catalog = catalog
+        self.db_path = db_path
+        self.data_folder = data_folder
+        self.icon_path = resource_path("icons", "consult.svg")
+        self.repo = Repository.open(db_path, catalog=catalog)
+        self.drafts = DraftStore(data_folder / "drafts")
+        self.viewer_folder = data_folder / "viewer"
+
+    def close(self) -> None:
+        self.repo.close()
+
+    # -- settings
+
+    def settings(self) -> ClinicSettings:
+        return self.repo.settings()
+
+    def providers(self) -> list[str]:
+        return list(self.repo.providers())
+
+    def save_settings(self, settings: ClinicSettings, providers: list[str]) -> None:
+        try:
+            self.repo.save_settings(settings)
+            for name in providers:
+                self.repo.save_provider(name)
+        except StorageError as exc:
+            raise _plain(exc) from exc
+
+    # -- patients
+
+    def search(self, text: str):
+        """Runs on a worker thread: its own connection, closed when done."""
+        with Repository.open(self.db_path, readonly=True, verify=False) as repo:
+            return repo.search_patients(text, limit=200)
+
+    def find_patients(self, text: str) -> list[Patient]:
+        return [self.repo.get_patient(row.id) for row in self.repo.search_patients(text, limit=20)]
+
+    # -- consultations
+
+    def plan_for(self, item: Consultation) -> Plan:
+        """The plan of ``item``; for a saved one, with the dates as they were agreed."""
+        settings = self.settings()
+        plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
+        stored = self.repo.stored_plan(item.id) if item.id is not None else None
+        if stored is None or not stored.sessions:
+            return plan
+        return replace(
+            plan,
+            sessions=stored.sessions,
+            adjunct_visits=stored.adjunct_visits,
+            interval_weeks=stored.interval_weeks or plan.interval_weeks,
+            results_from=stored.results_from or plan.results_from,
+            results_to=stored.results_to or plan.results_to,
+        )
+
+    def finalize(self, state: ConsultationState) -> Consultation:
+        try:
+            patient = self.repo.save_patient(
+                state.patient().validated(
+                    state.today, state.settings.min_age, self.catalog.languages
+                )
+            )
+            item = replace(state.consultation(Status.FINAL), patient=patient)
+            settings = self.settings()
+            plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
+            if item.provider not in self.providers():
+                self.repo.save_provider(item.provider)  # remembered for the next consultation
+            if state.revision_of is not None:
+                return self.repo.amend(state.revision_of, item, plan)
+            return self.repo.finalize(item, plan)
+        except StorageError as exc:
+            raise _plain(exc) from exc
+
+    def audit(self, action: str, item: Consultation) -> None:
+        with contextlib.suppress(StorageError):  # never stop a print because of the log
+            self.repo.record_event(action, item.id, item.provider)
+
+    def auto_backup(self):
+        """Runs on a worker thread: today's backup, if none was made yet (rotating)."""
+        with Repository.open(self.db_path, verify=False) as repo:
+            return repo.auto_backup()
+
+    # -- the plan PDF
+
+    def render(self, item: Consultation, plan: Plan, settings: ClinicSettings) -> bytes:
+        """Pure work on data already read: safe on a worker thread."""
+        return render_plan_pdf(
+            self.catalog,
+            item,
+            plan,
+            settings,
+            paper=settings.paper_size,
+            printed_on=date.today(),
+            plan_id=f"{item.id}",
+        )
+
+    def suggested_file_name(self, item: Consultation) -> str:
+        name = re.sub(r"[^\w\-]+", "-", item.patient.name, flags=re.UNICODE).strip("-")
+        return f"plan-{name or 'patient'}-{item.date.isoformat()}.pdf"
+
+    def viewer_path(self, item: Consultation) -> Path:
+        return self.viewer_folder / f"plan-{item.id}.pdf"
+
+    def save_pdf(self, data: bytes, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_pdf_atomic(data, path)

@@ -1,0 +1,161 @@
+"""The audit trail: every action logged without patient data, chained, tamper-evident."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from dataclasses import replace
+
+import pytest
+from storage_helpers import consult_cli, consultation, patient, plan_for
+
+from consult.storage import Repository
+from consult.storage.audit import GENESIS, entry_hash
+
+
+def _busy_day(repo, tmp_path):
+    zoe = repo.save_patient(patient())
+    draft = repo.save_draft(consultation(zoe, notes="Secret note about the patient."))
+    final = repo.finalize(draft, plan_for(draft))
+    changed = replace(final, notes="Another secret.")
+    repo.amend(final.id, changed, plan_for(changed))
+    repo.record_event("view", final.id, "Dr Reyes")
+    repo.record_event("print", final.id, "Nurse Ben")
+    repo.record_event("export", zoe.id, "Dr Reyes", record_type="patient")
+    doomed = repo.save_draft(consultation(zoe))
+    repo.delete_draft(doomed.id)
+    repo.backup(tmp_path / "copy.sqlite3")
+    repo.export(tmp_path / "all.json")
+    return zoe, final
+
+
+def test_every_action_is_logged(repo, tmp_path):
+    _zoe, final = _busy_day(repo, tmp_path)
+    actions = [(e["action"], e["record_type"]) for e in repo.audit_entries()]
+    assert actions == [
+        ("create", "patient"),
+        ("create", "consultation"),
+        ("finalize", "consultation"),
+        ("amend", "consultation"),
+        ("view", "consultation"),
+        ("print", "consultation"),
+        ("export", "patient"),
+        ("create", "consultation"),
+        ("delete", "consultation"),
+        ("backup", "database"),
+        ("export", "database"),
+    ]
+    views = repo.audit_entries("consultation", final.id)
+    assert [(e["action"], e["provider"]) for e in views] == [
+        ("create", "Dr Reyes"),
+        ("finalize", "Dr Reyes"),
+        ("view", "Dr Reyes"),
+        ("print", "Nurse Ben"),
+    ]
+    assert all(e["at"].startswith("2026-11-26T09:30:00") for e in views)
+    assert views[0]["record_uuid"]
+    assert repo.verify_audit().intact
+
+
+def test_no_patient_data_in_the_audit_log(repo, tmp_path):
+    _zoe, _ = _busy_day(repo, tmp_path)
+    text = json.dumps(repo.audit_entries(), ensure_ascii=False).lower()
+    for secret in ("zoë", "zoe", "brien", "1990-05-17", "secret", "612 345", "example.com"):
+        assert secret not in text
+
+
+def test_chain_links_each_entry_to_the_last(repo, tmp_path):
+    _busy_day(repo, tmp_path)
+    entries = repo.audit_entries()
+    assert entries[0]["prev_hash"] == GENESIS
+    for before, after in itertools.pairwise(entries):
+        assert after["prev_hash"] == before["hash"]
+    for entry in entries:
+        assert entry["hash"] == entry_hash(entry)
+
+
+def test_record_event_checks_its_input(repo):
+    with pytest.raises(ValueError, match="view, print and export"):
+        repo.record_event("finalize", None, "Dr Reyes")
+    from consult.storage.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        repo.record_event("view", 999, "Dr Reyes")
+
+
+def test_the_database_refuses_to_change_the_log(repo):
+    repo.save_patient(patient())
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be changed"):
+        repo.db.execute("UPDATE audit_log SET provider = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be deleted"):
+        repo.db.execute("DELETE FROM audit_log")
+
+
+def _tamper(path, *statements):
+    """Change the file the way someone with an SQLite tool would, triggers and all."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    for sql in statements:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+@pytest.fixture
+def logged(db_path, tmp_path):
+    with Repository.open(db_path, provider="Dr Reyes") as repo:
+        _busy_day(repo, tmp_path)
+        count = len(repo.audit_entries())
+    return db_path, count
+
+
+@pytest.mark.parametrize(
+    ("statements", "problem"),
+    [
+        (["UPDATE audit_log SET provider = 'Mallory' WHERE id = 3"], "Entry 3 was changed"),
+        (["UPDATE audit_log SET at = '2020-01-01' WHERE id = 1"], "Entry 1 was changed"),
+        (["DELETE FROM audit_log WHERE id = 4"], "Entry 4 was deleted"),
+        (["DELETE FROM audit_log WHERE id IN (4, 5)"], "Entries 4–5 were deleted"),
+        (["DELETE FROM audit_log WHERE id = 1"], "Entry 1 was deleted"),
+        (["DELETE FROM audit_log WHERE id >= 10"], "Entries 10–11, the newest, were deleted"),
+        (["DELETE FROM audit_log WHERE id = 11"], "Entry 11, the newest, was deleted"),
+        (
+            [
+                "UPDATE audit_log SET id = 100 WHERE id = 2",
+                "UPDATE audit_log SET id = 2 WHERE id = 3",
+            ],
+            "Entry 3 was deleted",
+        ),
+    ],
+)
+def test_verify_finds_changed_and_deleted_entries(logged, statements, problem):
+    path, count = logged
+    assert count == 11
+    _tamper(path, *statements)
+    with Repository.open(path, readonly=True) as repo:
+        report = repo.verify_audit()
+    assert not report.intact
+    assert any(problem in p for p in report.problems), report.problems
+    result = consult_cli("--db", path, "db", "verify")
+    assert result.returncode == 1
+    assert problem in result.stderr
+    assert "changed outside the app" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verify_says_intact(logged):
+    path, count = logged
+    result = consult_cli("db", "verify", "--db", path)
+    assert result.returncode == 0, result.stderr
+    assert f"intact ({count} entries" in result.stdout
+
+
+def test_new_entries_after_tampering_still_show_the_gap(logged):
+    path, _ = logged
+    _tamper(path, "DELETE FROM audit_log WHERE id = 11")
+    with Repository.open(path) as repo:
+        repo.save_patient(patient("Later"))
+        report = repo.verify_audit()
+    assert any("Entry 11 was deleted" in p for p in report.problems)

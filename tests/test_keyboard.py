@@ -1,0 +1,114 @@
+"""A whole consultation by keyboard alone, counting the keys (typed text aside)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
+
+from consult.context import load_catalog
+from consult.domain.model import Patient, Status
+from consult.paths import data_dir
+from consult.storage.database import resolve
+from consult.ui import dialogs
+from consult.ui.main_window import MainWindow
+from consult.ui.services import Services
+
+pytestmark = pytest.mark.gui
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+class Keyboard:
+    def __init__(self, qtbot, window):
+        self.qtbot = qtbot
+        self.window = window  # the top-level window being driven
+        self.presses = 0
+
+    def press(self, key, modifier=Qt.KeyboardModifier.NoModifier, times=1):
+        for _ in range(times):
+            self.presses += 1
+            focus = QApplication.focusWidget()
+            target = focus if focus is not None and focus.window() is self.window else self.window
+            self.qtbot.keyClick(target, key, modifier)
+
+    def type(self, text):  # typed text is not counted
+        self.qtbot.keyClicks(QApplication.focusWidget(), text)
+
+    def tab_to(self, predicate, limit=60):
+        for _ in range(limit):
+            if predicate(QApplication.focusWidget()):
+                return
+            self.press(Qt.Key.Key_Tab)
+        page = self.window.currentPage() if isinstance(self.window, QWizard) else None
+        raise AssertionError(f"no such control in the tab order of {type(page).__name__}")
+
+
+def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
+    monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
+    services = Services(load_catalog().catalog, resolve(None), data_dir())
+    services.repo.save_provider("Dr Ana Reyes")
+    services.repo.save_patient(Patient("Amelia Watson", date(1985, 3, 9), 2, "en"))
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    keys = Keyboard(qtbot, window)
+
+    keys.press(Qt.Key.Key_F, CTRL)
+    assert QApplication.focusWidget() is window.search
+    keys.type("amelia")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    keys.press(Qt.Key.Key_Return)  # to the first result
+    assert window._current_patient_id is not None
+    keys.press(Qt.Key.Key_N, CTRL)
+    wizard = window._wizard
+    qtbot.waitExposed(wizard)
+    keys.window = wizard
+    qtbot.waitUntil(
+        lambda: (
+            QApplication.focusWidget() is not None and QApplication.focusWidget().window() is wizard
+        )
+    )
+
+    keys.press(Qt.Key.Key_Right, ALT)  # Next: the patient is filled in
+    screening = wizard.currentPage()
+    keys.tab_to(lambda w: w is screening.rest_no)  # after asking each question
+    keys.press(Qt.Key.Key_Space)
+    keys.press(Qt.Key.Key_Right, ALT)
+    areas = wizard.currentPage()
+    keys.tab_to(lambda w: isinstance(w, QTreeWidget))
+    keys.press(Qt.Key.Key_Down)  # from the group to "Face"
+    keys.press(Qt.Key.Key_Space)  # the whole face
+    assert "face" in wizard.state.areas, areas
+    keys.press(Qt.Key.Key_Right, ALT)
+    concerns = wizard.currentPage()
+    keys.tab_to(lambda w: w is concerns.checks[("face", "acne_scars")])
+    keys.press(Qt.Key.Key_Space)
+    keys.press(Qt.Key.Key_Right, ALT)
+    adjuncts = wizard.currentPage()
+    keys.tab_to(lambda w: w is adjuncts.checks["peel_lactic"])
+    keys.press(Qt.Key.Key_Space)
+    keys.press(Qt.Key.Key_Right, ALT)  # the plan as proposed
+    keys.press(Qt.Key.Key_Right, ALT)
+    assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    keys.press(Qt.Key.Key_Right, ALT)  # Finish and preview
+    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+
+    printed = []
+    monkeypatch.setattr(dialogs, "run_dialog", lambda dialog: printed.append(dialog) or 0)
+    keys.window = window.last_preview
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window.last_preview)
+    keys.press(Qt.Key.Key_P, CTRL)
+    assert printed, "the print dialog did not open"
+
+    [saved] = services.repo.consultations_for_patient(window._current_patient_id)
+    assert saved.status is Status.FINAL
+    assert saved.adjuncts == ("peel_lactic",)
+    print(f"\nkeyboard-only standard consultation: {keys.presses} key presses")
+    assert keys.presses <= 25
+    services.close()
