@@ -12,7 +12,7 @@ import pytest
 
 from consult.commands import selftest
 
-EXPECTED = ["catalog", "fonts", "dates", "pdf", "qt"]
+EXPECTED = ["catalog", "fonts", "dates", "pdf", "database", "qt"]
 
 
 def no_display_env(tmp: Path) -> dict[str, str]:
@@ -43,7 +43,8 @@ def test_selftest_passes_without_a_display_and_leaves_nothing(tmp_path):
     assert all(line.startswith("ok ") for line in lines[:-1])
     assert lines[0].startswith("ok catalog 2026.")
     assert re.fullmatch(r"ok pdf en \d+ pages, es \d+ pages, written and read back", lines[3])
-    assert re.match(r"ok qt 6\.\d+\.\d+ \(offscreen\): plan opened in QtPdf", lines[4])
+    assert re.match(r"ok database schema \d+: demo consultation saved final", lines[4])
+    assert re.match(r"ok qt 6\.\d+\.\d+ \(offscreen\): plan opened in QtPdf", lines[5])
     assert lines[-1].startswith(f"consult selftest: all {len(EXPECTED)} checks passed")
     assert "Traceback" not in result.stderr
     # Its temporary folder is gone, and the real data folder was never created.
@@ -112,6 +113,7 @@ def test_a_damaged_catalog_fails_the_catalog_check(tmp_path, monkeypatch, capsys
     assert lines[2:] == [
         "skip dates: needs the catalog",
         "skip pdf: needs the catalog",
+        "skip database: needs the catalog",
         "skip qt: needs the printed plan",
     ]
 

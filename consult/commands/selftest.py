@@ -82,7 +82,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     selftest = commands.add_parser(
         "selftest",
         parents=[common],
-        help="check that this installation works (catalog, fonts, dates, printed plan, Qt)",
+        help="check that this installation works (catalog, fonts, dates, printed plan, "
+        "records database, Qt)",
         description="Runs every part of the app that can break in an installation, on a "
         "temporary data folder that it deletes afterwards; the clinic's records and settings "
         "are never read or written (so --db is not used). Prints one line per check and "
@@ -242,6 +243,48 @@ def read_pdf(data: bytes) -> tuple[int, str]:
     return len(reader.pages), " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def check_database(run: Run) -> str:
+    """Migrations on a new records file, the demo consultation saved final and read back."""
+    from dataclasses import replace
+
+    from consult.domain.plan import build_plan
+    from consult.report.demo import demo_clinic, demo_consultation
+    from consult.storage import Repository
+    from consult.storage.migrations import SCHEMA_VERSION
+
+    catalog = run.need_catalog()
+    clinic = demo_clinic(catalog)
+    consultation = demo_consultation(catalog, run.today)
+    plan = build_plan(catalog, consultation, clinic.calendar, clinic.interval_weeks)
+    # An explicit path in the throwaway folder: never the default records file.
+    path = run.folder / "records.sqlite3"
+    with Repository.open(path, catalog=catalog, provider="consult selftest") as repo:
+        version = repo.db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise CheckFailed(f"the new database is at schema {version}, not {SCHEMA_VERSION}")
+        saved = repo.finalize(consultation, plan)
+        back = repo.get_consultation(saved.id)
+        expected = replace(
+            consultation,
+            patient=replace(consultation.patient, id=back.patient.id),
+            status=back.status,
+            id=back.id,
+            revision_of=back.revision_of,
+            catalog_version=catalog.version,
+        )
+        if back != expected:
+            raise CheckFailed("the consultation read back is not the one saved")
+        if repo.planned_sessions(saved.id) != plan.sessions:
+            raise CheckFailed("the plan's sessions read back are not the ones saved")
+        report = repo.check()
+        if not report.healthy:
+            raise CheckFailed(" ".join(report.summary().split()))
+    return (
+        f"schema {version}: demo consultation saved final and read back "
+        f"({len(plan.sessions)} sessions), integrity and audit trail ok"
+    )
+
+
 def check_qt(run: Run) -> str:
     from consult.resources import resource_path
 
@@ -266,5 +309,6 @@ CHECKS: tuple[Check, ...] = (
     ("fonts", check_fonts),
     ("dates", check_dates),
     ("pdf", check_pdf),
+    ("database", check_database),
     ("qt", check_qt),
 )
