@@ -175,7 +175,9 @@ def smoke_tests(bundle: Path) -> None:
     check_links(bundle)
     with tempfile.TemporaryDirectory(prefix="consult-smoke-") as tmp:
         tmp_path = Path(tmp)
-        data = tmp_path / "data"  # never created: the smoke tests touch no data folder
+        # selftest must leave its data folder alone (it works in a throwaway one of its own);
+        # the window creates its records in a data folder of its own.
+        data = tmp_path / "data"
         out = smoke("consult --version", [str(exe), "--version"], clean_env(data), tmp_path)
         if out.strip() != f"consult {version()}":
             raise StepFailed(f"consult --version said {out.strip()!r}, not consult {version()}")
@@ -183,17 +185,17 @@ def smoke_tests(bundle: Path) -> None:
         headless = clean_env(data, DISPLAY=None, WAYLAND_DISPLAY=None, QT_QPA_PLATFORM=None)
         out = smoke("consult selftest (no display)", [str(exe), "selftest"], headless, tmp_path)
         print("\n".join(f"  | {line}" for line in out.splitlines()))
+        if data.exists():
+            raise StepFailed(f"consult selftest wrote into the data folder {data}")
 
-        offscreen = clean_env(data, QT_QPA_PLATFORM="offscreen")
         window = [str(program(bundle, cli=False)), "--quit-after-launch"]
+        offscreen = clean_env(tmp_path / "window-data", QT_QPA_PLATFORM="offscreen")
         smoke("consult --quit-after-launch (offscreen)", window, offscreen, tmp_path)
         if sys.platform.startswith("linux") and shutil.which("xvfb-run"):
             # The real X11 platform plugin and what it links to, on a virtual screen.
-            x11 = clean_env(data, QT_QPA_PLATFORM="xcb", WAYLAND_DISPLAY=None)
+            x11 = clean_env(tmp_path / "x11-data", QT_QPA_PLATFORM="xcb", WAYLAND_DISPLAY=None)
             command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *window]
             smoke("consult --quit-after-launch (X11, under Xvfb)", command, x11, tmp_path)
-        if data.exists():
-            raise StepFailed(f"the smoke tests wrote into the data folder {data}")
         if sys.platform.startswith("linux"):
             linux_checks(bundle, tmp_path)
 
