@@ -78,9 +78,13 @@ def test_failures_are_reported_and_the_other_checks_still_run(monkeypatch, capsy
     def refuses(run):
         raise selftest.CheckFailed("the plan has no pages")
 
+    def bare(run):
+        raise KeyError
+
     checks = (
         ("first", lambda run: "1 thing"),
         ("broken", broken),
+        ("bare", bare),
         ("refuses", refuses),
         ("needs", lambda run: run.need_catalog()),
         ("last", lambda run: ""),
@@ -90,12 +94,13 @@ def test_failures_are_reported_and_the_other_checks_still_run(monkeypatch, capsy
     assert captured.out.splitlines() == [
         "ok first 1 thing",
         "FAIL broken: ValueError: the widget is unscrewed",
+        "FAIL bare: KeyError",
         "FAIL refuses: the plan has no pages",
         "skip needs: needs the catalog",
         "ok last",
     ]
     assert captured.err.strip() == (
-        "consult selftest: 3 of 5 checks did not pass (broken, refuses, needs)."
+        "consult selftest: 4 of 6 checks did not pass (broken, bare, refuses, needs)."
     )
     assert not folders[0].exists()
     assert os.environ["CONSULT_DATA_DIR"] == data_before

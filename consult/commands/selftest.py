@@ -104,20 +104,21 @@ def run_checks(checks: list[Check] | tuple[Check, ...]) -> int:
     with throwaway_data_folder() as folder:
         run = Run(folder)
         for name, check in checks:
+            # flush: each line shows as its check ends (print does nothing where a windowed
+            # Windows program has no output at all).
             try:
                 details = check(run)
             except SkipCheck as exc:
-                print(f"skip {name}: {exc}")
+                print(f"skip {name}: {exc}", flush=True)
                 failed.append(name)
             except Exception as exc:  # every failure is reported, and the other checks go on
-                reason = str(exc) or type(exc).__name__
+                reason = str(exc)
                 if not isinstance(exc, CheckFailed):
-                    reason = f"{type(exc).__name__}: {reason}"
-                print(f"FAIL {name}: {reason}")
+                    reason = f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
+                print(f"FAIL {name}: {reason}", flush=True)
                 failed.append(name)
             else:
-                print(f"ok {name} {details}".rstrip())
-            sys.stdout.flush()
+                print(f"ok {name} {details}".rstrip(), flush=True)
     seconds = time.monotonic() - started
     if failed:
         print(
