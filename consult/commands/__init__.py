@@ -3,4 +3,9 @@
 ``common`` is a parent parser carrying the options every command accepts (``--db``).
 """
 
-MODULES = ("consult.commands.catalog", "consult.commands.db", "consult.commands.report")
+MODULES = (
+    "consult.commands.catalog",
+    "consult.commands.db",
+    "consult.commands.report",
+    "consult.commands.selftest",
+)

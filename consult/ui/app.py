@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from consult import __version__
+from consult import APP_ID, __version__
 from consult.context import load_catalog
 from consult.domain.catalog import CatalogError
 from consult.paths import data_dir
@@ -30,7 +30,8 @@ def make_application() -> QApplication:
     app.setApplicationDisplayName("Consult")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("consult")
-    app.setDesktopFileName("org.consult.Consult")
+    # Lets Linux desktops match the window to the installed .desktop file and its icon.
+    app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
     if not isinstance(app.style(), TouchStyle):
         app.setStyle(TouchStyle())
