@@ -1,0 +1,97 @@
+"""Render the app's windows to PNG (offscreen), for docs/ and for looking at them.
+
+    CONSULT_DATA_DIR=$(mktemp -d) .venv/bin/python tools/screenshots.py OUT_DIR
+
+Seeds demo patients into that data folder, then grabs the main window, every wizard step,
+the settings dialog and the plan preview.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from consult.context import load_catalog
+from consult.domain.model import Answer, Patient
+from consult.paths import data_dir
+from consult.storage.database import resolve
+from consult.storage.demo import seed_demo
+from consult.storage.repository import Repository
+from consult.ui.app import make_application
+from consult.ui.main_window import MainWindow
+from consult.ui.services import Services
+from consult.ui.settings_dialog import SettingsDialog
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_application()
+    catalog = load_catalog().catalog
+    with Repository.open(resolve(None), catalog=catalog) as repo:
+        if not repo.search_patients("zoe"):
+            seed_demo(repo, catalog, 60, seed=7)
+            repo.save_patient(Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 4, "es",
+                                      "+34 600 123 456"))
+        repo.save_provider("Dr Ana Reyes")
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+
+    services = Services(catalog, resolve(None), data_dir())
+    window = MainWindow(services)
+    window.resize(1280, 800)
+    window.show()
+    window.search.setText("zoe")
+    pump(1.0)
+    window.table.selectRow(0)
+    pump(0.5)
+    window.grab().save(str(out / "main-window.png"))
+
+    window.new_consultation()
+    wizard = window._wizard
+    wizard.resize(1100, 780)
+    pump(0.3)
+    names = ["patient", "screening", "areas", "concerns", "adjuncts", "plan", "finish"]
+    for step, name in enumerate(names):
+        page = wizard.currentPage()
+        if name == "screening":
+            page._rest_no()
+            page.groups["cold_sore_history"].button(1).click()
+        if name == "areas":
+            for zone in ("cheeks", "forehead", "upper_lip"):
+                page._map_clicked("face", zone)
+        if name == "concerns":
+            page.checks[("face", "acne_scars")].click()
+        if name == "adjuncts":
+            page.checks["peel_mandelic"].click()
+        pump(0.3)
+        wizard.grab().save(str(out / f"wizard-{step + 1}-{name}.png"))
+        if name != "finish":
+            wizard.next()
+    assert all(a in (Answer.YES, Answer.NO) for a in wizard.state.answers.values())
+    wizard.accept()
+    deadline = time.monotonic() + 20
+    while not hasattr(window, "last_preview") and time.monotonic() < deadline:
+        pump(0.1)
+    preview = window.last_preview
+    preview.resize(900, 1000)
+    pump(1.5)
+    preview.grab().save(str(out / "preview.png"))
+
+    settings = SettingsDialog(services.settings(), services.providers(), window)
+    settings.show()
+    pump(0.3)
+    settings.grab().save(str(out / "settings.png"))
+    services.close()
+    print(f"screenshots in {out}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
