@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
@@ -358,6 +358,25 @@ class Repository:
             )
             for r in self.db.query(sql, params)
         ]
+
+    @_guarded
+    def recent_patients(self, limit: int = 50, days: int = 7) -> list[PatientRow]:
+        """What the list shows before anything is typed: the patients with a session in the
+        next ``days`` days, then the most recently added, up to ``limit``, in name order."""
+        today = self._clock().date()
+        due = f"""p.id IN (SELECT c.patient_id FROM planned_sessions AS s
+                   JOIN consultations AS c ON c.id = s.consultation_id
+                   WHERE s.date BETWEEN :today AND :until AND c.status = 'final' AND {CURRENT})"""
+        rows = self._rows(due, {"until": (today + timedelta(days=days)).isoformat()}, limit)
+        if len(rows) < limit:
+            shown = {r.id for r in rows}
+            newest = self._rows(
+                "p.id IN (SELECT id FROM patients ORDER BY id DESC LIMIT :newest)",
+                {"newest": limit},
+                None,
+            )
+            rows += [r for r in newest if r.id not in shown][: limit - len(rows)]
+        return rows
 
     @_guarded
     def search_patients(self, text: str, limit: int = 50) -> list[PatientRow]:

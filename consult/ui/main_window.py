@@ -245,7 +245,12 @@ class MainWindow(QMainWindow):
         if serial != self._search_serial or self.model.private:
             return  # a newer search is on its way, or the screen is private
         self.model.set_rows(rows)
-        self.count_label.setText(f"{len(rows)} patient(s) shown")
+        if self.search.text().strip():
+            self.count_label.setText(f"{len(rows)} patient(s) found")
+        else:
+            self.count_label.setText(
+                "Patients with a session in the next 7 days, then the newest patients."
+            )
         if self._current_patient_id is not None:
             row = self.model.row_of(self._current_patient_id)
             if row >= 0:

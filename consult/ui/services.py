@@ -45,7 +45,9 @@ class Services:
         self.db_path = db_path
         self.data_folder = data_folder
         self.icon_path = resource_path("icons", "consult.svg")
-        self.repo = Repository.open(db_path, catalog=catalog)
+        # The page-by-page check takes seconds on a large file: the daily backup runs it
+        # off the UI thread instead (see auto_backup).
+        self.repo = Repository.open(db_path, catalog=catalog, verify=False)
         self.drafts = DraftStore(data_folder / "drafts")
         self.viewer_folder = data_folder / "viewer"
 
@@ -73,6 +75,8 @@ class Services:
     def search(self, text: str):
         """Runs on a worker thread: its own connection, closed when done."""
         with Repository.open(self.db_path, readonly=True, verify=False) as repo:
+            if not text.strip():
+                return repo.recent_patients(limit=200)
             return repo.search_patients(text, limit=200)
 
     def find_patients(self, text: str) -> list[Patient]:
