@@ -362,7 +362,7 @@ class Repository:
     @_guarded
     def recent_patients(self, limit: int = 50, days: int = 7) -> list[PatientRow]:
         """What the list shows before anything is typed: the patients with a session in the
-        next ``days`` days, then the most recently added, up to ``limit``, in name order."""
+        next ``days`` days (in name order), then the most recently added, up to ``limit``."""
         today = self._clock().date()
         due = f"""p.id IN (SELECT c.patient_id FROM planned_sessions AS s
                    JOIN consultations AS c ON c.id = s.consultation_id
@@ -375,6 +375,7 @@ class Repository:
                 {"newest": limit},
                 None,
             )
+            newest.sort(key=lambda r: r.id, reverse=True)
             rows += [r for r in newest if r.id not in shown][: limit - len(rows)]
         return rows
 
