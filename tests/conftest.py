@@ -52,3 +52,13 @@ def qapp():
     from consult.ui.app import make_application
 
     return make_application()
+
+
+@pytest.fixture(autouse=True)
+def background_work_done(request):
+    """UI tests leave no job running into the next test."""
+    yield
+    if "qtbot" in request.fixturenames:
+        from consult.ui.worker import wait_for_background_work
+
+        wait_for_background_work()

@@ -21,6 +21,11 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 
 
+def focused_in(window) -> bool:
+    focus = QApplication.focusWidget()
+    return focus is not None and focus.window() is window
+
+
 class Keyboard:
     def __init__(self, qtbot, window):
         self.qtbot = qtbot
@@ -56,7 +61,7 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    qtbot.waitUntil(lambda: focused_in(window))
     keys = Keyboard(qtbot, window)
 
     keys.press(Qt.Key.Key_F, CTRL)
@@ -111,4 +116,5 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     assert saved.adjuncts == ("peel_lactic",)
     print(f"\nkeyboard-only standard consultation: {keys.presses} key presses")
     assert keys.presses <= 25
+    window.close()
     services.close()

@@ -54,7 +54,8 @@ def window(qtbot, services, answered):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
-    return win
+    yield win
+    win.close()  # before the services it uses are closed
 
 
 def add_patient(services, name="Zoë O'Brien-Łukasiewicz") -> Patient:
@@ -169,6 +170,8 @@ def test_draft_is_restored_after_a_crash(qtbot, services, answered):
     _after_start(second, services, load_catalog())
     assert second._wizard is not None
     assert second._wizard.state.name == "Ana Lopez"
+    first.close()
+    second.close()
 
 
 def test_a_second_instance_is_refused(tmp_path):

@@ -38,6 +38,7 @@ def main(out: Path) -> None:
             repo.save_patient(Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 4, "es",
                                       "+34 600 123 456"))
         repo.save_provider("Dr Ana Reyes")
+        shown = next(r for r in repo.patients_with_concern("acne_scars") if r.last_consultation)
 
     def pump(seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -48,11 +49,15 @@ def main(out: Path) -> None:
     window = MainWindow(services)
     window.resize(1280, 800)
     window.show()
+    window.search.setText(shown.name.split()[0])
+    pump(1.0)
+    window.table.selectRow(window.model.row_of(shown.id))
+    pump(0.5)
+    window.grab().save(str(out / "main-window.png"))
     window.search.setText("zoe")
     pump(1.0)
     window.table.selectRow(0)
-    pump(0.5)
-    window.grab().save(str(out / "main-window.png"))
+    pump(0.3)
 
     window.new_consultation()
     wizard = window._wizard

@@ -21,7 +21,7 @@ from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
 from consult.ui.services import Services
 from consult.ui.style import TouchStyle
-from consult.ui.worker import run_in_background
+from consult.ui.worker import run_in_background, wait_for_background_work
 
 
 def make_application() -> QApplication:
@@ -89,6 +89,7 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
             QTimer.singleShot(0, lambda: _after_start(window, services, loaded))
         return app.exec()
     finally:
+        wait_for_background_work()
         services.close()
 
 

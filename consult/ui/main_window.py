@@ -32,7 +32,7 @@ from consult.storage.drafts import Draft
 from consult.ui import dialogs
 from consult.ui.patient_model import PatientTableModel
 from consult.ui.preview import PreviewDialog
-from consult.ui.services import Services, UserFacingError
+from consult.ui.services import Services, plain_error
 from consult.ui.settings_dialog import SettingsDialog
 from consult.ui.wizard import ConsultationWizard
 from consult.ui.worker import run_in_background
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self._current_consultation: Consultation | None = None
         self._wizard: ConsultationWizard | None = None
         self._draft_key: str | None = None
+        self._closed = False
         self._build_actions()
         self._build_body()
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -152,7 +153,10 @@ class MainWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setTabKeyNavigation(False)
         self.table.selectionModel().currentRowChanged.connect(self._patient_selected)
         self.table.doubleClicked.connect(lambda _index: self.new_consultation())
@@ -168,7 +172,9 @@ class MainWindow(QMainWindow):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setAccessibleName("Patient details")
         self.consultations = QTreeWidget()
-        self.consultations.setHeaderLabels(["Consultation", "Status", "Provider"])
+        self.consultations.setHeaderLabels(["Consultation", "Status", "Provider", "Treating"])
+        self.consultations.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.consultations.header().setStretchLastSection(True)
         self.consultations.setAccessibleName("Consultations and revisions")
         self.consultations.currentItemChanged.connect(self._consultation_selected)
         self.sessions = QTableWidget(0, 2)
@@ -185,7 +191,7 @@ class MainWindow(QMainWindow):
             button.setMinimumHeight(40)
             button.setEnabled(False)
         self.open_button.clicked.connect(self.print_current)
-        self.reprint_button.clicked.connect(self.print_current)
+        self.reprint_button.clicked.connect(lambda: self.print_current(print_now=True))
         self.amend_button.clicked.connect(self.amend_current)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
@@ -211,16 +217,19 @@ class MainWindow(QMainWindow):
 
     def _explain(self, exc: Exception, title: str = "Something went wrong") -> None:
         """Every error from storage or report reaches the provider as a short plain message."""
-        if isinstance(exc, UserFacingError):
-            dialogs.error(self, exc.title or title, exc.message)
-        else:
-            dialogs.error(
-                self,
-                title,
-                "The app could not finish this. Nothing you typed is "
-                "lost; try again, and if it keeps happening, note the time and call "
-                f"your IT support. ({type(exc).__name__})",
-            )
+        if self._closed:
+            return
+        explained = plain_error(exc)
+        dialogs.error(self, explained.title or title, explained.message)
+
+    def closeEvent(self, event) -> None:
+        """Late answers from background work are ignored once the window is closing."""
+        self._closed = True
+        self._search_timer.stop()
+        self._draft_timer.stop()
+        if self._wizard is not None:
+            self.save_draft()
+        super().closeEvent(event)
 
     # ------------------------------------------------------------------ search
 
@@ -242,7 +251,7 @@ class MainWindow(QMainWindow):
         )
 
     def _show_results(self, serial: int, rows) -> None:
-        if serial != self._search_serial or self.model.private:
+        if self._closed or serial != self._search_serial or self.model.private:
             return  # a newer search is on its way, or the screen is private
         self.model.set_rows(rows)
         if self.search.text().strip():
@@ -268,6 +277,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ patient detail
 
     def _patient_selected(self, current, _previous) -> None:
+        if self._closed:
+            return
         row = self.model.row_at(current.row()) if current.isValid() else None
         self.show_patient(row.id if row else None)
 
@@ -307,11 +318,24 @@ class MainWindow(QMainWindow):
         if self.consultations.topLevelItemCount():
             self.consultations.setCurrentItem(self.consultations.topLevelItem(0))
 
-    @staticmethod
-    def _consultation_item(item: Consultation, revision: bool = False) -> QTreeWidgetItem:
+    def _consultation_item(self, item: Consultation, revision: bool = False) -> QTreeWidgetItem:
+        catalog = self.services.catalog
+        known_areas = {a.id for a in catalog.areas}
+        known_concerns = {c.id for c in catalog.concerns}
+        treating = "; ".join(
+            (catalog.area(a.area_id).name["en"] if a.area_id in known_areas else a.area_id)
+            + ": "
+            + ", ".join(
+                catalog.concern(c.concern_id).name["en"].lower()
+                if c.concern_id in known_concerns
+                else c.concern_id
+                for c in a.concerns
+            )
+            for a in item.areas
+        )
         label = f"{item.date.isoformat()} · #{item.id}"
         status = "replaced" if revision else item.status.value
-        node = QTreeWidgetItem([label, status, item.provider])
+        node = QTreeWidgetItem([label, status, item.provider, treating])
         node.setData(0, Qt.ItemDataRole.UserRole, item)
         return node
 
@@ -441,11 +465,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ preview and print
 
-    def print_current(self) -> None:
+    def print_current(self, print_now: bool = False) -> None:
         if self._current_consultation is not None:
-            self.preview(self._current_consultation)
+            self.preview(self._current_consultation, print_now=print_now)
 
-    def preview(self, item: Consultation) -> None:
+    def preview(self, item: Consultation, print_now: bool = False) -> None:
         self.statusBar().showMessage("Preparing the plan…")
         try:
             plan = self.services.plan_for(item)
@@ -455,11 +479,13 @@ class MainWindow(QMainWindow):
             return
         run_in_background(
             lambda: self.services.render(item, plan, settings),
-            lambda pdf: self._show_preview(item, pdf),
+            lambda pdf: self._show_preview(item, pdf, print_now),
             lambda exc: self._explain(exc, "The plan could not be made"),
         )
 
-    def _show_preview(self, item: Consultation, pdf: bytes) -> None:
+    def _show_preview(self, item: Consultation, pdf: bytes, print_now: bool = False) -> None:
+        if self._closed:
+            return
         self.statusBar().clearMessage()
         services = self.services
         services.audit("view", item)
@@ -477,6 +503,8 @@ class MainWindow(QMainWindow):
         dialog.raise_()
         dialog.activateWindow()
         self.last_preview = dialog
+        if print_now:
+            dialog.print()
 
     # ------------------------------------------------------------------ privacy, settings
 

@@ -31,12 +31,21 @@ class UserFacingError(Exception):
         self.title = title
 
 
-def _plain(exc: Exception) -> UserFacingError:
+def plain_error(exc: Exception) -> UserFacingError:
+    """Any error from below as a short message in the provider's words (never a traceback)."""
+    if isinstance(exc, UserFacingError):
+        return exc
     if isinstance(exc, StorageError):
         return UserFacingError(exc.message)
     if isinstance(exc, OSError):
-        return UserFacingError(f"A file could not be written or read: {exc.strerror or exc}.")
-    return UserFacingError(f"The app could not finish this ({type(exc).__name__}).")
+        return UserFacingError(
+            f"A file could not be read or written: {exc.strerror or exc}. Nothing you typed is "
+            "lost; check the disk and folder, then try again."
+        )
+    return UserFacingError(
+        "The app could not finish this. Nothing you typed is lost; try again, and if it keeps "
+        f"happening, note the time and call your IT support. ({type(exc).__name__})"
+    )
 
 
 class Services:
@@ -68,7 +77,7 @@ class Services:
             for name in providers:
                 self.repo.save_provider(name)
         except StorageError as exc:
-            raise _plain(exc) from exc
+            raise plain_error(exc) from exc
 
     # -- patients
 
@@ -116,7 +125,7 @@ class Services:
                 return self.repo.amend(state.revision_of, item, plan)
             return self.repo.finalize(item, plan)
         except StorageError as exc:
-            raise _plain(exc) from exc
+            raise plain_error(exc) from exc
 
     def audit(self, action: str, item: Consultation) -> None:
         with contextlib.suppress(StorageError):  # never stop a print because of the log

@@ -35,9 +35,16 @@ class _Job(QRunnable):
             result = self.fn()
         except Exception as exc:  # reported to the UI thread, which explains it to the user
             log.debug("background job failed: %s", type(exc).__name__)
-            self.bridge.failed.emit(exc)
+            self._report(self.bridge.failed, exc)
         else:
-            self.bridge.done.emit(result)
+            self._report(self.bridge.done, result)
+
+    @staticmethod
+    def _report(signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            log.debug("background job finished after the app closed")  # nobody to tell
 
 
 def run_in_background(
@@ -55,3 +62,8 @@ def run_in_background(
     job.bridge.failed.connect(lambda exc: finish(on_error, exc))
     _running.add(job)
     QThreadPool.globalInstance().start(job)
+
+
+def wait_for_background_work(timeout_ms: int = 30_000) -> bool:
+    """Let running jobs finish (at exit, so nothing is cut off mid-write)."""
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
