@@ -293,7 +293,9 @@ class MainWindow(QMainWindow):
             return
         try:
             patient = self.services.repo.get_patient(patient_id)
-            history = self.services.repo.consultations_for_patient(patient_id)
+            history = self.services.repo.consultations_for_patient(
+                patient_id, include_superseded=True
+            )
         except Exception as exc:
             self._explain(exc, "Could not open the patient")
             return

@@ -1,0 +1,162 @@
+"""Amend, settings, printing and bad records files, through the real windows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QDialog
+
+from consult.context import load_catalog
+from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
+from consult.domain.plan import build_plan
+from consult.paths import data_dir
+from consult.storage.database import resolve
+from consult.ui import dialogs
+from consult.ui.main_window import MainWindow
+from consult.ui.services import Services
+from consult.ui.settings_dialog import SettingsDialog
+
+pytestmark = pytest.mark.gui
+CATALOG = load_catalog().catalog
+
+
+@pytest.fixture
+def said(monkeypatch):
+    messages = []
+    for kind in ("error", "warning", "information"):
+        monkeypatch.setattr(
+            dialogs, kind, lambda parent, title, text, *a, k=kind, **kw: messages.append((k, text))
+        )
+    return messages
+
+
+@pytest.fixture
+def services():
+    made = Services(CATALOG, resolve(None), data_dir())
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def saved(services):
+    patient = services.repo.save_patient(Patient("Nguyễn Thị Minh Khai", date(1988, 2, 3), 3, "es"))
+    item = Consultation(
+        patient=patient,
+        provider="Dr Ana Reyes",
+        date=date(2026, 11, 26),
+        screening={q.id: Answer.NO for q in CATALOG.questions},
+        areas=(AreaChoice("neck", (), (ConcernChoice("fine_lines", "moderate"),)),),
+        start_date=date(2026, 12, 1),
+        status=Status.FINAL,
+        catalog_version=CATALOG.version,
+    )
+    return services.repo.finalize(item, build_plan(CATALOG, item))
+
+
+@pytest.fixture
+def window(qtbot, services, said):
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, services, saved):
+    window.show_patient(saved.patient.id)
+    assert window.amend_button.isEnabled()
+    qtbot.mouseClick(
+        window.amend_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton
+    )
+    wizard = window._wizard
+    assert wizard.windowTitle() == "Amend consultation"
+    wizard.state.session_count = 5
+    wizard.state.notes = "Moved to five sessions after review."
+    wizard.accept()
+    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    history = services.repo.consultations_for_patient(saved.patient.id)
+    [new] = [c for c in history if c.revision_of == saved.id]
+    assert new.session_count == 5
+    assert services.repo.get_consultation(saved.id).notes == saved.notes  # untouched
+    top = window.consultations.topLevelItem(0)
+    assert top.text(0).endswith(f"#{new.id}") and top.child(0).text(1) == "replaced"
+
+
+def test_settings_are_saved_and_used(qtbot, window, services, monkeypatch):
+    def fill(dialog):
+        dialog.name.setText("West County Dermatology")
+        dialog.phone.setText("(555) 010-2000")
+        dialog.interval.setValue(6)
+        dialog.new_provider.setText("Kofi Mensah, RN")
+        dialog._add_provider()
+        dialog.accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs, "run_dialog", fill)
+    window.open_settings()
+    settings = services.settings()
+    assert settings.name == "West County Dermatology" and settings.interval_weeks == 6
+    assert "Kofi Mensah, RN" in services.providers()
+    assert window.windowTitle() == "Consult — West County Dermatology"
+
+
+def test_settings_refuse_a_week_with_no_open_day(qtbot, services):
+    dialog = SettingsDialog(services.settings(), [])
+    qtbot.addWidget(dialog)
+    for box in dialog.closed:
+        box.setChecked(True)
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert "open on at least one weekday" in dialog.problems.text()
+
+
+def test_print_renders_every_page(qtbot, window, services, saved, tmp_path):
+    window.show_patient(saved.patient.id)
+    window.print_current()
+    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    preview = window.last_preview
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert preview.print_to(printer)
+    assert (tmp_path / "printed.pdf").stat().st_size > 10_000
+    assert preview.document.pageCount() >= 2
+
+
+def test_save_as_writes_a_private_pdf(qtbot, window, services, saved, tmp_path, monkeypatch):
+    window.show_patient(saved.patient.id)
+    window.print_current()
+    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    monkeypatch.setattr(dialogs, "save_file", lambda *a: tmp_path / "plan")
+    window.last_preview.save_as()
+    written = tmp_path / "plan.pdf"
+    assert written.read_bytes() == bytes(window.last_preview.pdf)
+    assert oct(written.stat().st_mode & 0o777) == "0o600"
+    actions = [e["action"] for e in services.repo.audit_entries("consultation", saved.id)]
+    assert actions[-2:] == ["view", "export"]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"this is not a database" * 50, "not a consult records"), (b"", "empty")],
+)
+def test_a_bad_records_file_gets_a_plain_message(tmp_path, content, words):
+    bad = tmp_path / "records.sqlite3"
+    bad.write_bytes(content)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-m", "consult", "--db", str(bad), "--quit-after-launch"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert bad.read_bytes() == content
