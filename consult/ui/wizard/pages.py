@@ -885,8 +885,17 @@ class ReviewPage(Page):
             f" · provider {escape(state.provider)}</p>",
             f"<p><b>Screening:</b> {escape(screening.outcome.label)}"
             + (" (overridden with a written reason)" if screening.overridden else "")
-            + "</p><ul>",
+            + "</p>",
         ]
+        if screening.reasons:
+            parts.append("<ul>")
+            parts += [
+                f"<li>{escape(r.outcome.label)}: "
+                f"{escape(catalog.question(r.question_id).question[UI_LANG])}</li>"
+                for r in screening.reasons
+            ]
+            parts.append("</ul>")
+        parts.append("<p><b>Treating:</b></p><ul>")
         for choice in plan.areas:
             area = catalog.area(choice.area_id)
             zones = ", ".join(area.zone(z).name[UI_LANG] for z in choice.zones)
@@ -904,7 +913,8 @@ class ReviewPage(Page):
             parts.append(f"<p><b>Adjuncts:</b> {escape(names)}</p>")
         parts.append(
             f"<p><b>{len(plan.sessions)} sessions</b> from {long_date(plan.first_session)} to "
-            f"{long_date(plan.last_session)}.</p>"
+            f"{long_date(plan.last_session)}; results best around {plan.results_from:%B %Y} to "
+            f"{plan.results_to:%B %Y}.</p>"
         )
         if plan.warnings:
             parts.append("<p><b>Warnings:</b></p><ul>")
