@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
+from uihelpers import type_text
 
 from consult.context import load_catalog
 from consult.domain.model import Patient, Status
@@ -39,8 +40,8 @@ class Keyboard:
             target = focus if focus is not None and focus.window() is self.window else self.window
             self.qtbot.keyClick(target, key, modifier)
 
-    def type(self, text):  # typed text is not counted
-        self.qtbot.keyClicks(QApplication.focusWidget(), text)
+    def type(self, text):  # typed text is not counted; any script
+        type_text(QApplication.focusWidget(), text)
 
     def tab_to(self, predicate, limit=60):
         for _ in range(limit):
@@ -116,5 +117,39 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     assert saved.adjuncts == ("peel_lactic",)
     print(f"\nkeyboard-only standard consultation: {keys.presses} key presses")
     assert keys.presses <= 25
+    window.close()
+    services.close()
+
+
+def test_new_patient_by_keyboard(qtbot, monkeypatch):
+    monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
+    services = Services(load_catalog().catalog, resolve(None), data_dir())
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: focused_in(window))
+    keys = Keyboard(qtbot, window)
+    keys.press(Qt.Key.Key_N, CTRL)
+    wizard = window._wizard
+    keys.window = wizard
+    qtbot.waitUntil(lambda: focused_in(wizard))
+    page = wizard.currentPage()
+    keys.tab_to(lambda w: w is page.name)
+    keys.type("Zoë O'Brien-Łukasiewicz")
+    keys.press(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.dob
+    keys.type("19900517")
+    assert "17 May 1990" in page.dob_words.text()
+    keys.press(Qt.Key.Key_Tab)  # to the skin types
+    keys.press(Qt.Key.Key_Space)  # type I
+    keys.press(Qt.Key.Key_Down, times=2)  # type III
+    assert wizard.state.fitzpatrick == 3
+    keys.tab_to(lambda w: w in (page.provider, page.provider.lineEdit()))
+    keys.type("Dr Ana Reyes")
+    keys.press(Qt.Key.Key_Right, ALT)
+    assert wizard.currentPage() is not page
+    assert wizard.state.name == "Zoë O'Brien-Łukasiewicz"
+    assert wizard.state.date_of_birth == date(1990, 5, 17)
     window.close()
     services.close()

@@ -216,3 +216,38 @@ def test_a_second_instance_is_refused(tmp_path):
         timeout=60,
     )
     assert third.returncode == 0, third.stderr
+
+
+def test_a_lock_left_by_a_crashed_app_is_recovered():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
+            import sys
+            from consult.paths import data_dir
+            from consult.ui.instance import acquire_instance_lock
+            lock = acquire_instance_lock(data_dir())
+            print("locked", flush=True)
+            sys.stdin.read()
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    with holder:
+        assert holder.stdout.readline().strip() == "locked"
+        holder.kill()  # SIGKILL: the lock file stays behind
+        holder.wait(timeout=10)
+    assert (data_dir() / "consult.lock").exists()
+    started = subprocess.run(
+        [sys.executable, "-m", "consult", "--quit-after-launch"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr

@@ -59,6 +59,7 @@ class Services:
         self.repo = Repository.open(db_path, catalog=catalog, verify=False)
         self.drafts = DraftStore(data_folder / "drafts")
         self.viewer_folder = data_folder / "viewer"
+        self.clear_viewer_copies()
 
     def close(self) -> None:
         self.repo.close()
@@ -153,6 +154,13 @@ class Services:
     def suggested_file_name(self, item: Consultation) -> str:
         name = re.sub(r"[^\w\-]+", "-", item.patient.name, flags=re.UNICODE).strip("-")
         return f"plan-{name or 'patient'}-{item.date.isoformat()}.pdf"
+
+    def clear_viewer_copies(self) -> None:
+        """Copies made for the system viewer last time: no patient PDF is left lying around."""
+        if self.viewer_folder.is_dir():
+            for old in self.viewer_folder.glob("*.pdf"):
+                with contextlib.suppress(OSError):
+                    old.unlink()
 
     def viewer_path(self, item: Consultation) -> Path:
         return self.viewer_folder / f"plan-{item.id}.pdf"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 from html import escape
+from itertools import pairwise
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from consult.domain.adjuncts import all_eligibility
-from consult.domain.model import ROMAN, Answer, Outcome, Patient
+from consult.domain.model import ROMAN, Answer, Outcome, Patient, age_on
 from consult.domain.plan import session_bounds
 from consult.ui import style
 from consult.ui.wizard.state import ConsultationState
@@ -70,6 +71,14 @@ def from_qdate(value: QDate) -> date | None:
     return None if value == NO_DATE or not value.isValid() else value.toPython()
 
 
+def parse_day(text: str) -> date | None:
+    """A complete yyyy-mm-dd date, or None while it is incomplete or impossible."""
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
 def long_date(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
@@ -78,6 +87,23 @@ def swatch_icon(colour: str) -> QIcon:
     pixmap = QPixmap(28, 28)
     pixmap.fill(QColor(colour))
     return QIcon(pixmap)
+
+
+class DateLineEdit(QLineEdit):
+    """A masked yyyy-mm-dd field that starts typing at the year, however it got the focus."""
+
+    def _empty(self) -> bool:
+        return not self.text().replace("-", "").replace("_", "").strip()
+
+    def focusInEvent(self, event) -> None:
+        super().focusInEvent(event)
+        if self._empty():
+            self.setCursorPosition(0)
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        if self._empty():
+            self.setCursorPosition(0)
 
 
 class Page(QWizardPage):
@@ -134,12 +160,16 @@ class PatientPage(Page):
         self.name = QLineEdit()
         self.name.setAccessibleName("Patient name")
         self.name.setMaxLength(200)
-        self.dob = QDateEdit()
-        self.dob.setDisplayFormat("yyyy-MM-dd")
-        self.dob.setCalendarPopup(True)
-        self.dob.setMinimumDate(NO_DATE)
-        self.dob.setSpecialValueText("not set (yyyy-mm-dd)")
-        self.dob.setAccessibleName("Date of birth")
+        self.dob = DateLineEdit()
+        # Typed as digits into year-month-day: unambiguous in every country.
+        self.dob.setInputMask("0000-00-00;_")
+        self.dob.setAccessibleName("Date of birth, year-month-day")
+        self.dob.setToolTip("Type the year, month and day, e.g. 19850309 for 9 March 1985")
+        self.dob_words = QLabel()
+        self.dob_words.setAccessibleName("Date of birth in words")
+        dob_row = QHBoxLayout()
+        dob_row.addWidget(self.dob)
+        dob_row.addWidget(self.dob_words, 1)
         self.language = QComboBox()
         self.language.setAccessibleName("Language of the printed plan")
         self.phone = QLineEdit()
@@ -164,7 +194,7 @@ class PatientPage(Page):
         dob_label = QLabel("&Date of birth:")
         dob_label.setBuddy(self.dob)
         form.addRow(name_label, self.name)
-        form.addRow(dob_label, self.dob)
+        form.addRow(dob_label, dob_row)
         skin_label = QLabel("&Skin type:")
         form.addRow(skin_label, skin_box)
         self._skin_layout, self._skin_label = skin_layout, skin_label
@@ -191,7 +221,7 @@ class PatientPage(Page):
 
         for widget in (self.name, self.phone, self.email):
             widget.textChanged.connect(self._store)
-        self.dob.dateChanged.connect(self._store)
+        self.dob.textChanged.connect(self._store)
         self.language.currentIndexChanged.connect(self._store)
         self.provider.currentTextChanged.connect(self._store)
         self.skin_group.idToggled.connect(lambda *_: self._store())
@@ -206,13 +236,17 @@ class PatientPage(Page):
                 button.setIcon(swatch_icon(skin.swatch))
                 button.setIconSize(button.iconSize().expandedTo(QPixmap(22, 22).size()))
                 button.setAccessibleName(f"Skin type {ROMAN[skin.type]}")
+                button.setMinimumHeight(style.TOUCH_HEIGHT)
                 self.skin_group.addButton(button, skin.type)
                 self._skin_layout.addWidget(button)
                 self.skin_buttons[skin.type] = button
             self._skin_label.setBuddy(self.skin_buttons[min(self.skin_buttons)])
+            # The skin types were made after the other fields: put them back in reading order.
+            chain = [self.dob, *self.skin_buttons.values(), self.language]
+            for before, after in pairwise(chain):
+                QWidget.setTabOrder(before, after)
             for lang in state.catalog.languages:
                 self.language.addItem(LANGUAGE_LABELS.get(lang, lang), lang)
-        self.dob.setMaximumDate(to_qdate(state.today))
         self.load_from_state()
 
     def load_from_state(self) -> None:
@@ -220,7 +254,7 @@ class PatientPage(Page):
         self._loading = True
         try:
             self.name.setText(state.name)
-            self.dob.setDate(to_qdate(state.date_of_birth))
+            self.dob.setText(state.date_of_birth.isoformat() if state.date_of_birth else "")
             self.phone.setText(state.phone)
             self.email.setText(state.email)
             index = self.language.findData(state.language)
@@ -240,7 +274,13 @@ class PatientPage(Page):
             return
         state = self.state
         state.name = self.name.text()
-        state.date_of_birth = from_qdate(self.dob.date())
+        state.date_of_birth = parse_day(self.dob.text())
+        if state.date_of_birth is None:
+            typed = self.dob.text().replace("-", "").replace("_", "").strip()
+            self.dob_words.setText("not a date" if len(typed) == 8 else "")
+        else:
+            age = state.date_of_birth and age_on(state.date_of_birth, state.today)
+            self.dob_words.setText(f"{state.date_of_birth:%-d %B %Y} (age {age})")
         state.phone = self.phone.text()
         state.email = self.email.text()
         state.language = self.language.currentData() or "en"

@@ -1,0 +1,81 @@
+"""Every control can be found by a screen reader and hit by a finger."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QScrollBar,
+    QWidget,
+)
+
+from consult.context import load_catalog
+from consult.domain.model import Answer
+from consult.paths import data_dir
+from consult.storage.database import resolve
+from consult.ui.main_window import MainWindow
+from consult.ui.services import Services
+from consult.ui.settings_dialog import SettingsDialog
+from consult.ui.style import TOUCH_HEIGHT
+
+pytestmark = pytest.mark.gui
+CATALOG = load_catalog().catalog
+CONTROLS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QAbstractScrollArea)
+
+
+def problems_in(top: QWidget) -> list[str]:
+    found = []
+    for widget in top.findChildren(QWidget):
+        if not widget.isVisibleTo(top) or isinstance(widget, QScrollBar):
+            continue
+        if widget.focusPolicy() == Qt.FocusPolicy.NoFocus or not isinstance(widget, CONTROLS):
+            continue
+        if isinstance(widget, QLineEdit) and isinstance(
+            widget.parent(), QComboBox | QAbstractSpinBox
+        ):
+            continue  # part of its combo box or spin box, which carries the name
+        name = widget.accessibleName() or (
+            widget.text() if isinstance(widget, QAbstractButton) else ""
+        )
+        label = f"{type(widget).__name__} {name!r} on {type(top).__name__}"
+        if not name.strip():
+            found.append(f"{label}: no accessible name")
+        if not isinstance(widget, QAbstractScrollArea) and widget.height() < TOUCH_HEIGHT:
+            found.append(f"{label}: {widget.height()} px tall")
+    return found
+
+
+def test_every_window_and_step(qtbot):
+    services = Services(CATALOG, resolve(None), data_dir())
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    found = problems_in(window)
+    window.new_consultation()
+    wizard = window._wizard
+    wizard.state.name = "Ana"
+    for _ in range(7):
+        qtbot.wait(10)
+        page = wizard.currentPage()
+        if hasattr(page, "rest_no"):
+            page.rest_no.click()
+        found += problems_in(wizard)
+        wizard.state.answers = {q.id: Answer.NO for q in CATALOG.questions}
+        wizard.state.areas = wizard.state.areas or {"face": set()}
+        wizard.state.concerns = wizard.state.concerns or {"face": {"texture": (None, None)}}
+        wizard.state.provider = wizard.state.provider or "Dr Ana Reyes"
+        wizard.next()
+    settings = SettingsDialog(services.settings(), ["Dr Ana Reyes"])
+    qtbot.addWidget(settings)
+    settings.show()
+    qtbot.waitExposed(settings)
+    found += problems_in(settings)
+    window.close()
+    services.close()
+    assert found == [], "\n".join(found)
