@@ -174,80 +174,56 @@ def test_draft_is_restored_after_a_crash(qtbot, services, answered):
     second.close()
 
 
-def test_a_second_instance_is_refused(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent("""
-            import sys
-            from consult.paths import data_dir
-            from consult.ui.instance import acquire_instance_lock
-            lock = acquire_instance_lock(data_dir())
-            print("locked", flush=True)
-            sys.stdin.read()
-        """),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    with holder:
-        assert holder.stdout.readline().strip() == "locked"
-        second = subprocess.run(
-            [sys.executable, "-m", "consult", "--quit-after-launch"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-        assert second.returncode == 1
-        assert "already open" in second.stderr
-        holder.stdin.close()
-        holder.wait(timeout=10)
-    # the lock is released with its process, so the app starts again
-    third = subprocess.run(
+HOLD_LOCK = textwrap.dedent("""
+    import sys
+    from consult.paths import data_dir
+    from consult.ui.instance import acquire_instance_lock
+    lock = acquire_instance_lock(data_dir())
+    print("locked", flush=True)
+    sys.stdin.read()
+""")
+
+
+def start_app(env) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "consult", "--quit-after-launch"],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
+
+
+def lock_holder(env) -> subprocess.Popen:
+    """Another consult process holding the data folder's lock until its stdin closes."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_second_instance_is_refused():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    with lock_holder(env) as holder:
+        second = start_app(env)
+        assert second.returncode == 1
+        assert "already open" in second.stderr
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    third = start_app(env)  # the lock went with its process
     assert third.returncode == 0, third.stderr
 
 
 def test_a_lock_left_by_a_crashed_app_is_recovered():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent("""
-            import sys
-            from consult.paths import data_dir
-            from consult.ui.instance import acquire_instance_lock
-            lock = acquire_instance_lock(data_dir())
-            print("locked", flush=True)
-            sys.stdin.read()
-        """),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    with holder:
-        assert holder.stdout.readline().strip() == "locked"
+    with lock_holder(env) as holder:
         holder.kill()  # SIGKILL: the lock file stays behind
         holder.wait(timeout=10)
     assert (data_dir() / "consult.lock").exists()
-    started = subprocess.run(
-        [sys.executable, "-m", "consult", "--quit-after-launch"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    started = start_app(env)
     assert started.returncode == 0, started.stderr

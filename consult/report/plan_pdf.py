@@ -9,10 +9,7 @@ internal notes and are never printed; a message for the patient is passed as ``p
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +37,7 @@ from consult import __version__
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Outcome
 from consult.domain.plan import Plan
+from consult.fileio import write_private_atomic
 from consult.report import dates
 from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup
 from consult.report.strings import LanguageStrings, builtin_strings
@@ -676,41 +674,5 @@ def render_plan_pdf(
 
 
 def write_pdf_atomic(data: bytes, dest: Path) -> None:
-    """Write ``data`` to ``dest`` all at once, readable by the user only (mode 0600).
-
-    The bytes go to a temporary file in ``dest``'s own folder, are flushed to disk, and the file
-    is then renamed over ``dest``: a reader sees the old file or the whole new one, never part of
-    one, and nothing is left behind if writing fails. No copy is ever put in a temp folder.
-    """
-    dest = Path(dest)
-    folder = dest.parent
-    fd, tmp_name = _temp_file(folder, dest.name)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.chmod(0o600)
-        tmp.replace(dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_folder(folder)
-
-
-def _temp_file(folder: Path, name: str) -> tuple[int, str]:
-    # mkstemp creates the file with mode 0600, in the destination folder.
-    return tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; Windows has no folder handles to sync)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Save a plan: whole or not at all, mode 0600, never via a temp folder (see fileio)."""
+    write_private_atomic(Path(dest), data)

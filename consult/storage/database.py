@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
+from consult.fileio import fsync_folder
 from consult.paths import data_dir
 from consult.storage import errors, migrations
 from consult.storage.errors import StorageError
@@ -114,16 +115,6 @@ def remove_with_sides(path: Path) -> None:
     for candidate in (path, *(side_file(path, s) for s in SIDE_SUFFIXES)):
         with contextlib.suppress(FileNotFoundError):
             candidate.unlink()
-
-
-def fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def place_file(tmp: Path, dest: Path, *, replace: bool = False) -> None:

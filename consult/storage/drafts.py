@@ -8,7 +8,6 @@ consultation is finalised.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from consult.domain.model import Consultation
 from consult.domain.serialize import consultation_from_dict, consultation_to_dict
+from consult.fileio import write_private_atomic
 
 SUFFIX = ".draft.json"
 
@@ -25,21 +25,6 @@ class Draft:
     key: str
     saved_at: datetime
     consultation: Consultation
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, readable by the user only."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class DraftStore:
@@ -60,7 +45,9 @@ class DraftStore:
             "saved_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "consultation": consultation_to_dict(consultation),
         }
-        write_private(self._path(key), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+        write_private_atomic(
+            self._path(key), json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        )
 
     def load(self, key: str) -> Draft:
         payload = json.loads(self._path(key).read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from consult.report import plan_pdf
+from consult import fileio
 from consult.report.plan_pdf import write_pdf_atomic
 
 
@@ -57,7 +57,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_partial_file(out, monkeypatch
     def broken_fsync(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(plan_pdf.os, "fsync", broken_fsync)
+    monkeypatch.setattr(fileio.os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="No space left"):
         write_pdf_atomic(b"new" * 1000, dest)
     assert dest.read_bytes() == b"old"
