@@ -1,4 +1,4 @@
-"""``consult demo-plan``: print the plan of a built-in demo consultation (no database)."""
+"""``consult demo-plan`` (a built-in demo, no records) and ``consult render-plan`` (a saved one)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,21 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     demo.add_argument("--paper", choices=("a4", "letter"), default="a4")
     demo.add_argument("--large-print", action="store_true", help="body text of 14 pt or more")
     demo.set_defaults(func=demo_plan_command)
+
+    saved = commands.add_parser(
+        "render-plan",
+        parents=[common],
+        help="write the patient's plan of a saved consultation as a PDF",
+        description="Renders the printed plan of a finished consultation from the records, "
+        "in the patient's language and on the clinic's paper unless told otherwise. The "
+        "export is written to the audit trail.",
+    )
+    saved.add_argument("consultation_id", type=int, metavar="CONSULTATION_ID")
+    saved.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    saved.add_argument("--lang", help="the plan's language (default: the patient's)")
+    saved.add_argument("--paper", choices=("a4", "letter"), help="default: the clinic's setting")
+    saved.add_argument("--large-print", action="store_true", help="body text of 14 pt or more")
+    saved.set_defaults(func=render_plan_command)
 
 
 def demo_plan_command(args: argparse.Namespace) -> int:
@@ -69,6 +84,64 @@ def demo_plan_command(args: argparse.Namespace) -> int:
         )
     for warning in pdf.warnings:
         print(f"consult: {warning}", file=sys.stderr)
+    pages = pdf.page_count
+    print(f"Wrote {args.output} ({pages} page{'s' if pages != 1 else ''}).")
+    return 0
+
+
+def render_plan_command(args: argparse.Namespace) -> int:
+    from consult.context import agreed_plan, load_catalog
+    from consult.domain.catalog import CatalogError
+    from consult.domain.model import Status
+    from consult.report.plan_pdf import render_plan_pdf, write_pdf_atomic
+    from consult.storage.errors import StorageError
+    from consult.storage.repository import Repository
+
+    try:
+        catalog = load_catalog().catalog
+        with Repository.open(args.db, catalog=catalog, create=False, verify=False) as repo:
+            item = repo.get_consultation(args.consultation_id)
+            if item.status is not Status.FINAL:
+                print(
+                    f"consult: consultation {args.consultation_id} is a draft; finish it in the "
+                    "app before printing its plan.",
+                    file=sys.stderr,
+                )
+                return 1
+            lang = args.lang or item.patient.language
+            if lang not in catalog.languages:
+                names = ", ".join(catalog.languages)
+                print(
+                    f"consult: the catalog has no {lang!r} texts (it has {names}).", file=sys.stderr
+                )
+                return 2
+            settings = repo.settings()
+            plan = agreed_plan(catalog, repo, item)
+            pdf = render_plan_pdf(
+                catalog,
+                item,
+                plan,
+                settings,
+                lang=lang,
+                paper=args.paper or settings.paper_size,
+                large_print=args.large_print,
+                printed_on=date.today(),
+                plan_id=str(item.id),
+            )
+            write_pdf_atomic(pdf, args.output)
+            repo.record_event("export", item.id, "command line", detail="render-plan")
+    except CatalogError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        print(f"consult: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"consult: could not write the plan to {args.output}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
     pages = pdf.page_count
     print(f"Wrote {args.output} ({pages} page{'s' if pages != 1 else ''}).")
     return 0

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from consult.context import agreed_plan
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient, Status
 from consult.domain.plan import Plan, build_plan
@@ -96,19 +97,7 @@ class Services:
 
     def plan_for(self, item: Consultation) -> Plan:
         """The plan of ``item``; for a saved one, with the dates as they were agreed."""
-        settings = self.settings()
-        plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
-        stored = self.repo.stored_plan(item.id) if item.id is not None else None
-        if stored is None or not stored.sessions:
-            return plan
-        return replace(
-            plan,
-            sessions=stored.sessions,
-            adjunct_visits=stored.adjunct_visits,
-            interval_weeks=stored.interval_weeks or plan.interval_weeks,
-            results_from=stored.results_from or plan.results_from,
-            results_to=stored.results_to or plan.results_to,
-        )
+        return agreed_plan(self.catalog, self.repo, item)
 
     def finalize(self, state: ConsultationState) -> Consultation:
         try:
