@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -89,6 +89,9 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
             QTimer.singleShot(0, lambda: _after_start(window, services, loaded))
         return app.exec()
     finally:
+        # Work still running (a search, the daily backup) finishes before the records close
+        # and the process ends: never cut short, never reporting to objects already gone.
+        QThreadPool.globalInstance().waitForDone()
         services.close()
 
 

@@ -40,6 +40,11 @@ class _Job(QRunnable):
             self.bridge.done.emit(result)
 
 
+def pending() -> int:
+    """How many jobs have not reported back yet (their callback not yet run)."""
+    return len(_running)
+
+
 def run_in_background(
     fn: Callable[[], Any],
     on_done: Callable[[Any], None],
