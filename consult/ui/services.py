@@ -12,16 +12,20 @@ import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient, Status
 from consult.domain.plan import Plan, build_plan
-from consult.report.plan_pdf import render_plan_pdf, write_pdf_atomic
 from consult.resources import resource_path
 from consult.storage.drafts import DraftStore
 from consult.storage.errors import StorageError
 from consult.storage.repository import Repository
-from consult.ui.wizard.state import ConsultationState
+
+if TYPE_CHECKING:
+    from consult.ui.wizard.state import ConsultationState
+
+# reportlab (the plan PDF) is imported when the first plan is rendered, not at start-up.
 
 
 class UserFacingError(Exception):
@@ -131,6 +135,8 @@ class Services:
 
     def render(self, item: Consultation, plan: Plan, settings: ClinicSettings) -> bytes:
         """Pure work on data already read: safe on a worker thread."""
+        from consult.report.plan_pdf import render_plan_pdf
+
         return render_plan_pdf(
             self.catalog,
             item,
@@ -149,5 +155,7 @@ class Services:
         return self.viewer_folder / f"plan-{item.id}.pdf"
 
     def save_pdf(self, data: bytes, path: Path) -> None:
+        from consult.report.plan_pdf import write_pdf_atomic
+
         path.parent.mkdir(parents=True, exist_ok=True)
         write_pdf_atomic(data, path)
