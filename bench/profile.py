@@ -11,7 +11,6 @@ Uses the databases ``bench/run.py`` built (run it once first).
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from datetime import date
@@ -30,17 +29,27 @@ def largest(cache: Path) -> tuple[Path, Path]:
     raise SystemExit("no benchmark database yet: run bench/run.py first")
 
 
-def profile_startup(cache: Path) -> None:
+def _app_env(cache: Path) -> dict[str, str]:
+    """As bench/run.py starts the app: offscreen, bytecode cached, the largest database."""
+    import figures
+
     _, folder = largest(cache)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONSULT_DATA_DIR=str(folder))
+    figures.PYCACHE = cache / "pycache"
+    env = figures._env(folder)
+    app = [sys.executable, "-m", "consult", "--quit-after-launch"]
+    subprocess.run(app, env=env, cwd=REPO_ROOT, check=True, capture_output=True)  # compiled
+    return env
+
+
+def profile_startup(cache: Path) -> None:
     command = [sys.executable, "-m", "pyinstrument", "-i", "0.0005", "-m", "consult"]
+    env = _app_env(cache)
     subprocess.run([*command, "--quit-after-launch"], env=env, cwd=REPO_ROOT, check=True)
 
 
 def profile_imports(cache: Path) -> None:
-    _, folder = largest(cache)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONSULT_DATA_DIR=str(folder))
     command = [sys.executable, "-X", "importtime", "-m", "consult", "--quit-after-launch"]
+    env = _app_env(cache)
     done = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
     rows = []
     for line in done.stderr.splitlines():
