@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +25,7 @@ class Samples:
     figure: list[float]
     floor: list[float]
     note: str = ""
+    other: list[float] = field(default_factory=list)  # a variant shown for comparison
 
 
 # Processes started here run with their bytecode cached (in the cache's pycache/, leaving the
@@ -181,8 +182,10 @@ def typed_names(db: Path, count: int) -> list[tuple[str, str]]:
 def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: int) -> Samples:
     """Each keystroke of typing the names, searched as the main window's worker does
     (``Services.search``); the floor: a fresh sqlite3 connection, one indexed equality lookup
-    (a patient by uuid), closed."""
+    (a patient by uuid), closed. ``other``: the same search on a new connection of its own
+    per keystroke (``Repository.open`` … ``search_patients`` … ``close``)."""
     from consult.context import load_catalog
+    from consult.storage.repository import Repository
     from consult.ui.services import Services
 
     services = Services(load_catalog().catalog, db, data_folder)
@@ -208,6 +211,10 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
                     started = time.perf_counter()
                     lookup(uuid)
                     samples.floor.append(time.perf_counter() - started)
+                    started = time.perf_counter()
+                    with Repository.open(db, readonly=True, verify=False) as repo:
+                        repo.search_patients(typed[:end], limit=200)
+                    samples.other.append(time.perf_counter() - started)
                 found += bool(rows)
     finally:
         services.close()

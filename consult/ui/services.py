@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -54,9 +55,21 @@ class Services:
         self.repo = Repository.open(db_path, catalog=catalog, verify=False)
         self.drafts = DraftStore(data_folder / "drafts")
         self.viewer_folder = data_folder / "viewer"
+        # The patient searches' own read-only connection, opened by the first (see search).
+        self._search_lock = threading.Lock()
+        self._search_repo: Repository | None = None
+        self._closed = False
 
     def close(self) -> None:
+        with self._search_lock:
+            self._closed = True
+            self._close_search_connection()
         self.repo.close()
+
+    def _close_search_connection(self) -> None:
+        if self._search_repo is not None:
+            repo, self._search_repo = self._search_repo, None
+            repo.close()
 
     # -- settings
 
@@ -77,11 +90,29 @@ class Services:
     # -- patients
 
     def search(self, text: str):
-        """Runs on a worker thread: its own connection, closed when done."""
-        with Repository.open(self.db_path, readonly=True, verify=False) as repo:
-            if not text.strip():
-                return repo.recent_patients(limit=200)
-            return repo.search_patients(text, limit=200)
+        """Runs on a worker thread. The searches share one read-only connection, one search at
+        a time: it keeps the schema and the pages that earlier keystrokes read, which a new
+        connection per keystroke read again every time (half of each search on 100,000
+        patients). Each search still sees everything saved before it started."""
+        with self._search_lock:
+            if self._closed:  # a late search: a connection of its own, closed when done
+                with Repository.open(self.db_path, readonly=True, verify=False) as repo:
+                    return self._search(repo, text)
+            if self._search_repo is None:
+                self._search_repo = Repository.open(
+                    self.db_path, readonly=True, verify=False, any_thread=True
+                )
+            try:
+                return self._search(self._search_repo, text)
+            except StorageError:
+                self._close_search_connection()  # the next search starts afresh
+                raise
+
+    @staticmethod
+    def _search(repo: Repository, text: str):
+        if not text.strip():
+            return repo.recent_patients(limit=200)
+        return repo.search_patients(text, limit=200)
 
     def find_patients(self, text: str) -> list[Patient]:
         return [self.repo.get_patient(row.id) for row in self.repo.search_patients(text, limit=20)]

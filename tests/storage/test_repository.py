@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -336,3 +337,23 @@ def test_leftovers_of_a_killed_creation_are_swept(tmp_path):
         pass
     assert not old.exists()
     assert fresh.exists()
+
+
+def test_a_connection_for_any_thread(repo, db_path):
+    """By default only the opening thread may use a connection; ``any_thread`` lifts that
+    (for the searches' shared connection, which its owner uses one thread at a time)."""
+    repo.save_patient(patient())
+    outcomes = []
+
+    def use(other):
+        try:
+            outcomes.append(other.counts()["patients"])
+        except StorageError as exc:
+            outcomes.append(type(exc.__cause__).__name__)
+
+    for any_thread in (False, True):
+        with Repository.open(db_path, readonly=True, verify=False, any_thread=any_thread) as other:
+            worker = threading.Thread(target=use, args=(other,))
+            worker.start()
+            worker.join()
+    assert outcomes == ["ProgrammingError", 1]
