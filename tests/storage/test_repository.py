@@ -22,6 +22,7 @@ from storage_helpers import (
 from consult.domain.model import Answer, ClinicSettings, Override, Status, ValidationError
 from consult.storage import Repository
 from consult.storage.errors import ConflictError, NotFoundError, StorageError
+from consult.storage.migrations import SCHEMA_VERSION
 
 
 def test_new_database_has_schema_and_pragmas(repo):
@@ -30,7 +31,7 @@ def test_new_database_has_schema_and_pragmas(repo):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = set(repo.db.table_names())
     assert {
         "patients",
