@@ -11,7 +11,7 @@ from consult.domain.model import Patient
 from consult.paths import data_dir
 from consult.storage.database import resolve
 from consult.storage.errors import StorageError
-from consult.ui.services import Services
+from consult.ui.services import SEARCH_CACHE_MIB, Services
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ def test_searches_share_one_connection_and_see_what_was_saved_since(services):
     assert names(services.search("")) == ["Zoë Benoît", "Zoë O'Brien"]  # the newest first
     assert services._search_repo is shared
     assert shared.readonly
+    assert shared.db.execute("PRAGMA cache_size").fetchone()[0] == -SEARCH_CACHE_MIB * 1024
 
 
 def test_searches_run_on_any_thread(services):

@@ -183,6 +183,11 @@ class Repository:
     def close(self) -> None:
         self.db.close()
 
+    def set_cache_size(self, mib: int) -> None:
+        """Keep up to ``mib`` MiB of the file's pages in memory on this connection, for the
+        next queries to find there (SQLite's default is 2 MiB)."""
+        self.db.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
+
     def __enter__(self) -> Repository:
         return self
 

