@@ -26,6 +26,7 @@ class Samples:
     floor: list[float]
     note: str = ""
     other: list[float] = field(default_factory=list)  # a variant shown for comparison
+    sizes: list[int] = field(default_factory=list)  # e.g. the rows each search returned
 
 
 # Processes started here run with their bytecode cached (in the cache's pycache/, leaving the
@@ -208,6 +209,7 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
                     started = time.perf_counter()
                     rows = services.search(typed[:end])
                     samples.figure.append(time.perf_counter() - started)
+                    samples.sizes.append(len(rows))
                     started = time.perf_counter()
                     lookup(uuid)
                     samples.floor.append(time.perf_counter() - started)

@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print()
     print(f"Plan PDF: {pdf.note}.")
-    print(f"Search: {searches[large].note}.")
+    shown = ", ".join(f"{median(s.sizes):.0f} at {label[n]}" for n, s in searches.items())
+    print(f"Search: {searches[large].note}; patients listed per keystroke (median): {shown}.")
     runs = (
         f"Medians of {repeats.startup} start-ups, {repeats.memory} memory readings, "
         f"{repeats.pdf} renders, {repeats.search}× every keystroke and {repeats.save} saves"
