@@ -49,9 +49,9 @@ def names() -> tuple[str, ...]:
 def applied(db: Database) -> list[str]:
     """The migrations of this set recorded in the file, in the order they ran.
 
-    Two plain queries: every open of the records asks (a search opens its own connection
-    per keystroke), and sqlite-utils' own ``Migrations.applied`` reads the table's schema
-    first, which took most of the time of opening.
+    Two plain queries: every open of the records asks, and sqlite-utils' own
+    ``Migrations.applied`` looks the table's schema over first, which took most of the time
+    of opening a connection to search.
     """
     table = MIGRATIONS.migrations_table
     found = db.execute(

@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 
 # reportlab (the plan PDF) is imported when the first plan is rendered, not at start-up.
 
-
-SEARCH_CACHE_MIB = 8
+SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
 
 
 class UserFacingError(Exception):

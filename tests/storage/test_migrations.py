@@ -73,6 +73,9 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
         assert [r.name for r in repo.search_patients("민준")] == ["김민준"]
         assert repo.patients_with_concern("acne_scars")
         assert repo.check().healthy
+    # The upgraded file has the schema a new one gets.
+    latest = (FIXTURES / f"schema-v{SCHEMA_VERSION}.sql").read_text(encoding="utf-8")
+    assert schema_sql(path) == latest
     if version < SCHEMA_VERSION:
         assert any("before-upgrade" in p.name for p in backups_dir(path).iterdir())
 
