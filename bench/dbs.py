@@ -1,9 +1,10 @@
 """Demo records databases for the benchmarks, built once and cached.
 
-``demo_database(n, cache)`` is a records file of ``n`` demo patients with their consultations
-(``consult.storage.demo.seed_demo``, the same records ``consult db seed-demo`` makes), built
-through the app's own Repository and migrations. The file name carries the schema version and
-a digest of what shapes the records, so a change there builds new files.
+``demo_databases(sizes, cache, …)`` gives a records file of each size: that many demo
+patients with their consultations (``consult.storage.demo.seed_demo``, the same records
+``consult db seed-demo`` makes), built through the app's own Repository and migrations. The
+file name carries the schema version and a digest of what shapes the records, so a change
+there builds new files.
 
 Building is the app's seeding with commits made cheap (``synchronous = OFF`` on the building
 connection only: a crash while building just means building again). Each file is built under
