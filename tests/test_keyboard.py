@@ -13,7 +13,7 @@ from consult.context import load_catalog
 from consult.domain.model import Patient, Status
 from consult.paths import data_dir
 from consult.storage.database import resolve
-from consult.ui import dialogs
+from consult.ui import dialogs, worker
 from consult.ui.main_window import MainWindow
 from consult.ui.services import Services
 
@@ -117,6 +117,7 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     assert saved.adjuncts == ("peel_lactic",)
     print(f"\nkeyboard-only standard consultation: {keys.presses} key presses")
     assert keys.presses <= 25
+    qtbot.waitUntil(lambda: worker.pending() == 0)  # the list refreshed after saving
     window.close()
     services.close()
 

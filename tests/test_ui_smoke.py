@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -22,3 +23,76 @@ def test_quit_after_launch_exits_cleanly():
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+SLOW_START_UP_SEARCH = textwrap.dedent(
+    """
+    import time
+
+    import consult.ui.services as services
+
+    search = services.Services.search
+
+    def slow_search(self, text):
+        time.sleep(0.5)  # the patient list of a large database, still loading at quit
+        return search(self, text)
+
+    services.Services.search = slow_search
+    from consult.cli import run
+
+    raise SystemExit(run(["--quit-after-launch"]))
+    """
+)
+
+
+def test_quitting_lets_background_work_finish():
+    """Closing while the patient list still loads: the search finishes, nothing it reports
+    to is gone ("Signal source has been deleted" was printed at quit before)."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", SLOW_START_UP_SEARCH],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+LOADED_AT_START_UP = textwrap.dedent(
+    """
+    import sys
+
+    from consult.cli import run
+
+    assert run(["--quit-after-launch"]) == 0
+    print(" ".join(sorted(sys.modules)))
+    """
+)
+# Loaded when first used, not to show the main window: reportlab, Qt's PDF and printing
+# modules, the wizard and the settings dialog.
+NOT_AT_START_UP = (
+    "reportlab",
+    "consult.report.plan_pdf",
+    "PySide6.QtPdf",
+    "PySide6.QtPrintSupport",
+    "consult.ui.preview",
+    "consult.ui.wizard",
+    "consult.ui.settings_dialog",
+)
+
+
+def test_start_up_loads_only_what_the_main_window_needs():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_AT_START_UP],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert "consult.ui.main_window" in loaded
+    assert [name for name in NOT_AT_START_UP if name in loaded] == []

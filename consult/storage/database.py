@@ -288,13 +288,15 @@ def translated(path: Path | None) -> Iterator[None]:
 # --------------------------------------------------------------------------- connecting
 
 
-def connect(path: Path, *, readonly: bool = False) -> Database:
+def connect(path: Path, *, readonly: bool = False, any_thread: bool = False) -> Database:
     """A sqlite-utils Database on an existing file, with the connection pragmas set.
 
     ``readonly`` refuses every write (``query_only``). Where the file and its folder can be
     written, the connection itself is read-write so that closing it tidies away the -wal and
     -shm files; on a read-only file or folder it is opened read-only (and immutable when no
-    journal holds anything, so no file is made beside it).
+    journal holds anything, so no file is made beside it). ``any_thread``: the connection may
+    be used from threads other than the one that opened it, one at a time (the caller makes
+    sure of that, e.g. with a lock).
     """
     query = "mode=rw"
     if readonly and is_read_only(path):
@@ -306,7 +308,9 @@ def connect(path: Path, *, readonly: bool = False) -> Database:
             query += "&immutable=1"
     uri = f"file:{quote(str(path))}?{query}"
     with private_umask():
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not any_thread
+        )
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -354,6 +358,7 @@ def open_database(
     create: bool = True,
     readonly: bool = False,
     verify: bool = True,
+    any_thread: bool = False,
 ) -> Database:
     """The records database at ``path`` (default: the data folder), checked and migrated.
 
@@ -378,7 +383,7 @@ def open_database(
                     "or restore the latest backup with “consult db restore”."
                 )
             _create(path)
-        db = connect(path, readonly=readonly)
+        db = connect(path, readonly=readonly, any_thread=any_thread)
         try:
             if not readonly:
                 db.conn.execute("PRAGMA query_only = ON")

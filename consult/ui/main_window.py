@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
@@ -31,11 +32,14 @@ from consult.domain.model import ROMAN, Consultation, Status
 from consult.storage.drafts import Draft
 from consult.ui import dialogs
 from consult.ui.patient_model import PatientTableModel
-from consult.ui.preview import PreviewDialog
 from consult.ui.services import Services, plain_error
-from consult.ui.settings_dialog import SettingsDialog
-from consult.ui.wizard import ConsultationWizard
 from consult.ui.worker import run_in_background
+
+if TYPE_CHECKING:
+    from consult.ui.wizard import ConsultationWizard
+
+# The wizard, the preview (Qt PDF and printing) and the settings dialog are imported when
+# first opened, not at start-up: the window shows sooner (see bench/).
 
 SEARCH_DELAY_MS = 150
 DRAFT_DELAY_MS = 1500
@@ -395,6 +399,8 @@ class MainWindow(QMainWindow):
         if self._wizard is not None:
             self._wizard.raise_()
             return
+        from consult.ui.wizard import ConsultationWizard
+
         services = self.services
         wizard = ConsultationWizard(
             services.catalog,
@@ -486,6 +492,8 @@ class MainWindow(QMainWindow):
         )
 
     def _show_preview(self, item: Consultation, pdf: bytes, print_now: bool = False) -> None:
+        from consult.ui.preview import PreviewDialog
+
         if self._closed:
             return
         self.statusBar().clearMessage()
@@ -523,6 +531,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self._title())
 
     def open_settings(self) -> None:
+        from consult.ui.settings_dialog import SettingsDialog
+
         services = self.services
         dialog = SettingsDialog(services.settings(), services.providers(), self)
         if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:

@@ -47,6 +47,11 @@ class _Job(QRunnable):
             log.debug("background job finished after the app closed")  # nobody to tell
 
 
+def pending() -> int:
+    """How many jobs have not reported back yet (their callback not yet run)."""
+    return len(_running)
+
+
 def run_in_background(
     fn: Callable[[], Any],
     on_done: Callable[[Any], None],

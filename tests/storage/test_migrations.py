@@ -17,7 +17,7 @@ from consult.storage.errors import StorageError
 from consult.storage.migrations import MIGRATION_SET, SCHEMA_VERSION, names
 
 # Every migration that has shipped, in order. Append only: never rename, reorder or edit.
-SHIPPED = ("0001_records",)
+SHIPPED = ("0001_records", "0002_consultations_by_patient_and_status")
 
 
 def test_applied_migrations_never_change():
@@ -73,6 +73,9 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
         assert [r.name for r in repo.search_patients("민준")] == ["김민준"]
         assert repo.patients_with_concern("acne_scars")
         assert repo.check().healthy
+    # The upgraded file has the schema a new one gets.
+    latest = (FIXTURES / f"schema-v{SCHEMA_VERSION}.sql").read_text(encoding="utf-8")
+    assert schema_sql(path) == latest
     if version < SCHEMA_VERSION:
         assert any("before-upgrade" in p.name for p in backups_dir(path).iterdir())
 

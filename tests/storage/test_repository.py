@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -21,6 +22,7 @@ from storage_helpers import (
 from consult.domain.model import Answer, ClinicSettings, Override, Status, ValidationError
 from consult.storage import Repository
 from consult.storage.errors import ConflictError, NotFoundError, StorageError
+from consult.storage.migrations import SCHEMA_VERSION
 
 
 def test_new_database_has_schema_and_pragmas(repo):
@@ -29,7 +31,7 @@ def test_new_database_has_schema_and_pragmas(repo):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = set(repo.db.table_names())
     assert {
         "patients",
@@ -336,3 +338,23 @@ def test_leftovers_of_a_killed_creation_are_swept(tmp_path):
         pass
     assert not old.exists()
     assert fresh.exists()
+
+
+def test_a_connection_for_any_thread(repo, db_path):
+    """By default only the opening thread may use a connection; ``any_thread`` lifts that
+    (for the searches' shared connection, which its owner uses one thread at a time)."""
+    repo.save_patient(patient())
+    outcomes = []
+
+    def use(other):
+        try:
+            outcomes.append(other.counts()["patients"])
+        except StorageError as exc:
+            outcomes.append(type(exc.__cause__).__name__)
+
+    for any_thread in (False, True):
+        with Repository.open(db_path, readonly=True, verify=False, any_thread=any_thread) as other:
+            worker = threading.Thread(target=use, args=(other,))
+            worker.start()
+            worker.join()
+    assert outcomes == ["ProgrammingError", 1]

@@ -1,0 +1,265 @@
+"""Benchmarks: how fast consult starts, renders, searches and saves, as ratios to the floor.
+
+    make bench                        # sets up .venv, then runs this
+    .venv/bin/python bench/run.py     # every figure, on 1,000, 10,000 and 100,000 patients
+    … --quick                         # leave out 100,000 patients unless already built
+    … --smoke                         # 50 patients, one run each: checks the harness only
+
+Prints a Markdown table: each figure's median over several runs, the floor measured in the
+same run on the same machine, their ratio, the target and PASS or MISS. The demo databases
+are built on first use and cached in bench/.cache/ (about two minutes for 100,000 patients).
+Benchmarks print figures; nothing here is a timed test (``--strict`` exits 1 on a MISS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import figures
+from dbs import BENCH_DIR, data_folder, demo_databases
+
+SIZES = (1_000, 10_000, 100_000)
+SMOKE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Repeats:
+    startup: int
+    warmup: int
+    memory: int
+    pdf: int
+    search: int
+    names: int
+    save: int
+
+
+FULL = Repeats(startup=7, warmup=1, memory=3, pdf=10, search=3, names=8, save=30)
+SMOKE = Repeats(startup=1, warmup=0, memory=1, pdf=1, search=1, names=2, save=2)
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    value: float
+    floor: float
+    floor_label: str
+    unit: str  # "s" or "B"
+    target: str = ""
+    ok: bool | None = None  # None: shown for information, no target
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.floor if self.floor else float("inf")
+
+    @property
+    def result(self) -> str:
+        return "" if self.ok is None else ("PASS" if self.ok else "MISS")
+
+
+def amount(value: float, unit: str) -> str:
+    if unit == "B":
+        return f"{value / 2**20:.0f} MiB"
+    if value >= 1:
+        return f"{value:.2f} s"
+    ms = value * 1000
+    return f"{ms:.0f} ms" if ms >= 100 else f"{ms:.1f} ms" if ms >= 1 else f"{ms:.2f} ms"
+
+
+def table(rows: list[Row]) -> str:
+    head = ["figure", "median", "floor", "ratio", "target", "result"]
+    lines = [head]
+    for r in rows:
+        floor = f"{amount(r.floor, r.unit)} ({r.floor_label})"
+        lines.append(
+            [r.figure, amount(r.value, r.unit), floor, f"{r.ratio:.2f}×", r.target, r.result]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+
+    def fmt(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "| " + " | ".join("-" * w for w in widths) + " |"
+    return "\n".join([fmt(lines[0]), rule, *(fmt(line) for line in lines[1:])])
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    import PySide6
+    import reportlab
+
+    from consult import __version__
+
+    return (
+        f"consult {__version__} · {date.today().isoformat()} · {platform.system()} "
+        f"{platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()} · "
+        f"PySide6 {PySide6.__version__} · SQLite {sqlite3.sqlite_version} · "
+        f"reportlab {reportlab.Version}"
+    )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--quick", action="store_true", help="leave out 100,000 patients unless already built"
+    )
+    mode.add_argument(
+        "--smoke", action="store_true", help="50 patients, one run of each: checks the harness"
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=BENCH_DIR / ".cache",
+        help="where the demo databases are kept (default: bench/.cache)",
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    cache: Path = args.cache.resolve()
+    figures.PYCACHE = cache / "pycache"
+    repeats = SMOKE if args.smoke else FULL
+    sizes = [SMOKE_SIZE] if args.smoke else list(SIZES)
+    dbs = demo_databases(sizes, cache, to_build=sizes[:-1] if args.quick else sizes)
+    small, large = min(dbs), max(dbs)
+    folders = {n: data_folder(path, cache / f"data-{n}") for n, path in sorted(dbs.items())}
+    label = {n: f"{n:,}" for n in dbs}
+
+    times = figures.timed(
+        "start-up", lambda: figures.startup(folders, repeats.startup, repeats.warmup)
+    )
+    mem = figures.timed("memory", lambda: figures.memory(folders[large], repeats.memory))
+    pdf = figures.timed("plan PDF", lambda: figures.plan_pdf(repeats.pdf, repeats.warmup))
+    names = figures.typed_names(dbs[small], repeats.names)
+    searches = {
+        n: figures.timed(
+            f"search, {label[n]} patients",
+            lambda n=n: figures.search(dbs[n], folders[n], names, repeats.search),
+        )
+        for n in sorted(dbs)
+    }
+    saved = figures.timed("save", lambda: figures.save(dbs[large], cache / "scratch", repeats.save))
+
+    bare = median(times["bare"])
+    start = {n: median(times[str(n)]) for n in dbs}
+    search = {n: median(s.figure) for n, s in searches.items()}
+    lookup = median(searches[large].floor)
+    rows = [
+        Row(
+            f"cold start to main window shown, {label[large]} patients",
+            start[large],
+            bare,
+            "bare QMainWindow",
+            "s",
+            "≤ 2.0×",
+            start[large] <= 2.0 * bare,
+        ),
+        Row(
+            "plan PDF rendered, warm process",
+            median(pdf.figure),
+            median(pdf.floor),
+            "bare platypus, same fonts and length",
+            "s",
+            "≤ 3×",
+            median(pdf.figure) <= 3 * median(pdf.floor),
+        ),
+        Row(
+            f"patient search per keystroke, {label[large]} patients",
+            search[large],
+            lookup,
+            "fresh connection, one indexed lookup",
+            "s",
+            "≤ 10 ms and ≤ 5×",
+            search[large] <= 0.010 and search[large] <= 5 * lookup,
+        ),
+        Row(
+            "saving one consultation durably",
+            median(saved.figure),
+            median(saved.floor),
+            "one-row durable commit",
+            "s",
+            "≤ 20 ms",
+            median(saved.figure) <= 0.020,
+        ),
+        Row(
+            "resident memory, main window idle",
+            median(mem.figure),
+            median(mem.floor),
+            "bare QMainWindow",
+            "B",
+            "≤ 2×",
+            median(mem.figure) <= 2 * median(mem.floor),
+        ),
+        Row(
+            f"start-up, {label[large]} vs {label[small]} patients",
+            start[large],
+            start[small],
+            f"{label[small]} patients",
+            "s",
+            "≤ 1.2×",
+            start[large] <= 1.2 * start[small],
+        ),
+        Row(
+            f"search per keystroke, {label[large]} vs {label[small]} patients",
+            search[large],
+            search[small],
+            f"{label[small]} patients",
+            "s",
+            "≤ 1.2×",
+            search[large] <= 1.2 * search[small],
+        ),
+    ]
+    rows.append(
+        Row(
+            f"search per keystroke, a new connection each, {label[large]} patients",
+            median(searches[large].other),
+            lookup,
+            "lookup",
+            "s",
+        )
+    )
+    for n in sorted(dbs):
+        if n != large:
+            rows.append(Row(f"cold start, {label[n]} patients", start[n], bare, "bare", "s"))
+    for n in sorted(dbs):
+        if n != large:
+            floor = median(searches[n].floor)
+            rows.append(
+                Row(f"search per keystroke, {label[n]} patients", search[n], floor, "lookup", "s")
+            )
+
+    print(machine())
+    print()
+    print(table(rows))
+    print()
+    print(f"Plan PDF: {pdf.note}.")
+    shown = ", ".join(f"{median(s.sizes):.0f} at {label[n]}" for n, s in searches.items())
+    print(f"Search: {searches[large].note}; patients listed per keystroke (median): {shown}.")
+    runs = (
+        f"Medians of {repeats.startup} start-ups, {repeats.memory} memory readings, "
+        f"{repeats.pdf} renders, {repeats.search}× every keystroke and {repeats.save} saves"
+    )
+    print(f"{runs}; databases in {cache}.")
+    if len(dbs) < (1 if args.smoke else len(SIZES)):
+        print("Not every database size was measured (--quick): run without it for all.")
+    for problem in sorted(figures.PROBLEMS):
+        print(f"Problem: {problem}")
+    missed = [r for r in rows if r.ok is False]
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
