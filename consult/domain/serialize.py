@@ -48,6 +48,25 @@ def patient_from_dict(data: dict[str, Any]) -> Patient:
     )
 
 
+def override_to_dict(override: Override | None) -> dict[str, str] | None:
+    return {"reason": override.reason, "provider": override.provider} if override else None
+
+
+def areas_to_dicts(areas: tuple[AreaChoice, ...]) -> list[dict[str, Any]]:
+    """The chosen areas, zones and concerns, in order (drafts and the records' export)."""
+    return [
+        {
+            "area": a.area_id,
+            "zones": list(a.zones),
+            "concerns": [
+                {"concern": c.concern_id, "severity": c.severity, "kind": c.kind}
+                for c in a.concerns
+            ],
+        }
+        for a in areas
+    ]
+
+
 def consultation_to_dict(item: Consultation) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -57,22 +76,8 @@ def consultation_to_dict(item: Consultation) -> dict[str, Any]:
         "provider": item.provider,
         "date": _day(item.date),
         "screening": {k: Answer(v).value for k, v in item.screening.items()},
-        "override": (
-            {"reason": item.override.reason, "provider": item.override.provider}
-            if item.override
-            else None
-        ),
-        "areas": [
-            {
-                "area": a.area_id,
-                "zones": list(a.zones),
-                "concerns": [
-                    {"concern": c.concern_id, "severity": c.severity, "kind": c.kind}
-                    for c in a.concerns
-                ],
-            }
-            for a in item.areas
-        ],
+        "override": override_to_dict(item.override),
+        "areas": areas_to_dicts(item.areas),
         "adjuncts": list(item.adjuncts),
         "start_date": _day(item.start_date),
         "session_count": item.session_count,

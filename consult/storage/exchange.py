@@ -36,6 +36,7 @@ from consult.domain.model import (
     Status,
     ValidationError,
 )
+from consult.domain.serialize import areas_to_dicts, override_to_dict
 from consult.storage import database, migrations
 from consult.storage.audit import Action
 from consult.storage.errors import ExchangeError
@@ -128,26 +129,12 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
                 "session_count": c.session_count,
                 "notes": c.notes,
                 "catalog_version": c.catalog_version,
-                "override": (
-                    {"reason": c.override.reason, "provider": c.override.provider}
-                    if c.override
-                    else None
-                ),
+                "override": override_to_dict(c.override),
                 "screening": [
                     {"question": q, "answer": getattr(a, "value", a)}
                     for q, a in c.screening.items()
                 ],
-                "areas": [
-                    {
-                        "area": a.area_id,
-                        "zones": list(a.zones),
-                        "concerns": [
-                            {"concern": k.concern_id, "severity": k.severity, "kind": k.kind}
-                            for k in a.concerns
-                        ],
-                    }
-                    for a in c.areas
-                ],
+                "areas": areas_to_dicts(c.areas),
                 "adjuncts": list(c.adjuncts),
                 "plan": plan,
                 "demo": bool(r["demo"]),
