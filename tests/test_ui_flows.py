@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtPrintSupport import QPrinter
@@ -103,6 +104,32 @@ def test_settings_are_saved_and_used(qtbot, window, services, monkeypatch):
     assert settings.name == "West County Dermatology" and settings.interval_weeks == 6
     assert "Kofi Mensah, RN" in services.providers()
     assert window.windowTitle() == "Consult — West County Dermatology"
+
+
+def test_the_logo_is_kept_in_the_data_folder_and_providers_can_be_removed(
+    qtbot, window, services, monkeypatch, tmp_path
+):
+    from PySide6.QtGui import QColor, QImage
+
+    picture = QImage(120, 40, QImage.Format.Format_RGB32)
+    picture.fill(QColor("#1d5c63"))
+    source = tmp_path / "Logo.PNG"
+    assert picture.save(str(source))
+    services.repo.save_provider("Dr Gone")
+
+    def fill(dialog):
+        dialog._set_logo(str(source))
+        dialog.providers.takeItem(0)  # "Dr Gone"
+        dialog.accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs, "run_dialog", fill)
+    window.open_settings()
+    source.unlink()  # the original goes away; the plan keeps the logo
+    kept = Path(services.settings().logo_path)
+    assert kept.name == "clinic-logo.png" and kept.exists()
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert "Dr Gone" not in services.providers()
 
 
 def test_settings_refuse_a_week_with_no_open_day(qtbot, services):

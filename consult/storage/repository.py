@@ -942,6 +942,7 @@ class Repository:
             "min_age": settings.min_age,
             "isotretinoin_window_months": settings.isotretinoin_window_months,
             "paper_size": settings.paper_size,
+            "logo_path": settings.logo_path,
         }
 
     @staticmethod
@@ -954,7 +955,7 @@ class Repository:
                 fields[key] = frozenset(date.fromisoformat(v) for v in value)
             elif key in ("interval_weeks", "min_age", "isotretinoin_window_months"):
                 fields[key] = int(value)
-            elif key in ("name", "address", "phone", "paper_size"):
+            elif key in ("name", "address", "phone", "paper_size", "logo_path"):
                 fields[key] = str(value)
         current = Repository.settings_to_json(base)
         current_fields = {k: getattr(base, k) for k in current}

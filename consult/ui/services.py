@@ -19,6 +19,7 @@ from consult.context import agreed_plan
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient, Status
 from consult.domain.plan import Plan, build_plan
+from consult.fileio import write_private_atomic
 from consult.resources import resource_path
 from consult.storage.drafts import DraftStore
 from consult.storage.errors import StorageError
@@ -94,11 +95,25 @@ class Services:
 
     def save_settings(self, settings: ClinicSettings, providers: list[str]) -> None:
         try:
+            settings = self.keep_logo(settings)
             self.repo.save_settings(settings)
+            for name in set(self.repo.providers()) - set(providers):
+                self.repo.remove_provider(name)
             for name in providers:
                 self.repo.save_provider(name)
-        except StorageError as exc:
+        except (StorageError, OSError) as exc:
             raise plain_error(exc) from exc
+
+    def keep_logo(self, settings: ClinicSettings) -> ClinicSettings:
+        """A copy of the chosen logo in the data folder, so the plan keeps it when the
+        original is moved or deleted (and it moves to a new computer with the data)."""
+        if not settings.logo_path:
+            return settings
+        source = Path(settings.logo_path)
+        kept = self.data_folder / f"clinic-logo{source.suffix.lower()}"
+        if source.resolve() != kept.resolve():
+            write_private_atomic(kept, source.read_bytes())
+        return replace(settings, logo_path=str(kept))
 
     # -- patients
 
