@@ -155,6 +155,18 @@ def test_print_renders_every_page(qtbot, window, services, saved, tmp_path):
     assert preview.document.pageCount() >= 2
 
 
+def test_large_print_makes_the_plan_again(qtbot, window, services, saved):
+    window.show_patient(saved.patient.id)
+    window.print_current()
+    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    preview = window.last_preview
+    normal = preview.document.pageCount()
+    preview.large_action.trigger()
+    qtbot.waitUntil(lambda: preview.large_action.isEnabled(), timeout=15000)
+    assert preview.document.pageCount() > normal
+    assert preview.page.suffix() == f" of {preview.document.pageCount()}"
+
+
 def test_save_as_writes_a_private_pdf(qtbot, window, services, saved, tmp_path, monkeypatch):
     window.show_patient(saved.patient.id)
     window.print_current()

@@ -487,11 +487,11 @@ class MainWindow(QMainWindow):
             return
         run_in_background(
             lambda: self.services.render(item, plan, settings),
-            lambda pdf: self._show_preview(item, pdf, print_now),
+            lambda pdf: self._show_preview(item, pdf, print_now, plan, settings),
             lambda exc: self._explain(exc, "The plan could not be made"),
         )
 
-    def _show_preview(self, item: Consultation, pdf: bytes, print_now: bool = False) -> None:
+    def _show_preview(self, item, pdf: bytes, print_now: bool, plan, settings) -> None:
         from consult.ui.preview import PreviewDialog
 
         if self._closed:
@@ -506,6 +506,7 @@ class MainWindow(QMainWindow):
             save=services.save_pdf,
             viewer_path=services.viewer_path(item),
             on_event=lambda action: services.audit(action, item),
+            rerender=lambda large: services.render(item, plan, settings, large_print=large),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

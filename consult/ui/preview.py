@@ -33,6 +33,7 @@ class PreviewDialog(QDialog):
         save: Callable[[bytes, Path], None],
         viewer_path: Path | None = None,
         on_event: Callable[[str], None] = lambda action: None,
+        rerender: Callable[[bool], bytes] | None = None,
         parent=None,
     ):
         super().__init__(parent)
@@ -42,11 +43,10 @@ class PreviewDialog(QDialog):
         self._save = save
         self._viewer_path = viewer_path
         self._on_event = on_event
-        self._data = QByteArray(pdf)
-        self._buffer = QBuffer(self._data, self)
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self._rerender = rerender
+        self._buffer: QBuffer | None = None
         self.document = QPdfDocument(self)
-        self.document.load(self._buffer)
+        self._load(pdf)
         self.view = QPdfView(self)
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
@@ -66,12 +66,17 @@ class PreviewDialog(QDialog):
         )
         self._action(bar, "Zoom &in", QKeySequence.StandardKey.ZoomIn, lambda: self.zoom(1.25))
         self._action(bar, "Fit &width", QKeySequence("Ctrl+0"), self.fit_width)
+        self.large_action = QAction("&Large print", self)
+        self.large_action.setCheckable(True)
+        self.large_action.setToolTip("Body text of 14 pt or more, for patients who need it")
+        self.large_action.toggled.connect(self.set_large_print)
+        self.large_action.setEnabled(rerender is not None)
+        bar.addAction(self.large_action)
         bar.addSeparator()
         self.page = QSpinBox()
-        self.page.setRange(1, max(self.document.pageCount(), 1))
         self.page.setAccessibleName("Page")
         self.page.setPrefix("Page ")
-        self.page.setSuffix(f" of {self.document.pageCount()}")
+        self._show_page_count()
         self.page.valueChanged.connect(self.go_to_page)
         bar.addWidget(self.page)
         self.view.pageNavigator().currentPageChanged.connect(
@@ -85,6 +90,44 @@ class PreviewDialog(QDialog):
         self.status.setContentsMargins(8, 2, 8, 4)
         layout.addWidget(self.status)
         self.resize(900, 1000)
+
+    def _load(self, pdf: bytes) -> None:
+        """Show ``pdf``; the bytes stay in memory (nothing is written to disk)."""
+        self.pdf = pdf
+        buffer = QBuffer(self)
+        buffer.setData(QByteArray(pdf))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document.load(buffer)
+        if self._buffer is not None:
+            self._buffer.deleteLater()
+        self._buffer = buffer
+
+    def _show_page_count(self) -> None:
+        count = self.document.pageCount()
+        self.page.setRange(1, max(count, 1))
+        self.page.setSuffix(f" of {count}")
+
+    def set_large_print(self, large: bool) -> None:
+        """Make the plan again in large print (or normal), off the window's thread."""
+        if self._rerender is None:
+            return
+        from consult.ui.worker import run_in_background
+
+        rerender = self._rerender
+        self.large_action.setEnabled(False)
+        self.status.setText("Making the plan again…")
+
+        def done(pdf: bytes) -> None:
+            self._load(pdf)
+            self._show_page_count()
+            self.large_action.setEnabled(True)
+            self.status.setText("Large print." if large else "")
+
+        def failed(exc: Exception) -> None:
+            self.large_action.setEnabled(True)
+            self.status.setText("The plan could not be made again; the one shown is unchanged.")
+
+        run_in_background(lambda: rerender(large), done, failed)
 
     def _action(self, bar, text, shortcut, slot) -> QAction:
         action = QAction(text, self)

@@ -155,20 +155,22 @@ class Services:
         return agreed_plan(self.catalog, self.repo, item)
 
     def finalize(self, state: ConsultationState) -> Consultation:
+        patient = state.patient().validated(
+            state.today, state.settings.min_age, self.catalog.languages
+        )
         try:
-            patient = self.repo.save_patient(
-                state.patient().validated(
-                    state.today, state.settings.min_age, self.catalog.languages
-                )
-            )
-            item = replace(state.consultation(Status.FINAL), patient=patient)
-            settings = self.settings()
-            plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
-            if item.provider not in self.providers():
-                self.repo.save_provider(item.provider)  # remembered for the next consultation
-            if state.revision_of is not None:
-                return self.repo.amend(state.revision_of, item, plan)
-            return self.repo.finalize(item, plan)
+            # One transaction: the patient's details, the provider and the consultation are
+            # saved together or not at all.
+            with self.repo.transaction():
+                patient = self.repo.save_patient(patient)
+                item = replace(state.consultation(Status.FINAL), patient=patient)
+                settings = self.settings()
+                plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
+                if item.provider not in self.providers():
+                    self.repo.save_provider(item.provider)  # offered next time
+                if state.revision_of is not None:
+                    return self.repo.amend(state.revision_of, item, plan)
+                return self.repo.finalize(item, plan)
         except StorageError as exc:
             raise plain_error(exc) from exc
 
@@ -183,7 +185,9 @@ class Services:
 
     # -- the plan PDF
 
-    def render(self, item: Consultation, plan: Plan, settings: ClinicSettings) -> bytes:
+    def render(
+        self, item: Consultation, plan: Plan, settings: ClinicSettings, large_print: bool = False
+    ) -> bytes:
         """Pure work on data already read: safe on a worker thread."""
         from consult.report.plan_pdf import render_plan_pdf
 
@@ -193,6 +197,7 @@ class Services:
             plan,
             settings,
             paper=settings.paper_size,
+            large_print=large_print,
             printed_on=date.today(),
             plan_id=f"{item.id}",
         )
