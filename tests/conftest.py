@@ -62,3 +62,31 @@ def background_work_done(request):
         from consult.ui.worker import wait_for_background_work
 
         wait_for_background_work()
+
+
+@pytest.fixture
+def answered(monkeypatch):
+    """Dialogs answer themselves (yes to questions); what they said is kept for the test."""
+    from consult.ui import dialogs
+
+    said = []
+
+    def record(kind):
+        return lambda parent, title, text, *args, **kwargs: said.append((kind, title, text))
+
+    for kind in ("error", "warning", "information"):
+        monkeypatch.setattr(dialogs, kind, record(kind))
+    monkeypatch.setattr(dialogs, "ask", lambda *args, **kwargs: True)
+    return said
+
+
+@pytest.fixture
+def services(catalog):
+    """The app's services on a fresh records file in the test's data folder."""
+    from consult.paths import data_dir
+    from consult.storage.database import resolve
+    from consult.ui.services import Services
+
+    made = Services(catalog, resolve(None), data_dir())
+    yield made
+    made.close()

@@ -18,34 +18,10 @@ from uihelpers import on_label
 from consult.context import load_catalog
 from consult.domain.model import Patient, Status
 from consult.paths import data_dir
-from consult.storage.database import resolve
-from consult.ui import dialogs
 from consult.ui.main_window import MainWindow
-from consult.ui.services import Services
 
 pytestmark = pytest.mark.gui
 CATALOG = load_catalog().catalog
-
-
-@pytest.fixture
-def answered(monkeypatch):
-    """Dialogs answer themselves; what they said is kept for the test to read."""
-    said = []
-
-    def record(kind):
-        return lambda parent, title, text, *args, **kwargs: said.append((kind, title, text))
-
-    for kind in ("error", "warning", "information"):
-        monkeypatch.setattr(dialogs, kind, record(kind))
-    monkeypatch.setattr(dialogs, "ask", lambda *args, **kwargs: True)
-    return said
-
-
-@pytest.fixture
-def services():
-    made = Services(CATALOG, resolve(None), data_dir())
-    yield made
-    made.close()
 
 
 @pytest.fixture

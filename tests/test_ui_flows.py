@@ -15,32 +15,12 @@ from PySide6.QtWidgets import QDialog
 from consult.context import load_catalog
 from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
 from consult.domain.plan import build_plan
-from consult.paths import data_dir
-from consult.storage.database import resolve
 from consult.ui import dialogs
 from consult.ui.main_window import MainWindow
-from consult.ui.services import Services
 from consult.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.gui
 CATALOG = load_catalog().catalog
-
-
-@pytest.fixture
-def said(monkeypatch):
-    messages = []
-    for kind in ("error", "warning", "information"):
-        monkeypatch.setattr(
-            dialogs, kind, lambda parent, title, text, *a, k=kind, **kw: messages.append((k, text))
-        )
-    return messages
-
-
-@pytest.fixture
-def services():
-    made = Services(CATALOG, resolve(None), data_dir())
-    yield made
-    made.close()
 
 
 @pytest.fixture
@@ -60,7 +40,7 @@ def saved(services):
 
 
 @pytest.fixture
-def window(qtbot, services, said):
+def window(qtbot, services, answered):
     win = MainWindow(services)
     qtbot.addWidget(win)
     win.show()

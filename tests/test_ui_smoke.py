@@ -12,15 +12,16 @@ import pytest
 pytestmark = pytest.mark.gui
 
 
-def test_quit_after_launch_exits_cleanly():
+def python(*args: str) -> subprocess.CompletedProcess:
+    """A fresh Python process, offscreen, as the app would be started."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run(
-        [sys.executable, "-m", "consult", "--quit-after-launch"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, timeout=60
     )
+
+
+def test_quit_after_launch_exits_cleanly():
+    result = python("-m", "consult", "--quit-after-launch")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
 
@@ -48,14 +49,7 @@ SLOW_START_UP_SEARCH = textwrap.dedent(
 def test_quitting_lets_background_work_finish():
     """Closing while the patient list still loads: the search finishes, nothing it reports
     to is gone ("Signal source has been deleted" was printed at quit before)."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run(
-        [sys.executable, "-c", SLOW_START_UP_SEARCH],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = python("-c", SLOW_START_UP_SEARCH)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
 
@@ -84,14 +78,7 @@ NOT_AT_START_UP = (
 
 
 def test_start_up_loads_only_what_the_main_window_needs():
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run(
-        [sys.executable, "-c", LOADED_AT_START_UP],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = python("-c", LOADED_AT_START_UP)
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())
     assert "consult.ui.main_window" in loaded
