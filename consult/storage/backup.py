@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from sqlite_utils import Database
-
 from consult.storage import database, errors
 from consult.storage.audit import Action
 from consult.storage.errors import BackupError, StorageError
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from consult.storage.repository import Repository
 
 KEEP = 10
@@ -186,7 +186,7 @@ def _stage(src: Path, staging: Path) -> int:
     try:
         db.conn.execute("PRAGMA journal_mode = DELETE")
         _full_check(db, src)
-        return database.inspect(db, src, verify=False)
+        return database.inspect(db.conn, src, verify=False)
     finally:
         db.close()
 

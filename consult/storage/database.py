@@ -14,7 +14,10 @@ survives a power cut, not only a crash; the cost is one fsync per save, which a 
 desk never notices). Files are created with mode 0600 and folders 0700; SQLite gives the -wal
 and -shm files the mode of the database file.
 
-One ``Database`` (one connection) per thread: a worker thread opens its own.
+One connection per thread: a worker thread opens its own. ``open_connection`` gives the plain
+``sqlite3`` connection, which is all that opening the app and listing patients need;
+``open_database`` wraps it in a sqlite-utils ``Database``, and the library is imported only
+then (it takes longer to import than the rest of start-up's storage work together).
 """
 
 from __future__ import annotations
@@ -30,14 +33,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-from sqlite_utils import Database
 
 from consult.fileio import fsync_folder
 from consult.paths import data_dir
 from consult.storage import errors, migrations
 from consult.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DEFAULT_FILENAME = "records.sqlite3"
 APPLICATION_ID = 0x436F6E73  # "Cons": marks a file as this app's records database
@@ -288,8 +293,22 @@ def translated(path: Path | None) -> Iterator[None]:
 # --------------------------------------------------------------------------- connecting
 
 
+def wrap(conn: sqlite3.Connection) -> Database:
+    """A sqlite-utils ``Database`` over ``conn`` (imported here, on first use)."""
+    from sqlite_utils import Database
+
+    return Database(conn, execute_plugins=False)
+
+
 def connect(path: Path, *, readonly: bool = False, any_thread: bool = False) -> Database:
-    """A sqlite-utils Database on an existing file, with the connection pragmas set.
+    """A sqlite-utils Database on an existing file; see ``connect_raw``."""
+    return wrap(connect_raw(path, readonly=readonly, any_thread=any_thread))
+
+
+def connect_raw(
+    path: Path, *, readonly: bool = False, any_thread: bool = False
+) -> sqlite3.Connection:
+    """A connection to an existing file, with the connection pragmas set.
 
     ``readonly`` refuses every write (``query_only``). Where the file and its folder can be
     written, the connection itself is read-write so that closing it tidies away the -wal and
@@ -314,15 +333,17 @@ def connect(path: Path, *, readonly: bool = False, any_thread: bool = False) -> 
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # As sqlite-utils' Database sets it: a trigger's own changes fire triggers too.
+        conn.execute("PRAGMA recursive_triggers = ON")
         if readonly:
             conn.execute("PRAGMA query_only = ON")
-        return Database(conn, execute_plugins=False)
+        return conn
     except BaseException:
         conn.close()
         raise
 
 
-def set_write_pragmas(db: Database) -> None:
+def set_write_pragmas(db: Database | sqlite3.Connection) -> None:
     """The pragmas that may write to the file: only after the file passed its checks."""
     with private_umask():
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -335,13 +356,12 @@ def set_write_pragmas(db: Database) -> None:
     db.execute("PRAGMA secure_delete = ON")
 
 
-def inspect(db: Database, path: Path, *, verify: bool) -> int:
+def inspect(conn: sqlite3.Connection, path: Path, *, verify: bool) -> int:
     """Check the schema (and the pages when ``verify``) without writing; the schema version."""
-    conn = db.conn
     if conn.execute("PRAGMA application_id").fetchone()[0] & 0xFFFFFFFF != APPLICATION_ID:
         raise errors.foreign_database(path)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    unknown = migrations.unknown_applied(db)
+    unknown = migrations.unknown_applied(conn)
     if version > migrations.SCHEMA_VERSION or unknown:
         found = max(version, migrations.SCHEMA_VERSION + 1)
         raise errors.newer_schema(path, found, migrations.SCHEMA_VERSION)
@@ -360,6 +380,22 @@ def open_database(
     verify: bool = True,
     any_thread: bool = False,
 ) -> Database:
+    """``open_connection``, wrapped in a sqlite-utils ``Database``."""
+    return wrap(
+        open_connection(
+            path, create=create, readonly=readonly, verify=verify, any_thread=any_thread
+        )
+    )
+
+
+def open_connection(
+    path: Path | str | None = None,
+    *,
+    create: bool = True,
+    readonly: bool = False,
+    verify: bool = True,
+    any_thread: bool = False,
+) -> sqlite3.Connection:
     """The records database at ``path`` (default: the data folder), checked and migrated.
 
     ``verify`` runs SQLite's quick check over every page before use (about a second per
@@ -383,21 +419,21 @@ def open_database(
                     "or restore the latest backup with “consult db restore”."
                 )
             _create(path)
-        db = connect(path, readonly=readonly, any_thread=any_thread)
+        conn = connect_raw(path, readonly=readonly, any_thread=any_thread)
         try:
             if not readonly:
-                db.conn.execute("PRAGMA query_only = ON")
-            version = inspect(db, path, verify=verify)
+                conn.execute("PRAGMA query_only = ON")
+            version = inspect(conn, path, verify=verify)
             if readonly:
-                return db
-            db.conn.execute("PRAGMA query_only = OFF")
-            set_write_pragmas(db)
+                return conn
+            conn.execute("PRAGMA query_only = OFF")
+            set_write_pragmas(conn)
             make_private_with_sides(path)
-            if migrations.pending(db):
-                _upgrade(db, path, version)
-            return db
+            if migrations.pending(conn):
+                _upgrade(wrap(conn), path, version)
+            return conn
         except BaseException as exc:
-            db.close()
+            conn.close()
             if isinstance(exc, sqlite3.Error | OSError):
                 raise translate(exc, path) from exc
             raise

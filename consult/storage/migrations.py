@@ -16,11 +16,19 @@ Rules, because the files in clinics must upgrade without loss:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database, Migrations
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "consult-records"
-MIGRATIONS = Migrations(MIGRATION_SET)
+# Where sqlite-utils' ``Migrations`` records what ran (its ``migrations_table``; a test checks
+# they agree). Named here so that opening the records, which only reads it, does not import
+# sqlite-utils: the library is loaded when a migration has to run.
+MIGRATIONS_TABLE = "_sqlite_migrations"
+_STEPS: list[tuple[str, Callable[[Database], None]]] = []
 _NAMES: list[str] = []
 
 
@@ -35,7 +43,7 @@ def migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Dat
             db.execute(f"PRAGMA user_version = {version}")
 
         run.__name__ = name
-        MIGRATIONS(name=name)(run)
+        _STEPS.append((name, run))
         _NAMES.append(name)
         return body
 
@@ -46,14 +54,14 @@ def names() -> tuple[str, ...]:
     return tuple(_NAMES)
 
 
-def applied(db: Database) -> list[str]:
+def applied(db: Database | sqlite3.Connection) -> list[str]:
     """The migrations of this set recorded in the file, in the order they ran.
 
     Two plain queries: every open of the records asks, and sqlite-utils' own
     ``Migrations.applied`` looks the table's schema over first, which took most of the time
     of opening a connection to search.
     """
-    table = MIGRATIONS.migrations_table
+    table = MIGRATIONS_TABLE
     found = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
     ).fetchone()
@@ -65,19 +73,29 @@ def applied(db: Database) -> list[str]:
     return [name for (name,) in rows]
 
 
-def unknown_applied(db: Database) -> list[str]:
+def unknown_applied(db: Database | sqlite3.Connection) -> list[str]:
     """Migrations recorded in the file that this version of the app does not know."""
     known = set(_NAMES)
     return [name for name in applied(db) if name not in known]
 
 
-def pending(db: Database) -> list[str]:
+def pending(db: Database | sqlite3.Connection) -> list[str]:
     done = set(applied(db))
     return [name for name in _NAMES if name not in done]
 
 
+def migrations() -> Migrations:
+    """This app's migrations as a sqlite-utils ``Migrations`` set, ready to apply."""
+    from sqlite_utils import Migrations
+
+    found = Migrations(MIGRATION_SET)
+    for name, run in _STEPS:
+        found(name=name)(run)
+    return found
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
-    MIGRATIONS.apply(db, stop_before=stop_before)
+    migrations().apply(db, stop_before=stop_before)
 
 
 def _run(db: Database, statements: list[str]) -> None:

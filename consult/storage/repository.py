@@ -22,10 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
-
-from sqlite_utils import Database
 
 from consult.domain.catalog import Catalog
 from consult.domain.model import (
@@ -45,6 +43,9 @@ from consult.domain.plan import AdjunctVisit, Plan, Session
 from consult.storage import audit, database, errors, migrations, search
 from consult.storage.audit import Action, AuditReport
 from consult.storage.errors import ConflictError, NotFoundError, StorageError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 T = TypeVar("T")
 
@@ -144,7 +145,7 @@ class Repository:
 
     def __init__(
         self,
-        db: Database,
+        db: Database | sqlite3.Connection,
         path: Path | None = None,
         *,
         catalog: Catalog | None = None,
@@ -152,7 +153,12 @@ class Repository:
         clock: Callable[[], datetime] | None = None,
         readonly: bool = False,
     ):
-        self.db = db
+        # The plain connection serves the reads; the sqlite-utils Database over it is made on
+        # first use (see ``db``), so listing patients never waits for the library to import.
+        if isinstance(db, sqlite3.Connection):
+            self.conn, self._db = db, None
+        else:
+            self.conn, self._db = db.conn, db
         self.path = path
         self.catalog = catalog
         self.provider = provider  # who is at the desk: recorded in the audit trail
@@ -175,18 +181,27 @@ class Repository:
         """Open (or create) the records file; see ``database.open_database``. ``any_thread``:
         usable from any thread, one at a time (by default only from the opening thread)."""
         resolved = database.resolve(path)
-        db = database.open_database(
+        conn = database.open_connection(
             resolved, create=create, readonly=readonly, verify=verify, any_thread=any_thread
         )
-        return cls(db, resolved, catalog=catalog, provider=provider, clock=clock, readonly=readonly)
+        return cls(
+            conn, resolved, catalog=catalog, provider=provider, clock=clock, readonly=readonly
+        )
+
+    @property
+    def db(self) -> Database:
+        """The connection as a sqlite-utils ``Database`` (transactions, rows as dicts)."""
+        if self._db is None:
+            self._db = database.wrap(self.conn)
+        return self._db
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def set_cache_size(self, mib: int) -> None:
         """Keep up to ``mib`` MiB of the file's pages in memory on this connection, for the
         next queries to find there (SQLite's default is 2 MiB)."""
-        self.db.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
+        self.conn.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
 
     def __enter__(self) -> Repository:
         return self
@@ -308,7 +323,7 @@ class Repository:
         return patient_id
 
     def _uuid(self, table: str, record_id: int) -> str | None:
-        row = self.db.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
+        row = self.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
         return row[0] if row else None
 
     @staticmethod
@@ -363,7 +378,7 @@ class Repository:
         """
         return [
             PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(next_))
-            for id_, name, born, last, next_ in self.db.execute(sql, params)
+            for id_, name, born, last, next_ in self.conn.execute(sql, params)
         ]
 
     @_guarded
@@ -718,21 +733,21 @@ class Repository:
             )
         }
         areas: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for cid, no, area_id in self.db.execute(
+        for cid, no, area_id in self.conn.execute(
             "SELECT consultation_id, area_no, area_id FROM consultation_areas "
             f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, area_no",
             params,
         ):
             areas[cid].append((no, area_id))
         zones: dict[tuple[int, int], list[str]] = defaultdict(list)
-        for cid, no, zone_id in self.db.execute(
+        for cid, no, zone_id in self.conn.execute(
             "SELECT consultation_id, area_no, zone_id FROM consultation_zones "
             f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, area_no, zone_no",
             params,
         ):
             zones[cid, no].append(zone_id)
         concerns: dict[tuple[int, int], list[ConcernChoice]] = defaultdict(list)
-        for cid, no, concern_id, severity, kind in self.db.execute(
+        for cid, no, concern_id, severity, kind in self.conn.execute(
             "SELECT consultation_id, area_no, concern_id, severity, kind "
             f"FROM consultation_concerns WHERE consultation_id IN ({subset}) "
             "ORDER BY consultation_id, area_no, concern_no",
@@ -740,14 +755,14 @@ class Repository:
         ):
             concerns[cid, no].append(ConcernChoice(concern_id, severity, kind))
         adjuncts: dict[int, list[str]] = defaultdict(list)
-        for cid, adjunct_id in self.db.execute(
+        for cid, adjunct_id in self.conn.execute(
             "SELECT consultation_id, adjunct_id FROM consultation_adjuncts "
             f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, adjunct_no",
             params,
         ):
             adjuncts[cid].append(adjunct_id)
         answers: dict[int, dict[str, Answer]] = defaultdict(dict)
-        for cid, question_id, answer in self.db.execute(
+        for cid, question_id, answer in self.conn.execute(
             "SELECT consultation_id, question_id, answer FROM screening_answers "
             f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, question_no",
             params,
@@ -808,7 +823,7 @@ class Repository:
         """Every revision of a consultation, the first one first, the current one last."""
         if self._uuid("consultations", consultation_id) is None:
             raise self._missing("consultation", consultation_id)
-        chain = self.db.execute(
+        chain = self.conn.execute(
             """
             WITH RECURSIVE
                 up (id, revision_of) AS (
@@ -840,7 +855,7 @@ class Repository:
     def planned_sessions(self, consultation_id: int) -> tuple[Session, ...]:
         return tuple(
             Session(number, date.fromisoformat(day))
-            for number, day in self.db.execute(
+            for number, day in self.conn.execute(
                 "SELECT number, date FROM planned_sessions WHERE consultation_id = ? "
                 "ORDER BY number",
                 [consultation_id],
@@ -851,7 +866,7 @@ class Repository:
     def adjunct_visits(self, consultation_id: int) -> tuple[AdjunctVisit, ...]:
         return tuple(
             AdjunctVisit(adjunct_id, date.fromisoformat(day), after)
-            for adjunct_id, day, after in self.db.execute(
+            for adjunct_id, day, after in self.conn.execute(
                 "SELECT adjunct_id, date, after_session FROM adjunct_visits "
                 "WHERE consultation_id = ? ORDER BY visit_no",
                 [consultation_id],
@@ -907,7 +922,7 @@ class Repository:
 
     @_guarded
     def counts(self) -> dict[str, int]:
-        one = self.db.execute
+        one = self.conn.execute
         return {
             "patients": one("SELECT count(*) FROM patients").fetchone()[0],
             "consultations": one("SELECT count(*) FROM consultations").fetchone()[0],
@@ -963,7 +978,7 @@ class Repository:
 
     @_guarded
     def stored_settings(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM settings")}
+        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
 
     @_guarded
     def settings(self) -> ClinicSettings:
@@ -991,7 +1006,7 @@ class Repository:
 
     @_guarded
     def providers(self) -> list[str]:
-        names = [r[0] for r in self.db.execute("SELECT name FROM providers WHERE active = 1")]
+        names = [r[0] for r in self.conn.execute("SELECT name FROM providers WHERE active = 1")]
         return sorted(names, key=lambda n: (search.fold(n), n))
 
     @_guarded
@@ -1062,15 +1077,15 @@ class Repository:
     def check(self) -> CheckReport:
         """SQLite's full integrity check, foreign keys, the name index, the audit chain."""
         problems = []
-        result = [r[0] for r in self.db.execute("PRAGMA integrity_check(20)")]
+        result = [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
         if result != ["ok"]:
             problems.append(f"SQLite's integrity check found {len(result)} problem(s).")
         else:
-            if self.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            if self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 problems.append("Some parts of records point to records that do not exist.")
             if not self._names_index_ok():
                 problems.append("The name search index does not match the patients.")
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version < migrations.SCHEMA_VERSION:
             problems.append(
                 f"The schema is version {version}; opening it for writing upgrades it to "
@@ -1084,7 +1099,7 @@ class Repository:
         """FTS5's own integrity check. It is an INSERT, so it runs where writing is allowed
         and is rolled back; a read-only repository borrows a short read-write connection."""
         if not self.readonly:
-            return self._fts_check(self.db.conn)
+            return self._fts_check(self.conn)
         if self.path is None or database.is_read_only(self.path):
             return True  # nothing more can be checked without writing
         conn = sqlite3.connect(
