@@ -1,7 +1,8 @@
 """Where the app keeps its data and configuration.
 
-``CONSULT_DATA_DIR`` (when set) is the root of both: data in it, configuration in
-``$CONSULT_DATA_DIR/config``. Otherwise the platform's user folders (platformdirs).
+``CONSULT_DATA_DIR`` (when set) is the root of all three: data in it, configuration in
+``$CONSULT_DATA_DIR/config``, caches in ``$CONSULT_DATA_DIR/cache``. Otherwise the platform's
+user folders (platformdirs).
 Folders are created private to the user (0700 on POSIX).
 """
 
@@ -38,6 +39,16 @@ def config_dir(create: bool = True) -> Path:
         path = root / "config"
     else:
         path = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return _private_dir(path) if create else path
+
+
+def cache_dir(create: bool = True) -> Path:
+    """What the app can always make again (the catalog files, parsed); safe to delete."""
+    root = _root_override()
+    if root is not None:
+        path = root / "cache"
+    else:
+        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     return _private_dir(path) if create else path
 
 

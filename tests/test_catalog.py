@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tomllib
@@ -10,9 +11,10 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from consult.context import builtin_catalog_dir
-from consult.domain.catalog import CatalogError, check, load
+from consult.context import PARSED_CACHE, builtin_catalog_dir, load_catalog
+from consult.domain.catalog import CatalogError, check, load, parse_toml
 from consult.domain.model import Outcome
+from consult.paths import cache_dir, clinic_catalog_file
 
 REQUIRED_QUESTIONS = {
     "active_infection",
@@ -302,3 +304,73 @@ def test_clinic_catalog_not_utf8(tmp_path):
     assert [str(p) for p in result.clinic_problems] == [
         "catalog.toml: (file): is not UTF-8 text; save it as UTF-8"
     ]
+
+
+# --------------------------------------------------------------------------- the parsed cache
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """How many files TOML's parser read, through the app's catalog loading."""
+    import consult.context as context
+
+    calls = []
+
+    def counted(text):
+        calls.append(text)
+        return parse_toml(text)
+
+    monkeypatch.setattr(context, "parse_toml", counted)
+    return calls
+
+
+def test_a_second_start_finds_the_files_parsed(parses):
+    first = load_catalog()
+    files = len(parses)
+    assert files == len(list(builtin_catalog_dir().glob("*.toml")))
+    kept = cache_dir() / PARSED_CACHE
+    assert kept.stat().st_mode & 0o777 == 0o600
+    again = load_catalog()
+    assert len(parses) == files  # nothing parsed again
+    assert again == first
+    assert load_catalog(cached=False) == first
+
+
+def test_a_changed_clinic_file_is_read_again(parses):
+    clinic = clinic_catalog_file()
+    clinic.parent.mkdir(parents=True, exist_ok=True)
+    clinic.write_text("[protocol]\ninterval_weeks = 5\n", encoding="utf-8")
+    assert load_catalog().catalog.protocol.interval_weeks == 5
+    clinic.write_text("[protocol]\ninterval_weeks = 6\n", encoding="utf-8")
+    assert load_catalog().catalog.protocol.interval_weeks == 6
+    clinic.write_text("[protocol]\ninterval_weeks = 6\n[[areas]\n", encoding="utf-8")
+    result = load_catalog()  # a syntax error is still found, with its line
+    assert result.catalog.protocol.interval_weeks == 4
+    assert [p.path for p in result.clinic_problems] == ["line 3, column 8"]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [b"", b"\x00garbage", b'{"format": 1, "documents": []}', b'{"format": 1, "documents":'],
+)
+def test_a_damaged_cache_is_ignored_and_written_again(parses, kept):
+    expected = load_catalog(cached=False)
+    path = cache_dir() / PARSED_CACHE
+    path.write_bytes(kept)
+    assert load_catalog() == expected
+    assert json.loads(path.read_bytes())["format"] == 1
+    parses.clear()
+    assert load_catalog() == expected
+    assert parses == []
+
+
+def test_the_cache_keeps_only_the_files_last_read(parses):
+    clinic = clinic_catalog_file()
+    clinic.parent.mkdir(parents=True, exist_ok=True)
+    clinic.write_text("[protocol]\ninterval_weeks = 5\n", encoding="utf-8")
+    load_catalog()
+    clinic.write_text("[protocol]\ninterval_weeks = 6\n", encoding="utf-8")
+    load_catalog()
+    kept = json.loads((cache_dir() / PARSED_CACHE).read_bytes())["documents"]
+    assert len(kept) == len(list(builtin_catalog_dir().glob("*.toml"))) + 1
+    assert {"protocol": {"interval_weeks": 6}} in [json.loads(v) for v in kept.values()]

@@ -9,8 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import string
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -374,8 +373,18 @@ def _drop_disabled(value: Any) -> Any:
 
 _TOML_LOCATION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
+Parse = Callable[[str], dict[str, Any]]  # a TOML file's text to its tables
 
-def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+
+def parse_toml(text: str) -> dict[str, Any]:
+    import tomllib  # here, so that a caller with its own ``parse`` never loads it
+
+    return tomllib.loads(text)
+
+
+def _read_toml(
+    path: Path, problems: list[Problem], parse: Parse = parse_toml
+) -> dict[str, Any] | None:
     name = path.name
     try:
         data = path.read_bytes()
@@ -388,8 +397,8 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         problems.append(Problem(name, "(file)", "is not UTF-8 text; save it as UTF-8"))
         return None
     try:
-        return _tag(tomllib.loads(text), name)
-    except tomllib.TOMLDecodeError as exc:
+        return _tag(parse(text), name)
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         message = str(exc)
         where = "(file)"
         match = _TOML_LOCATION.search(message)
@@ -399,12 +408,14 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         return problems.append(Problem(name, where, f"is not valid TOML: {message}"))
 
 
-def read_layer(paths: Iterable[Path], problems: list[Problem]) -> dict[str, Any]:
+def read_layer(
+    paths: Iterable[Path], problems: list[Problem], parse: Parse = parse_toml
+) -> dict[str, Any]:
     """Join the sections of several files; a section may be in only one of them."""
     joined: dict[str, Any] = {}
     seen_in: dict[str, str] = {}
     for path in sorted(paths):
-        data = _read_toml(path, problems)
+        data = _read_toml(path, problems, parse)
         if data is None:
             continue
         for key, value in data.items():
@@ -1123,17 +1134,19 @@ def builtin_files(folder: Path) -> list[Path]:
 
 
 def check(
-    builtin_dir: Path, clinic_file: Path | None = None
+    builtin_dir: Path, clinic_file: Path | None = None, parse: Parse = parse_toml
 ) -> tuple[Catalog | None, list[Problem]]:
-    """Read and validate a catalog; ``(catalog, [])`` when valid, ``(None, problems)`` if not."""
+    """Read and validate a catalog; ``(catalog, [])`` when valid, ``(None, problems)`` if not.
+    ``parse`` turns a file's text into its tables (TOML's parser unless a caller has kept
+    them from an earlier run); every check runs on them either way."""
     problems: list[Problem] = []
     files = builtin_files(builtin_dir)
     if not files:
         return None, [Problem(str(builtin_dir), "(folder)", "holds no .toml catalog files")]
-    raw = read_layer(files, problems)
+    raw = read_layer(files, problems, parse)
     default_file = files[0].name
     if clinic_file is not None:
-        overlay = _read_toml(clinic_file, problems)
+        overlay = _read_toml(clinic_file, problems, parse)
         if overlay is not None:
             overlay.pop(FILE_KEY, None)
             _merge(raw, overlay, clinic_file.name)
@@ -1146,7 +1159,9 @@ def check(
     return (catalog, []) if catalog is not None else (None, checker.problems)
 
 
-def load(builtin_dir: Path, clinic_file: Path | None = None) -> LoadResult:
+def load(
+    builtin_dir: Path, clinic_file: Path | None = None, parse: Parse = parse_toml
+) -> LoadResult:
     """The built-in catalog with the clinic's laid over it.
 
     A clinic file with problems never stops the app: the built-in catalog is used and the
@@ -1154,14 +1169,14 @@ def load(builtin_dir: Path, clinic_file: Path | None = None) -> LoadResult:
     CatalogError (the installation itself is damaged).
     """
     if clinic_file is not None and clinic_file.exists():
-        catalog, problems = check(builtin_dir, clinic_file)
+        catalog, problems = check(builtin_dir, clinic_file, parse)
         if catalog is not None:
             return LoadResult(catalog, (), clinic_file)
-        builtin, builtin_problems = check(builtin_dir)
+        builtin, builtin_problems = check(builtin_dir, parse=parse)
         if builtin is None:
             raise CatalogError(builtin_problems)
         return LoadResult(builtin, tuple(problems), clinic_file)
-    catalog, problems = check(builtin_dir)
+    catalog, problems = check(builtin_dir, parse=parse)
     if catalog is None:
         raise CatalogError(problems)
     return LoadResult(catalog)
