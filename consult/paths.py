@@ -18,7 +18,11 @@ ENV_DATA_DIR = "CONSULT_DATA_DIR"
 
 
 def _private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """``path``, made if missing, with every folder made on the way private too (e.g. the
+    ``CONSULT_DATA_DIR`` root when its ``cache/`` is made first)."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True, mode=0o700)
     return path
 
 

@@ -83,3 +83,16 @@ def test_files_made_by_the_cli(tmp_path):
     assert mode(tmp_path / "b.sqlite3") == 0o600
     for made in (data / "backups").iterdir():
         assert mode(made) == 0o600
+
+
+@pytest.mark.parametrize("first", ["cache_dir", "config_dir", "data_dir"])
+def test_the_app_folders_are_private_whichever_is_made_first(tmp_path, monkeypatch, first):
+    from consult import paths
+
+    root = tmp_path / "nested" / "consult-data"
+    monkeypatch.setenv("CONSULT_DATA_DIR", str(root))
+    made = getattr(paths, first)()
+    assert made.is_dir()
+    assert mode(root) == 0o700
+    assert mode(root.parent) == 0o700
+    assert mode(made) == 0o700
