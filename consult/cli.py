@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -73,6 +74,14 @@ def run(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    from consult.ui.app import run_app
+    # Start-up makes hundreds of thousands of objects that live as long as the app (modules,
+    # Qt's types, the catalog): the cycle collector would go over them again and again while
+    # they are made. It is held off until the window is shown, then those objects are set
+    # aside for good (gc.freeze) so that later collections skip them too.
+    gc.disable()
+    try:
+        from consult.ui.app import run_app
 
-    return run_app(quit_after_launch=args.quit_after_launch, db_path=args.db)
+        return run_app(quit_after_launch=args.quit_after_launch, db_path=args.db)
+    finally:
+        gc.enable()

@@ -88,3 +88,33 @@ def test_start_up_loads_only_what_the_main_window_needs():
     loaded = set(result.stdout.split())
     assert "consult.ui.main_window" in loaded
     assert [name for name in NOT_AT_START_UP if name in loaded] == []
+
+
+COLLECTOR_AT_START_UP = textwrap.dedent(
+    """
+    import gc
+
+    import consult.ui.app as app
+
+    seen = []
+    started = app._started
+
+    def spy():
+        seen.append(gc.isenabled())
+        started()
+        seen.append(gc.isenabled())
+        seen.append(gc.get_freeze_count() > 10_000)
+
+    app._started = spy
+    from consult.cli import run
+
+    assert run(["--quit-after-launch"]) == 0
+    print(seen, gc.isenabled())
+    """
+)
+
+
+def test_the_cycle_collector_waits_for_the_window_then_skips_what_start_up_made():
+    result = python("-c", COLLECTOR_AT_START_UP)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "[False, True, True] True"
