@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QPushButton
 
 from consult.context import load_catalog
 from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
@@ -120,6 +120,54 @@ def test_settings_refuse_a_week_with_no_open_day(qtbot, services):
     dialog.accept()
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert "open on at least one weekday" in dialog.problems.text()
+
+
+def test_holidays_are_added_and_removed_and_sessions_avoid_them(
+    qtbot, window, services, monkeypatch
+):
+    from PySide6.QtCore import QDate, Qt
+
+    christmas, boxing_day = date(2026, 12, 25), date(2026, 12, 26)
+
+    def fill(dialog):
+        for day in (boxing_day, christmas, christmas):  # the same day twice: listed once
+            dialog.holiday_date.setFocus()
+            dialog.holiday_date.setDate(QDate(day.year, day.month, day.day))
+            add = next(b for b in dialog.findChildren(QPushButton) if "holi" in b.text())
+            qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+        assert [dialog.holidays.item(i).text() for i in range(dialog.holidays.count())] == [
+            "Fri 25 Dec 2026",
+            "Sat 26 Dec 2026",
+        ]
+        dialog.holidays.setCurrentRow(1)
+        remove = next(
+            b for b in dialog.findChildren(QPushButton) if "Remo" in b.text() and "holi" in b.text()
+        )
+        qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+        dialog.accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs, "run_dialog", fill)
+    window.open_settings()
+    settings = services.settings()
+    assert settings.holidays == frozenset({christmas})
+    item = Consultation(
+        patient=Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 2, "en"),
+        provider="Dr Ana Reyes",
+        date=date(2026, 11, 26),
+        areas=(AreaChoice("face", (), (ConcernChoice("acne_scars", "moderate"),)),),
+        start_date=christmas,
+    )
+    plan = build_plan(CATALOG, item, settings.calendar, settings.interval_weeks)
+    assert christmas not in [s.date for s in plan.sessions]
+    assert plan.sessions[0].date == date(2026, 12, 28)  # Friday closed, then the weekend
+
+    def reopen(dialog):
+        assert dialog.holiday_dates() == [christmas]
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(dialogs, "run_dialog", reopen)
+    window.open_settings()
 
 
 def test_print_renders_every_page(qtbot, window, services, saved, tmp_path):

@@ -91,6 +91,9 @@ def main(out: Path) -> None:
     preview.grab().save(str(out / "preview.png"))
 
     settings = SettingsDialog(services.settings(), services.providers(), window)
+    for day in (date(2026, 12, 25), date(2027, 1, 1)):
+        settings.holiday_date.setDate(day)
+        settings._add_holiday()
     settings.show()
     pump(0.3)
     settings.grab().save(str(out / "settings.png"))

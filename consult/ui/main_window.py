@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
         from consult.ui.settings_dialog import SettingsDialog
 
         services = self.services
-        dialog = SettingsDialog(services.settings(), services.providers(), self)
+        dialog = SettingsDialog(services.settings(), services.providers(), self, today=self.today)
         if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:
             return
         try:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,8 +33,18 @@ from consult.ui import dialogs, style
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 
+def holiday_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, settings: ClinicSettings, providers: list[str], parent=None):
+    def __init__(
+        self,
+        settings: ClinicSettings,
+        providers: list[str],
+        parent=None,
+        today: date | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -104,6 +118,7 @@ class SettingsDialog(QDialog):
             box.setAccessibleName(f"Closed on {day.title()}")
             day_row.addWidget(box)
             self.closed.append(box)
+        holiday_box = self._build_holidays(settings.holidays, today or date.today())
 
         form.addRow("Clinic &name:", self.name)
         form.addRow("&Address:", self.address)
@@ -113,6 +128,7 @@ class SettingsDialog(QDialog):
         form.addRow("Pape&r size:", self.paper)
         form.addRow("&Interval:", self.interval)
         form.addRow("Closed on:", days)
+        form.addRow("Holidays:", holiday_box)
         form.addRow("&Minimum age:", self.min_age)
         form.addRow("Isotretinoin &window:", self.iso_window)
         self.problems = QLabel()
@@ -127,6 +143,54 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problems)
         layout.addWidget(buttons)
+
+    def _build_holidays(self, holidays: frozenset[date], today: date) -> QVBoxLayout:
+        """Days the clinic is closed besides its weekly closed days: no session is planned on
+        them (the plan moves it to the next open day)."""
+        self.holidays = QListWidget()
+        self.holidays.setAccessibleName("Holidays")
+        self.holidays.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.holidays.setMaximumHeight(100)
+        for day in holidays:
+            self._add_holiday_item(day)
+        self.holiday_date = QDateEdit(QDate(today.year, today.month, today.day))
+        self.holiday_date.setCalendarPopup(True)
+        self.holiday_date.setDisplayFormat("yyyy-MM-dd")
+        self.holiday_date.setAccessibleName("Holiday to add")
+        add = QPushButton("Add holi&day")
+        remove = QPushButton("Remo&ve holiday")
+        add.clicked.connect(self._add_holiday)
+        remove.clicked.connect(self._remove_holidays)
+        row = QHBoxLayout()
+        row.addWidget(self.holiday_date, 1)
+        row.addWidget(add)
+        row.addWidget(remove)
+        box = QVBoxLayout()
+        box.addWidget(self.holidays)
+        box.addLayout(row)
+        return box
+
+    def _add_holiday_item(self, day: date) -> None:
+        days = self.holiday_dates()
+        if day in days:
+            return
+        position = sum(1 for d in days if d < day)  # the list stays in date order
+        self.holidays.insertItem(position, holiday_label(day))
+        self.holidays.item(position).setData(Qt.ItemDataRole.UserRole, day.isoformat())
+
+    def _add_holiday(self) -> None:
+        picked = self.holiday_date.date()
+        self._add_holiday_item(date(picked.year(), picked.month(), picked.day()))
+
+    def _remove_holidays(self) -> None:
+        for item in self.holidays.selectedItems():
+            self.holidays.takeItem(self.holidays.row(item))
+
+    def holiday_dates(self) -> list[date]:
+        return [
+            date.fromisoformat(self.holidays.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.holidays.count())
+        ]
 
     @staticmethod
     def _spin(low: int, high: int, value: int, suffix: str, name: str) -> QSpinBox:
@@ -172,6 +236,7 @@ class SettingsDialog(QDialog):
             min_age=self.min_age.value(),
             isotretinoin_window_months=self.iso_window.value(),
             closed_weekdays=frozenset(i for i, box in enumerate(self.closed) if box.isChecked()),
+            holidays=frozenset(self.holiday_dates()),
         )
         if hasattr(self._settings, "logo_path"):
             values["logo_path"] = self.logo_path
