@@ -37,6 +37,7 @@ PYCACHE = BENCH_DIR / ".cache" / "pycache"
 
 def _env(data_folder: Path | None = None) -> dict[str, str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if data_folder is not None:
         env["CONSULT_DATA_DIR"] = str(data_folder)
