@@ -31,6 +31,12 @@ SEED = 7
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 
+# The benchmarks measure this checkout's code, also where another checkout is the one installed
+# (an editable install made in the main worktree, say): it comes first on the path here, and in
+# every process the benchmarks start (``figures._env``).
+if sys.path[:1] != [str(REPO_ROOT)]:
+    sys.path.insert(0, str(REPO_ROOT))
+
 
 def _digest() -> str:
     """What the cached files depend on: the demo generator, the schema (its migrations, which

@@ -27,6 +27,8 @@ class Samples:
     note: str = ""
     other: list[float] = field(default_factory=list)  # a variant shown for comparison
     sizes: list[int] = field(default_factory=list)  # e.g. the rows each search returned
+    keys: list[str] = field(default_factory=list)  # e.g. what was typed, for each figure
+    page: int = 0  # e.g. the most rows a search lists at once
 
 
 # Processes started here run with their bytecode cached (in the cache's pycache/, leaving the
@@ -37,6 +39,7 @@ PYCACHE = BENCH_DIR / ".cache" / "pycache"
 
 def _env(data_folder: Path | None = None) -> dict[str, str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if data_folder is not None:
         env["CONSULT_DATA_DIR"] = str(data_folder)
@@ -182,12 +185,14 @@ def typed_names(db: Path, count: int) -> list[tuple[str, str]]:
 
 def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: int) -> Samples:
     """Each keystroke of typing the names, searched as the main window's worker does
-    (``Services.search``); the floor: a fresh sqlite3 connection, one indexed equality lookup
-    (a patient by uuid), closed. ``other``: the same search on a new connection of its own
-    per keystroke (``Repository.open`` … ``search_patients`` … ``close``)."""
+    (``Services.search``: the list's first page); the floor: a fresh sqlite3 connection, one
+    indexed equality lookup (a patient by uuid), closed. ``other``: the same search on a new
+    connection of its own per keystroke (``Repository.open`` … ``search_patients`` …
+    ``close``). ``sizes`` and ``keys``: the patients each keystroke listed, and what was
+    typed; ``page``: the most the list shows at once."""
     from consult.context import load_catalog
     from consult.storage.repository import Repository
-    from consult.ui.services import Services
+    from consult.ui.services import SEARCH_PAGE, Services
 
     services = Services(load_catalog().catalog, db, data_folder)
     uri = f"file:{quote(str(db))}?mode=ro"
@@ -207,19 +212,21 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
             for typed, uuid in names:
                 for end in range(1, len(typed) + 1):
                     started = time.perf_counter()
-                    rows = services.search(typed[:end])
+                    rows = services.search(typed[:end]).rows
                     samples.figure.append(time.perf_counter() - started)
                     samples.sizes.append(len(rows))
+                    samples.keys.append(typed[:end])
                     started = time.perf_counter()
                     lookup(uuid)
                     samples.floor.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     with Repository.open(db, readonly=True, verify=False) as repo:
-                        repo.search_patients(typed[:end], limit=200)
+                        repo.search_patients(typed[:end], limit=SEARCH_PAGE)
                     samples.other.append(time.perf_counter() - started)
                 found += bool(rows)
     finally:
         services.close()
+    samples.page = SEARCH_PAGE
     keys = sum(len(t) for t, _ in names)
     samples.note = f"{len(names)} names, {keys} keystrokes: " + ", ".join(
         f"“{t}”" for t, _ in names

@@ -19,6 +19,7 @@ from consult.context import load_catalog
 from consult.domain.model import Patient, Status
 from consult.paths import data_dir
 from consult.ui.main_window import MainWindow
+from consult.ui.services import SEARCH_PAGE
 
 pytestmark = pytest.mark.gui
 CATALOG = load_catalog().catalog
@@ -203,3 +204,98 @@ def test_a_lock_left_by_a_crashed_app_is_recovered():
     assert (data_dir() / "consult.lock").exists()
     started = start_app(env)
     assert started.returncode == 0, started.stderr
+
+
+PAGE_TEST_PATIENTS = 2 * SEARCH_PAGE + 5
+MODIFIERS_PRIVACY = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def many_smiths(services):
+    """More patients named Smith than two pages of the list, and one other."""
+    saved = [
+        services.repo.save_patient(Patient(f"Smith {i:03d}", date(1980, 1, 2), 3, "en"))
+        for i in range(PAGE_TEST_PATIENTS)
+    ]
+    services.repo.save_patient(Patient("Zoë Other", date(1980, 1, 2), 3, "en"))
+    return saved
+
+
+def wait_rows(qtbot, window, count):
+    qtbot.waitUntil(lambda: window.model.rowCount() == count, timeout=5000)
+
+
+def test_scrolling_to_the_end_fetches_the_next_page(qtbot, window, many_smiths):
+    window.search.setText("smi")
+    wait_rows(qtbot, window, SEARCH_PAGE)
+    assert window.count_label.text() == (
+        f"The first {SEARCH_PAGE} patients found — scroll for more, or type more of the name"
+    )
+    last = window.table.visualRect(window.model.index(SEARCH_PAGE - 1, 0))
+    assert not window.table.viewport().rect().contains(last)  # more than a screenful
+    window.table.setFocus()
+    window.table.selectRow(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    wait_rows(qtbot, window, 2 * SEARCH_PAGE)
+    assert window.count_label.text().startswith(f"The first {2 * SEARCH_PAGE} patients found")
+    for _ in range(20):  # PageDown to the end of the list, as far as it goes
+        qtbot.keyClick(window.table, Qt.Key.Key_PageDown)
+        if window.model.rowCount() == PAGE_TEST_PATIENTS:
+            break
+        qtbot.wait(20)
+    wait_rows(qtbot, window, PAGE_TEST_PATIENTS)
+    assert window.count_label.text() == f"{PAGE_TEST_PATIENTS} patients found"
+    names = [window.model.row_at(r).name for r in range(window.model.rowCount())]
+    assert names == [p.name for p in many_smiths]  # every match, once, in name order
+    assert not window.model.canFetchMore()
+
+
+def test_the_scrollbar_fetches_too_and_a_new_search_starts_afresh(qtbot, window, many_smiths):
+    window.search.setText("smith")
+    wait_rows(qtbot, window, SEARCH_PAGE)
+    bar = window.table.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    wait_rows(qtbot, window, 2 * SEARCH_PAGE)
+    window.search.setText("smith 00")
+    wait_rows(qtbot, window, 10)
+    assert window.count_label.text() == "10 patients found"
+    window.search.setText("smith 000")
+    wait_rows(qtbot, window, 1)
+    assert window.count_label.text() == "1 patient found"
+    window.search.setText("nobody")
+    wait_rows(qtbot, window, 0)
+    qtbot.waitUntil(lambda: window.count_label.text() == "No patients found", timeout=5000)
+
+
+def test_privacy_and_the_selected_patient_survive_paging(qtbot, window, many_smiths):
+    window.search.setText("smith")
+    wait_rows(qtbot, window, SEARCH_PAGE)
+    bar = window.table.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    wait_rows(qtbot, window, 2 * SEARCH_PAGE)
+    chosen = many_smiths[SEARCH_PAGE + 3]  # on the second page
+    window.table.selectRow(SEARCH_PAGE + 3)
+    assert window._current_patient_id == chosen.id
+    qtbot.keyClick(window, Qt.Key.Key_H, MODIFIERS_PRIVACY)
+    assert window.model.rowCount() == 1 and not window.model.canFetchMore()
+    bar.setValue(bar.maximum())
+    qtbot.wait(100)
+    assert window.model.rowCount() == 1  # nobody else, however it is scrolled
+    qtbot.keyClick(window, Qt.Key.Key_H, MODIFIERS_PRIVACY)
+    wait_rows(qtbot, window, SEARCH_PAGE)  # the list again, from its first page
+    assert window._current_patient_id == chosen.id
+    bar.setValue(bar.maximum())
+    wait_rows(qtbot, window, 2 * SEARCH_PAGE)
+    assert window.model.row_at(window.table.currentIndex().row()).id == chosen.id
+
+
+def test_before_anything_is_typed_the_list_says_what_it_shows(qtbot, window, many_smiths):
+    window.search.setText("x")
+    window.search.clear()
+    wait_rows(qtbot, window, SEARCH_PAGE)
+    qtbot.waitUntil(lambda: "next 7 days" in window.count_label.text(), timeout=5000)
+    assert window.count_label.text() == (
+        "Patients with a session in the next 7 days, the soonest first, then the newest "
+        "patients — scroll for more."
+    )
+    assert window.model.row_at(0).name == "Zoë Other"  # the newest first: nobody is due

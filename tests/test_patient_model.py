@@ -59,3 +59,41 @@ def test_privacy_hides_every_other_patient():
     assert model.rowCount() == 0
     model.clear_privacy()
     assert model.rowCount() == 3
+
+
+def test_the_next_page_is_fetched_once_and_appended(qtmodeltester):
+    model = PatientTableModel()
+    asked = []
+    model.more_wanted.connect(lambda: asked.append(True))
+    model.set_rows(ROWS[:2], more=True)
+    assert model.canFetchMore() and model.more
+    model.fetchMore()
+    model.fetchMore()  # asked once until the page arrives
+    assert asked == [True] and not model.canFetchMore()
+    model.append_rows(ROWS[2:], more=False)
+    assert model.rowCount() == 3 and not model.canFetchMore() and not model.more
+    assert model.data(model.index(2, 0)) == "محمد"
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_a_failed_fetch_can_be_asked_again_and_a_new_list_starts_afresh(qtmodeltester):
+    model = PatientTableModel()
+    model.set_rows(ROWS[:1], more=True)
+    model.fetchMore()
+    model.fetch_failed()
+    assert model.canFetchMore()
+    model.fetchMore()
+    model.set_rows(ROWS, more=True)  # a new search: its own next page
+    assert model.canFetchMore()
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_privacy_fetches_nothing_more():
+    model = PatientTableModel()
+    model.set_rows(ROWS[:2], more=True)
+    model.set_privacy(1)
+    assert not model.canFetchMore()
+    model.append_rows(ROWS[2:], more=False)  # a page already on its way shows nobody else
+    assert model.rowCount() == 1
+    model.clear_privacy()
+    assert model.rowCount() == 3

@@ -11,7 +11,7 @@ from consult.domain.model import Patient
 from consult.paths import data_dir
 from consult.storage.database import resolve
 from consult.storage.errors import StorageError
-from consult.ui.services import SEARCH_CACHE_MIB, Services
+from consult.ui.services import SEARCH_CACHE_MIB, SEARCH_PAGE, Services
 
 
 @pytest.fixture
@@ -25,8 +25,8 @@ def add(services, name):
     return services.repo.save_patient(Patient(name, date(1980, 1, 2), 3, "en"))
 
 
-def names(rows):
-    return [r.name for r in rows]
+def names(page):
+    return [r.name for r in page.rows]
 
 
 def test_searches_share_one_connection_and_see_what_was_saved_since(services):
@@ -82,3 +82,16 @@ def test_a_failed_search_starts_the_next_one_afresh(services, monkeypatch):
     assert services._search_repo is None
     assert names(services.search("ana")) == ["Ana Reyes"]
     assert services._search_repo is not broken
+
+
+def test_the_list_comes_a_page_at_a_time(services):
+    for i in range(SEARCH_PAGE + 3):
+        add(services, f"Ana Page {i:03d}")
+    first = services.search("ana")
+    assert len(first.rows) == SEARCH_PAGE and first.more
+    rest = services.search("ana", first.after)
+    assert names(rest) == [f"Ana Page {i:03d}" for i in range(SEARCH_PAGE, SEARCH_PAGE + 3)]
+    assert not rest.more
+    newest = services.search("")
+    assert len(newest.rows) == SEARCH_PAGE and newest.more
+    assert len(services.search("", newest.after).rows) == 3

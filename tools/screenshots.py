@@ -33,7 +33,7 @@ def main(out: Path) -> None:
     app = make_application()
     catalog = load_catalog().catalog
     with Repository.open(resolve(None), catalog=catalog) as repo:
-        if not repo.search_patients("zoe"):
+        if not repo.search_patients("zoe").rows:
             seed_demo(repo, catalog, 60, seed=7)
             repo.save_patient(Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 4, "es",
                                       "+34 600 123 456"))

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-from urllib.parse import quote
 
 from consult.domain.catalog import Catalog
 from consult.domain.model import (
@@ -49,11 +48,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-BUSY_SECONDS = database.BUSY_TIMEOUT_MS / 1000
 ANSWERS = {a.value: a for a in Answer}
 
 # A consultation is current unless a newer revision replaces it.
 CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
+
+# What the list shows beside a patient ``p``: the last consultation, the next session.
+LAST_CONSULTATION = f"""(SELECT max(c.date) FROM consultations AS c
+    WHERE c.patient_id = p.id AND {CURRENT})"""
+NEXT_SESSION = f"""(SELECT min(s.date) FROM planned_sessions AS s
+    JOIN consultations AS c ON c.id = s.consultation_id
+    WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT} AND s.date >= :today)"""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,30 @@ class PatientRow:
     date_of_birth: date
     last_consultation: date | None = None
     next_session: date | None = None
+
+
+PAGE = 40
+"""Patients listed at once: about a screenful. The list asks for the next page when it is
+scrolled to the end."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a list's next page starts (pass it back as ``after``); opaque to callers."""
+
+    position: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a patient list: its rows, and whether more follow (``after`` is then the
+    cursor for the next page). ``kind`` says what the list is: "name", "date_of_birth",
+    "phone", "recent", or "" when nothing searchable was typed."""
+
+    rows: tuple[PatientRow, ...]
+    more: bool = False
+    after: Cursor | None = None
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -284,9 +313,10 @@ class Repository:
     ) -> int:
         now = self.now()
         digits = search.phone_digits(patient.phone)
+        words = search.search_name(patient.name)
         values = {
             "name": patient.name,
-            "search_name": search.search_name(patient.name),
+            "search_name": words,
             "date_of_birth": patient.date_of_birth.isoformat(),
             "fitzpatrick": patient.fitzpatrick,
             "language": patient.language,
@@ -309,18 +339,43 @@ class Repository:
             )
             patient_id = int(cursor.lastrowid)
             action = Action.CREATE
+            old_words = None
         else:
             patient_id = patient.id
-            cursor = self.db.execute(
+            old = self.conn.execute(
+                "SELECT search_name FROM patients WHERE id = ?", [patient_id]
+            ).fetchone()
+            if old is None:
+                raise self._missing("patient", patient_id)
+            old_words = old[0]
+            self.db.execute(
                 f"UPDATE patients SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
                 [*values.values(), patient_id],
             )
-            if cursor.rowcount == 0:
-                raise self._missing("patient", patient_id)
             action = Action.UPDATE
+        if words != old_words:
+            self._write_name_keys(patient_id, old_words, words)
         if audit_it:
             self.audit_event(action, "patient", patient_id, self._uuid("patients", patient_id))
         return patient_id
+
+    def _write_name_keys(self, patient_id: int, old: str | None, new: str) -> None:
+        """Keep ``name_keys`` in step with a patient's ``search_name``: ``old`` before this
+        save (None for a new patient), ``new`` after it; in the caller's transaction. The old
+        keys are deleted by their primary key: no scan of the table."""
+        conn = self.conn
+        if old is not None:
+            old_sort = search.sort_name(old)
+            conn.executemany(
+                "DELETE FROM name_keys WHERE key = ? AND sort_name = ? AND patient_id = ?",
+                [(key, old_sort, patient_id) for key in search.name_keys(old)],
+            )
+        new_sort = search.sort_name(new)
+        conn.executemany(
+            # OR IGNORE: a row left over in a damaged table is the row wanted.
+            "INSERT OR IGNORE INTO name_keys (key, sort_name, patient_id) VALUES (?, ?, ?)",
+            [(key, new_sort, patient_id) for key in search.name_keys(new)],
+        )
 
     def _uuid(self, table: str, record_id: int) -> str | None:
         row = self.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
@@ -367,12 +422,7 @@ class Repository:
             params["limit"] = limit
         sql = f"""
             SELECT p.id, p.name, p.date_of_birth,
-                (SELECT max(c.date) FROM consultations AS c
-                    WHERE c.patient_id = p.id AND {CURRENT}) AS last_consultation,
-                (SELECT min(s.date) FROM planned_sessions AS s
-                    JOIN consultations AS c ON c.id = s.consultation_id
-                    WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT}
-                        AND s.date >= :today) AS next_session
+                {LAST_CONSULTATION} AS last_consultation, {NEXT_SESSION} AS next_session
             FROM ({page}) AS p
             ORDER BY p.search_name, p.id
         """
@@ -382,52 +432,207 @@ class Repository:
         ]
 
     @_guarded
-    def recent_patients(self, limit: int = 50, days: int = 7) -> list[PatientRow]:
+    def recent_patients(
+        self, limit: int = PAGE, after: Cursor | None = None, days: int = 7
+    ) -> Page:
         """What the list shows before anything is typed: the patients with a session in the
-        next ``days`` days (in name order), then the most recently added, up to ``limit``."""
+        next ``days`` days, the soonest first, then every other patient, the newest first;
+        ``limit`` at a time, from ``after`` (the previous page's ``after``).
+
+        A page costs the same however large the file: the first part walks the sessions'
+        date index from today (skipping drafts, replaced plans and patients already listed),
+        the second walks the patients' ids down, and both stop at the page.
+        """
         today = self._clock().date()
-        due = f"""p.id IN (SELECT c.patient_id FROM planned_sessions AS s
-                   JOIN consultations AS c ON c.id = s.consultation_id
-                   WHERE s.date BETWEEN :today AND :until AND c.status = 'final' AND {CURRENT})"""
-        rows = self._rows(due, {"until": (today + timedelta(days=days)).isoformat()}, limit)
-        if len(rows) < limit:
-            shown = {r.id for r in rows}
-            newest = self._rows(
-                "p.id IN (SELECT id FROM patients ORDER BY id DESC LIMIT :newest)",
-                {"newest": limit},
-                None,
+        params: dict[str, Any] = {
+            "today": today.isoformat(),
+            "until": (today + timedelta(days=days)).isoformat(),
+        }
+        position = after.position if after is not None else ("due",)
+        listed: list[PatientRow] = []
+        if position[0] == "due":
+            due = self._due_soon(params, position[1:], limit + 1)
+            if len(due) > limit:
+                rows = tuple(row for row, _ in due[:limit])
+                return Page(rows, True, Cursor(("due", *due[limit - 1][1])), "recent")
+            listed = [r for r, _ in due]
+            position = ("new",)
+        wanted = limit - len(listed)
+        below = position[1] if len(position) > 1 else None
+        newest = self._newest_not_due(params, below, wanted + 1)
+        listed += newest[:wanted]
+        if len(newest) <= wanted:
+            return Page(tuple(listed), False, None, "recent")
+        below = newest[wanted - 1].id if wanted else below
+        return Page(tuple(listed), True, Cursor(("new", below)), "recent")
+
+    def _due_soon(
+        self, params: dict[str, Any], after: tuple[Any, ...], limit: int
+    ) -> list[tuple[PatientRow, tuple[str, int, int]]]:
+        """Patients by their first session from today to ``until``, soonest first, each with
+        the session's (date, consultation id, number): the order walked, and the cursor."""
+        params = {**params, "limit": limit}
+        since = ":today"
+        if after:
+            since = ":after_date"
+            params |= dict(zip(("after_date", "after_id", "after_number"), after, strict=True))
+        later = (
+            "AND (s.date, s.consultation_id, s.number) > (:after_date, :after_id, :after_number)"
+            if after
+            else ""
+        )
+        sql = f"""
+            SELECT p.id, p.name, p.date_of_birth, w.date, w.consultation_id, w.number,
+                {LAST_CONSULTATION} AS last_consultation
+            FROM (
+                SELECT s.date, s.consultation_id, s.number, c.patient_id
+                FROM planned_sessions AS s
+                JOIN consultations AS c ON c.id = s.consultation_id
+                WHERE s.date BETWEEN {since} AND :until {later}
+                    AND c.status = 'final' AND {CURRENT}
+                    AND NOT EXISTS (
+                        SELECT 1 FROM consultations AS e
+                        JOIN planned_sessions AS es ON es.consultation_id = e.id
+                        WHERE e.patient_id = c.patient_id AND e.status = 'final'
+                            AND NOT EXISTS (
+                                SELECT 1 FROM consultations AS newer
+                                WHERE newer.revision_of = e.id)
+                            AND es.date >= :today
+                            AND (es.date, es.consultation_id, es.number)
+                                < (s.date, s.consultation_id, s.number))
+                ORDER BY s.date, s.consultation_id, s.number
+                LIMIT :limit
+            ) AS w
+            JOIN patients AS p ON p.id = w.patient_id
+            ORDER BY w.date, w.consultation_id, w.number
+        """
+        return [
+            (
+                PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(day)),
+                (day, consultation_id, number),
             )
-            newest.sort(key=lambda r: r.id, reverse=True)
-            rows += [r for r in newest if r.id not in shown][: limit - len(rows)]
-        return rows
+            for id_, name, born, day, consultation_id, number, last in self.conn.execute(
+                sql, params
+            )
+        ]
+
+    def _newest_not_due(
+        self, params: dict[str, Any], below: int | None, limit: int
+    ) -> list[PatientRow]:
+        """Patients without a session from today to ``until``, the newest first (with an id
+        below ``below``, when given)."""
+        params = {**params, "limit": limit}
+        if below is not None:
+            params["below"] = below
+        sql = f"""
+            SELECT p.id, p.name, p.date_of_birth,
+                {LAST_CONSULTATION} AS last_consultation, {NEXT_SESSION} AS next_session
+            FROM patients AS p
+            WHERE {"p.id < :below AND" if below is not None else ""} NOT EXISTS (
+                SELECT 1 FROM consultations AS c
+                JOIN planned_sessions AS s ON s.consultation_id = c.id
+                WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT}
+                    AND s.date BETWEEN :today AND :until)
+            ORDER BY p.id DESC
+            LIMIT :limit
+        """
+        return [
+            PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(next_))
+            for id_, name, born, last, next_ in self.conn.execute(sql, params)
+        ]
 
     @_guarded
-    def search_patients(self, text: str, limit: int = 50) -> list[PatientRow]:
-        """Patients matching what was typed, by name, date of birth or phone.
+    def search_patients(self, text: str, limit: int = PAGE, after: Cursor | None = None) -> Page:
+        """Patients matching what was typed, by name, date of birth or phone: ``limit`` at a
+        time in name order, from ``after`` (the previous page's ``after``).
 
         - a date (``1990-05-17`` or ``17/05/1990``): the patients born that day;
         - digits, perhaps with ``+ - ( ) .`` and spaces (3 digits or more): phones starting
           or ending with those digits;
         - anything else: every word typed starts a word of the name, ignoring case and
           accents ("zoe obr" finds "Zoë O'Brien").
+
+        The page is chosen first, so the dates are looked up only for its rows. A name
+        search walks ``name_keys`` in list order and stops at the page, however many
+        patients match.
         """
+        if limit < 1:
+            raise ValueError("a page lists at least one patient")
         query = search.parse_query(text)
+        if query.names is not None:
+            return self._name_page(query.names, limit, after)
+        sort = f"substr(p.search_name, 1, {search.SORT_CHARS})"
         if query.date_of_birth is not None:
-            where = "p.date_of_birth = :dob"
+            kind, where = "date_of_birth", "p.date_of_birth = :dob"
             params: dict[str, Any] = {"dob": query.date_of_birth.isoformat()}
         elif query.phone is not None:
             digits = query.phone
+            kind = "phone"
             where = (
-                "(p.phone_digits >= :d AND p.phone_digits < :d || ':') "
-                "OR (p.phone_reversed >= :r AND p.phone_reversed < :r || ':')"
+                "((p.phone_digits >= :d AND p.phone_digits < :d || ':') "
+                "OR (p.phone_reversed >= :r AND p.phone_reversed < :r || ':'))"
             )
             params = {"d": digits, "r": digits[::-1]}
-        elif query.names is not None:
-            where = "p.id IN (SELECT rowid FROM patient_names WHERE patient_names MATCH :q)"
-            params = {"q": query.names}
         else:
-            return []
-        return self._rows(where, params, limit)
+            return Page(())
+        if after is not None:
+            where += f" AND ({sort}, p.id) > (:after_sort, :after_id)"
+            params |= {"after_sort": after.position[0], "after_id": after.position[1]}
+        page = (
+            f"SELECT p.id, p.name, p.date_of_birth, {sort} AS sort_name FROM patients AS p "
+            f"WHERE {where} ORDER BY sort_name, p.id LIMIT :limit"
+        )
+        return self._sorted_page(page, params, limit, kind)
+
+    def _name_page(self, terms: tuple[str, ...], limit: int, after: Cursor | None) -> Page:
+        """Patients each of whose ``terms`` starts a word of the name. The first term (the
+        longest) drives: its keys are read in list order straight off the primary key; each
+        other term is one lookup of the same key row's neighbour for that term."""
+        params: dict[str, Any] = {}
+        where = []
+        for i, term in enumerate(terms):
+            params[f"k{i}"] = term[: search.KEY_CHARS]
+            if i:
+                where.append(
+                    f"EXISTS (SELECT 1 FROM name_keys AS k{i} WHERE k{i}.key = :k{i} "
+                    f"AND k{i}.sort_name = k.sort_name AND k{i}.patient_id = k.patient_id)"
+                )
+        for i, term in enumerate(terms):
+            if len(term) > search.KEY_CHARS:  # the keys hold its start: check the whole word
+                params[f"w{i}"] = term
+                where.append(f"instr(' ' || p.search_name, ' ' || :w{i}) > 0")
+        if after is not None:
+            where.append("(k.sort_name, k.patient_id) > (:after_sort, :after_id)")
+            params |= {"after_sort": after.position[0], "after_id": after.position[1]}
+        page = f"""
+            SELECT p.id, p.name, p.date_of_birth, k.sort_name AS sort_name
+            FROM name_keys AS k JOIN patients AS p ON p.id = k.patient_id
+            WHERE k.key = :k0 {"".join(f" AND {w}" for w in where)}
+            ORDER BY k.sort_name, k.patient_id
+            LIMIT :limit
+        """
+        return self._sorted_page(page, params, limit, "name")
+
+    def _sorted_page(self, page: str, params: dict[str, Any], limit: int, kind: str) -> Page:
+        """The rows of ``page`` (a query of p.id, p.name, p.date_of_birth and sort_name in
+        (sort_name, id) order, ``LIMIT :limit``) with their dates; one row more than the page
+        is asked for, to know whether more follow."""
+        params = {"today": self._clock().date().isoformat(), **params, "limit": limit + 1}
+        sql = f"""
+            SELECT p.id, p.name, p.date_of_birth, p.sort_name,
+                {LAST_CONSULTATION} AS last_consultation, {NEXT_SESSION} AS next_session
+            FROM ({page}) AS p
+            ORDER BY p.sort_name, p.id
+        """
+        found = self.conn.execute(sql, params).fetchall()
+        rows = tuple(
+            PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(next_))
+            for id_, name, born, _sort, last, next_ in found[:limit]
+        )
+        if len(found) <= limit:
+            return Page(rows, False, None, kind)
+        last_id, _name, _born, last_sort, _last, _next = found[limit - 1]
+        return Page(rows, True, Cursor((last_sort, last_id)), kind)
 
     # ------------------------------------------------------------------ consultations
 
@@ -1075,7 +1280,8 @@ class Repository:
 
     @_guarded
     def check(self) -> CheckReport:
-        """SQLite's full integrity check, foreign keys, the name index, the audit chain."""
+        """SQLite's full integrity check, foreign keys, the name search keys, the audit
+        chain."""
         problems = []
         result = [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
         if result != ["ok"]:
@@ -1083,8 +1289,12 @@ class Repository:
         else:
             if self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 problems.append("Some parts of records point to records that do not exist.")
-            if not self._names_index_ok():
-                problems.append("The name search index does not match the patients.")
+            wrong = self._name_key_problems()
+            if wrong:
+                problems.append(
+                    f"The name search keys of {wrong} patient(s) do not match their names, "
+                    "so a search may miss them."
+                )
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version < migrations.SCHEMA_VERSION:
             problems.append(
@@ -1095,38 +1305,34 @@ class Repository:
         counts = {} if problems else self.counts()
         return CheckReport(self.path, version, tuple(problems), report, counts)
 
-    def _names_index_ok(self) -> bool:
-        """FTS5's own integrity check. It is an INSERT, so it runs where writing is allowed
-        and is rolled back; a read-only repository borrows a short read-write connection."""
-        if not self.readonly:
-            return self._fts_check(self.conn)
-        if self.path is None or database.is_read_only(self.path):
-            return True  # nothing more can be checked without writing
-        conn = sqlite3.connect(
-            f"file:{quote(str(self.path))}?mode=rw", uri=True, timeout=BUSY_SECONDS
+    def _name_key_problems(self) -> int:
+        """How many patients' search words (``search_name``) or name keys (``name_keys``) are
+        not what their names give, counting keys that name no patient as one more. Reads
+        every key once, grouped by patient, beside the patients in id order."""
+        stored = self.conn.execute(
+            "SELECT patient_id, sort_name, group_concat(key, char(31)) FROM name_keys "
+            "GROUP BY patient_id, sort_name ORDER BY patient_id, sort_name"
         )
-        try:
-            return self._fts_check(conn)
-        finally:
-            conn.close()
-
-    @staticmethod
-    def _fts_check(conn: sqlite3.Connection) -> bool:
-        started = not conn.in_transaction
-        if started:
-            conn.execute("BEGIN")
-        try:
-            conn.execute("INSERT INTO patient_names (patient_names) VALUES ('integrity-check')")
-            return True
-        except sqlite3.DatabaseError as exc:
-            if "malformed" in str(exc) or "corrupt" in str(exc):
-                return False
-            if "readonly" in str(exc):
-                return True
-            raise
-        finally:
-            if started and conn.in_transaction:
-                conn.execute("ROLLBACK")
+        groups = iter(stored)
+        group = next(groups, None)
+        wrong = 0
+        for patient_id, name, stored_words in self.conn.execute(
+            "SELECT id, name, search_name FROM patients ORDER BY id"
+        ):
+            while group is not None and group[0] < patient_id:  # keys of no patient
+                wrong += 1
+                group = next(groups, None)
+            found = []
+            while group is not None and group[0] == patient_id:
+                found.append((group[1], sorted(group[2].split("\x1f"))))
+                group = next(groups, None)
+            words = search.search_name(name)
+            expected = [(search.sort_name(words), sorted(search.name_keys(words)))]
+            if stored_words != words or found != expected:
+                wrong += 1
+        if group is not None:
+            wrong += 1
+        return wrong
 
     # ------------------------------------------------------------------ files
 

@@ -1,9 +1,10 @@
 """Folding names for search: "zoe" finds "Zoë", "lukasz" finds "Łukasz", "obrien" finds "O'Brien".
 
 A patient's name is stored as typed; beside it, ``search_name`` holds its words folded (NFKD,
-combining marks dropped, case-folded, letters such as ł ø ß đ æ spelled out), indexed by an
-FTS5 table with prefix indexes. A query is folded the same way and each of its words must
-be the start of some word of the name.
+combining marks dropped, case-folded, letters such as ł ø ß đ æ spelled out). The table
+``name_keys`` holds every start of those words (``name_keys``), each with the start of the
+patient's ``search_name`` (``sort_name``, the list's order). What was typed is folded the
+same way (``name_terms``); each of its words must be the start of some word of the name.
 """
 
 from __future__ import annotations
@@ -102,17 +103,54 @@ def search_name(name: str) -> str:
     return " ".join(search_words(name))
 
 
-def name_query(text: str) -> str | None:
-    """The FTS5 query for what was typed, or None when it has no letters or digits.
+KEY_CHARS = 20
+"""The longest key kept: a word typed longer than this is looked up by its first KEY_CHARS
+characters, then checked against the whole ``search_name``."""
 
-    Every typed word must start a word of the name: "zoe obr" finds "Zoë O'Brien".
+SORT_CHARS = 64
+"""How much of ``search_name`` orders the list (``sort_name``); beyond it, the patient's id.
+It keeps every key's row short whatever the name's length."""
+
+
+def sort_name(search_name: str) -> str:
+    return search_name[:SORT_CHARS]
+
+
+def name_keys(search_name: str) -> list[str]:
+    """The keys a patient is found by: every start (1 to ``KEY_CHARS`` characters) of each of
+    the words of ``search_name`` (as made by ``search_name(name)``), once each.
+
+    The repository writes them for every save of a name, and the migration that made the
+    table wrote them for the names already there: both call this.
     """
-    terms = []
+    keys: dict[str, None] = {}
+    for word in search_name.split():
+        for end in range(1, min(len(word), KEY_CHARS) + 1):
+            keys[word[:end]] = None
+    return list(keys)
+
+
+def name_terms(text: str) -> tuple[str, ...] | None:
+    """The folded words typed, or None when there is no letter or digit in ``text``.
+
+    Every word typed must start a word of the name: "zoe obr" finds "Zoë O'Brien". A typed
+    word is folded as names are, its parts joined ("o'bri" is "obri", which starts the joined
+    word "obrien"). Punctuation is never syntax: it only separates the parts of a word. A
+    word that starts a longer word typed is left out (the longer one says more), and the
+    longest comes first.
+    """
+    words = []
     for chunk in fold(text).split():
         joined = "".join(_tokens(chunk))
         if joined:
-            terms.append(f'"{joined}"*')
-    return " AND ".join(dict.fromkeys(terms)) or None
+            words.append(joined)
+    kept = [
+        word
+        for word in dict.fromkeys(words)
+        if not any(other != word and other.startswith(word) for other in words)
+    ]
+    kept.sort(key=len, reverse=True)
+    return tuple(kept) or None
 
 
 def phone_digits(phone: str) -> str:
@@ -131,7 +169,7 @@ class Query:
 
     date_of_birth: date | None = None
     phone: str | None = None
-    names: str | None = None
+    names: tuple[str, ...] | None = None
 
 
 def parse_query(text: str) -> Query:
@@ -147,4 +185,4 @@ def parse_query(text: str) -> Query:
     if _PHONE.match(text):
         digits = phone_digits(text)
         return Query(phone=digits) if len(digits) >= MIN_PHONE_DIGITS else Query()
-    return Query(names=name_query(text))
+    return Query(names=name_terms(text))

@@ -32,7 +32,7 @@ from consult.domain.model import ROMAN, Consultation, Status
 from consult.storage.drafts import Draft
 from consult.ui import dialogs
 from consult.ui.patient_model import PatientTableModel
-from consult.ui.services import Services, plain_error
+from consult.ui.services import RECENT_DAYS, Services, plain_error
 from consult.ui.worker import run_in_background
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(services.icon_path)))
         self.resize(1200, 760)
         self._search_serial = 0
+        self._listed = ("", None, "")  # the list shown: what was typed, next page, its kind
         self._current_patient_id: int | None = None
         self._current_consultation: Consultation | None = None
         self._wizard: ConsultationWizard | None = None
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._focus_first_result)
         self.model = PatientTableModel(self)
+        self.model.more_wanted.connect(self._fetch_more)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Patients")
@@ -250,20 +252,69 @@ class MainWindow(QMainWindow):
         serial, text = self._search_serial, self.search.text().strip()
         run_in_background(
             lambda: self.services.search(text),
-            lambda rows: self._show_results(serial, rows),
+            lambda page: self._show_results(serial, text, page),
             lambda exc: self._explain(exc, "Search failed"),
         )
 
-    def _show_results(self, serial: int, rows) -> None:
+    def _show_results(self, serial: int, text: str, page) -> None:
+        """The first page of a list: about a screenful; scrolling to its end fetches more."""
         if self._closed or serial != self._search_serial or self.model.private:
             return  # a newer search is on its way, or the screen is private
-        self.model.set_rows(rows)
-        if self.search.text().strip():
-            self.count_label.setText(f"{len(rows)} patient(s) found")
-        else:
-            self.count_label.setText(
-                "Patients with a session in the next 7 days, then the newest patients."
+        self._listed = (text, page.after, page.kind)
+        self.model.set_rows(page.rows, more=page.more)
+        self._count_listed()
+        self._select_current()
+
+    def _fetch_more(self) -> None:
+        """The list was scrolled to its end: the next page, off the window's thread."""
+        text, after, _kind = self._listed
+        if self._closed or self.model.private or after is None:
+            self.model.fetch_failed()
+            return
+        serial = self._search_serial
+        run_in_background(
+            lambda: self.services.search(text, after),
+            lambda page: self._show_more(serial, page),
+            lambda exc: self._more_failed(serial, exc),
+        )
+
+    def _show_more(self, serial: int, page) -> None:
+        if self._closed or serial != self._search_serial or self.model.private:
+            return  # a newer list replaced this one, or the screen is private
+        text, _after, kind = self._listed
+        self._listed = (text, page.after, kind)
+        self.model.append_rows(page.rows, more=page.more)
+        self._count_listed()
+        if not self.table.currentIndex().isValid():
+            self._select_current()
+
+    def _more_failed(self, serial: int, exc: Exception) -> None:
+        if serial == self._search_serial:
+            self.model.fetch_failed()
+        self._explain(exc, "Search failed")
+
+    def _count_listed(self) -> None:
+        """Says what the list shows, truly: all of it, or its start."""
+        text, _after, kind = self._listed
+        count, more = self.model.rowCount(), self.model.more
+        if not text:
+            caption = (
+                f"Patients with a session in the next {RECENT_DAYS} days, the soonest first, "
+                "then the newest patients"
             )
+            self.count_label.setText(caption + (" — scroll for more." if more else "."))
+        elif more:
+            what = "number" if kind == "phone" else "name"
+            self.count_label.setText(
+                f"The first {count} patients found — scroll for more, or type more of the {what}"
+            )
+        elif count == 0:
+            self.count_label.setText("No patients found")
+        else:
+            self.count_label.setText(f"{count} patient{'s' if count != 1 else ''} found")
+
+    def _select_current(self) -> None:
+        """Keeps the patient shown on the right selected in the list, when it is listed."""
         if self._current_patient_id is not None:
             row = self.model.row_of(self._current_patient_id)
             if row >= 0:
@@ -521,6 +572,7 @@ class MainWindow(QMainWindow):
 
     def toggle_privacy(self, on: bool) -> None:
         if on:
+            self._search_serial += 1  # a list or page on its way is not shown
             self.model.set_privacy(self._current_patient_id)
             self.search.setEnabled(False)
             self.statusBar().showMessage("Other patients are hidden. Ctrl+Shift+H shows them.")

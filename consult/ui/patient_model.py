@@ -1,4 +1,9 @@
-"""The patient list: a table model over search results from the repository."""
+"""The patient list: a table model over search results from the repository, a page at a time.
+
+The model holds the pages fetched so far. When the view is scrolled to the end and more
+patients match (``set_rows(..., more=True)``), Qt asks ``canFetchMore``/``fetchMore``: the
+model then emits ``more_wanted`` once, and whoever fetches the next page (off the UI thread)
+hands it to ``append_rows``, or calls ``fetch_failed``."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 
 class PatientRowLike(Protocol):
@@ -26,19 +31,47 @@ def _day(value: date | None) -> str:
 
 
 class PatientTableModel(QAbstractTableModel):
-    """Rows come from a search; in privacy mode only one patient can be shown."""
+    """Rows come from a search, a page at a time; in privacy mode only one patient can be
+    shown, and no more are fetched."""
+
+    more_wanted = Signal()  # the view reached the end and more patients match: fetch them
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._rows: list[PatientRowLike] = []
         self._all_rows: list[PatientRowLike] = []
         self._private_id: int | None = None
+        self._more = False  # more patients match than the pages fetched so far
+        self._fetching = False  # the next page was asked for and has not arrived
 
     # -- filling
 
-    def set_rows(self, rows: Sequence[PatientRowLike]) -> None:
+    def set_rows(self, rows: Sequence[PatientRowLike], more: bool = False) -> None:
+        """A new list: its first page, and whether more patients follow."""
         self._all_rows = list(rows)
+        self._more, self._fetching = more, False
         self._apply()
+
+    def append_rows(self, rows: Sequence[PatientRowLike], more: bool) -> None:
+        """The next page of the same list, as asked for by ``more_wanted``."""
+        self._more, self._fetching = more, False
+        added = list(rows)
+        self._all_rows += added
+        shown = added if self._private_id is None else []
+        if shown:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
+            self._rows += shown
+            self.endInsertRows()
+
+    def fetch_failed(self) -> None:
+        """The next page did not come: reaching the end asks again."""
+        self._fetching = False
+
+    @property
+    def more(self) -> bool:
+        """More patients match than are listed."""
+        return self._more
 
     def set_privacy(self, patient_id: int | None) -> None:
         """Show only ``patient_id`` (or nobody when it is None) until privacy is turned off."""
@@ -71,6 +104,16 @@ class PatientTableModel(QAbstractTableModel):
         return -1
 
     # -- the model
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return (
+            not parent.isValid() and self._more and not self._fetching and self._private_id is None
+        )
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._fetching = True
+            self.more_wanted.emit()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's API)
         return 0 if parent.isValid() else len(self._rows)

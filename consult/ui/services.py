@@ -23,7 +23,7 @@ from consult.fileio import write_private_atomic
 from consult.resources import resource_path
 from consult.storage.drafts import DraftStore
 from consult.storage.errors import StorageError
-from consult.storage.repository import Repository
+from consult.storage.repository import PAGE, Cursor, Page, Repository
 
 if TYPE_CHECKING:
     from consult.ui.wizard.state import ConsultationState
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # reportlab (the plan PDF) is imported when the first plan is rendered, not at start-up.
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
+SEARCH_PAGE = PAGE  # patients listed at once: about a screenful; scrolling fetches the next
+RECENT_DAYS = 7  # before anything is typed: the patients with a session this many days ahead
 
 
 class UserFacingError(Exception):
@@ -117,15 +119,17 @@ class Services:
 
     # -- patients
 
-    def search(self, text: str):
-        """Runs on a worker thread. The searches share one read-only connection, one search at
-        a time: it keeps the schema and the pages that earlier keystrokes read, which a new
+    def search(self, text: str, after: Cursor | None = None) -> Page:
+        """Runs on a worker thread: the list's page for what was typed (the first, or the one
+        after ``after``, the previous page's ``after``); nothing typed: who is due soon, then
+        the newest patients. The searches share one read-only connection, one search at a
+        time: it keeps the schema and the pages that earlier keystrokes read, which a new
         connection per keystroke read again every time (half of each search on 100,000
         patients). Each search still sees everything saved before it started."""
         with self._search_lock:
             if self._closed:  # a late search: a connection of its own, closed when done
                 with Repository.open(self.db_path, readonly=True, verify=False) as repo:
-                    return self._search(repo, text)
+                    return self._search(repo, text, after)
             if self._search_repo is None:
                 self._search_repo = Repository.open(
                     self.db_path, readonly=True, verify=False, any_thread=True
@@ -134,19 +138,20 @@ class Services:
                 # keystroke finds them here instead of asking the OS (a quarter faster).
                 self._search_repo.set_cache_size(SEARCH_CACHE_MIB)
             try:
-                return self._search(self._search_repo, text)
+                return self._search(self._search_repo, text, after)
             except StorageError:
                 self._close_search_connection()  # the next search starts afresh
                 raise
 
     @staticmethod
-    def _search(repo: Repository, text: str):
+    def _search(repo: Repository, text: str, after: Cursor | None) -> Page:
         if not text.strip():
-            return repo.recent_patients(limit=200)
-        return repo.search_patients(text, limit=200)
+            return repo.recent_patients(limit=SEARCH_PAGE, after=after, days=RECENT_DAYS)
+        return repo.search_patients(text, limit=SEARCH_PAGE, after=after)
 
     def find_patients(self, text: str) -> list[Patient]:
-        return [self.repo.get_patient(row.id) for row in self.repo.search_patients(text, limit=20)]
+        rows = self.repo.search_patients(text, limit=20).rows
+        return [self.repo.get_patient(row.id) for row in rows]
 
     # -- consultations
 

@@ -187,10 +187,54 @@ def build_v2(path: Path) -> Expected:
     return _rows_v1(schema_at(path, 2))
 
 
+# --------------------------------------------------------------------------- version 3
+
+# The name search keys of V1_PATIENTS, as version 3 writes them: every start of each search
+# word, beside the search words (the list's order).
+V3_NAME_KEYS = {
+    1: (
+        "zoe o brien obrien",
+        [
+            "z",
+            "zo",
+            "zoe",
+            "o",
+            "b",
+            "br",
+            "bri",
+            "brie",
+            "brien",
+            "ob",
+            "obr",
+            "obri",
+            "obrie",
+            "obrien",
+        ],
+    ),
+    2: ("김민준 민준 준", ["김", "김민", "김민준", "민", "민준", "준"]),
+}
+
+
+def build_v3(path: Path) -> Expected:
+    """Version 3 replaced the FTS5 name index with ``name_keys``: the rows of version 1, and
+    the name keys of each patient."""
+    expected = _rows_v1(schema_at(path, 3))
+    db = database.connect(path)
+    for patient_id, (sort_name, keys) in V3_NAME_KEYS.items():
+        db.conn.executemany(
+            "INSERT INTO name_keys (key, sort_name, patient_id) VALUES (?, ?, ?)",
+            [(key, sort_name, patient_id) for key in keys],
+        )
+    db.conn.commit()
+    db.close()
+    return expected
+
+
 # Every schema version the app has shipped, and how to make a database of it.
 BUILDERS: dict[int, Callable[[Path], Expected]] = {
     1: build_v1,
     2: build_v2,
+    3: build_v3,
 }
 
 

@@ -74,13 +74,13 @@ def test_restore_replaces_and_keeps_the_old_file(db_path, tmp_path):
     assert "before-restore" in result.kept.name
     assert sha256(backup) == backup_hash  # the source is only read
     with Repository.open(db_path) as repo:
-        assert [r.name for r in repo.search_patients("backup")] == ["Before Backup"]
+        assert [r.name for r in repo.search_patients("backup").rows] == ["Before Backup"]
         assert repo.get_consultation(first.id) == first
         entries = repo.audit_entries()
         assert entries[-1]["action"] == "restore"
         assert repo.verify_audit().intact
     with Repository.open(result.kept, readonly=True) as kept:
-        assert len(kept.search_patients("backup")) == 2
+        assert len(kept.search_patients("backup").rows) == 2
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_hostile_text_round_trip(repo, text):
     assert again == final
     assert again.notes == text and again.provider == text
     assert again.override.reason == "Reason: " + text + " (ten chars)"
-    assert isinstance(repo.search_patients(text), list)
+    assert isinstance(repo.search_patients(text).rows, tuple)
     repo.record_event("view", final.id, text)
     assert repo.verify_audit().intact
 

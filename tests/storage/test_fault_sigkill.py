@@ -29,18 +29,22 @@ pytestmark = [
     pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL"),
 ]
 CHILD = Path(__file__).with_name("kill_child.py")
+REPO = CHILD.parents[2]
 KILLS_WHILE_SAVING = 24
 KILLS_WHILE_STARTING = 6
 TIME_BUDGET = 25.0  # seconds; stop early rather than slow the suite on a slow machine
 
 
 def _spawn(path: Path) -> subprocess.Popen:
+    # This checkout's code, also where another checkout is the one installed (editable).
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return subprocess.Popen(
         [sys.executable, str(CHILD), str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         cwd=CHILD.parent,
-        env=os.environ.copy(),
+        env=env,
     )
 
 

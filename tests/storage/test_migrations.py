@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
-from schema_builders import BUILDERS, FIXTURES, schema_at, schema_sql
+from schema_builders import BUILDERS, FIXTURES, V3_NAME_KEYS, schema_at, schema_sql
 from sqlite_utils import Migrations
 
 from consult.storage import Repository, migrations
@@ -17,7 +17,7 @@ from consult.storage.errors import StorageError
 from consult.storage.migrations import MIGRATION_SET, SCHEMA_VERSION, names
 
 # Every migration that has shipped, in order. Append only: never rename, reorder or edit.
-SHIPPED = ("0001_records", "0002_consultations_by_patient_and_status")
+SHIPPED = ("0001_records", "0002_consultations_by_patient_and_status", "0003_name_keys")
 
 
 def test_applied_migrations_never_change():
@@ -75,15 +75,37 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
             assert [s.date for s in repo.planned_sessions(cid)] == dates
         # Amendments, search and the questions still work on upgraded data.
         assert [c.id for c in repo.revisions(1)] == [1, 2]
-        assert [r.name for r in repo.search_patients("obrien")] == ["Zoë O'Brien"]
-        assert [r.name for r in repo.search_patients("민준")] == ["김민준"]
+        assert [r.name for r in repo.search_patients("obrien").rows] == ["Zoë O'Brien"]
+        assert [r.name for r in repo.search_patients("민준").rows] == ["김민준"]
         assert repo.patients_with_concern("acne_scars")
         assert repo.check().healthy
+        # The name keys are what version 3 writes, however the file got them.
+        keys = repo.conn.execute("SELECT patient_id, sort_name, key FROM name_keys").fetchall()
+        assert sorted(keys) == sorted(
+            (i, sort_name, key) for i, (sort_name, ks) in V3_NAME_KEYS.items() for key in ks
+        )
     # The upgraded file has the schema a new one gets.
     latest = (FIXTURES / f"schema-v{SCHEMA_VERSION}.sql").read_text(encoding="utf-8")
     assert schema_sql(path) == latest
     if version < SCHEMA_VERSION:
         assert any("before-upgrade" in p.name for p in backups_dir(path).iterdir())
+
+
+def test_version_3_writes_the_name_keys_from_the_names(tmp_path):
+    """The keys come from each name by this app's folding rules, whatever search words an
+    older version stored beside it; those are written again too."""
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[2](path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE patients SET search_name = 'stale words' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    with Repository.open(path) as repo:
+        stored = repo.conn.execute("SELECT search_name FROM patients WHERE id = 1").fetchone()
+        assert stored == ("zoe o brien obrien",)
+        assert [r.id for r in repo.search_patients("o'bri").rows] == [1]
+        assert repo.search_patients("stale").rows == ()
+        assert repo.check().healthy
 
 
 def test_the_file_says_what_it_is(tmp_path):

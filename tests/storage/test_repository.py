@@ -58,8 +58,8 @@ def test_patient_round_trip_and_update(repo):
     renamed = repo.save_patient(replace(saved, name="Zoe Brennan", phone=""))
     assert renamed.id == saved.id
     assert repo.get_patient(saved.id).name == "Zoe Brennan"
-    assert [r.id for r in repo.search_patients("brennan")] == [saved.id]
-    assert repo.search_patients("obrien") == []
+    assert [r.id for r in repo.search_patients("brennan").rows] == [saved.id]
+    assert repo.search_patients("obrien").rows == ()
 
 
 def test_missing_records_are_plain_errors(repo):
@@ -268,11 +268,11 @@ def test_sessions_due_and_patients_with_concern(repo, clock):
     assert [d.patient_name for d in repo.sessions_due(date(2026, 12, 1), date(2026, 12, 7))] == [
         "Ana Núñez"
     ]
-    row = next(r for r in repo.search_patients("zoe"))
+    row = next(r for r in repo.search_patients("zoe").rows)
     assert row.last_consultation == date(2026, 11, 20)
     assert row.next_session == date(2027, 1, 4)
     clock.moment += timedelta(days=3650)
-    assert repo.search_patients("zoe")[0].next_session is None
+    assert repo.search_patients("zoe").rows[0].next_session is None
 
 
 def test_a_new_patient_in_a_consultation_is_saved_with_it(repo):
@@ -301,7 +301,7 @@ def test_readonly_repository_writes_nothing(db_path):
     with Repository.open(db_path) as repo:
         repo.save_patient(patient())
     with Repository.open(db_path, readonly=True) as repo:
-        assert repo.search_patients("zoe")
+        assert repo.search_patients("zoe").rows
         with pytest.raises(StorageError):
             repo.save_patient(patient("Another"))
     with Repository.open(db_path) as repo:

@@ -1,7 +1,9 @@
-"""Patient search: name prefixes without case or accents, date of birth, phone digits."""
+"""Patient search: name prefixes without case or accents, date of birth, phone digits; a page
+at a time, in name order."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -9,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from storage_helpers import patient
 
-from consult.storage.search import fold, name_query, parse_query, search_words
+from consult.storage import search
+from consult.storage.repository import Page
+from consult.storage.search import fold, name_keys, name_terms, parse_query, search_words
 
 NAMES = [
     "Zoë O'Brien-Łukasiewicz",
@@ -62,11 +66,33 @@ def test_search_words_include_joined_and_cjk_suffixes():
     assert search_words("김민준") == ["김민준", "민준", "준"]
 
 
-def test_name_query_is_safe_fts_syntax():
-    assert name_query('zoe "obr') == '"zoe"* AND "obr"*'
-    assert name_query("NEAR( * OR -") == '"near"* AND "or"*'  # words, not operators
-    assert name_query("* - ( )") is None
-    assert name_query("") is None
+def test_typed_words_are_plain_words_never_syntax():
+    assert name_terms('zoe "obr') == ("zoe", "obr")
+    assert name_terms("NEAR( * OR -") == ("near", "or")  # words, not operators
+    assert name_terms("o'bri") == ("obri",)  # parts joined, as the name's joined word
+    assert name_terms("%_ 100%") == ("100",)  # no LIKE wildcards either
+    assert name_terms("* - ( )") is None
+    assert name_terms("") is None
+
+
+def test_typed_words_the_longest_first_implied_ones_left_out():
+    assert name_terms("an ana ana b") == ("ana", "b")  # "an" starts "ana": implied
+    assert name_terms("ZOË zoe") == ("zoe",)
+    assert name_terms("s smith") == ("smith",)
+    assert name_terms("li garcia") == ("garcia", "li")
+
+
+def test_keys_are_the_starts_of_every_search_word():
+    words = search.search_name("Zoë O'Brien")
+    assert words == "zoe o brien obrien"
+    assert name_keys(words) == [
+        "z", "zo", "zoe", "o", "b", "br", "bri", "brie", "brien", "ob", "obr", "obri", "obrie",
+        "obrien",
+    ]  # fmt: skip
+    assert name_keys(search.search_name("김민준")) == ["김", "김민", "김민준", "민", "민준", "준"]
+    long_word = "a" * 300
+    assert name_keys(long_word) == ["a" * n for n in range(1, search.KEY_CHARS + 1)]
+    assert name_keys("") == []
 
 
 @pytest.mark.parametrize(
@@ -133,26 +159,34 @@ def people(repo):
     ],
 )
 def test_name_search(repo, people, typed, name):
-    assert [r.id for r in repo.search_patients(typed)] == [people[name]]
+    page = repo.search_patients(typed)
+    assert [r.id for r in page.rows] == [people[name]]
+    assert page.kind == "name" and not page.more and page.after is None
+
+
+def ids(page: Page) -> list[int]:
+    return [r.id for r in page.rows]
 
 
 def test_a_word_must_start_a_word_of_the_name(repo, people):
-    assert repo.search_patients("rien") == []
-    assert repo.search_patients("zoe nobody") == []
+    assert repo.search_patients("rien").rows == ()
+    assert repo.search_patients("zoe nobody").rows == ()
 
 
 def test_search_by_date_of_birth_and_phone(repo, people):
     zoe = people["Zoë O'Brien-Łukasiewicz"]
-    assert [r.id for r in repo.search_patients("1960-01-01")] == [zoe]
-    assert [r.id for r in repo.search_patients("01/01/1960")] == [zoe]
-    assert [r.id for r in repo.search_patients("+44 7700 900000")] == [zoe]
-    assert [r.id for r in repo.search_patients("900000")] == [zoe]  # the end of the number
-    assert len(repo.search_patients("+44 7700")) == len(NAMES)  # the start of the number
-    assert repo.search_patients("7700 91") == []
+    assert ids(repo.search_patients("1960-01-01")) == [zoe]
+    assert ids(repo.search_patients("01/01/1960")) == [zoe]
+    assert repo.search_patients("01/01/1960").kind == "date_of_birth"
+    assert ids(repo.search_patients("+44 7700 900000")) == [zoe]
+    assert ids(repo.search_patients("900000")) == [zoe]  # the end of the number
+    assert len(repo.search_patients("+44 7700").rows) == len(NAMES)  # the start of the number
+    assert repo.search_patients("+44 7700").kind == "phone"
+    assert repo.search_patients("7700 91").rows == ()
 
 
 def test_rows_carry_what_the_list_shows(repo, people):
-    row = repo.search_patients("zoe")[0]
+    row = repo.search_patients("zoe").rows[0]
     assert row.name == "Zoë O'Brien-Łukasiewicz"
     assert row.date_of_birth == date(1960, 1, 1)
     assert row.last_consultation is None and row.next_session is None
@@ -161,12 +195,91 @@ def test_rows_carry_what_the_list_shows(repo, people):
 def test_limit_and_order(repo):
     for name in ("Ana Zapata", "Ana Álvarez", "Ana Martín"):
         repo.save_patient(patient(name))
-    assert [r.name for r in repo.search_patients("ana")] == [
+    assert [r.name for r in repo.search_patients("ana").rows] == [
         "Ana Álvarez",
         "Ana Martín",
         "Ana Zapata",
     ]
-    assert len(repo.search_patients("ana", limit=2)) == 2
+    first = repo.search_patients("ana", limit=2)
+    assert [r.name for r in first.rows] == ["Ana Álvarez", "Ana Martín"] and first.more
+    rest = repo.search_patients("ana", limit=2, after=first.after)
+    assert [r.name for r in rest.rows] == ["Ana Zapata"] and not rest.more
+    assert rest.after is None
+
+
+def all_pages(repo, text: str, limit: int) -> list[int]:
+    """Every patient a search lists, page after page."""
+    found, after = [], None
+    while True:
+        page = repo.search_patients(text, limit=limit, after=after)
+        assert len(page.rows) <= limit
+        assert page.more == (page.after is not None)
+        found += ids(page)
+        if not page.more:
+            return found
+        assert len(page.rows) == limit
+        after = page.after
+
+
+def test_paging_reaches_every_match_once_in_name_order(repo):
+    made = [repo.save_patient(patient(f"Smith {chr(ord('a') + i % 26)}{i:03d}")) for i in range(95)]
+    made += [repo.save_patient(patient("Smith Twin")) for _ in range(3)]  # same name: by id
+    made.append(repo.save_patient(patient("Anna Smithson")))
+    expected = [p.id for p in sorted(made, key=lambda p: (search.search_name(p.name), p.id))]
+    for limit in (1, 7, 40, 200):
+        assert all_pages(repo, "smi", limit) == expected
+    assert all_pages(repo, "smith t", 2) == [p.id for p in made if " t" in p.name.lower()]
+
+
+def test_date_of_birth_and_phone_searches_page_the_same_way(repo):
+    made = [
+        repo.save_patient(patient(f"Born Same {i}", phone=f"+44 20 7946 {i:04d}"))
+        for i in range(12)
+    ]
+    expected = [p.id for p in sorted(made, key=lambda p: (search.search_name(p.name), p.id))]
+    assert all_pages(repo, "1990-05-17", 5) == expected
+    assert all_pages(repo, "+44 20 7946", 5) == expected
+    assert all_pages(repo, "7946 0003", 5) == [made[3].id]
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("Zoë O'Brien-Łukasiewicz", ["zoe obr", "lukas", "O'BRIEN", "obrienluk"]),
+        ("李小龍", ["李", "小龍", "龍"]),
+        ("محمد", ["محمد", "مح"]),
+        ("<b>&amp; Bold", ["b", "amp", "bold"]),
+        ("D'Angelo", ["d'ang", "dangelo", "angelo"]),
+    ],
+)
+def test_hostile_names_are_found(repo, name, typed):
+    saved = repo.save_patient(patient(name))
+    repo.save_patient(patient("Someone Else"))
+    for text in typed:
+        assert ids(repo.search_patients(text)) == [saved.id], text
+    assert repo.check().healthy
+
+
+def test_a_very_long_name_is_found_and_its_keys_stay_bounded(repo):
+    latin = " ".join(["Wolfeschlegelsteinhausenbergerdorff"] * 8 + ["Zed", "X" * 8])
+    cjk = "龍" * 150 + "小" * 150  # one word of 300 characters: every suffix is a word
+    latin_id = repo.save_patient(patient(latin)).id
+    cjk_id = repo.save_patient(patient(cjk)).id
+    assert len(latin) == 300 and len(cjk) == 300
+    assert ids(repo.search_patients("wolfeschlegelsteinhausenbergerdorff")) == [latin_id]
+    assert ids(repo.search_patients("wolfeschlegelsteinhausenbergerdorffx")) == []
+    assert ids(repo.search_patients("wolfeschlegelsteinhausenbergerdorf zed")) == [latin_id]
+    assert ids(repo.search_patients("小" * 30)) == [cjk_id]
+    assert ids(repo.search_patients("龍" * 30 + "小")) == [cjk_id]
+    assert ids(repo.search_patients("小" * 30 + "龍")) == []
+    keys = repo.conn.execute(
+        "SELECT count(*), max(length(key)), max(length(sort_name)) FROM name_keys "
+        "WHERE patient_id = ?",
+        [cjk_id],
+    ).fetchone()
+    assert keys[0] <= 300 * search.KEY_CHARS
+    assert keys[1:] == (search.KEY_CHARS, search.SORT_CHARS)
+    assert repo.check().healthy
 
 
 @settings(max_examples=60)
@@ -178,4 +291,74 @@ def test_any_text_is_a_safe_search(tmp_path_factory, text):
     with Repository.open(path, verify=False) as repo:
         if not repo.counts()["patients"]:
             repo.save_patient(patient())
-        assert isinstance(repo.search_patients(text), list)
+        assert isinstance(repo.search_patients(text).rows, tuple)
+
+
+# A few letters, marks, scripts and punctuation, so that names share words and starts.
+_NAME_CHARS = "aábBcç łŁoöØ-'. 李小龍김민"
+
+
+def reference_matches(name: str, text: str) -> bool:
+    """What a name search means, in plain Python: each word typed (folded, its parts joined)
+    is the start of some search word of the name."""
+    typed = ["".join(ch for ch in word if ch.isalnum()) for word in fold(text).split()]
+    words = search_words(name)
+    return all(any(w.startswith(t) for w in words) for t in typed if t)
+
+
+@st.composite
+def names_and_typing(draw):
+    names = draw(st.lists(st.text(_NAME_CHARS, min_size=1, max_size=24), min_size=1, max_size=25))
+    name = draw(st.sampled_from(names))
+    words = name.split() or [name]
+    typed = [w[: draw(st.integers(1, max(1, len(w))))] for w in draw(st.permutations(words))]
+    text = draw(
+        st.one_of(
+            st.just(" ".join(typed[: draw(st.integers(1, len(typed)))])),
+            st.text(_NAME_CHARS, min_size=1, max_size=6),
+        )
+    )
+    return names, text, draw(st.integers(1, 6))
+
+
+@settings(max_examples=80)
+@given(names_and_typing())
+def test_paged_search_is_exactly_the_reference(tmp_path_factory, case):
+    from consult.storage import Repository
+
+    names, text, limit = case
+    if search.parse_query(text).names is None:
+        return  # a date, phone digits or nothing to search by: not a name search
+    path = tmp_path_factory.mktemp("property") / "records.sqlite3"
+    with Repository.open(path, verify=False) as repo:
+        saved = [repo.save_patient(patient(name)) for name in names]
+        expected = [
+            p.id
+            for p in sorted(
+                saved, key=lambda p: (search.sort_name(search.search_name(p.name)), p.id)
+            )
+            if reference_matches(p.name, text)
+        ]
+        assert all_pages(repo, text, limit) == expected
+
+
+def test_saving_keeps_the_keys_in_step_and_check_reports_any_that_are_not(repo):
+    ana = repo.save_patient(patient("Ana Keys"))
+    bea = repo.save_patient(patient("Bea Keys"))
+    renamed = repo.save_patient(replace(ana, name="Anabel Núñez"))
+    assert ids(repo.search_patients("nunez anab")) == [ana.id]
+    assert ids(repo.search_patients("keys")) == [bea.id]
+    assert repo.check().healthy
+    with repo.transaction():
+        repo.conn.execute("DELETE FROM name_keys WHERE patient_id = ? AND key = 'an'", [ana.id])
+        repo.conn.execute("INSERT INTO name_keys VALUES ('zz', 'bea keys', ?)", [bea.id])
+    report = repo.check()
+    assert not report.healthy
+    assert "The name search keys of 2 patient(s) do not match their names" in report.summary()
+    assert "Anabel" not in report.summary() and "Bea" not in report.summary()
+    # Saving the name again writes its keys whole.
+    repo.save_patient(replace(renamed, name="Ana Keys"))
+    repo.save_patient(replace(bea, name="Bea Other"))
+    with repo.transaction():
+        repo.conn.execute("DELETE FROM name_keys WHERE key = 'zz'")
+    assert repo.check().healthy
