@@ -13,7 +13,9 @@ from consult import __version__
 from consult.commands import MODULES
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
+    """The command line. Without ``with_commands``, only the options that open the window:
+    building the sub-commands' parsers (importing their modules) is skipped at start-up."""
     parser = argparse.ArgumentParser(
         prog="consult",
         description="Consultation assistant for microneedling clinics. "
@@ -31,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the main window, wait until it is shown, then exit (for smoke tests)",
     )
+    if not with_commands:
+        parser.set_defaults(command=None)
+        return parser
     # Every command also takes --db after its name; SUPPRESS keeps the top-level value.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -61,13 +66,19 @@ def headless_commands(parser: argparse.ArgumentParser) -> list[str]:
     return [f"consult {name}" for name in subparsers.choices]
 
 
+def opens_window(argv: list[str]) -> bool:
+    """True when ``argv`` can only mean "open the window": options alone, no command, no
+    help. (``--db PATH`` looks like a command here; the whole parser then reads it.)"""
+    return all(arg.startswith("-") and arg not in ("-h", "--help") for arg in argv)
+
+
 def run(argv: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(with_commands=not opens_window(argv))
     args = parser.parse_args(argv)
     if args.command is not None:
         return args.func(args)
     if not has_display():
-        names = ", ".join(headless_commands(parser))
+        names = ", ".join(headless_commands(build_parser()))
         print(
             "consult: no display found, so the app window cannot open; without a display use "
             f"{names} or consult --version (consult --help says more).",

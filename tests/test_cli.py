@@ -45,6 +45,35 @@ def test_no_display_gives_one_clear_line():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "window"),
+    [
+        ([], True),
+        (["--quit-after-launch"], True),
+        (["--db=records.sqlite3"], True),
+        (["--db", "records.sqlite3"], False),  # read by the whole parser: the same answer
+        (["--help"], False),
+        (["-h"], False),
+        (["db", "check"], False),
+        (["--db=x.sqlite3", "selftest"], False),
+    ],
+)
+def test_opening_the_window_reads_the_options_without_the_commands(argv, window):
+    from consult.cli import build_parser, opens_window
+
+    assert opens_window(argv) is window
+    if window and "-h" not in argv:
+        slim = vars(build_parser(with_commands=False).parse_args(argv))
+        assert slim == vars(build_parser().parse_args(argv))
+
+
+def test_help_lists_the_commands():
+    result = consult("--help")
+    assert result.returncode == 0
+    for name in ("catalog", "db", "demo-plan", "render-plan", "selftest"):
+        assert name in result.stdout
+
+
 def test_catalog_validate_builtin():
     result = consult("catalog", "validate")
     assert result.returncode == 0
