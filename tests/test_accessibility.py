@@ -79,3 +79,33 @@ def test_every_window_and_step(qtbot):
     window.close()
     services.close()
     assert found == [], "\n".join(found)
+
+
+def test_touch_sizing_leaves_the_parts_of_controls_to_their_owners(qtbot):
+    from PySide6.QtWidgets import QMessageBox, QSpinBox, QTableView, QToolButton, QVBoxLayout
+
+    from consult.ui import dialogs, style
+
+    top = QWidget()
+    qtbot.addWidget(top)
+    layout = QVBoxLayout(top)
+    field = QLineEdit()
+    field.setClearButtonEnabled(True)
+    field.setText("Zoë")
+    spin = QSpinBox()
+    table = QTableView()
+    for widget in (field, spin, table):
+        layout.addWidget(widget)
+    style.touch_size(top)
+    top.show()
+    qtbot.waitExposed(top)
+    assert field.height() >= TOUCH_HEIGHT and spin.height() >= TOUCH_HEIGHT
+    (clear,) = field.findChildren(QToolButton)
+    assert clear.height() < TOUCH_HEIGHT  # the field's clear button stays inside it
+    assert spin.findChild(QLineEdit).minimumHeight() < TOUCH_HEIGHT
+    assert all(b.minimumHeight() < TOUCH_HEIGHT for b in table.findChildren(QAbstractButton))
+
+    box = dialogs._box(QMessageBox.Icon.Warning, None, "Title", "Text")
+    qtbot.addWidget(box)
+    style.touch_size(box)  # as dialogs.run_dialog does before showing it
+    assert [b.minimumHeight() for b in box.buttons()] == [TOUCH_HEIGHT]

@@ -21,7 +21,6 @@ from consult.ui import dialogs
 from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
 from consult.ui.services import Services
-from consult.ui.style import TouchStyle
 from consult.ui.worker import run_in_background, wait_for_background_work
 
 
@@ -34,8 +33,6 @@ def make_application() -> QApplication:
     # Lets Linux desktops match the window to the installed .desktop file and its icon.
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
-    if not isinstance(app.style(), TouchStyle):
-        app.setStyle(TouchStyle())
     return app
 
 

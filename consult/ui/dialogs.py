@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
+from consult.ui import style
+
 
 def _box(icon, parent, title, text, details="") -> QMessageBox:
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
@@ -48,5 +50,7 @@ def open_file(parent: QWidget | None, title: str, filters: str) -> Path | None:
 
 
 def run_dialog(dialog: QDialog) -> int:
-    """``dialog.exec()``; tests replace this to answer dialogs without a person."""
+    """``dialog.exec()``, its controls touch-sized; tests replace this to answer dialogs
+    without a person."""
+    style.touch_size(dialog)
     return dialog.exec()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from consult import __version__
 from consult.domain.model import ROMAN, Consultation, Status
 from consult.storage.drafts import Draft
-from consult.ui import dialogs
+from consult.ui import dialogs, style
 from consult.ui.patient_model import PatientTableModel
 from consult.ui.services import RECENT_DAYS, Services, plain_error
 from consult.ui.worker import run_in_background
@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self._draft_timer.timeout.connect(self.save_draft)
         catalog = services.catalog
         self.statusBar().showMessage(f"Catalog {catalog.version} · records in {services.db_path}")
+        style.touch_size(self)
         self.run_search()
 
     # ------------------------------------------------------------------ building

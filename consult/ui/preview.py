@@ -12,7 +12,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QLabel, QSpinBox, QToolBar, QVBoxLayout
 
-from consult.ui import dialogs
+from consult.ui import dialogs, style
 
 
 class PreviewDialog(QDialog):
@@ -90,6 +90,7 @@ class PreviewDialog(QDialog):
         self.status.setContentsMargins(8, 2, 8, 4)
         layout.addWidget(self.status)
         self.resize(900, 1000)
+        style.touch_size(self)
 
     def _load(self, pdf: bytes) -> None:
         """Show ``pdf``; the bytes stay in memory (nothing is written to disk)."""

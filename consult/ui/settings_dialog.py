@@ -143,6 +143,7 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problems)
         layout.addWidget(buttons)
+        style.touch_size(self)
 
     def _build_holidays(self, holidays: frozenset[date], today: date) -> QVBoxLayout:
         """Days the clinic is closed besides its weekly closed days: no session is planned on

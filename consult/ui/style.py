@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QProxyStyle, QStyle
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QWidget,
+)
 
 TOUCH_HEIGHT = 40  # px: the smallest control a finger (or a hurried mouse) should have to hit
-
-_SIZED = {
-    QStyle.ContentsType.CT_PushButton,
-    QStyle.ContentsType.CT_ToolButton,
-    QStyle.ContentsType.CT_LineEdit,
-    QStyle.ContentsType.CT_ComboBox,
-    QStyle.ContentsType.CT_SpinBox,
-    QStyle.ContentsType.CT_CheckBox,
-    QStyle.ContentsType.CT_RadioButton,
-}
+CONTROLS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox)
 
 # name: (on a light background, on a dark background); each meets WCAG AA contrast
 _COLOURS = {
@@ -27,14 +24,22 @@ _COLOURS = {
 }
 
 
-class TouchStyle(QProxyStyle):
-    """The platform's own style, with every control at least TOUCH_HEIGHT tall."""
+def touch_size(root: QWidget) -> None:
+    """Every button, check box, text field, combo box and spin box in ``root`` at least
+    TOUCH_HEIGHT tall. Called on each window, dialog and wizard page once its controls are
+    made (``dialogs.run_dialog`` does it for every dialog it runs).
 
-    def sizeFromContents(self, kind, option, size, widget=None) -> QSize:
-        result = super().sizeFromContents(kind, option, size, widget)
-        if kind in _SIZED and result.height() < TOUCH_HEIGHT:
-            result.setHeight(TOUCH_HEIGHT)
-        return result
+    A proxy style did this before, but Qt then asks Python for the size of every table cell
+    and scroll bar it lays out: about 15 ms of every start-up.
+    """
+    for kind in CONTROLS:
+        for widget in root.findChildren(kind):
+            if isinstance(widget.parent(), (*CONTROLS, QAbstractItemView)):
+                # Part of another control (a spin box's text, a field's clear button) or of
+                # a table (its corner button): laid out by its owner.
+                continue
+            if widget.minimumHeight() < TOUCH_HEIGHT:
+                widget.setMinimumHeight(TOUCH_HEIGHT)
 
 
 def is_dark() -> bool:

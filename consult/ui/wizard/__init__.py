@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWizard
 
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient
+from consult.ui import style
 from consult.ui.wizard.pages import (
     AdjunctsPage,
     AreasPage,
@@ -79,6 +80,10 @@ class ConsultationWizard(QWizard):
         ):
             self.button(button).setToolTip(keys)
         self.resize(1000, 720)
+        # A page makes some of its controls when it is shown (initializePage, which runs
+        # before the page's id is announced): sized then.
+        self.currentIdChanged.connect(lambda _id: style.touch_size(self))
+        style.touch_size(self)
 
     def forward(self) -> None:
         for kind in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.NextButton):
