@@ -9,6 +9,7 @@ Folders are created private to the user (0700 on POSIX).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -31,29 +32,24 @@ def _root_override() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def data_dir(create: bool = True) -> Path:
+def _user_dir(sub: str, platform_dir: Callable[..., str], create: bool) -> Path:
+    """``sub`` under ``CONSULT_DATA_DIR`` when it is set, else the platform's folder."""
     root = _root_override()
-    path = root if root is not None else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = root / sub if root is not None else Path(platform_dir(APP_NAME, appauthor=False))
     return _private_dir(path) if create else path
+
+
+def data_dir(create: bool = True) -> Path:
+    return _user_dir("", platformdirs.user_data_dir, create)
 
 
 def config_dir(create: bool = True) -> Path:
-    root = _root_override()
-    if root is not None:
-        path = root / "config"
-    else:
-        path = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-    return _private_dir(path) if create else path
+    return _user_dir("config", platformdirs.user_config_dir, create)
 
 
 def cache_dir(create: bool = True) -> Path:
     """What the app can always make again (the catalog files, parsed); safe to delete."""
-    root = _root_override()
-    if root is not None:
-        path = root / "cache"
-    else:
-        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
-    return _private_dir(path) if create else path
+    return _user_dir("cache", platformdirs.user_cache_dir, create)
 
 
 def clinic_catalog_file() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -78,23 +79,10 @@ class SettingsDialog(QDialog):
         self.new_provider = QLineEdit()
         self.new_provider.setPlaceholderText("Name of a provider to add")
         self.new_provider.setAccessibleName("New provider's name")
-        add = QPushButton("&Add")
-        remove = QPushButton("&Remove")
-        add.clicked.connect(self._add_provider)
         self.new_provider.returnPressed.connect(self._add_provider)
-        remove.clicked.connect(
-            lambda: [
-                self.providers.takeItem(self.providers.row(i))
-                for i in self.providers.selectedItems()
-            ]
+        provider_box = _list_editor(
+            self.providers, self.new_provider, ("&Add", self._add_provider), "&Remove"
         )
-        provider_row = QHBoxLayout()
-        provider_row.addWidget(self.new_provider, 1)
-        provider_row.addWidget(add)
-        provider_row.addWidget(remove)
-        provider_box = QVBoxLayout()
-        provider_box.addWidget(self.providers)
-        provider_box.addLayout(provider_row)
 
         self.paper = QComboBox()
         self.paper.addItem("A4", "a4")
@@ -158,18 +146,12 @@ class SettingsDialog(QDialog):
         self.holiday_date.setCalendarPopup(True)
         self.holiday_date.setDisplayFormat("yyyy-MM-dd")
         self.holiday_date.setAccessibleName("Holiday to add")
-        add = QPushButton("Add holi&day")
-        remove = QPushButton("Remo&ve holiday")
-        add.clicked.connect(self._add_holiday)
-        remove.clicked.connect(self._remove_holidays)
-        row = QHBoxLayout()
-        row.addWidget(self.holiday_date, 1)
-        row.addWidget(add)
-        row.addWidget(remove)
-        box = QVBoxLayout()
-        box.addWidget(self.holidays)
-        box.addLayout(row)
-        return box
+        return _list_editor(
+            self.holidays,
+            self.holiday_date,
+            ("Add holi&day", self._add_holiday),
+            "Remo&ve holiday",
+        )
 
     def _add_holiday_item(self, day: date) -> None:
         days = self.holiday_dates()
@@ -182,10 +164,6 @@ class SettingsDialog(QDialog):
     def _add_holiday(self) -> None:
         picked = self.holiday_date.date()
         self._add_holiday_item(date(picked.year(), picked.month(), picked.day()))
-
-    def _remove_holidays(self) -> None:
-        for item in self.holidays.selectedItems():
-            self.holidays.takeItem(self.holidays.row(item))
 
     def holiday_dates(self) -> list[date]:
         return [
@@ -252,6 +230,26 @@ class SettingsDialog(QDialog):
             self.problems.setText("\n".join(p.message for p in problems))
             return
         super().accept()
+
+
+def _list_editor(
+    items: QListWidget, field: QWidget, add: tuple[str, Callable[[], None]], remove: str
+) -> QVBoxLayout:
+    """A list, and under it the field for a new item with its Add and Remove buttons (which
+    removes the selected items)."""
+    add_button, remove_button = QPushButton(add[0]), QPushButton(remove)
+    add_button.clicked.connect(add[1])
+    remove_button.clicked.connect(
+        lambda: [items.takeItem(items.row(item)) for item in items.selectedItems()]
+    )
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(add_button)
+    row.addWidget(remove_button)
+    box = QVBoxLayout()
+    box.addWidget(items)
+    box.addLayout(row)
+    return box
 
 
 def logo_problem(path: Path) -> str:
