@@ -39,7 +39,7 @@ from consult.domain.model import (
     normalize_text,
 )
 from consult.domain.plan import AdjunctVisit, Plan, Session
-from consult.storage import audit, database, errors, migrations, search
+from consult.storage import audit, database, errors, listing, migrations, search
 from consult.storage.audit import Action, AuditReport
 from consult.storage.errors import ConflictError, NotFoundError, StorageError
 
@@ -50,8 +50,8 @@ T = TypeVar("T")
 
 ANSWERS = {a.value: a for a in Answer}
 
-# A consultation is current unless a newer revision replaces it.
-CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
+# A consultation ``c`` is current unless a newer revision replaces it.
+CURRENT = listing.CURRENT
 
 # What the list shows beside a patient ``p``: the last consultation, the next session.
 LAST_CONSULTATION = f"""(SELECT max(c.date) FROM consultations AS c
@@ -659,7 +659,14 @@ class Repository:
             f"VALUES ({', '.join('?' for _ in values)})",
             list(values.values()),
         )
-        return int(cursor.lastrowid)
+        consultation_id = int(cursor.lastrowid)
+        self._store_list_dates(patient_id)
+        return consultation_id
+
+    def _store_list_dates(self, *patient_ids: int) -> None:
+        """Write what the list shows beside these patients from their consultations, in the
+        caller's transaction: called by every write of a consultation (see ``listing``)."""
+        listing.store(self.conn, patient_ids)
 
     @staticmethod
     def _consultation_values(consultation: Consultation, patient_id: int) -> dict[str, Any]:
@@ -749,7 +756,8 @@ class Repository:
         updated_at: str | None = None,
     ) -> None:
         """Turn the draft row final (its parts and plan already written), in the caller's
-        transaction. ``fields`` as from ``plan_fields``."""
+        transaction. ``fields`` as from ``plan_fields``. From here its sessions are listed,
+        and those of the revision it replaces are not."""
         now = self.now()
         values = {
             "status": Status.FINAL.value,
@@ -765,6 +773,16 @@ class Repository:
         )
         if cursor.rowcount != 1:
             raise self._final_is_final(consultation_id)
+        self._store_list_dates(self._owner(consultation_id))
+
+    def _owner(self, consultation_id: int) -> int:
+        """The id of the patient a consultation is for."""
+        row = self.conn.execute(
+            "SELECT patient_id FROM consultations WHERE id = ?", [consultation_id]
+        ).fetchone()
+        if row is None:
+            raise self._missing("consultation", consultation_id)
+        return row[0]
 
     def _patient_id_for(self, consultation: Consultation) -> int:
         if consultation.patient.id is None:
@@ -794,11 +812,13 @@ class Repository:
         assert consultation_id is not None
         if self._status(consultation_id) != Status.DRAFT:
             raise self._final_is_final(consultation_id)
+        was_for = self._owner(consultation_id)
         values = self._consultation_values(consultation, patient_id) | {"updated_at": self.now()}
         self.db.execute(
             f"UPDATE consultations SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
             [*values.values(), consultation_id],
         )
+        self._store_list_dates(was_for, patient_id)  # its date, or its patient, may change
         return consultation_id
 
     @_guarded
@@ -908,7 +928,9 @@ class Repository:
             if self._status(consultation_id) != Status.DRAFT:
                 raise self._final_is_final(consultation_id)
             record_uuid = self._uuid("consultations", consultation_id)
+            was_for = self._owner(consultation_id)
             self.db.execute("DELETE FROM consultations WHERE id = ?", [consultation_id])
+            self._store_list_dates(was_for)
             self.audit_event(Action.DELETE, "consultation", consultation_id, record_uuid)
 
     # ------------------------------------------------------------------ reading consultations
@@ -1280,8 +1302,8 @@ class Repository:
 
     @_guarded
     def check(self) -> CheckReport:
-        """SQLite's full integrity check, foreign keys, the name search keys, the audit
-        chain."""
+        """SQLite's full integrity check, foreign keys, the name search keys, the dates the
+        list shows, the audit chain."""
         problems = []
         result = [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
         if result != ["ok"]:
@@ -1294,6 +1316,12 @@ class Repository:
                 problems.append(
                     f"The name search keys of {wrong} patient(s) do not match their names, "
                     "so a search may miss them."
+                )
+            wrong = listing.mismatched(self.conn)
+            if wrong:
+                problems.append(
+                    f"The dates the patient list shows for {wrong} patient(s) (last "
+                    "consultation, next session) do not match their consultations."
                 )
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version < migrations.SCHEMA_VERSION:
