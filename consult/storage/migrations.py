@@ -57,6 +57,12 @@ def names() -> tuple[str, ...]:
     return tuple(_NAMES)
 
 
+def version_of(name: str) -> int:
+    """The schema version that migration ``name`` makes: a file of an older version (opened
+    read-only, so not upgraded) lacks what it adds."""
+    return _NAMES.index(name) + 1
+
+
 def applied(db: Database | sqlite3.Connection) -> list[str]:
     """The migrations of this set recorded in the file, in the order they ran.
 

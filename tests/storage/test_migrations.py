@@ -196,3 +196,16 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, future):
     conn.close()
     assert "nickname" not in columns
     assert version == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("version", sorted(v for v in BUILDERS if v < SCHEMA_VERSION))
+def test_check_reads_an_older_file_without_upgrading_it(tmp_path, version):
+    """``db check`` opens read-only: an older file is checked as it is (without the tables
+    and columns later versions derive), and its version reported."""
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[version](path)
+    with Repository.open(path, readonly=True, verify=False) as repo:
+        report = repo.check()
+    (problem,) = report.problems
+    assert f"The schema is version {version}" in problem
+    assert read_header(path).user_version == version
