@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from consult.storage import search
+from consult.storage import listing, search
 
 if TYPE_CHECKING:
     import sqlite3
@@ -55,6 +55,12 @@ def migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Dat
 
 def names() -> tuple[str, ...]:
     return tuple(_NAMES)
+
+
+def version_of(name: str) -> int:
+    """The schema version that migration ``name`` makes: a file of an older version (opened
+    read-only, so not upgraded) lacks what it adds."""
+    return _NAMES.index(name) + 1
 
 
 def applied(db: Database | sqlite3.Connection) -> list[str]:
@@ -402,6 +408,30 @@ def _name_keys(db: Database) -> None:
     # In the table's order: each row is appended, not wedged between others.
     keys.sort()
     db.conn.executemany("INSERT INTO name_keys VALUES (?, ?, ?)", keys)
+
+
+@migration("0004_list_dates")
+def _list_dates(db: Database) -> None:
+    """What the patient list shows beside each patient, kept with the patient.
+
+    The list showed the last consultation and the next session from two subqueries per
+    listed patient, each several lookups in the consultation tables: most of a keystroke's
+    time in a large file, where those pages are rarely in memory. ``patients`` now keeps
+    them (see ``listing``): ``last_consultation``, the latest date of the current
+    consultations, drafts included; ``session_dates``, the sorted dates of the sessions of
+    the current final plans, of which the list shows the first from today.
+
+    They are filled from the consultation tables by the function that writes them for every
+    save, so an upgraded file lists what it listed before.
+    """
+    _run(
+        db,
+        [
+            "ALTER TABLE patients ADD COLUMN last_consultation TEXT",
+            "ALTER TABLE patients ADD COLUMN session_dates TEXT NOT NULL DEFAULT ''",
+        ],
+    )
+    listing.store_all(db.conn)
 
 
 SCHEMA_VERSION = len(_NAMES)

@@ -39,7 +39,7 @@ from consult.domain.model import (
     normalize_text,
 )
 from consult.domain.plan import AdjunctVisit, Plan, Session
-from consult.storage import audit, database, errors, migrations, search
+from consult.storage import audit, database, errors, listing, migrations, search
 from consult.storage.audit import Action, AuditReport
 from consult.storage.errors import ConflictError, NotFoundError, StorageError
 
@@ -50,15 +50,11 @@ T = TypeVar("T")
 
 ANSWERS = {a.value: a for a in Answer}
 
-# A consultation is current unless a newer revision replaces it.
-CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
+# A consultation ``c`` is current unless a newer revision replaces it.
+CURRENT = listing.CURRENT
 
-# What the list shows beside a patient ``p``: the last consultation, the next session.
-LAST_CONSULTATION = f"""(SELECT max(c.date) FROM consultations AS c
-    WHERE c.patient_id = p.id AND {CURRENT})"""
-NEXT_SESSION = f"""(SELECT min(s.date) FROM planned_sessions AS s
-    JOIN consultations AS c ON c.id = s.consultation_id
-    WHERE c.patient_id = p.id AND c.status = 'final' AND {CURRENT} AND s.date >= :today)"""
+# What the list shows beside a patient ``p``, kept in its row (see ``listing``).
+LISTED = "p.id, p.name, p.date_of_birth, p.last_consultation, p.session_dates"
 
 
 @dataclass(frozen=True)
@@ -409,27 +405,28 @@ class Repository:
         return self._patient(row)
 
     def _rows(self, where: str, params: dict[str, Any], limit: int | None) -> list[PatientRow]:
-        """Patient rows for a WHERE clause on ``p``, in name order. The page is chosen first,
-        so the dates are looked up only for the rows shown, however many patients match."""
-        params = {"today": self._clock().date().isoformat(), **params}
-        # Only the columns used: every matching row goes through the sort, not just the page.
-        page = (
-            "SELECT p.id, p.name, p.date_of_birth, p.search_name FROM patients AS p "
-            f"WHERE {where} ORDER BY p.search_name, p.id"
-        )
+        """Patient rows for a WHERE clause on ``p``, in name order."""
+        sql = f"SELECT {LISTED} FROM patients AS p WHERE {where} ORDER BY p.search_name, p.id"
         if limit is not None:
-            page += " LIMIT :limit"
-            params["limit"] = limit
-        sql = f"""
-            SELECT p.id, p.name, p.date_of_birth,
-                {LAST_CONSULTATION} AS last_consultation, {NEXT_SESSION} AS next_session
-            FROM ({page}) AS p
-            ORDER BY p.search_name, p.id
-        """
-        return [
-            PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(next_))
-            for id_, name, born, last, next_ in self.conn.execute(sql, params)
-        ]
+            sql += " LIMIT :limit"
+            params = {**params, "limit": limit}
+        today = self._today()
+        return [self._listed(row, today) for row in self.conn.execute(sql, params)]
+
+    def _today(self) -> str:
+        return self._clock().date().isoformat()
+
+    @staticmethod
+    def _listed(row: tuple[Any, ...], today: str) -> PatientRow:
+        """A list row from the patient's ``LISTED`` columns (the first five of ``row``)."""
+        id_, name, born, last, sessions = row[:5]
+        return PatientRow(
+            id_,
+            name,
+            date.fromisoformat(born),
+            _day(last),
+            _day(listing.next_session(sessions, today)),
+        )
 
     @_guarded
     def recent_patients(
@@ -482,8 +479,8 @@ class Repository:
             else ""
         )
         sql = f"""
-            SELECT p.id, p.name, p.date_of_birth, w.date, w.consultation_id, w.number,
-                {LAST_CONSULTATION} AS last_consultation
+            SELECT p.id, p.name, p.date_of_birth, p.last_consultation,
+                w.date, w.consultation_id, w.number
             FROM (
                 SELECT s.date, s.consultation_id, s.number, c.patient_id
                 FROM planned_sessions AS s
@@ -511,7 +508,7 @@ class Repository:
                 PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(day)),
                 (day, consultation_id, number),
             )
-            for id_, name, born, day, consultation_id, number, last in self.conn.execute(
+            for id_, name, born, last, day, consultation_id, number in self.conn.execute(
                 sql, params
             )
         ]
@@ -525,8 +522,7 @@ class Repository:
         if below is not None:
             params["below"] = below
         sql = f"""
-            SELECT p.id, p.name, p.date_of_birth,
-                {LAST_CONSULTATION} AS last_consultation, {NEXT_SESSION} AS next_session
+            SELECT {LISTED}
             FROM patients AS p
             WHERE {"p.id < :below AND" if below is not None else ""} NOT EXISTS (
                 SELECT 1 FROM consultations AS c
@@ -536,10 +532,8 @@ class Repository:
             ORDER BY p.id DESC
             LIMIT :limit
         """
-        return [
-            PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(next_))
-            for id_, name, born, last, next_ in self.conn.execute(sql, params)
-        ]
+        today = params["today"]
+        return [self._listed(row, today) for row in self.conn.execute(sql, params)]
 
     @_guarded
     def search_patients(self, text: str, limit: int = PAGE, after: Cursor | None = None) -> Page:
@@ -552,9 +546,9 @@ class Repository:
         - anything else: every word typed starts a word of the name, ignoring case and
           accents ("zoe obr" finds "Zoë O'Brien").
 
-        The page is chosen first, so the dates are looked up only for its rows. A name
-        search walks ``name_keys`` in list order and stops at the page, however many
-        patients match.
+        A name search walks ``name_keys`` in list order and stops at the page, however many
+        patients match; each listed patient is then one read of its row, which keeps the
+        dates the list shows.
         """
         if limit < 1:
             raise ValueError("a page lists at least one patient")
@@ -579,7 +573,7 @@ class Repository:
             where += f" AND ({sort}, p.id) > (:after_sort, :after_id)"
             params |= {"after_sort": after.position[0], "after_id": after.position[1]}
         page = (
-            f"SELECT p.id, p.name, p.date_of_birth, {sort} AS sort_name FROM patients AS p "
+            f"SELECT {LISTED}, {sort} AS sort_name FROM patients AS p "
             f"WHERE {where} ORDER BY sort_name, p.id LIMIT :limit"
         )
         return self._sorted_page(page, params, limit, kind)
@@ -605,7 +599,7 @@ class Repository:
             where.append("(k.sort_name, k.patient_id) > (:after_sort, :after_id)")
             params |= {"after_sort": after.position[0], "after_id": after.position[1]}
         page = f"""
-            SELECT p.id, p.name, p.date_of_birth, k.sort_name AS sort_name
+            SELECT {LISTED}, k.sort_name AS sort_name
             FROM name_keys AS k JOIN patients AS p ON p.id = k.patient_id
             WHERE k.key = :k0 {"".join(f" AND {w}" for w in where)}
             ORDER BY k.sort_name, k.patient_id
@@ -614,25 +608,16 @@ class Repository:
         return self._sorted_page(page, params, limit, "name")
 
     def _sorted_page(self, page: str, params: dict[str, Any], limit: int, kind: str) -> Page:
-        """The rows of ``page`` (a query of p.id, p.name, p.date_of_birth and sort_name in
-        (sort_name, id) order, ``LIMIT :limit``) with their dates; one row more than the page
-        is asked for, to know whether more follow."""
-        params = {"today": self._clock().date().isoformat(), **params, "limit": limit + 1}
-        sql = f"""
-            SELECT p.id, p.name, p.date_of_birth, p.sort_name,
-                {LAST_CONSULTATION} AS last_consultation, {NEXT_SESSION} AS next_session
-            FROM ({page}) AS p
-            ORDER BY p.sort_name, p.id
-        """
-        found = self.conn.execute(sql, params).fetchall()
-        rows = tuple(
-            PatientRow(id_, name, date.fromisoformat(born), _day(last), _day(next_))
-            for id_, name, born, _sort, last, next_ in found[:limit]
-        )
+        """The rows of ``page`` (a query of the ``LISTED`` columns and sort_name in
+        (sort_name, id) order, ``LIMIT :limit``); one row more than the page is asked for, to
+        know whether more follow."""
+        found = self.conn.execute(page, {**params, "limit": limit + 1}).fetchall()
+        today = self._today()
+        rows = tuple(self._listed(row, today) for row in found[:limit])
         if len(found) <= limit:
             return Page(rows, False, None, kind)
-        last_id, _name, _born, last_sort, _last, _next = found[limit - 1]
-        return Page(rows, True, Cursor((last_sort, last_id)), kind)
+        last = found[limit - 1]
+        return Page(rows, True, Cursor((last[5], last[0])), kind)
 
     # ------------------------------------------------------------------ consultations
 
@@ -659,7 +644,14 @@ class Repository:
             f"VALUES ({', '.join('?' for _ in values)})",
             list(values.values()),
         )
-        return int(cursor.lastrowid)
+        consultation_id = int(cursor.lastrowid)
+        self._store_list_dates(patient_id)
+        return consultation_id
+
+    def _store_list_dates(self, *patient_ids: int) -> None:
+        """Write what the list shows beside these patients from their consultations, in the
+        caller's transaction: called by every write of a consultation (see ``listing``)."""
+        listing.store(self.conn, patient_ids)
 
     @staticmethod
     def _consultation_values(consultation: Consultation, patient_id: int) -> dict[str, Any]:
@@ -749,7 +741,8 @@ class Repository:
         updated_at: str | None = None,
     ) -> None:
         """Turn the draft row final (its parts and plan already written), in the caller's
-        transaction. ``fields`` as from ``plan_fields``."""
+        transaction. ``fields`` as from ``plan_fields``. From here its sessions are listed,
+        and those of the revision it replaces are not."""
         now = self.now()
         values = {
             "status": Status.FINAL.value,
@@ -765,6 +758,16 @@ class Repository:
         )
         if cursor.rowcount != 1:
             raise self._final_is_final(consultation_id)
+        self._store_list_dates(self._owner(consultation_id))
+
+    def _owner(self, consultation_id: int) -> int:
+        """The id of the patient a consultation is for."""
+        row = self.conn.execute(
+            "SELECT patient_id FROM consultations WHERE id = ?", [consultation_id]
+        ).fetchone()
+        if row is None:
+            raise self._missing("consultation", consultation_id)
+        return row[0]
 
     def _patient_id_for(self, consultation: Consultation) -> int:
         if consultation.patient.id is None:
@@ -794,11 +797,13 @@ class Repository:
         assert consultation_id is not None
         if self._status(consultation_id) != Status.DRAFT:
             raise self._final_is_final(consultation_id)
+        was_for = self._owner(consultation_id)
         values = self._consultation_values(consultation, patient_id) | {"updated_at": self.now()}
         self.db.execute(
             f"UPDATE consultations SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
             [*values.values(), consultation_id],
         )
+        self._store_list_dates(was_for, patient_id)  # its date, or its patient, may change
         return consultation_id
 
     @_guarded
@@ -908,7 +913,9 @@ class Repository:
             if self._status(consultation_id) != Status.DRAFT:
                 raise self._final_is_final(consultation_id)
             record_uuid = self._uuid("consultations", consultation_id)
+            was_for = self._owner(consultation_id)
             self.db.execute("DELETE FROM consultations WHERE id = ?", [consultation_id])
+            self._store_list_dates(was_for)
             self.audit_event(Action.DELETE, "consultation", consultation_id, record_uuid)
 
     # ------------------------------------------------------------------ reading consultations
@@ -1280,22 +1287,33 @@ class Repository:
 
     @_guarded
     def check(self) -> CheckReport:
-        """SQLite's full integrity check, foreign keys, the name search keys, the audit
-        chain."""
+        """SQLite's full integrity check, foreign keys, the name search keys, the dates the
+        list shows, the audit chain."""
         problems = []
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         result = [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
         if result != ["ok"]:
             problems.append(f"SQLite's integrity check found {len(result)} problem(s).")
         else:
             if self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 problems.append("Some parts of records point to records that do not exist.")
-            wrong = self._name_key_problems()
+            # An older file (read here without upgrading it) lacks the newer derived tables.
+            wrong = 0
+            if version >= migrations.version_of("0003_name_keys"):
+                wrong = self._name_key_problems()
             if wrong:
                 problems.append(
                     f"The name search keys of {wrong} patient(s) do not match their names, "
                     "so a search may miss them."
                 )
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            wrong = 0
+            if version >= migrations.version_of("0004_list_dates"):
+                wrong = listing.mismatched(self.conn)
+            if wrong:
+                problems.append(
+                    f"The dates the patient list shows for {wrong} patient(s) (last "
+                    "consultation, next session) do not match their consultations."
+                )
         if version < migrations.SCHEMA_VERSION:
             problems.append(
                 f"The schema is version {version}; opening it for writing upgrades it to "

@@ -218,7 +218,12 @@ V3_NAME_KEYS = {
 def build_v3(path: Path) -> Expected:
     """Version 3 replaced the FTS5 name index with ``name_keys``: the rows of version 1, and
     the name keys of each patient."""
-    expected = _rows_v1(schema_at(path, 3))
+    return build_v3_into(schema_at(path, 3), path)
+
+
+def build_v3_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 3, written with its SQL into ``schema`` (version 3 or later)."""
+    expected = _rows_v1(schema)
     db = database.connect(path)
     for patient_id, (sort_name, keys) in V3_NAME_KEYS.items():
         db.conn.executemany(
@@ -230,11 +235,37 @@ def build_v3(path: Path) -> Expected:
     return expected
 
 
+# --------------------------------------------------------------------------- version 4
+
+# What the list shows beside each of V1_PATIENTS, as version 4 keeps it in ``patients``: the
+# date of the latest current consultation (Kim's only one is a draft: drafts count), and the
+# session dates of the current final plans (Zoë's: the amendment's, not the replaced plan's).
+V4_LIST_DATES = {
+    1: ("2026-01-05", "2026-01-12 2026-02-09 2026-03-09 2026-04-06"),
+    2: ("2026-01-05", ""),
+}
+
+
+def build_v4(path: Path) -> Expected:
+    """Version 4 keeps the list's dates with each patient: the rows of version 3, and each
+    patient's ``last_consultation`` and ``session_dates``."""
+    expected = build_v3_into(schema_at(path, 4), path)
+    db = database.connect(path)
+    db.conn.executemany(
+        "UPDATE patients SET last_consultation = ?, session_dates = ? WHERE id = ?",
+        [(last, dates, patient_id) for patient_id, (last, dates) in V4_LIST_DATES.items()],
+    )
+    db.conn.commit()
+    db.close()
+    return expected
+
+
 # Every schema version the app has shipped, and how to make a database of it.
 BUILDERS: dict[int, Callable[[Path], Expected]] = {
     1: build_v1,
     2: build_v2,
     3: build_v3,
+    4: build_v4,
 }
 
 

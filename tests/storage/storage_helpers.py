@@ -21,6 +21,7 @@ from consult.domain.model import (
     Status,
 )
 from consult.domain.plan import build_plan
+from consult.storage import listing
 
 CATALOG = load_catalog().catalog
 NO = {q.id: Answer.NO for q in CATALOG.questions}
@@ -133,3 +134,53 @@ def assert_refused_by_every_command(path: Path, tmp: Path, *words: str) -> None:
         assert siblings(path) == names, command
     assert not (tmp / "export.json").exists()
     assert not (tmp / "backup.sqlite3").exists()
+
+
+# The list's dates as the app looked them up before schema 4 kept them with the patient: two
+# subqueries per listed patient ``p``. Frozen here as the tests' own reckoning, independent of
+# ``listing``, of what the list must show.
+_CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
+_LAST = f"""(SELECT max(c.date) FROM consultations AS c
+    WHERE c.patient_id = p.id AND {_CURRENT})"""
+_NEXT = f"""(SELECT min(s.date) FROM planned_sessions AS s
+    JOIN consultations AS c ON c.id = s.consultation_id
+    WHERE c.patient_id = p.id AND c.status = 'final' AND {_CURRENT} AND s.date >= :today)"""
+
+
+def dates_by_subqueries(conn, today: date) -> dict[int, tuple[date | None, date | None]]:
+    """Each patient's (last consultation, next session) by the subqueries of schema 3."""
+    rows = conn.execute(
+        f"SELECT p.id, {_LAST}, {_NEXT} FROM patients AS p", {"today": today.isoformat()}
+    )
+    return {
+        pid: (date.fromisoformat(last) if last else None, date.fromisoformat(nxt) if nxt else None)
+        for pid, last, nxt in rows
+    }
+
+
+def listed_dates(repo) -> dict[int, tuple[date | None, date | None]]:
+    """Each patient's (last consultation, next session) as the list shows them: the list
+    before anything is typed names every patient, a page at a time."""
+    found, after = {}, None
+    while True:
+        page = repo.recent_patients(limit=500, after=after)
+        found |= {r.id: (r.last_consultation, r.next_session) for r in page.rows}
+        if not page.more:
+            return found
+        after = page.after
+
+
+def assert_list_dates_in_step(repo, today: date = TODAY) -> None:
+    """The dates kept with each patient are what the consultation tables give (``today``
+    being the day of the repository's clock), and the list shows what it showed before
+    they were kept."""
+    stored = {
+        pid: (last, dates)
+        for pid, last, dates in repo.conn.execute(
+            "SELECT id, last_consultation, session_dates FROM patients"
+        )
+    }
+    computed = listing.compute(repo.conn, stored)
+    assert stored == {pid: computed.get(pid, listing.NONE) for pid in stored}
+    assert listing.mismatched(repo.conn) == 0
+    assert listed_dates(repo) == dates_by_subqueries(repo.conn, today)

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
-from schema_builders import BUILDERS, FIXTURES, V3_NAME_KEYS, schema_at, schema_sql
+from schema_builders import (
+    BUILDERS,
+    FIXTURES,
+    V3_NAME_KEYS,
+    V4_LIST_DATES,
+    schema_at,
+    schema_sql,
+)
 from sqlite_utils import Migrations
 
 from consult.storage import Repository, migrations
@@ -17,7 +25,12 @@ from consult.storage.errors import StorageError
 from consult.storage.migrations import MIGRATION_SET, SCHEMA_VERSION, names
 
 # Every migration that has shipped, in order. Append only: never rename, reorder or edit.
-SHIPPED = ("0001_records", "0002_consultations_by_patient_and_status", "0003_name_keys")
+SHIPPED = (
+    "0001_records",
+    "0002_consultations_by_patient_and_status",
+    "0003_name_keys",
+    "0004_list_dates",
+)
 
 
 def test_applied_migrations_never_change():
@@ -84,6 +97,19 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
         assert sorted(keys) == sorted(
             (i, sort_name, key) for i, (sort_name, ks) in V3_NAME_KEYS.items() for key in ks
         )
+        # The list's dates are what version 4 keeps, however the file got them.
+        kept = repo.conn.execute(
+            "SELECT id, last_consultation, session_dates FROM patients ORDER BY id"
+        ).fetchall()
+        assert kept == [(i, *values) for i, values in sorted(V4_LIST_DATES.items())]
+    # And the list shows them: the last consultation, drafts included; the next session of
+    # the current plan only.
+    new_year = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    with Repository.open(path, clock=lambda: new_year) as repo:
+        (zoe,) = repo.search_patients("obrien").rows
+        (kim,) = repo.search_patients("민준").rows
+        assert (zoe.last_consultation, zoe.next_session) == (date(2026, 1, 5), date(2026, 1, 12))
+        assert (kim.last_consultation, kim.next_session) == (date(2026, 1, 5), None)
     # The upgraded file has the schema a new one gets.
     latest = (FIXTURES / f"schema-v{SCHEMA_VERSION}.sql").read_text(encoding="utf-8")
     assert schema_sql(path) == latest
@@ -170,3 +196,16 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, future):
     conn.close()
     assert "nickname" not in columns
     assert version == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("version", sorted(v for v in BUILDERS if v < SCHEMA_VERSION))
+def test_check_reads_an_older_file_without_upgrading_it(tmp_path, version):
+    """``db check`` opens read-only: an older file is checked as it is (without the tables
+    and columns later versions derive), and its version reported."""
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[version](path)
+    with Repository.open(path, readonly=True, verify=False) as repo:
+        report = repo.check()
+    (problem,) = report.problems
+    assert f"The schema is version {version}" in problem
+    assert read_header(path).user_version == version

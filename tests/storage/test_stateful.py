@@ -19,7 +19,17 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from storage_helpers import CATALOG, FACE_ACNE, NECK_LINES, NO, consultation, plan_for
+from storage_helpers import (
+    CATALOG,
+    FACE_ACNE,
+    NECK_LINES,
+    NO,
+    TODAY,
+    Clock,
+    assert_list_dates_in_step,
+    consultation,
+    plan_for,
+)
 
 from consult.domain.model import Answer, Patient, Status
 from consult.storage import Repository, restore
@@ -51,7 +61,8 @@ class RecordsMachine(RuleBasedStateMachine):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="consult-stateful-"))
         self.path = self.folder / "records.sqlite3"
-        self.repo = Repository.open(self.path, catalog=CATALOG)
+        self.clock = Clock()
+        self.repo = Repository.open(self.path, catalog=CATALOG, clock=self.clock)
         self.model = Model()
         self.backups: list[tuple[Path, Model]] = []
 
@@ -94,6 +105,22 @@ class RecordsMachine(RuleBasedStateMachine):
         self.model.consultations[cid] = changed
 
     @precondition(lambda self: self.model.drafts())
+    @rule(data=st.data(), days=st.integers(-60, 60))
+    def move_or_redate_draft(self, data, days):
+        """A draft for another patient (perhaps the same one), on another day."""
+        cid = data.draw(st.sampled_from(self.model.drafts()))
+        pid = data.draw(st.sampled_from(sorted(self.model.patients)))
+        draft = self.model.consultations[cid]
+        changed = replace(
+            draft,
+            patient=self.model.patients[pid],
+            date=TODAY + timedelta(days=days),
+            start_date=TODAY + timedelta(days=days + 5),
+        )
+        assert self.repo.save_draft(changed) == changed
+        self.model.consultations[cid] = changed
+
+    @precondition(lambda self: self.model.drafts())
     @rule(data=st.data())
     def delete_draft(self, data):
         cid = data.draw(st.sampled_from(self.model.drafts()))
@@ -125,22 +152,28 @@ class RecordsMachine(RuleBasedStateMachine):
         self.model.consultations[final.id] = final
 
     @precondition(lambda self: self.model.current_finals())
-    @rule(data=st.data(), areas=AREA_SETS, notes=NAMES)
-    def amend(self, data, areas, notes):
+    @rule(data=st.data(), areas=AREA_SETS, notes=NAMES, later=st.integers(0, 90))
+    def amend(self, data, areas, notes, later):
         old = data.draw(st.sampled_from(self.model.current_finals()))
-        changed = replace(self.model.consultations[old], areas=areas, notes=notes)
+        replaced = self.model.consultations[old]
+        start = replaced.start_date + timedelta(days=later)  # another plan, other dates
+        changed = replace(replaced, areas=areas, notes=notes, start_date=start)
         new = self.repo.amend(old, changed, plan_for(changed))
         assert new.revision_of == old
         event("amended a final")
         self.model.consultations[new.id] = new
         self.model.replaced.add(old)
 
+    @rule(days=st.integers(1, 120))
+    def days_pass(self, days):
+        self.clock.moment += timedelta(days=days)
+
     # -- files
 
     @rule()
     def reopen(self):
         self.repo.close()
-        self.repo = Repository.open(self.path, catalog=CATALOG)
+        self.repo = Repository.open(self.path, catalog=CATALOG, clock=self.clock)
 
     @rule()
     def backup(self):
@@ -154,7 +187,7 @@ class RecordsMachine(RuleBasedStateMachine):
         self.repo.close()
         result = restore(source, self.path)
         assert result.kept is not None
-        self.repo = Repository.open(self.path, catalog=CATALOG)
+        self.repo = Repository.open(self.path, catalog=CATALOG, clock=self.clock)
         self.model = copy.deepcopy(snapshot)
         event("restored a backup")
 
@@ -173,6 +206,10 @@ class RecordsMachine(RuleBasedStateMachine):
         assert counts["patients"] == len(model.patients)
         assert counts["consultations"] == len(model.consultations)
         assert counts["drafts"] == len(model.drafts())
+
+    @invariant()
+    def the_list_dates_kept_are_the_consultations(self):
+        assert_list_dates_in_step(self.repo, self.clock.moment.date())
 
     @invariant()
     def revisions_and_audit_hold(self):
