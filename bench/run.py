@@ -231,27 +231,49 @@ def main(argv: list[str] | None = None) -> int:
             "≤ 1.2×",
             start[large] <= 1.2 * start[small],
         ),
+    ]
+    # Flat means the file's size does not slow a keystroke down: measured on the keystrokes
+    # whose output is the same at both sizes (a full page each). Over all keystrokes the
+    # larger file also lists more patients (a page against a handful), shown beside it.
+    listed = {n: median(s.sizes) for n, s in searches.items()}
+    if full:
+        same_large = median(times_of(searches[large], full))
+        same_small = median(times_of(searches[small], full))
+        rows.append(
+            Row(
+                f"search per keystroke, {label[large]} vs {label[small]} patients, "
+                "a full page listed at both",
+                same_large,
+                same_small,
+                f"{label[small]} patients, the keystrokes listing a full page at both",
+                "s",
+                "≤ 1.2×",
+                same_large <= 1.2 * same_small,
+            )
+        )
+    else:  # the smoke run's tiny file never fills a page
+        rows.append(
+            Row(
+                f"search per keystroke, {label[large]} vs {label[small]} patients, "
+                "a full page listed at both",
+                search[large],
+                search[small],
+                f"{label[small]} patients; no keystroke fills a page: all of them",
+                "s",
+                "≤ 1.2×",
+                search[large] <= 1.2 * search[small],
+            )
+        )
+    rows.append(
         Row(
-            f"search per keystroke, {label[large]} vs {label[small]} patients",
+            f"search per keystroke, {label[large]} vs {label[small]} patients, every "
+            f"keystroke ({listed[large]:.0f} vs {listed[small]:.0f} patients listed)",
             search[large],
             search[small],
             f"{label[small]} patients",
             "s",
-            "≤ 1.2×",
-            search[large] <= 1.2 * search[small],
-        ),
-    ]
-    if full:
-        rows.append(
-            Row(
-                f"search per keystroke listing a full page at both sizes, {label[large]} vs "
-                f"{label[small]} patients",
-                median(times_of(searches[large], full)),
-                median(times_of(searches[small], full)),
-                f"{label[small]} patients, same keystrokes",
-                "s",
-            )
         )
+    )
     rows.append(
         Row(
             f"search per keystroke, a new connection each, {label[large]} patients",

@@ -15,7 +15,7 @@ FIGURES = (
     "saving one consultation durably",
     "resident memory, main window idle",
     "start-up, 50 vs 50 patients",
-    "search per keystroke, 50 vs 50 patients",
+    "search per keystroke, 50 vs 50 patients, a full page listed at both",
 )
 
 
