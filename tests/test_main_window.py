@@ -250,12 +250,18 @@ def test_scrolling_to_the_end_fetches_the_next_page(qtbot, window, many_smiths):
     assert not window.model.canFetchMore()
 
 
-def test_the_scrollbar_fetches_too_and_a_new_search_starts_afresh(qtbot, window, many_smiths):
+def two_pages_by_the_scrollbar(qtbot, window):
+    """Search "smith", then drag the scroll bar to the end: the second page arrives."""
     window.search.setText("smith")
     wait_rows(qtbot, window, SEARCH_PAGE)
     bar = window.table.verticalScrollBar()
     bar.setValue(bar.maximum())
     wait_rows(qtbot, window, 2 * SEARCH_PAGE)
+    return bar
+
+
+def test_the_scrollbar_fetches_too_and_a_new_search_starts_afresh(qtbot, window, many_smiths):
+    two_pages_by_the_scrollbar(qtbot, window)
     window.search.setText("smith 00")
     wait_rows(qtbot, window, 10)
     assert window.count_label.text() == "10 patients found"
@@ -268,11 +274,7 @@ def test_the_scrollbar_fetches_too_and_a_new_search_starts_afresh(qtbot, window,
 
 
 def test_privacy_and_the_selected_patient_survive_paging(qtbot, window, many_smiths):
-    window.search.setText("smith")
-    wait_rows(qtbot, window, SEARCH_PAGE)
-    bar = window.table.verticalScrollBar()
-    bar.setValue(bar.maximum())
-    wait_rows(qtbot, window, 2 * SEARCH_PAGE)
+    bar = two_pages_by_the_scrollbar(qtbot, window)
     chosen = many_smiths[SEARCH_PAGE + 3]  # on the second page
     window.table.selectRow(SEARCH_PAGE + 3)
     assert window._current_patient_id == chosen.id

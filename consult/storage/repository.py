@@ -762,12 +762,7 @@ class Repository:
 
     def _owner(self, consultation_id: int) -> int:
         """The id of the patient a consultation is for."""
-        row = self.conn.execute(
-            "SELECT patient_id FROM consultations WHERE id = ?", [consultation_id]
-        ).fetchone()
-        if row is None:
-            raise self._missing("consultation", consultation_id)
-        return row[0]
+        return self._consultation_column(consultation_id, "patient_id")
 
     def _patient_id_for(self, consultation: Consultation) -> int:
         if consultation.patient.id is None:
@@ -777,8 +772,11 @@ class Repository:
         return consultation.patient.id
 
     def _status(self, consultation_id: int) -> str:
-        row = self.db.execute(
-            "SELECT status FROM consultations WHERE id = ?", [consultation_id]
+        return self._consultation_column(consultation_id, "status")
+
+    def _consultation_column(self, consultation_id: int, column: str) -> Any:
+        row = self.conn.execute(
+            f"SELECT {column} FROM consultations WHERE id = ?", [consultation_id]
         ).fetchone()
         if row is None:
             raise self._missing("consultation", consultation_id)
