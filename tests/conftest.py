@@ -48,7 +48,7 @@ def catalog():
 
 @pytest.fixture(scope="session")
 def qapp():
-    """The application as the app itself sets it up (style, names, icon)."""
+    """The application as the app itself sets it up (names, icon)."""
     from consult.ui.app import make_application
 
     return make_application()

@@ -183,6 +183,15 @@ def read_header(path: Path) -> Header:
     return Header(page_size, head[18] == 2, user_version, application_id & 0xFFFFFFFF)
 
 
+def needs_upgrade(path: Path) -> bool:
+    """True when ``path`` holds records made by an earlier schema (from its header alone,
+    without SQLite). Any problem with the file is left for opening it to report."""
+    try:
+        return read_header(path).user_version < migrations.SCHEMA_VERSION
+    except (StorageError, OSError):
+        return False
+
+
 def not_a_file(path: Path) -> StorageError:
     return errors.StorageError(
         f"{path} is a folder, not a records file. Point the app at the records file itself "

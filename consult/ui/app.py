@@ -15,7 +15,7 @@ from consult.context import load_catalog
 from consult.domain.catalog import CatalogError
 from consult.paths import data_dir
 from consult.resources import resource_path
-from consult.storage.database import resolve
+from consult.storage.database import needs_upgrade, resolve
 from consult.storage.errors import StorageError
 from consult.ui import dialogs
 from consult.ui.instance import AlreadyRunning, acquire_instance_lock
@@ -72,7 +72,10 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
         )
         return 1
     try:
-        services = Services(loaded.catalog, resolve(db_path), folder)
+        path = resolve(db_path)
+        if needs_upgrade(path):
+            upgrade_records(path)
+        services = Services(loaded.catalog, path, folder)
     except StorageError as exc:
         print(f"consult: {exc.message}", file=sys.stderr)
         if not quit_after_launch:
@@ -90,6 +93,51 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
     finally:
         wait_for_background_work()
         services.close()
+
+
+def upgrade_records(path: Path) -> None:
+    """Bring a records file made by an earlier version up to date before the window opens:
+    off the window's thread, with a message saying what is happening (on a large file it
+    takes seconds). Raises StorageError as opening the records would."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QProgressDialog
+
+    from consult.storage import Repository
+
+    note = QProgressDialog(
+        "Updating the records for this version of Consult. This happens once, after an "
+        "update; a copy of the records is kept first.",
+        "",
+        0,
+        0,
+    )
+    note.setWindowTitle("Consult")
+    note.setCancelButton(None)
+    note.setMinimumDuration(0)
+    note.show()
+    loop = QEventLoop()
+    failed: list[Exception] = []
+
+    def fail(exc: Exception) -> None:
+        failed.append(exc)
+        loop.quit()
+
+    run_in_background(
+        lambda: Repository.open(path, verify=False).close(), lambda _done: loop.quit(), fail
+    )
+    loop.exec()
+    note.close()
+    note.deleteLater()
+    if failed:
+        problem = failed[0]
+        if isinstance(problem, StorageError):
+            raise problem
+        raise StorageError(
+            f"The records file {path} could not be updated for this version of the app "
+            f"({type(problem).__name__}). Each step of an update is all or nothing, and a "
+            "copy of the file is kept before the first, so nothing in it is lost. Go on with "
+            "the previous version of the app for now, and report this problem."
+        ) from problem
 
 
 def _started() -> None:

@@ -209,3 +209,110 @@ def test_check_reads_an_older_file_without_upgrading_it(tmp_path, version):
     (problem,) = report.problems
     assert f"The schema is version {version}" in problem
     assert read_header(path).user_version == version
+
+
+@pytest.mark.parametrize("version", sorted(BUILDERS))
+def test_a_file_from_an_earlier_version_is_known_from_its_header(tmp_path, version):
+    from consult.storage.database import needs_upgrade
+
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[version](path)
+    assert needs_upgrade(path) is (version < SCHEMA_VERSION)
+    with Repository.open(path):
+        pass
+    assert not needs_upgrade(path)
+
+
+def test_what_cannot_be_upgraded_is_left_for_opening_to_explain(tmp_path):
+    from consult.storage.database import needs_upgrade
+
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not a database" * 100)
+    empty = tmp_path / "empty.sqlite3"
+    empty.write_bytes(b"")
+    for path in (tmp_path / "missing.sqlite3", garbage, empty, tmp_path):
+        assert not needs_upgrade(path)
+
+
+@pytest.mark.gui
+def test_the_app_upgrades_an_earlier_file_before_its_window_opens(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    path = data / "records.sqlite3"
+    expected = BUILDERS[min(BUILDERS)](path)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONSULT_DATA_DIR=str(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "consult", "--quit-after-launch"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert read_header(path).user_version == SCHEMA_VERSION
+    (kept,) = backups_dir(path).glob("records-before-upgrade-*")
+    assert read_header(kept).user_version == min(BUILDERS)
+    with Repository.open(path) as repo:
+        assert len(repo.search_patients("zoe").rows) >= 1
+        assert len(expected.patients) == repo.counts()["patients"]
+
+
+@pytest.mark.gui
+def test_upgrading_says_so_on_screen_while_it_works(tmp_path, qtbot, monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from consult.ui import app
+
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[min(BUILDERS)](path)
+    opened = Repository.open
+
+    def slow_open(*args, **kwargs):
+        import time
+
+        time.sleep(0.3)  # a large file
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(Repository, "open", slow_open)
+    seen: list[str] = []
+
+    def look():
+        seen.extend(
+            w.labelText()
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QProgressDialog) and w.isVisible()
+        )
+
+    QTimer.singleShot(100, look)
+    app.upgrade_records(path)
+    assert seen and "Updating the records" in seen[0]
+    assert read_header(path).user_version == SCHEMA_VERSION
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("problem", [StorageError("The disk is full."), ValueError("a bug")])
+def test_an_upgrade_that_fails_is_explained_as_opening_would_be(
+    tmp_path, qtbot, monkeypatch, problem
+):
+    from consult.ui import app
+
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[min(BUILDERS)](path)
+
+    def failing_open(*args, **kwargs):
+        raise problem
+
+    monkeypatch.setattr(Repository, "open", failing_open)
+    with pytest.raises(StorageError) as raised:
+        app.upgrade_records(path)
+    if isinstance(problem, StorageError):
+        assert raised.value is problem
+    else:
+        assert "could not be updated" in raised.value.message
+        assert "nothing in it is lost" in raised.value.message
