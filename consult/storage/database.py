@@ -16,8 +16,8 @@ and -shm files the mode of the database file.
 
 One connection per thread: a worker thread opens its own. ``open_connection`` gives the plain
 ``sqlite3`` connection, which is all that opening the app and listing patients need;
-``open_database`` wraps it in a sqlite-utils ``Database``, and the library is imported only
-then (it takes longer to import than the rest of start-up's storage work together).
+``wrap`` makes a sqlite-utils ``Database`` of it where one is needed, and the library is
+imported only then (it takes longer to import than the rest of start-up's storage work together).
 """
 
 from __future__ import annotations
@@ -379,22 +379,6 @@ def inspect(conn: sqlite3.Connection, path: Path, *, verify: bool) -> int:
         if result != ["ok"]:
             raise errors.corrupt(path)
     return version
-
-
-def open_database(
-    path: Path | str | None = None,
-    *,
-    create: bool = True,
-    readonly: bool = False,
-    verify: bool = True,
-    any_thread: bool = False,
-) -> Database:
-    """``open_connection``, wrapped in a sqlite-utils ``Database``."""
-    return wrap(
-        open_connection(
-            path, create=create, readonly=readonly, verify=verify, any_thread=any_thread
-        )
-    )
 
 
 def open_connection(

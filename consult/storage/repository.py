@@ -170,7 +170,7 @@ class Repository:
 
     def __init__(
         self,
-        db: Database | sqlite3.Connection,
+        conn: sqlite3.Connection,
         path: Path | None = None,
         *,
         catalog: Catalog | None = None,
@@ -180,10 +180,8 @@ class Repository:
     ):
         # The plain connection serves the reads; the sqlite-utils Database over it is made on
         # first use (see ``db``), so listing patients never waits for the library to import.
-        if isinstance(db, sqlite3.Connection):
-            self.conn, self._db = db, None
-        else:
-            self.conn, self._db = db.conn, db
+        self.conn = conn
+        self._db: Database | None = None
         self.path = path
         self.catalog = catalog
         self.provider = provider  # who is at the desk: recorded in the audit trail
@@ -203,7 +201,7 @@ class Repository:
         clock: Callable[[], datetime] | None = None,
         any_thread: bool = False,
     ) -> Repository:
-        """Open (or create) the records file; see ``database.open_database``. ``any_thread``:
+        """Open (or create) the records file; see ``database.open_connection``. ``any_thread``:
         usable from any thread, one at a time (by default only from the opening thread)."""
         resolved = database.resolve(path)
         conn = database.open_connection(
