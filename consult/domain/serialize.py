@@ -8,6 +8,7 @@ from typing import Any
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Override,
@@ -52,6 +53,30 @@ def override_to_dict(override: Override | None) -> dict[str, str] | None:
     return {"reason": override.reason, "provider": override.provider} if override else None
 
 
+def clearance_to_dict(clearance: Clearance | None) -> dict[str, Any] | None:
+    if clearance is None:
+        return None
+    return {
+        "cleared_by": clearance.cleared_by,
+        "cleared_on": _day(clearance.cleared_on),
+        "note": clearance.note,
+        "recorded_by": clearance.recorded_by,
+        "covers": list(clearance.covers),
+    }
+
+
+def clearance_from_dict(data: dict[str, Any] | None) -> Clearance | None:
+    if not data:
+        return None
+    return Clearance(
+        cleared_by=data["cleared_by"],
+        cleared_on=date.fromisoformat(data["cleared_on"]),
+        note=data.get("note", ""),
+        recorded_by=data.get("recorded_by", ""),
+        covers=tuple(data.get("covers", ())),
+    )
+
+
 def areas_to_dicts(areas: tuple[AreaChoice, ...]) -> list[dict[str, Any]]:
     """The chosen areas, zones and concerns, in order (drafts and the records' export)."""
     return [
@@ -83,6 +108,7 @@ def consultation_to_dict(item: Consultation) -> dict[str, Any]:
         "session_count": item.session_count,
         "notes": item.notes,
         "catalog_version": item.catalog_version,
+        "clearance": clearance_to_dict(item.clearance),
     }
 
 
@@ -113,4 +139,5 @@ def consultation_from_dict(data: dict[str, Any]) -> Consultation:
         catalog_version=data.get("catalog_version", ""),
         id=data.get("id"),
         revision_of=data.get("revision_of"),
+        clearance=clearance_from_dict(data.get("clearance")),
     )
