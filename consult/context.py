@@ -83,11 +83,15 @@ class ParsedCache:
 
 def agreed_plan(catalog: Catalog, repo, item: Consultation) -> Plan:
     """The plan of ``item`` with the clinic's settings; for a saved consultation, with the
-    dates as they were agreed (settings changed since then do not move them)."""
+    dates as they were agreed (settings changed since then do not move them). Whether it is
+    confirmed, provisional or a letter follows the screening under the catalog in use."""
     settings = repo.settings()
-    plan = build_plan(catalog, item, settings.calendar, settings.interval_weeks)
+    plan = build_plan(
+        catalog, item, settings.calendar, settings.interval_weeks, settings.placeholders
+    )
     stored = repo.stored_plan(item.id) if item.id is not None else None
-    if stored is None or not stored.sessions:
+    if stored is None or not stored.sessions or plan.not_treating:
+        # "Do not treat" under the catalog in use prints a letter, whatever was stored.
         return plan
     return replace(
         plan,

@@ -175,7 +175,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def import_command(args: argparse.Namespace) -> int:
-    with _open(args) as repo:
+    with _open(args) as repo:  # every imported plan is checked against the catalog in use
         repo.auto_backup()
         result = repo.import_json(args.source)
     print(result.summary())

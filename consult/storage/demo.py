@@ -3,8 +3,9 @@
 Names come from many scripts and naming customs (Latin with diacritics, Vietnamese, Greek,
 Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew, Devanagari). Consultations use the real
 catalog and ``consult.domain.plan.build_plan``: varied areas, zones, concerns, adjuncts,
-screening answers (a few cautions, clearances and overrides), drafts, finals and amendments,
-dated from two years ago to today, so plans reach into the coming months.
+screening answers (a few cautions, clearances, overrides and letters instead of plans),
+drafts, finals and amendments, dated from two years ago to today, so plans reach into the
+coming months.
 
 Every demo patient and consultation is marked ``demo = 1``; phone numbers are from ranges
 reserved for fiction and e-mail addresses use the example.* domains.
@@ -24,6 +25,7 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Outcome,
@@ -358,13 +360,13 @@ def demo_consultation(
     offered = [a for a, verdict in eligible.items() if verdict.eligible]
     adjuncts = tuple(rng.sample(offered, k=min(len(offered), rng.choice((0, 0, 1, 2)))))
     override = None
-    if (
-        any(
-            screening[q.id] is Answer.YES and q.severity is Outcome.DO_NOT_TREAT
-            for q in catalog.questions
-        )
-        and rng.random() < 0.5
-    ):
+    stops = [
+        q
+        for q in catalog.questions
+        if screening[q.id] is Answer.YES and q.severity is Outcome.DO_NOT_TREAT
+    ]
+    # Only where an override is allowed: never over a contraindication on the device's label.
+    if stops and not any(q.label for q in stops) and rng.random() < 0.5:
         override = Override(
             "Demo record: condition resolved on examination; treating away from it.", provider
         )
@@ -484,30 +486,50 @@ def _seed_one(repo, catalog, rng, today, calendar, interval, counts) -> None:
             cid, repo.plan_fields(plan), revision_of=None, finalized_at=stamp, updated_at=stamp
         )
         counts["finals"] += 1
-        if rng.random() < 0.08:
+        roll = rng.random()
+        if plan.not_treating:
+            continue  # a letter: nothing to amend
+        if plan.provisional and roll < 0.6:
+            cleared_on = min(day + timedelta(days=rng.randrange(3, 15)), today)
+            amended = replace(
+                consultation,
+                clearance=Clearance(
+                    "Dr Sam Okafor (family doctor)",
+                    cleared_on,
+                    "Demo record: clearance letter received and filed.",
+                    provider,
+                    plan.uncleared,
+                ),
+                start_date=cleared_on + timedelta(days=7),
+            )
+            amend_day = cleared_on
+        elif roll < 0.08:
             amended = replace(
                 consultation,
                 session_count=plan.bounds.high,
                 notes=(consultation.notes + " Amended: one more session agreed.").strip(),
             )
-            new_plan = build_plan(catalog, amended, calendar, interval)
-            later = _stamp(min(day + timedelta(days=rng.randrange(1, 20)), today), rng)
-            new_id = repo.insert_consultation(
-                amended,
-                patient_id,
-                record_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                created_at=later,
-                updated_at=later,
-                demo=True,
-            )
-            repo.write_parts(new_id, amended)
-            repo.write_plan(new_id, new_plan)
-            repo.mark_final(
-                new_id,
-                repo.plan_fields(new_plan),
-                revision_of=cid,
-                finalized_at=later,
-                updated_at=later,
-            )
-            counts["consultations"] += 1
-            counts["amendments"] += 1
+            amend_day = min(day + timedelta(days=rng.randrange(1, 20)), today)
+        else:
+            continue
+        new_plan = build_plan(catalog, amended, calendar, interval)
+        later = _stamp(amend_day, rng)
+        new_id = repo.insert_consultation(
+            amended,
+            patient_id,
+            record_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            created_at=later,
+            updated_at=later,
+            demo=True,
+        )
+        repo.write_parts(new_id, amended)
+        repo.write_plan(new_id, new_plan)
+        repo.mark_final(
+            new_id,
+            repo.plan_fields(new_plan),
+            revision_of=cid,
+            finalized_at=later,
+            updated_at=later,
+        )
+        counts["consultations"] += 1
+        counts["amendments"] += 1

@@ -29,6 +29,7 @@ from consult import __version__
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Override,
@@ -36,7 +37,8 @@ from consult.domain.model import (
     Status,
     ValidationError,
 )
-from consult.domain.serialize import areas_to_dicts, override_to_dict
+from consult.domain.plan import schedule_problems
+from consult.domain.serialize import areas_to_dicts, clearance_to_dict, override_to_dict
 from consult.storage import database, migrations
 from consult.storage.audit import Action
 from consult.storage.errors import ExchangeError
@@ -45,7 +47,10 @@ if TYPE_CHECKING:
     from consult.storage.repository import Repository
 
 FORMAT = "consult-records"
-FORMAT_VERSION = 1
+# 2: a consultation may carry a doctor's clearance. Version 1 files (no clearances) are read
+# as they are; an app that reads only version 1 refuses a version 2 file rather than drop
+# the clearances in it.
+FORMAT_VERSION = 2
 FORMATS = ("json", "csv")
 
 
@@ -136,6 +141,7 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
                 ],
                 "areas": areas_to_dicts(c.areas),
                 "adjuncts": list(c.adjuncts),
+                "clearance": clearance_to_dict(c.clearance),
                 "plan": plan,
                 "demo": bool(r["demo"]),
                 "created_at": r["created_at"],
@@ -292,6 +298,11 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         "interval_weeks",
         "results_from",
         "results_to",
+        "clearance_by",
+        "clearance_on",
+        "clearance_note",
+        "clearance_recorded_by",
+        "clearance_covers",
         "demo",
         "created_at",
         "updated_at",
@@ -314,7 +325,13 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         u = c["uuid"]
         override = c["override"] or {}
         plan = c["plan"] or {}
+        clearance = c.get("clearance") or {}
         flat = c | {
+            "clearance_by": clearance.get("cleared_by"),
+            "clearance_on": clearance.get("cleared_on"),
+            "clearance_note": clearance.get("note"),
+            "clearance_recorded_by": clearance.get("recorded_by"),
+            "clearance_covers": " ".join(clearance.get("covers", [])) if clearance else None,
             "override_reason": override.get("reason"),
             "override_provider": override.get("provider"),
             "screening_outcome": plan.get("screening_outcome"),
@@ -528,6 +545,20 @@ def _parse_consultation(r: _Reader, node: Any, where: str, patient: Patient) -> 
     status = r.get(node, "status", where, str)
     if status not in (Status.DRAFT, Status.FINAL):
         raise r.fail(f"{where}.status", "is not draft or final")
+    clearance = None
+    if node.get("clearance") is not None:  # a version 1 file has none
+        place = f"{where}.clearance"
+        item = r.get(node, "clearance", where, dict)
+        covers = r.items(item, "covers", place)
+        if not all(isinstance(q, str) for q in covers):
+            raise r.fail(f"{place}.covers", "has the wrong type")
+        clearance = Clearance(
+            r.get(item, "cleared_by", place, str),
+            r.day(item, "cleared_on", place),
+            r.get(item, "note", place, str),
+            r.get(item, "recorded_by", place, str),
+            tuple(covers),
+        )
     return Consultation(
         patient=patient,
         provider=r.get(node, "provider", where, str),
@@ -541,6 +572,7 @@ def _parse_consultation(r: _Reader, node: Any, where: str, patient: Patient) -> 
         notes=r.get(node, "notes", where, str),
         status=Status(status),
         catalog_version=r.get(node, "catalog_version", where, str),
+        clearance=clearance,
     )
 
 
@@ -606,6 +638,7 @@ def import_json(repo: Repository, source: Path) -> ImportResult:
                 _timestamp(r, node, "updated_at", where),
             )
         )
+    catalog = repo.rules_catalog()  # every imported plan is checked against its rules
     consultations = []
     for i, node in enumerate(consultations_in):
         where = f"consultations[{i}]"
@@ -613,6 +646,20 @@ def import_json(repo: Repository, source: Path) -> ImportResult:
         placeholder = Patient("", date(1900, 1, 1), 1)
         consultation = _parse_consultation(r, node, where, placeholder)
         plan = _parse_plan(r, node, where) if consultation.status is Status.FINAL else None
+        if plan is not None:
+            fields, sessions, _visits = plan
+            broken = schedule_problems(
+                catalog,
+                consultation,
+                [date.fromisoformat(day) for _, day in sessions],
+                fields["interval_weeks"],
+            )
+            if broken:
+                raise ExchangeError(
+                    f"The import file {source} cannot be imported: the plan of {where} breaks "
+                    f"the clinic catalog's rules ({'; '.join(broken)}). Nothing was imported. "
+                    "Correct that plan where it was made, or leave it out of the file."
+                )
         consultations.append(
             {
                 "uuid": r.get(node, "uuid", where, str),

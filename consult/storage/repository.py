@@ -28,6 +28,7 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ClinicSettings,
     ConcernChoice,
     Consultation,
@@ -38,7 +39,7 @@ from consult.domain.model import (
     ValidationError,
     normalize_text,
 )
-from consult.domain.plan import AdjunctVisit, Plan, Session
+from consult.domain.plan import AdjunctVisit, Plan, Session, rule_problems
 from consult.storage import audit, database, errors, listing, migrations, search
 from consult.storage.audit import Action, AuditReport
 from consult.storage.errors import ConflictError, NotFoundError, StorageError
@@ -654,7 +655,13 @@ class Repository:
     @staticmethod
     def _consultation_values(consultation: Consultation, patient_id: int) -> dict[str, Any]:
         override = consultation.override
+        clearance = consultation.clearance
         return {
+            "clearance_by": clearance.cleared_by if clearance else None,
+            "clearance_on": _iso(clearance.cleared_on) if clearance else None,
+            "clearance_note": clearance.note if clearance else None,
+            "clearance_recorded_by": clearance.recorded_by if clearance else None,
+            "clearance_covers": " ".join(clearance.covers) if clearance else None,
             "patient_id": patient_id,
             "provider": consultation.provider,
             "date": consultation.date.isoformat(),
@@ -720,13 +727,14 @@ class Repository:
 
     @staticmethod
     def plan_fields(plan: Plan) -> dict[str, Any]:
-        """What a final consultation's row keeps of its plan."""
+        """What a final consultation's row keeps of its plan (a "do not treat" one has no
+        sessions, so no results window)."""
         return {
             "catalog_version": plan.catalog_version,
             "screening_outcome": plan.screening.outcome.value,
             "interval_weeks": plan.interval_weeks,
-            "results_from": plan.results_from.isoformat(),
-            "results_to": plan.results_to.isoformat(),
+            "results_from": _iso(plan.results_from),
+            "results_to": _iso(plan.results_to),
         }
 
     def mark_final(
@@ -824,18 +832,30 @@ class Repository:
             )
         return self.get_consultation(consultation_id)
 
-    @staticmethod
-    def _check_plan(plan: Plan) -> None:
-        if not plan.sessions:
-            raise ConflictError(
-                "The plan has no sessions, so the consultation cannot be finalised. Choose the "
-                "areas and concerns, then build the plan again."
-            )
+    def rules_catalog(self) -> Catalog:
+        """The catalog whose rules every saved plan must keep: the one given, or else the one
+        the app uses (the built-in catalog with the clinic's laid over it). No path saves a
+        plan unchecked."""
+        if self.catalog is None:
+            from consult.context import load_catalog
+
+            self.catalog = load_catalog().catalog
+        return self.catalog
+
+    def _check_plan(self, consultation: Consultation, plan: Plan) -> None:
+        """Refuse a plan that breaks the catalog's rules: every path that saves a final plan
+        (finalise, amend, record a clearance) comes through here."""
         if not plan.screening.may_finish:
             raise ConflictError(
-                "The consultation cannot be finalised yet: the screening is not complete, or "
-                "it says do not treat and there is no written override. Finish the screening "
-                "(or record the reason for going ahead), then finalise."
+                "The consultation cannot be finalised yet: the screening is not complete. "
+                "Answer every screening question, then finalise."
+            )
+        problems = rule_problems(self.rules_catalog(), consultation, plan)
+        if problems:
+            raise ConflictError(
+                "The plan was not saved because it breaks the catalog's rules: "
+                + "; ".join(problems)
+                + ". Build the plan again from the consultation."
             )
 
     @_guarded
@@ -844,7 +864,7 @@ class Repository:
 
         A draft (with id) becomes final; a consultation without id is saved final at once.
         """
-        self._check_plan(plan)
+        self._check_plan(consultation, plan)
         with self.transaction():
             patient_id = self._patient_id_for(consultation)
             if consultation.id is None:
@@ -864,9 +884,12 @@ class Repository:
         return self.get_consultation(consultation_id)
 
     @_guarded
-    def amend(self, final_id: int, consultation: Consultation, plan: Plan) -> Consultation:
-        """A new final revision replacing ``final_id``; the replaced one stays as it was."""
-        self._check_plan(plan)
+    def amend(
+        self, final_id: int, consultation: Consultation, plan: Plan, detail: str = ""
+    ) -> Consultation:
+        """A new final revision replacing ``final_id``; the replaced one stays as it was.
+        ``detail`` says why, for the audit trail (e.g. "clearance recorded"; no patient data)."""
+        self._check_plan(consultation, plan)
         with self.transaction():
             row = self._one("SELECT status, patient_id FROM consultations WHERE id = ?", [final_id])
             if row is None:
@@ -899,7 +922,7 @@ class Repository:
                 consultation_id,
                 self._uuid("consultations", consultation_id),
                 provider=consultation.provider,
-                detail=f"replaces {final_id}",
+                detail=f"replaces {final_id}" + (f"; {detail}" if detail else ""),
             )
         return self.get_consultation(consultation_id)
 
@@ -984,6 +1007,15 @@ class Repository:
                 if r["override_reason"] is not None
                 else None
             )
+            clearance = None
+            if r.get("clearance_by") is not None:  # a file before schema 5 has no such column
+                clearance = Clearance(
+                    r["clearance_by"],
+                    date.fromisoformat(r["clearance_on"]),
+                    r["clearance_note"] or "",
+                    r["clearance_recorded_by"] or "",
+                    tuple((r["clearance_covers"] or "").split()),
+                )
             result.append(
                 Consultation(
                     patient=patients[r["patient_id"]],
@@ -1007,6 +1039,7 @@ class Repository:
                     catalog_version=r["catalog_version"],
                     id=cid,
                     revision_of=r["revision_of"],
+                    clearance=clearance,
                 )
             )
         return result
@@ -1195,7 +1228,7 @@ class Repository:
 
     @_guarded
     def save_settings(self, settings: ClinicSettings) -> ClinicSettings:
-        problems = settings.problems()
+        problems = settings.problems(self.rules_catalog().protocol.min_interval_weeks)
         if problems:
             raise ValidationError(problems)
         with self.transaction():

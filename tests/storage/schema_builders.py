@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Override,
@@ -249,7 +250,12 @@ V4_LIST_DATES = {
 def build_v4(path: Path) -> Expected:
     """Version 4 keeps the list's dates with each patient: the rows of version 3, and each
     patient's ``last_consultation`` and ``session_dates``."""
-    expected = build_v3_into(schema_at(path, 4), path)
+    return build_v4_into(schema_at(path, 4), path)
+
+
+def build_v4_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 4, written with its SQL into ``schema`` (version 4 or later)."""
+    expected = build_v3_into(schema, path)
     db = database.connect(path)
     db.conn.executemany(
         "UPDATE patients SET last_consultation = ?, session_dates = ? WHERE id = ?",
@@ -260,12 +266,39 @@ def build_v4(path: Path) -> Expected:
     return expected
 
 
+# --------------------------------------------------------------------------- version 5
+
+# A doctor's clearance, as version 5 keeps it in the consultation's row: who, when, a note,
+# who recorded it, and the screening questions it answers. Written on Kim's draft (a draft's
+# row may still change; a final's may not).
+V5_CLEARANCE = ("Dr Sam Okafor", "2026-01-20", "Letter on file.", "Dr Reyes", "keloid")
+
+
+def build_v5(path: Path) -> Expected:
+    """Version 5 keeps a doctor's clearance with the consultation: the rows of version 4, and
+    a clearance on one consultation."""
+    expected = build_v4_into(schema_at(path, 5), path)
+    db = database.connect(path)
+    db.conn.execute(
+        "UPDATE consultations SET clearance_by = ?, clearance_on = ?, clearance_note = ?, "
+        "clearance_recorded_by = ?, clearance_covers = ? WHERE id = 3",
+        V5_CLEARANCE,
+    )
+    db.conn.commit()
+    db.close()
+    by, on, note, recorded_by, covers = V5_CLEARANCE
+    cleared = Clearance(by, date.fromisoformat(on), note, recorded_by, tuple(covers.split()))
+    expected.consultations[2] = replace(expected.consultations[2], clearance=cleared)
+    return expected
+
+
 # Every schema version the app has shipped, and how to make a database of it.
 BUILDERS: dict[int, Callable[[Path], Expected]] = {
     1: build_v1,
     2: build_v2,
     3: build_v3,
     4: build_v4,
+    5: build_v5,
 }
 
 

@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
-from storage_helpers import consult_cli, consultation, patient, plan_for
+from storage_helpers import CATALOG, consult_cli, consultation, patient, plan_for
 
 from consult.storage import Repository
 from consult.storage.audit import GENESIS, entry_hash
@@ -105,7 +105,7 @@ def _tamper(path, *statements):
 
 @pytest.fixture
 def logged(db_path, tmp_path):
-    with Repository.open(db_path, provider="Dr Reyes") as repo:
+    with Repository.open(db_path, catalog=CATALOG, provider="Dr Reyes") as repo:
         _busy_day(repo, tmp_path)
         count = len(repo.audit_entries())
     return db_path, count
