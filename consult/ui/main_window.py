@@ -32,6 +32,7 @@ from consult.domain.model import ROMAN, Consultation, Status
 from consult.storage.drafts import Draft
 from consult.ui import dialogs, style
 from consult.ui.patient_model import PatientTableModel
+from consult.ui.plan_text import status_text
 from consult.ui.services import RECENT_DAYS, Services, plain_error
 from consult.ui.worker import run_in_background
 
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self._listed = ("", None, "")  # the list shown: what was typed, next page, its kind
         self._current_patient_id: int | None = None
         self._current_consultation: Consultation | None = None
+        self._current_plan = None  # the selected consultation's plan, when it is current
         self._wizard: ConsultationWizard | None = None
         self._draft_key: str | None = None
         self._closed = False
@@ -194,23 +196,38 @@ class MainWindow(QMainWindow):
         self.open_button = QPushButton("&Open plan")
         self.amend_button = QPushButton("&Amend…")
         self.reprint_button = QPushButton("&Re-print…")
-        for button in (self.open_button, self.amend_button, self.reprint_button):
+        self.clearance_button = QPushButton("Record &clearance…")
+        self.clearance_button.setToolTip(
+            "Record a doctor's clearance of a provisional plan: who, when, a note; the plan "
+            "can then be printed with confirmed dates."
+        )
+        buttons_list = (
+            self.open_button,
+            self.amend_button,
+            self.reprint_button,
+            self.clearance_button,
+        )
+        for button in buttons_list:
             button.setMinimumHeight(40)
             button.setEnabled(False)
         self.open_button.clicked.connect(self.print_current)
         self.reprint_button.clicked.connect(lambda: self.print_current(print_now=True))
         self.amend_button.clicked.connect(self.amend_current)
+        self.clearance_button.clicked.connect(self.record_clearance)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.amend_button)
-        buttons.addWidget(self.reprint_button)
+        for button in buttons_list:
+            buttons.addWidget(button)
         buttons.addStretch(1)
+        self.plan_status = QLabel()
+        self.plan_status.setWordWrap(True)
+        self.plan_status.setAccessibleName("Status of the selected plan")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)
         right_layout.addWidget(QLabel("Consultations:"))
         right_layout.addWidget(self.consultations, 1)
         right_layout.addWidget(QLabel("Planned appointments:"))
+        right_layout.addWidget(self.plan_status)
         right_layout.addWidget(self.sessions, 1)
         right_layout.addLayout(buttons)
         splitter = QSplitter()
@@ -393,14 +410,20 @@ class MainWindow(QMainWindow):
         )
         label = f"{item.date.isoformat()} · #{item.id}"
         status = "replaced" if revision else item.status.value
+        if item.clearance is not None and not revision:
+            status += " · cleared"
         node = QTreeWidgetItem([label, status, item.provider, treating])
         node.setData(0, Qt.ItemDataRole.UserRole, item)
+        node.setData(1, Qt.ItemDataRole.UserRole, revision)
         return node
 
     def _consultation_selected(self, current, _previous) -> None:
         item = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        replaced = bool(current.data(1, Qt.ItemDataRole.UserRole)) if current is not None else False
         self._current_consultation = item
+        self._current_plan = None
         self.sessions.setRowCount(0)
+        self.plan_status.setText("")
         self._update_buttons()
         if item is None:
             return
@@ -409,8 +432,15 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self._explain(exc, "Could not show the plan")
             return
+        if not replaced:
+            self._current_plan = plan
+        if item.status is Status.FINAL:
+            prefix = "This revision was replaced. " if replaced else ""
+            self.plan_status.setText(f"<b>{escape(prefix + status_text(plan))}</b>")
+        self._update_buttons()
         catalog = self.services.catalog
-        rows = [(s.date, f"Microneedling session {s.number}") for s in plan.sessions]
+        proposed = "Proposed: " if plan.provisional else ""
+        rows = [(s.date, f"{proposed}Microneedling session {s.number}") for s in plan.sessions]
         rows += [(v.date, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits]
         rows.sort(key=lambda r: r[0])
         self.sessions.setRowCount(len(rows))
@@ -425,6 +455,46 @@ class MainWindow(QMainWindow):
         self.reprint_button.setEnabled(final)
         self.print_action.setEnabled(final)
         self.amend_button.setEnabled(final)
+        plan = self._current_plan
+        self.clearance_button.setEnabled(final and plan is not None and plan.provisional)
+
+    # ------------------------------------------------------------------ clearance
+
+    def record_clearance(self) -> None:
+        """A doctor's clearance of the selected provisional plan: a new revision with
+        confirmed dates, then its plan is shown to print."""
+        from consult.ui.clearance_dialog import ClearanceDialog
+
+        item, plan = self._current_consultation, self._current_plan
+        if item is None or plan is None or not plan.provisional:
+            return
+        services = self.services
+        try:
+            start = services.clearance_start(item, plan, self.today)
+            dialog = ClearanceDialog(
+                services.catalog,
+                services.settings(),
+                plan,
+                services.providers(),
+                item.provider,
+                start,
+                self.today,
+                self,
+            )
+        except Exception as exc:
+            self._explain(exc, "Could not record the clearance")
+            return
+        if dialogs.run_dialog(dialog) != ClearanceDialog.DialogCode.Accepted:
+            return
+        try:
+            saved = services.record_clearance(
+                item, dialog.clearance(), dialog.start_date(), self.today
+            )
+        except Exception as exc:
+            self._explain(exc, "The clearance was not recorded")
+            return
+        self.show_patient(saved.patient.id)
+        self.preview(saved)
 
     # ------------------------------------------------------------------ consultations
 
@@ -588,7 +658,13 @@ class MainWindow(QMainWindow):
         from consult.ui.settings_dialog import SettingsDialog
 
         services = self.services
-        dialog = SettingsDialog(services.settings(), services.providers(), self, today=self.today)
+        dialog = SettingsDialog(
+            services.settings(),
+            services.providers(),
+            self,
+            today=self.today,
+            min_interval_weeks=services.catalog.protocol.min_interval_weeks,
+        )
         if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:
             return
         try:

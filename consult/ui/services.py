@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 from consult.context import agreed_plan
 from consult.domain.catalog import Catalog
-from consult.domain.model import ClinicSettings, Consultation, Patient, Status
+from consult.domain.model import (
+    Clearance,
+    ClinicSettings,
+    Consultation,
+    Patient,
+    Status,
+    ValidationError,
+)
 from consult.domain.plan import Plan, build_plan
 from consult.fileio import write_private_atomic
 from consult.resources import resource_path
@@ -48,6 +55,8 @@ def plain_error(exc: Exception) -> UserFacingError:
         return exc
     if isinstance(exc, StorageError):
         return UserFacingError(exc.message)
+    if isinstance(exc, ValidationError):
+        return UserFacingError(str(exc))
     if isinstance(exc, OSError):
         return UserFacingError(
             f"A file could not be read or written: {exc.strerror or exc}. Nothing you typed is "
@@ -103,7 +112,7 @@ class Services:
                 self.repo.remove_provider(name)
             for name in providers:
                 self.repo.save_provider(name)
-        except (StorageError, OSError) as exc:
+        except (StorageError, OSError, ValidationError) as exc:
             raise plain_error(exc) from exc
 
     def keep_logo(self, settings: ClinicSettings) -> ClinicSettings:
@@ -170,12 +179,70 @@ class Services:
                 patient = self.repo.save_patient(patient)
                 item = replace(state.consultation(Status.FINAL), patient=patient)
                 settings = self.settings()
-                plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
+                plan = build_plan(
+                    self.catalog,
+                    item,
+                    settings.calendar,
+                    settings.interval_weeks,
+                    settings.placeholders,
+                )
                 if item.provider not in self.providers():
                     self.repo.save_provider(item.provider)  # offered next time
                 if state.revision_of is not None:
                     return self.repo.amend(state.revision_of, item, plan)
                 return self.repo.finalize(item, plan)
+        except StorageError as exc:
+            raise plain_error(exc) from exc
+
+    def clearance_start(self, item: Consultation, plan: Plan, today: date) -> date:
+        """The first session a clearance confirms unless the provider picks another: the one
+        proposed, while it is still ahead; otherwise the clinic's next open day."""
+        proposed = plan.first_session if plan.sessions else None
+        if proposed is not None and proposed >= today:
+            return proposed
+        return self.settings().calendar.next_open_day(today)
+
+    def record_clearance(
+        self, item: Consultation, clearance: Clearance, start_date: date, today: date
+    ) -> Consultation:
+        """Record a doctor's clearance of a provisional plan: a new final revision of the
+        consultation, carrying the clearance and the confirmed dates from ``start_date``; the
+        provisional one stays readable. The clearance covers every answer that needed one."""
+        if item.id is None or item.status is not Status.FINAL:
+            raise UserFacingError("Finish the consultation before recording a clearance.")
+        plan = self.plan_for(item)
+        if not plan.provisional:
+            raise UserFacingError(
+                "This plan does not need a doctor's clearance, so none was recorded."
+            )
+        if start_date < today:
+            raise UserFacingError("The first session cannot be in the past: choose a later date.")
+        earlier = item.clearance.covers if item.clearance else ()
+        covers = tuple(dict.fromkeys((*earlier, *plan.uncleared)))
+        try:
+            clearance = Clearance(
+                clearance.cleared_by,
+                clearance.cleared_on,
+                clearance.note,
+                clearance.recorded_by,
+                covers,
+            ).validated(today)
+        except ValidationError as exc:
+            raise UserFacingError(str(exc)) from exc
+        cleared = replace(
+            item,
+            clearance=clearance,
+            start_date=start_date,
+            id=None,
+            revision_of=item.id,
+            status=Status.FINAL,
+        )
+        settings = self.settings()
+        confirmed = build_plan(
+            self.catalog, cleared, settings.calendar, settings.interval_weeks, settings.placeholders
+        )
+        try:
+            return self.repo.amend(item.id, cleared, confirmed, detail="clearance recorded")
         except StorageError as exc:
             raise plain_error(exc) from exc
 

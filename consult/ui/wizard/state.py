@@ -9,6 +9,7 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ClinicSettings,
     ConcernChoice,
     Consultation,
@@ -46,6 +47,9 @@ class ConsultationState:
     notes: str = ""
     consultation_id: int | None = None
     revision_of: int | None = None
+    # A doctor's clearance recorded on the consultation being amended: kept, for the answers
+    # it covers (a new answer that needs clearance makes the plan provisional again).
+    clearance: Clearance | None = None
 
     # -- building domain objects
 
@@ -108,6 +112,8 @@ class ConsultationState:
         return assess(self.catalog, self.answers, tags, self.override())
 
     def consultation(self, status: Status = Status.DRAFT) -> Consultation:
+        # The override only where it applies: "do not treat" with no contraindication on the
+        # device's label (a reason typed before the answers changed is not kept).
         return Consultation(
             patient=self.patient(),
             provider=self.provider,
@@ -115,7 +121,7 @@ class ConsultationState:
             screening=dict(self.answers),
             areas=self.area_choices(),
             adjuncts=tuple(self.adjuncts),
-            override=self.override(),
+            override=self.screening().override,
             start_date=self.start_date,
             session_count=self.session_count,
             notes=self.notes,
@@ -123,11 +129,16 @@ class ConsultationState:
             catalog_version=self.catalog.version,
             id=self.consultation_id,
             revision_of=self.revision_of,
+            clearance=self.clearance,
         )
 
     def plan(self) -> Plan:
         return build_plan(
-            self.catalog, self.consultation(), self.settings.calendar, self.settings.interval_weeks
+            self.catalog,
+            self.consultation(),
+            self.settings.calendar,
+            self.settings.interval_weeks,
+            self.settings.placeholders,
         )
 
     # -- restoring
@@ -157,6 +168,7 @@ class ConsultationState:
             notes=item.notes,
             consultation_id=item.id,
             revision_of=item.revision_of,
+            clearance=item.clearance,
         )
         for choice in item.areas:
             state.areas[choice.area_id] = set(choice.zones)
