@@ -55,10 +55,9 @@ def test_a_clearance_confirms_the_plan_from_a_date_still_ahead(services, catalog
     assert cleared.clearance == replace(DOCTOR, covers=("anticoagulants", "keloid"))
     confirmed = services.plan_for(cleared)
     assert confirmed.status is PlanStatus.CONFIRMED
-    assert [s.date for s in services.repo.planned_sessions(cleared.id)][0] == date(2026, 12, 2)
-    assert [s.date for s in services.repo.planned_sessions(provisional.id)][0] == date(
-        2026, 11, 23
-    )  # the provisional plan stays as it was
+    assert services.repo.planned_sessions(cleared.id)[0].date == date(2026, 12, 2)
+    # The provisional plan stays as it was.
+    assert services.repo.planned_sessions(provisional.id)[0].date == date(2026, 11, 23)
     with pytest.raises(UserFacingError, match="does not need a doctor's clearance"):
         services.record_clearance(cleared, DOCTOR, date(2026, 12, 2), TODAY)
 

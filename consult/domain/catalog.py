@@ -1505,30 +1505,30 @@ class _Checker:
         What each statement avoids or uses is declared beside it (``avoid``, ``use``), so this
         finds the contradictions a catalog declares; a text with none declared is not checked.
         """
+        # (where, its file, when it applies, what it avoids, what it uses)
         statements: list[tuple[str, str, Condition, Mapping[str, int], Mapping[str, int]]] = [
-            ("instructions.toml", f"instructions[{i.id}]", i.when, i.avoid, i.use)
+            (
+                f"instructions[{i.id}]",
+                self._file_of_entry("instructions", "id", i.id),
+                i.when,
+                i.avoid,
+                i.use,
+            )
             for i in instructions
         ]
         statements += [
             (
-                "skin_types.toml",
-                f"skin_types[{s.type}]",
-                Condition(fitzpatrick=frozenset({s.type})),
-                s.avoid,
+                f"skin_types[{t.type}]",
+                self._file_of_entry("skin_types", "type", t.type),
+                Condition(fitzpatrick=frozenset({t.type})),
+                t.avoid,
                 {},
             )
-            for s in skin_types
+            for t in skin_types
         ]
-        files = {
-            f"instructions[{i.id}]": self._file_of_entry("instructions", "id", i.id)
-            for i in instructions
-        }
-        files |= {
-            f"skin_types[{s.type}]": self._file_of_entry("skin_types", "type", s.type)
-            for s in skin_types
-        }
-        for n, (_, path_a, when_a, avoid_a, use_a) in enumerate(statements):
-            for _, path_b, when_b, avoid_b, use_b in statements[n + 1 :]:
+        files = {path: file for path, file, *_ in statements}
+        for n, (path_a, _, when_a, avoid_a, use_a) in enumerate(statements):
+            for path_b, _, when_b, avoid_b, use_b in statements[n + 1 :]:
                 if not when_a.may_meet(when_b):
                     continue
                 for topic in sorted(set(avoid_a) & set(avoid_b)):

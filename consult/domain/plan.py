@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from consult.domain.adjuncts import eligibility, placeholder_values
 from consult.domain.catalog import Adjunct, Catalog, Condition, Instruction
 from consult.domain.model import (
+    Answer,
     AreaChoice,
     Clearance,
     ClinicCalendar,
@@ -283,7 +284,7 @@ def _screening_notices(
     notices = []
     for reason in screening.reasons:
         question = catalog.question(reason.question_id)
-        answer = "not sure" if reason.answer.value == "not_sure" else "yes"
+        answer = "not sure" if reason.answer is Answer.NOT_SURE else "yes"
         what = reason.outcome.label
         if reason.label:
             what += " (on the device's label: cannot be overridden)"

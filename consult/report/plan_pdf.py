@@ -95,6 +95,11 @@ class PlanPdf(bytes):
         return self
 
 
+def lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case: a name in a list after a colon."""
+    return text[:1].lower() + text[1:]
+
+
 # --------------------------------------------------------------------------- page furniture
 
 
@@ -386,7 +391,8 @@ class _Builder:
             area = catalog.area(choice.area_id)
             where = area.name[self.lang]
             if choice.zones:
-                zones = ", ".join(area.zone(z).name[self.lang] for z in choice.zones)
+                # A list after a colon, in lower case ("Face: cheeks, upper lip").
+                zones = ", ".join(lower_first(area.zone(z).name[self.lang]) for z in choice.zones)
                 where = f"{where}: {zones}"
             parts.append(self.para(where, self.st.area, bold=True))
             for pick in choice.concerns:
@@ -510,6 +516,8 @@ class _Builder:
         values = self.values()
         parts: list[Flowable] = [self.heading("section_health")]
         seen: set[str] = set()
+        clearance = self.plan.clearance
+        covered = set(clearance.covers) if clearance and not self.plan.provisional else set()
         for reason in reasons:
             if reason.question_id in seen:
                 continue
@@ -523,7 +531,10 @@ class _Builder:
             ):
                 # Never "we do not treat…" above a calendar: the text written for this case.
                 text = question.override_explanation
-            parts.append(self.bullet(text.format(self.lang, values)))
+            said = text.format(self.lang, values)
+            if reason.question_id in covered:
+                said = f"{said} {self.t('cleared_note')}"
+            parts.append(self.bullet(said))
         return parts
 
     def care(self) -> list[Flowable]:

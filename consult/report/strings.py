@@ -51,6 +51,7 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "calendar_note": frozenset(),
     "calendar_note_proposed": frozenset(),
     "section_health": frozenset(),
+    "cleared_note": frozenset(),
     "section_care": frozenset(),
     "call_us": frozenset({"phone"}),
     "section_sun": frozenset(),

@@ -43,6 +43,7 @@ def test_english_plan_reads_as_expected(render, catalog):
         "Zoë O'Brien-Łukasiewicz",
         "May 17, 1988",
         "Dr Ana Reyes",
+        "Face: cheeks, upper lip, chin",
         "We recommend 5 microneedling sessions, 4 weeks apart.",
         "Your first session: Thursday, December 10, 2026",
         "Microneedling session 1 of 5 Thursday December 10, 2026",
@@ -74,6 +75,8 @@ def test_spanish_plan_has_spanish_dates_and_words(render):
     pdf, _, _ = render(lang="es")
     text = pdf_text(pdf)
     for expected in [
+        "Dra. Ana Reyes",
+        "Cara: mejillas, labio superior, mentón",  # lower case after a colon
         "Su plan de tratamiento con microneedling",
         "Sus citas",
         "Su primera sesión: jueves, 10 de diciembre de 2026",
@@ -243,7 +246,7 @@ CLEARED = Clearance(
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_proceed_with_caution_prints_a_confirmed_plan(render, catalog, lang):
-    pdf, consultation, plan = render(lang=lang)
+    pdf, _, plan = render(lang=lang)
     assert plan.screening.outcome is Outcome.CAUTION
     text = pdf_text(pdf)
     first = {
@@ -263,7 +266,7 @@ def test_proceed_with_caution_prints_a_confirmed_plan(render, catalog, lang):
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_needs_clearance_prints_proposed_dates_on_every_page(render, catalog, lang):
-    pdf, consultation, plan = render(lang=lang, consultation_change=provisional_case)
+    pdf, _, plan = render(lang=lang, consultation_change=provisional_case)
     assert plan.provisional
     banner = {
         "en": "Provisional plan: these dates are proposed, to be confirmed once we hear from "
@@ -318,6 +321,12 @@ def test_after_clearance_the_plan_prints_confirmed_dates(render, catalog, lang):
     }[lang]
     assert heard in text
     assert {"en": "Your doctor's clearance", "es": "El visto bueno de su médico"}[lang] in text
+    # The reason the clearance answered says so, not only that "we will check first".
+    since = {
+        "en": "Your doctor has since confirmed that you can go ahead.",
+        "es": "Desde entonces, su médico confirmó que puede seguir adelante.",
+    }[lang]
+    assert catalog.question("anticoagulants").explanation[lang] + " " + since in text
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -331,7 +340,7 @@ def test_a_label_contraindication_prints_only_a_letter(render, catalog, lang):
     assert pdf.page_count == 1
     for expected in (
         {"en": "About your microneedling consultation", "es": "Sobre su consulta de microneedling"},
-        {"en": "What happens next", "es": "Qué sigue"},
+        {"en": "What happens next", "es": "Próximos pasos"},
         {"en": "Call us on (217) 555-0142.", "es": "Llámenos al (217) 555-0142."},
     ):
         assert expected[lang] in text
