@@ -7,6 +7,39 @@ import sys
 from datetime import date
 from pathlib import Path
 
+FORCE_HELP = (
+    "replace FILE.pdf if it exists (never the records file, a backup, another database or a link)"
+)
+
+
+def output_target(args: argparse.Namespace) -> Path | None:
+    """Where the plan may be written, or ``None`` after saying why not (see storage.protect)."""
+    from consult.storage.database import resolve
+    from consult.storage.errors import StorageError
+    from consult.storage.protect import check_output
+
+    try:
+        return check_output(args.output, records=resolve(args.db), replace=args.force, what="plan")
+    except StorageError as exc:
+        print(f"consult: {exc.message}", file=sys.stderr)
+        return None
+
+
+def write_plan(data: bytes, dest: Path, force: bool) -> bool:
+    """Write the plan; False after saying why when a file appeared there meanwhile."""
+    from consult.report.plan_pdf import write_pdf_atomic
+
+    try:
+        write_pdf_atomic(data, dest, replace=force)
+    except FileExistsError:
+        print(
+            f"consult: {dest} appeared while the plan was being written; nothing was "
+            "overwritten. Choose a new file name, or add --force.",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
 
 def register(commands, common: argparse.ArgumentParser) -> None:
     demo = commands.add_parser(
@@ -18,6 +51,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "records database.",
     )
     demo.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    demo.add_argument("--force", action="store_true", help=FORCE_HELP)
     demo.add_argument("--name", help="the demo patient's name (any script)")
     demo.add_argument("--lang", help="the plan's language (default: en)")
     demo.add_argument("--paper", choices=("a4", "letter"), default="a4")
@@ -34,6 +68,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     saved.add_argument("consultation_id", type=int, metavar="CONSULTATION_ID")
     saved.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    saved.add_argument("--force", action="store_true", help=FORCE_HELP)
     saved.add_argument("--lang", help="the plan's language (default: the patient's)")
     saved.add_argument("--paper", choices=("a4", "letter"), help="default: the clinic's setting")
     saved.add_argument("--large-print", action="store_true", help="body text of 14 pt or more")
@@ -45,7 +80,7 @@ def demo_plan_command(args: argparse.Namespace) -> int:
     from consult.domain.catalog import CatalogError
     from consult.domain.plan import build_plan
     from consult.report.demo import DEMO_NAME, DEMO_PLAN_ID, demo_clinic, demo_consultation
-    from consult.report.plan_pdf import render_plan_pdf, write_pdf_atomic
+    from consult.report.plan_pdf import render_plan_pdf
 
     try:
         catalog = load_catalog().catalog
@@ -57,6 +92,9 @@ def demo_plan_command(args: argparse.Namespace) -> int:
         names = ", ".join(catalog.languages)
         print(f"consult: the catalog has no {lang!r} texts (it has {names}).", file=sys.stderr)
         return 2
+    dest = output_target(args)
+    if dest is None:
+        return 1
     today = date.today()
     clinic = demo_clinic(catalog)
     consultation = demo_consultation(catalog, today, args.name or DEMO_NAME, lang)
@@ -72,7 +110,8 @@ def demo_plan_command(args: argparse.Namespace) -> int:
             printed_on=today,
             plan_id=DEMO_PLAN_ID,
         )
-        write_pdf_atomic(pdf, args.output)
+        if not write_plan(pdf, dest, args.force):
+            return 1
     except (OSError, ValueError) as exc:
         print(f"consult: could not write the plan to {args.output}: {exc}", file=sys.stderr)
         return 1
@@ -93,10 +132,13 @@ def render_plan_command(args: argparse.Namespace) -> int:
     from consult.context import agreed_plan, load_catalog
     from consult.domain.catalog import CatalogError
     from consult.domain.model import Status
-    from consult.report.plan_pdf import render_plan_pdf, write_pdf_atomic
+    from consult.report.plan_pdf import render_plan_pdf
     from consult.storage.errors import StorageError
     from consult.storage.repository import Repository
 
+    dest = output_target(args)
+    if dest is None:
+        return 1
     try:
         catalog = load_catalog().catalog
         with Repository.open(args.db, catalog=catalog, create=False, verify=False) as repo:
@@ -128,7 +170,8 @@ def render_plan_command(args: argparse.Namespace) -> int:
                 printed_on=date.today(),
                 plan_id=str(item.id),
             )
-            write_pdf_atomic(pdf, args.output)
+            if not write_plan(pdf, dest, args.force):
+                return 1
             repo.record_event("export", item.id, "command line", detail="render-plan")
     except CatalogError as exc:
         print(exc, file=sys.stderr)

@@ -673,6 +673,7 @@ def render_plan_pdf(
     )
 
 
-def write_pdf_atomic(data: bytes, dest: Path) -> None:
-    """Save a plan: whole or not at all, mode 0600, never via a temp folder (see fileio)."""
-    write_private_atomic(Path(dest), data)
+def write_pdf_atomic(data: bytes, dest: Path, *, replace: bool = False) -> None:
+    """Save a plan: whole or not at all, mode 0600, never via a temp folder (see fileio).
+    An existing file is replaced only with ``replace`` (the caller asked the user)."""
+    write_private_atomic(Path(dest), data, replace=replace)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from consult.storage import database, errors
+from consult.storage import database, errors, protect
 from consult.storage.audit import Action
 from consult.storage.errors import BackupError, StorageError
 
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 KEEP = 10
 INTERVAL = timedelta(days=1)
-BACKUP_FOLDER = "backups"
+STALE_AFTER = timedelta(days=2)  # older than this, the status bar and ``db check`` warn
+CLOCK_SLACK = timedelta(minutes=5)  # a stamp this far ahead is still "now" (clock drift)
+BACKUP_FOLDER = protect.BACKUP_FOLDER
 SUFFIX = ".sqlite3"
 _STAMP = "%Y%m%d-%H%M%S"
 
@@ -63,7 +65,7 @@ def _quick_check(path: Path) -> list[str]:
 def backup_to(db: Database, dest: Path) -> Path:
     """A checked snapshot of ``db`` at ``dest`` (mode 0600). ``dest`` must not exist yet."""
     dest = Path(dest).expanduser().absolute()
-    if dest.exists():
+    if dest.is_symlink() or dest.exists():
         raise BackupError(
             f"{dest} already exists, and a backup never overwrites a file. Choose a new file "
             "name, or move the old file away first."
@@ -76,6 +78,8 @@ def backup_to(db: Database, dest: Path) -> Path:
         )
     if database.is_read_only(dest):
         raise errors.read_only_folder(folder)
+    if db_file := _main_file(db):
+        protect.check_output(dest, records=db_file, what="backup", backups_allowed=True)
     with database.translated(dest):
         tmp = database.new_private_file(folder, dest.name)
         try:
@@ -97,6 +101,14 @@ def backup_to(db: Database, dest: Path) -> Path:
         finally:
             database.remove_with_sides(tmp)
     return dest
+
+
+def _main_file(db: Database) -> Path | None:
+    """The file of ``db``'s main database (``None`` in memory)."""
+    for _, name, file in db.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    return None
 
 
 def backup_with_audit(repo: Repository, dest: Path) -> Path:
@@ -122,8 +134,49 @@ def auto_backups(folder: Path, stem: str) -> list[tuple[datetime, Path]]:
     return sorted(found)
 
 
+def _in_rotation_order(found: list[tuple[datetime, Path]], now: datetime) -> list[Path]:
+    """Oldest first; a backup named in the future (made while the computer's clock was wrong)
+    counts as the oldest of all, since when it was really made cannot be known."""
+    future = [path for moment, path in found if moment > now + CLOCK_SLACK]
+    past = [path for moment, path in found if moment <= now + CLOCK_SLACK]
+    return future + past
+
+
+def newest_backup(db_path: Path, now: datetime | None = None) -> datetime | None:
+    """When the newest automatic backup of ``db_path`` was made, ignoring any named in the
+    future (a clock that was once wrong); ``None`` when there is none."""
+    now = now or datetime.now(UTC)
+    made = auto_backups(backups_dir(db_path), db_path.stem)
+    found = [moment for moment, _ in made if moment <= now + CLOCK_SLACK]
+    return found[-1] if found else None
+
+
+def stale_backup_warning(db_path: Path, now: datetime | None = None) -> str | None:
+    """A plain warning when the newest automatic backup is older than ``STALE_AFTER``, or
+    there is none; ``None`` when all is well."""
+    now = now or datetime.now(UTC)
+    newest = newest_backup(db_path, now)
+    if newest is None:
+        return (
+            "No automatic backup of these records has been made yet. Start the app once, or "
+            "run “consult db backup FILE”, and keep a copy on another disk."
+        )
+    age = now - newest
+    if age <= STALE_AFTER:
+        return None
+    return (
+        f"The newest automatic backup of these records is {age.days} days old (made "
+        f"{newest.date().isoformat()}). Check that the backups folder can be written and the "
+        "disk is not full, then run “consult db backup FILE”."
+    )
+
+
 def auto_backup(repo: Repository, *, keep: int = KEEP, every: timedelta = INTERVAL) -> Path | None:
-    """Make the rotating backup when the newest is older than ``every``; keep ``keep``."""
+    """Make the rotating backup when the newest is older than ``every``; keep ``keep``.
+
+    Whether a recent backup exists is decided from the backups made in the past: one named
+    in the future (the computer's clock was once set wrong) never stands in for today's.
+    """
     if repo.path is None:
         return None
     if keep < 1:
@@ -131,14 +184,14 @@ def auto_backup(repo: Repository, *, keep: int = KEEP, every: timedelta = INTERV
     now = repo._clock()
     folder = database.private_folder(backups_dir(repo.path))
     stem = repo.path.stem
-    existing = auto_backups(folder, stem)
-    if existing and now - existing[-1][0] < every:
+    newest = newest_backup(repo.path, now)
+    if newest is not None and now - newest < every:
         return None
     dest = unique_path(folder / f"{stem}-auto-{stamp(now)}{SUFFIX}")
     backup_to(repo.db, dest)
     with repo.transaction():
         repo.audit_event(Action.BACKUP, "database", detail="automatic")
-    for _, old in auto_backups(folder, stem)[:-keep]:
+    for old in _in_rotation_order(auto_backups(folder, stem), now)[:-keep]:
         database.remove_with_sides(old)
     return dest
 

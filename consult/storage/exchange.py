@@ -37,9 +37,9 @@ from consult.domain.model import (
     ValidationError,
 )
 from consult.domain.serialize import areas_to_dicts, override_to_dict
-from consult.storage import database, migrations
+from consult.storage import database, errors, migrations, protect
 from consult.storage.audit import Action
-from consult.storage.errors import ExchangeError
+from consult.storage.errors import ExchangeError, StorageError
 
 if TYPE_CHECKING:
     from consult.storage.repository import Repository
@@ -234,7 +234,8 @@ def export(repo: Repository, dest: Path, format: str = "json") -> Path:
             f"The folder {dest.parent} is read-only, so the export cannot be written there. "
             "Choose a folder you can write to."
         )
-    data = export_data(repo)
+    with repo.snapshot():  # a save made meanwhile is in the export whole, or not at all
+        data = export_data(repo)
     if format == "json":
         if dest.exists():
             raise _exists(dest)
@@ -447,7 +448,12 @@ class _Reader:
 def _read(source: Path) -> tuple[_Reader, dict[str, Any]]:
     reader = _Reader(source)
     try:
+        source = protect.check_input(source, what="consult export")
         raw = source.read_bytes()
+    except errors.NotFoundError:
+        raise ExchangeError(f"There is no file at {source}. Check the name.") from None
+    except StorageError as exc:
+        raise ExchangeError(exc.message) from None
     except FileNotFoundError:
         raise ExchangeError(f"There is no file at {source}. Check the name.") from None
     except OSError as exc:

@@ -19,7 +19,7 @@ import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -39,7 +39,7 @@ from consult.domain.model import (
     normalize_text,
 )
 from consult.domain.plan import AdjunctVisit, Plan, Session
-from consult.storage import audit, database, errors, listing, migrations, search
+from consult.storage import audit, database, errors, listing, migrations, protect, search
 from consult.storage.audit import Action, AuditReport
 from consult.storage.errors import ConflictError, NotFoundError, StorageError
 
@@ -121,6 +121,8 @@ class CheckReport:
     problems: tuple[str, ...]
     audit: AuditReport
     counts: dict[str, int] = field(default_factory=dict)
+    #: Warnings that are not damage: another program has the file open, backups are old.
+    notes: tuple[str, ...] = ()
 
     @property
     def healthy(self) -> bool:
@@ -141,6 +143,7 @@ class CheckReport:
                 f"{self.schema_version}; {counts})."
             )
         lines.append(self.audit.summary())
+        lines.extend(self.notes)
         return "\n".join(lines)
 
 
@@ -261,6 +264,21 @@ class Repository:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The reads inside see one state of the records, however many statements they take
+        and whatever other connections commit meanwhile (one read transaction)."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")  # nothing was written: this only ends the read
 
     def audit_event(
         self,
@@ -1190,8 +1208,14 @@ class Repository:
 
     @_guarded
     def settings(self) -> ClinicSettings:
-        """The clinic's settings; what was never set comes from the catalog's protocol."""
-        return self.settings_from_json(self.stored_settings(), self._default_settings())
+        """The clinic's settings; what was never set comes from the catalog's protocol.
+
+        A logo path naming a records file open here, or a pipe or device, is left out: the
+        plan's renderer would open it from Python (see ``protect``)."""
+        settings = self.settings_from_json(self.stored_settings(), self._default_settings())
+        if settings.logo_path and not protect.may_read(settings.logo_path):
+            settings = replace(settings, logo_path="")
+        return settings
 
     @_guarded
     def save_settings(self, settings: ClinicSettings) -> ClinicSettings:
@@ -1277,14 +1301,20 @@ class Repository:
 
     @_guarded
     def verify_audit(self) -> AuditReport:
-        return audit.verify(self.db)
+        with self.snapshot():  # the chain as one state, while others may be saving
+            return audit.verify(self.db)
 
     # ------------------------------------------------------------------ checking
 
     @_guarded
     def check(self) -> CheckReport:
         """SQLite's full integrity check, foreign keys, the name search keys, the dates the
-        list shows, the audit chain."""
+        list shows, the audit chain: all of one state of the records, also while another
+        process is saving."""
+        with self.snapshot():
+            return self._check()
+
+    def _check(self) -> CheckReport:
         problems = []
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         result = [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
@@ -1317,7 +1347,21 @@ class Repository:
             )
         report = audit.verify(self.db)
         counts = {} if problems else self.counts()
-        return CheckReport(self.path, version, tuple(problems), report, counts)
+        return CheckReport(self.path, version, tuple(problems), report, counts, self._notes())
+
+    def _notes(self) -> tuple[str, ...]:
+        from consult.storage.backup import stale_backup_warning
+
+        notes = []
+        if getattr(self.conn, "shared_with_others", None):
+            notes.append(
+                "Another program has these records open (the app, probably), so they were "
+                "checked as they are at this moment, read-only; nothing in the file or its "
+                "journal was changed."
+            )
+        if self.path is not None and (warning := stale_backup_warning(self.path, self._clock())):
+            notes.append(warning)
+        return tuple(notes)
 
     def _name_key_problems(self) -> int:
         """How many patients' search words (``search_name``) or name keys (``name_keys``) are

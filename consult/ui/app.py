@@ -180,13 +180,35 @@ def _after_start(window: MainWindow, services: Services, loaded) -> None:
             "&Later",
         ):
             window.resume_draft(draft)
+    daily_backup(window, services)
+    # A clinic leaves the app open for days: the daily backup is looked at again every hour.
+    timer = QTimer(window)
+    timer.setInterval(BACKUP_CHECK_MS)
+    timer.timeout.connect(lambda: daily_backup(window, services))
+    timer.start()
+
+
+BACKUP_CHECK_MS = 60 * 60 * 1000
+
+
+def daily_backup(window: MainWindow, services: Services) -> None:
+    """Today's backup, off the window's thread, if none was made yet; the status bar says so,
+    or warns (and keeps warning) when the newest backup is older than two days."""
     path = services.db_path
-    run_in_background(
-        lambda: services.auto_backup(),
-        lambda made: made and window.statusBar().showMessage(f"Backup saved: {made.name}", 8000),
-        lambda exc: window.statusBar().showMessage(
+
+    def made(backup: Path | None) -> None:
+        warning = services.backup_warning()
+        if warning:
+            window.statusBar().showMessage(warning)
+        elif backup:
+            window.statusBar().showMessage(f"Backup saved: {backup.name}", 8000)
+
+    def failed(_exc: Exception) -> None:
+        message = (
             "The daily backup could not be made; run “consult db backup” to make one "
-            f"({path.name}).",
-            15000,
-        ),
-    )
+            f"({path.name})."
+        )
+        warning = services.backup_warning()
+        window.statusBar().showMessage(f"{message} {warning}" if warning else message, 15000)
+
+    run_in_background(lambda: services.auto_backup(), made, failed)

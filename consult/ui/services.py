@@ -23,6 +23,7 @@ from consult.fileio import write_private_atomic
 from consult.resources import resource_path
 from consult.storage.drafts import DraftStore
 from consult.storage.errors import StorageError
+from consult.storage.protect import check_input, check_output
 from consult.storage.repository import PAGE, Cursor, Page, Repository
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class Services:
         original is moved or deleted (and it moves to a new computer with the data)."""
         if not settings.logo_path:
             return settings
-        source = Path(settings.logo_path)
+        source = check_input(settings.logo_path, what="logo picture")
         kept = self.data_folder / f"clinic-logo{source.suffix.lower()}"
         if source.resolve() != kept.resolve():
             write_private_atomic(kept, source.read_bytes())
@@ -188,6 +189,12 @@ class Services:
         with Repository.open(self.db_path, verify=False) as repo:
             return repo.auto_backup()
 
+    def backup_warning(self) -> str | None:
+        """A warning when the newest automatic backup is over two days old (or missing)."""
+        from consult.storage.backup import stale_backup_warning
+
+        return stale_backup_warning(self.db_path)
+
     # -- the plan PDF
 
     def render(
@@ -221,8 +228,14 @@ class Services:
     def viewer_path(self, item: Consultation) -> Path:
         return self.viewer_folder / f"plan-{item.id}.pdf"
 
-    def save_pdf(self, data: bytes, path: Path) -> None:
+    def save_pdf(self, data: bytes, path: Path, *, replace: bool = True) -> None:
+        """Write a plan the provider asked for; ``replace``: the save dialog already asked
+        before replacing an existing file. Never onto the records, a backup or a link."""
         from consult.report.plan_pdf import write_pdf_atomic
 
+        try:
+            path = check_output(path, records=self.db_path, replace=replace, what="plan")
+        except StorageError as exc:
+            raise plain_error(exc) from exc
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_pdf_atomic(data, path)
+        write_pdf_atomic(data, path, replace=replace)
