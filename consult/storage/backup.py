@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from consult.storage import database, errors, protect
+from consult.storage import database, errors, openfiles, protect
 from consult.storage.audit import Action
 from consult.storage.errors import BackupError, StorageError
 
@@ -306,6 +306,8 @@ def restore(
             f"The folder {target.parent} does not exist. Check the path given with --db."
         )
     database.check_writable(target)
+    if target.exists() and (openfiles.held(target) or openfiles.others_hold(target)):
+        raise errors.busy(target)  # the app has it open: close it first
     with database.translated(target):
         staging = database.new_private_file(target.parent, target.name + ".restore")
         try:

@@ -167,6 +167,36 @@ def test_restore_refuses_while_the_database_is_open_elsewhere(db_path, tmp_path)
             restore(backup, db_path)
         assert "in use" in caught.value.message
         assert repo.counts()["patients"] == 1
+    assert not list(backups_dir(db_path).glob("*before-restore*"))  # no copy left behind
+
+
+def test_restore_refuses_while_another_process_has_the_records_open(db_path, tmp_path):
+    import subprocess
+    import sys
+
+    with Repository.open(db_path) as repo:
+        _fill(repo)
+        backup = repo.backup(tmp_path / "b.sqlite3")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from consult.storage import Repository; "
+            "r = Repository.open(sys.argv[1]); r.counts(); print('ready', flush=True); "
+            "sys.stdin.readline()",
+            str(db_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StorageError, match="in use"):
+            restore(backup, db_path)
+    finally:
+        holder.communicate("\n")
+    assert not list(backups_dir(db_path).glob("*before-restore*"))
 
 
 def test_restore_refuses_the_file_itself(db_path):
