@@ -74,7 +74,7 @@ def profile_search(cache: Path) -> None:
     import figures
 
     db, folder = largest(cache)
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.ui.services import Services
 
     names = figures.typed_names(db, 8)
@@ -93,7 +93,7 @@ def profile_search(cache: Path) -> None:
 
 
 def profile_pdf(_cache: Path) -> None:
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.domain.plan import build_plan
     from consult.report.demo import demo_clinic, demo_consultation
     from consult.report.plan_pdf import render_plan_pdf

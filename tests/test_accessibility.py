@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import Answer
-from consult.paths import data_dir
 from consult.storage.database import resolve
+from consult.system.folders import data_dir
 from consult.ui.main_window import MainWindow
 from consult.ui.services import Services
 from consult.ui.settings_dialog import SettingsDialog

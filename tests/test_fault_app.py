@@ -61,7 +61,7 @@ def test_saves_in_the_window_survive_checks_and_backups_from_other_processes(
 ):
     path = services.db_path
     patients = [
-        services.repo.save_patient(Patient(f"Nguyễn Văn {n}", date(1980, 1, n + 1), 3, "en")).id
+        services.repo.patients.save(Patient(f"Nguyễn Văn {n}", date(1980, 1, n + 1), 3, "en")).id
         for n in range(3)
     ]
     window = MainWindow(services)

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
 from uihelpers import type_text
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import Patient, Status
-from consult.paths import data_dir
 from consult.storage.database import resolve
+from consult.system.folders import data_dir
 from consult.ui import dialogs, worker
 from consult.ui.main_window import MainWindow
 from consult.ui.services import Services
@@ -55,8 +55,8 @@ class Keyboard:
 def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
     services = Services(load_catalog().catalog, resolve(None), data_dir())
-    services.repo.save_provider("Dr Ana Reyes")
-    services.repo.save_patient(Patient("Amelia Watson", date(1985, 3, 9), 2, "en"))
+    services.repo.clinic.save_provider("Dr Ana Reyes")
+    services.repo.patients.save(Patient("Amelia Watson", date(1985, 3, 9), 2, "en"))
     window = MainWindow(services)
     qtbot.addWidget(window)
     window.show()
@@ -112,7 +112,7 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     keys.press(Qt.Key.Key_P, CTRL)
     assert printed, "the print dialog did not open"
 
-    [saved] = services.repo.consultations_for_patient(window._current_patient_id)
+    [saved] = services.repo.records.for_patient(window._current_patient_id)
     assert saved.status is Status.FINAL
     assert saved.adjuncts == ("peel_lactic",)
     print(f"\nkeyboard-only standard consultation: {keys.presses} key presses")

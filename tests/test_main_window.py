@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from uihelpers import on_label
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import Patient, Status
-from consult.paths import data_dir
+from consult.system.folders import data_dir
 from consult.ui.main_window import MainWindow
 from consult.ui.services import SEARCH_PAGE
 
@@ -36,7 +36,7 @@ def window(qtbot, services, answered):
 
 
 def add_patient(services, name="Zoë O'Brien-Łukasiewicz") -> Patient:
-    return services.repo.save_patient(
+    return services.repo.patients.save(
         Patient(name, date(1990, 5, 17), 4, "en", "+1 555 0100", "zoe@example.org")
     )
 
@@ -88,12 +88,12 @@ def test_whole_consultation_is_saved_and_printed(qtbot, window, services, answer
 
     qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
     assert answered == []
-    [saved] = services.repo.consultations_for_patient(patient.id)
+    [saved] = services.repo.records.for_patient(patient.id)
     assert saved.status is Status.FINAL
     assert saved.areas[0].area_id == "face" and saved.areas[0].zones == ("cheeks",)
     assert saved.areas[0].concerns[0].concern_id == "acne_scars"
     assert saved.adjuncts == ("peel_mandelic",)
-    sessions = services.repo.planned_sessions(saved.id)
+    sessions = services.repo.records.planned_sessions(saved.id)
     assert len(sessions) == 4
 
     text = "".join(
@@ -103,7 +103,7 @@ def test_whole_consultation_is_saved_and_printed(qtbot, window, services, answer
     assert "Mandelic" in text
     first = sessions[0].date
     assert f"{first:%B} {first.day}, {first.year}" in text
-    actions = [e["action"] for e in services.repo.audit_entries("consultation", saved.id)]
+    actions = [e["action"] for e in services.repo.audit.entries("consultation", saved.id)]
     assert actions == ["finalize", "view"]
     assert services.drafts.all() == []
 
@@ -153,7 +153,7 @@ def test_draft_is_restored_after_a_crash(qtbot, services, answered):
 
 HOLD_LOCK = textwrap.dedent("""
     import sys
-    from consult.paths import data_dir
+    from consult.system.folders import data_dir
     from consult.ui.instance import acquire_instance_lock
     lock = acquire_instance_lock(data_dir())
     print("locked", flush=True)
@@ -214,10 +214,10 @@ MODIFIERS_PRIVACY = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.Sh
 def many_smiths(services):
     """More patients named Smith than two pages of the list, and one other."""
     saved = [
-        services.repo.save_patient(Patient(f"Smith {i:03d}", date(1980, 1, 2), 3, "en"))
+        services.repo.patients.save(Patient(f"Smith {i:03d}", date(1980, 1, 2), 3, "en"))
         for i in range(PAGE_TEST_PATIENTS)
     ]
-    services.repo.save_patient(Patient("Zoë Other", date(1980, 1, 2), 3, "en"))
+    services.repo.patients.save(Patient("Zoë Other", date(1980, 1, 2), 3, "en"))
     return saved
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from consult.domain.model import Patient
-from consult.paths import data_dir
 from consult.storage.database import resolve
 from consult.storage.errors import StorageError
+from consult.system.folders import data_dir
 from consult.ui.services import SEARCH_CACHE_MIB, SEARCH_PAGE, Services
 
 
@@ -22,7 +22,7 @@ def services(catalog):
 
 
 def add(services, name):
-    return services.repo.save_patient(Patient(name, date(1980, 1, 2), 3, "en"))
+    return services.repo.patients.save(Patient(name, date(1980, 1, 2), 3, "en"))
 
 
 def names(page):
@@ -76,7 +76,7 @@ def test_a_failed_search_starts_the_next_one_afresh(services, monkeypatch):
     def fail(*args, **kwargs):
         raise StorageError("The records database could not be read.")
 
-    monkeypatch.setattr(broken, "search_patients", fail)
+    monkeypatch.setattr(broken.patient_list, "search", fail)
     with pytest.raises(StorageError):
         services.search("ana")
     assert services._search_repo is None

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog, QPushButton
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
 from consult.domain.plan import build_plan
 from consult.ui import dialogs
@@ -25,7 +25,9 @@ CATALOG = load_catalog().catalog
 
 @pytest.fixture
 def saved(services):
-    patient = services.repo.save_patient(Patient("Nguyễn Thị Minh Khai", date(1988, 2, 3), 3, "es"))
+    patient = services.repo.patients.save(
+        Patient("Nguyễn Thị Minh Khai", date(1988, 2, 3), 3, "es")
+    )
     item = Consultation(
         patient=patient,
         provider="Dr Ana Reyes",
@@ -36,7 +38,7 @@ def saved(services):
         status=Status.FINAL,
         catalog_version=CATALOG.version,
     )
-    return services.repo.finalize(item, build_plan(CATALOG, item))
+    return services.repo.consultations.finalize(item, build_plan(CATALOG, item))
 
 
 @pytest.fixture
@@ -60,10 +62,10 @@ def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, services, s
     wizard.state.notes = "Moved to five sessions after review."
     wizard.accept()
     qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    history = services.repo.consultations_for_patient(saved.patient.id)
+    history = services.repo.records.for_patient(saved.patient.id)
     [new] = [c for c in history if c.revision_of == saved.id]
     assert new.session_count == 5
-    assert services.repo.get_consultation(saved.id).notes == saved.notes  # untouched
+    assert services.repo.records.consultation(saved.id).notes == saved.notes  # untouched
     top = window.consultations.topLevelItem(0)
     assert top.text(0).endswith(f"#{new.id}") and top.child(0).text(1) == "replaced"
 
@@ -95,7 +97,7 @@ def test_the_logo_is_kept_in_the_data_folder_and_providers_can_be_removed(
     picture.fill(QColor("#1d5c63"))
     source = tmp_path / "Logo.PNG"
     assert picture.save(str(source))
-    services.repo.save_provider("Dr Gone")
+    services.repo.clinic.save_provider("Dr Gone")
 
     def fill(dialog):
         dialog._set_logo(str(source))
@@ -204,7 +206,7 @@ def test_save_as_writes_a_private_pdf(qtbot, window, services, saved, tmp_path, 
     written = tmp_path / "plan.pdf"
     assert written.read_bytes() == bytes(window.last_preview.pdf)
     assert oct(written.stat().st_mode & 0o777) == "0o600"
-    actions = [e["action"] for e in services.repo.audit_entries("consultation", saved.id)]
+    actions = [e["action"] for e in services.repo.audit.entries("consultation", saved.id)]
     assert actions[-2:] == ["view", "export"]
 
 

@@ -80,9 +80,9 @@ NOT_AT_START_UP = (
 
 
 def test_start_up_loads_only_what_the_main_window_needs():
-    from consult.storage import Repository
+    from consult.storage import RecordStore
 
-    Repository.open().close()  # the records exist, as at every start but the first
+    RecordStore.open().close()  # the records exist, as at every start but the first
     result = python("-c", LOADED_AT_START_UP)
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())

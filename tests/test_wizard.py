@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
 from uihelpers import on_label, type_text
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import Answer, ClinicSettings, Outcome, Patient
 from consult.ui.wizard import ConsultationWizard
 

@@ -76,7 +76,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def demo_plan_command(args: argparse.Namespace) -> int:
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.domain.catalog import CatalogError
     from consult.domain.plan import build_plan
     from consult.report.demo import DEMO_NAME, DEMO_PLAN_ID, demo_clinic, demo_consultation
@@ -129,20 +129,20 @@ def demo_plan_command(args: argparse.Namespace) -> int:
 
 
 def render_plan_command(args: argparse.Namespace) -> int:
-    from consult.context import agreed_plan, load_catalog
+    from consult.app.catalog import agreed_plan, load_catalog
     from consult.domain.catalog import CatalogError
     from consult.domain.model import Status
     from consult.report.plan_pdf import render_plan_pdf
     from consult.storage.errors import StorageError
-    from consult.storage.repository import Repository
+    from consult.storage.store import RecordStore
 
     dest = output_target(args)
     if dest is None:
         return 1
     try:
         catalog = load_catalog().catalog
-        with Repository.open(args.db, catalog=catalog, create=False, verify=False) as repo:
-            item = repo.get_consultation(args.consultation_id)
+        with RecordStore.open(args.db, catalog=catalog, create=False, verify=False) as repo:
+            item = repo.records.consultation(args.consultation_id)
             if item.status is not Status.FINAL:
                 print(
                     f"consult: consultation {args.consultation_id} is a draft; finish it in the "
@@ -157,7 +157,7 @@ def render_plan_command(args: argparse.Namespace) -> int:
                     f"consult: the catalog has no {lang!r} texts (it has {names}).", file=sys.stderr
                 )
                 return 2
-            settings = repo.settings()
+            settings = repo.clinic.settings()
             plan = agreed_plan(catalog, repo, item)
             pdf = render_plan_pdf(
                 catalog,
@@ -172,7 +172,7 @@ def render_plan_command(args: argparse.Namespace) -> int:
             )
             if not write_plan(pdf, dest, args.force):
                 return 1
-            repo.record_event("export", item.id, "command line", detail="render-plan")
+            repo.audit.record("export", item.id, "command line", detail="render-plan")
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from consult.domain.model import Consultation
 from consult.domain.serialize import consultation_from_dict, consultation_to_dict
-from consult.fileio import write_private_atomic
+from consult.system.files import write_private_atomic
 
 SUFFIX = ".draft.json"
 

@@ -40,9 +40,17 @@ from consult.domain.serialize import areas_to_dicts, override_to_dict
 from consult.storage import database, errors, migrations, protect
 from consult.storage.audit import Action
 from consult.storage.errors import ExchangeError, StorageError
+from consult.storage.part import guarded
+from consult.storage.rows import (
+    insert_consultation,
+    mark_final,
+    write_parts,
+    write_patient,
+    write_plan_rows,
+)
 
 if TYPE_CHECKING:
-    from consult.storage.repository import Repository
+    from consult.storage.store import RecordStore
 
 FORMAT = "consult-records"
 FORMAT_VERSION = 1
@@ -52,7 +60,7 @@ FORMATS = ("json", "csv")
 # --------------------------------------------------------------------------- building
 
 
-def _patients(repo: Repository) -> list[dict[str, Any]]:
+def _patients(store: RecordStore) -> list[dict[str, Any]]:
     return [
         {
             "uuid": r["uuid"],
@@ -66,7 +74,7 @@ def _patients(repo: Repository) -> list[dict[str, Any]]:
             "created_at": r["created_at"],
             "updated_at": r["updated_at"],
         }
-        for r in repo.db.query("SELECT * FROM patients ORDER BY created_at, uuid")
+        for r in store.db.query("SELECT * FROM patients ORDER BY created_at, uuid")
     ]
 
 
@@ -77,9 +85,9 @@ def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]
     return grouped
 
 
-def _consultations(repo: Repository) -> list[dict[str, Any]]:
-    db = repo.db
-    objects = {c.id: c for c in repo.load_consultations("1")}
+def _consultations(store: RecordStore) -> list[dict[str, Any]]:
+    db = store.db
+    objects = {c.id: c for c in store.records.every_consultation()}
     sessions = _grouped(
         db.execute(
             "SELECT consultation_id, number, date FROM planned_sessions "
@@ -146,15 +154,15 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
     return result
 
 
-def export_data(repo: Repository) -> dict[str, Any]:
+def export_data(store: RecordStore) -> dict[str, Any]:
     """Every record as plain JSON-ready data."""
-    db = repo.db
+    db = store.db
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "schema_version": migrations.SCHEMA_VERSION,
         "app_version": __version__,
-        "exported_at": repo.now(),
+        "exported_at": store.now(),
         "settings": {
             key: {"value": json.loads(value), "updated_at": updated}
             for key, value, updated in db.execute(
@@ -167,8 +175,8 @@ def export_data(repo: Repository) -> dict[str, Any]:
                 "SELECT name, active, created_at FROM providers ORDER BY created_at, name"
             )
         ],
-        "patients": _patients(repo),
-        "consultations": _consultations(repo),
+        "patients": _patients(store),
+        "consultations": _consultations(store),
     }
 
 
@@ -219,11 +227,12 @@ def _exists(dest: Path) -> ExchangeError:
     )
 
 
-def export(repo: Repository, dest: Path, format: str = "json") -> Path:
+@guarded
+def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
     """Write every record to ``dest``: a JSON file, or a folder of CSV files."""
     if format not in FORMATS:
         raise ExchangeError(f"Choose the export format json or csv (not {format!r}).")
-    dest = dest.expanduser().absolute()
+    dest = Path(dest).expanduser().absolute()
     if not dest.parent.is_dir():
         raise ExchangeError(
             f"The folder {dest.parent} does not exist, so the export cannot be written there. "
@@ -234,8 +243,8 @@ def export(repo: Repository, dest: Path, format: str = "json") -> Path:
             f"The folder {dest.parent} is read-only, so the export cannot be written there. "
             "Choose a folder you can write to."
         )
-    with repo.snapshot():  # a save made meanwhile is in the export whole, or not at all
-        data = export_data(repo)
+    with store.snapshot():  # a save made meanwhile is in the export whole, or not at all
+        data = export_data(store)
     if format == "json":
         if dest.exists():
             raise _exists(dest)
@@ -243,8 +252,8 @@ def export(repo: Repository, dest: Path, format: str = "json") -> Path:
     else:
         _export_csv(data, dest)
     counts = f"{len(data['patients'])} patients, {len(data['consultations'])} consultations"
-    with repo.transaction():
-        repo.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
+    with store.transaction():
+        store.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
     return dest
 
 
@@ -592,11 +601,12 @@ def _timestamp(r: _Reader, node: Any, key: str, where: str, optional: bool = Fal
     return text
 
 
-def import_json(repo: Repository, source: Path) -> ImportResult:
+@guarded
+def import_json(store: RecordStore, source: Path | str) -> ImportResult:
     """Add the records of an export that are not in the database yet (matched by uuid)."""
-    source = source.expanduser().absolute()
+    source = Path(source).expanduser().absolute()
     r, data = _read(source)
-    db = repo.db
+    db = store.db
     patients_in = r.items(data, "patients", "the file")
     consultations_in = r.items(data, "consultations", "the file")
     # Parse everything before writing anything.
@@ -636,7 +646,7 @@ def import_json(repo: Repository, source: Path) -> ImportResult:
     settings = r.get(data, "settings", "the file", dict)
     providers = r.items(data, "providers", "the file")
 
-    with repo.transaction():
+    with store.transaction():
         existing_patients = {u: i for i, u in db.execute("SELECT id, uuid FROM patients")}
         existing_consultations = {u: i for i, u in db.execute("SELECT id, uuid FROM consultations")}
         for i, node in enumerate(providers):
@@ -665,7 +675,8 @@ def import_json(repo: Repository, source: Path) -> ImportResult:
         for record_uuid, patient, demo, created, updated in patients:
             if record_uuid in existing_patients:
                 continue
-            existing_patients[record_uuid] = repo.write_patient(
+            existing_patients[record_uuid] = write_patient(
+                store,
                 patient,
                 record_uuid=record_uuid,
                 created_at=created,
@@ -687,7 +698,8 @@ def import_json(repo: Repository, source: Path) -> ImportResult:
             for c in ready:
                 if c["patient"] not in existing_patients:
                     raise r.fail(c["where"] + ".patient", "names no patient")
-                consultation_id = repo.insert_consultation(
+                consultation_id = insert_consultation(
+                    store,
                     c["consultation"],
                     existing_patients[c["patient"]],
                     record_uuid=c["uuid"],
@@ -695,14 +707,15 @@ def import_json(repo: Repository, source: Path) -> ImportResult:
                     updated_at=c["updated_at"],
                     demo=c["demo"],
                 )
-                repo.write_parts(consultation_id, c["consultation"])
+                write_parts(store, consultation_id, c["consultation"])
                 if c["plan"] is not None:
                     fields, sessions, visits = c["plan"]
-                    repo.write_plan_rows(consultation_id, sessions, visits)
+                    write_plan_rows(store, consultation_id, sessions, visits)
                     revision_of = (
                         existing_consultations[c["revision_of"]] if c["revision_of"] else None
                     )
-                    repo.mark_final(
+                    mark_final(
+                        store,
                         consultation_id,
                         fields,
                         revision_of=revision_of,
@@ -720,7 +733,7 @@ def import_json(repo: Repository, source: Path) -> ImportResult:
             len(patients) - added_patients,
             len(consultations) - added_consultations,
         )
-        repo.audit_event(
+        store.audit_event(
             Action.IMPORT,
             "database",
             detail=f"{added_patients} patients, {added_consultations} consultations added",

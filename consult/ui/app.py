@@ -11,12 +11,12 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from consult import APP_ID, __version__
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.catalog import CatalogError
-from consult.paths import data_dir
-from consult.resources import resource_path
 from consult.storage.database import needs_upgrade, resolve
 from consult.storage.errors import StorageError
+from consult.system.folders import data_dir
+from consult.system.resources import resource_path
 from consult.ui import dialogs
 from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
@@ -102,7 +102,7 @@ def upgrade_records(path: Path) -> None:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QProgressDialog
 
-    from consult.storage import Repository
+    from consult.storage import RecordStore
 
     note = QProgressDialog(
         "Updating the records for this version of Consult. This happens once, after an "
@@ -123,7 +123,7 @@ def upgrade_records(path: Path) -> None:
         loop.quit()
 
     run_in_background(
-        lambda: Repository.open(path, verify=False).close(), lambda _done: loop.quit(), fail
+        lambda: RecordStore.open(path, verify=False).close(), lambda _done: loop.quit(), fail
     )
     loop.exec()
     note.close()

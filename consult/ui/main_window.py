@@ -348,10 +348,8 @@ class MainWindow(QMainWindow):
             self.header.setText("Choose a patient, or start a new consultation (Ctrl+N).")
             return
         try:
-            patient = self.services.repo.get_patient(patient_id)
-            history = self.services.repo.consultations_for_patient(
-                patient_id, include_superseded=True
-            )
+            patient = self.services.repo.patients.get(patient_id)
+            history = self.services.repo.records.for_patient(patient_id, include_superseded=True)
         except Exception as exc:
             self._explain(exc, "Could not open the patient")
             return
@@ -432,7 +430,7 @@ class MainWindow(QMainWindow):
         patient = None
         if self._current_patient_id is not None:
             try:
-                patient = self.services.repo.get_patient(self._current_patient_id)
+                patient = self.services.repo.patients.get(self._current_patient_id)
             except Exception as exc:
                 self._explain(exc, "Could not open the patient")
                 return

@@ -15,16 +15,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from consult.context import agreed_plan
+from consult.app.catalog import agreed_plan
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient, Status
 from consult.domain.plan import Plan, build_plan
-from consult.fileio import write_private_atomic
-from consult.resources import resource_path
+from consult.storage import Cursor, Page, RecordStore
 from consult.storage.drafts import DraftStore
 from consult.storage.errors import StorageError
+from consult.storage.patient_list import PAGE
 from consult.storage.protect import check_input, check_output
-from consult.storage.repository import PAGE, Cursor, Page, Repository
+from consult.system.files import write_private_atomic
+from consult.system.resources import resource_path
 
 if TYPE_CHECKING:
     from consult.ui.wizard.state import ConsultationState
@@ -68,13 +69,13 @@ class Services:
         self.icon_path = resource_path("icons", "consult.svg")
         # The page-by-page check takes seconds on a large file: the daily backup runs it
         # off the UI thread instead (see auto_backup).
-        self.repo = Repository.open(db_path, catalog=catalog, verify=False)
+        self.repo = RecordStore.open(db_path, catalog=catalog, verify=False)
         self.drafts = DraftStore(data_folder / "drafts")
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
         # The patient searches' own read-only connection, opened by the first (see search).
         self._search_lock = threading.Lock()
-        self._search_repo: Repository | None = None
+        self._search_repo: RecordStore | None = None
         self._closed = False
 
     def close(self) -> None:
@@ -91,19 +92,19 @@ class Services:
     # -- settings
 
     def settings(self) -> ClinicSettings:
-        return self.repo.settings()
+        return self.repo.clinic.settings()
 
     def providers(self) -> list[str]:
-        return list(self.repo.providers())
+        return list(self.repo.clinic.providers())
 
     def save_settings(self, settings: ClinicSettings, providers: list[str]) -> None:
         try:
             settings = self.keep_logo(settings)
-            self.repo.save_settings(settings)
-            for name in set(self.repo.providers()) - set(providers):
-                self.repo.remove_provider(name)
+            self.repo.clinic.save_settings(settings)
+            for name in set(self.repo.clinic.providers()) - set(providers):
+                self.repo.clinic.remove_provider(name)
             for name in providers:
-                self.repo.save_provider(name)
+                self.repo.clinic.save_provider(name)
         except (StorageError, OSError) as exc:
             raise plain_error(exc) from exc
 
@@ -129,10 +130,10 @@ class Services:
         patients). Each search still sees everything saved before it started."""
         with self._search_lock:
             if self._closed:  # a late search: a connection of its own, closed when done
-                with Repository.open(self.db_path, readonly=True, verify=False) as repo:
+                with RecordStore.open(self.db_path, readonly=True, verify=False) as repo:
                     return self._search(repo, text, after)
             if self._search_repo is None:
-                self._search_repo = Repository.open(
+                self._search_repo = RecordStore.open(
                     self.db_path, readonly=True, verify=False, any_thread=True
                 )
                 # A keystroke on 100,000 patients reads about 5 MiB of pages: kept, the next
@@ -145,14 +146,14 @@ class Services:
                 raise
 
     @staticmethod
-    def _search(repo: Repository, text: str, after: Cursor | None) -> Page:
+    def _search(repo: RecordStore, text: str, after: Cursor | None) -> Page:
         if not text.strip():
-            return repo.recent_patients(limit=SEARCH_PAGE, after=after, days=RECENT_DAYS)
-        return repo.search_patients(text, limit=SEARCH_PAGE, after=after)
+            return repo.patient_list.recent(limit=SEARCH_PAGE, after=after, days=RECENT_DAYS)
+        return repo.patient_list.search(text, limit=SEARCH_PAGE, after=after)
 
     def find_patients(self, text: str) -> list[Patient]:
-        rows = self.repo.search_patients(text, limit=20).rows
-        return [self.repo.get_patient(row.id) for row in rows]
+        rows = self.repo.patient_list.search(text, limit=20).rows
+        return [self.repo.patients.get(row.id) for row in rows]
 
     # -- consultations
 
@@ -168,32 +169,32 @@ class Services:
             # One transaction: the patient's details, the provider and the consultation are
             # saved together or not at all.
             with self.repo.transaction():
-                patient = self.repo.save_patient(patient)
+                patient = self.repo.patients.save(patient)
                 item = replace(state.consultation(Status.FINAL), patient=patient)
                 settings = self.settings()
                 plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
                 if item.provider not in self.providers():
-                    self.repo.save_provider(item.provider)  # offered next time
+                    self.repo.clinic.save_provider(item.provider)  # offered next time
                 if state.revision_of is not None:
-                    return self.repo.amend(state.revision_of, item, plan)
-                return self.repo.finalize(item, plan)
+                    return self.repo.consultations.amend(state.revision_of, item, plan)
+                return self.repo.consultations.finalize(item, plan)
         except StorageError as exc:
             raise plain_error(exc) from exc
 
     def audit(self, action: str, item: Consultation) -> None:
         with contextlib.suppress(StorageError):  # never stop a print because of the log
-            self.repo.record_event(action, item.id, item.provider)
+            self.repo.audit.record(action, item.id, item.provider)
 
     def auto_backup(self):
         """Runs on a worker thread: today's backup, if none was made yet (rotating)."""
-        with Repository.open(self.db_path, verify=False) as repo:
+        with RecordStore.open(self.db_path, verify=False) as repo:
             return repo.auto_backup()
 
     def backup_warning(self) -> str | None:
         """A warning when the newest automatic backup is over two days old (or missing)."""
-        from consult.storage.backup import stale_backup_warning
+        from consult.storage.rotation import stale_warning
 
-        return stale_backup_warning(self.db_path)
+        return stale_warning(self.db_path)
 
     # -- the plan PDF
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from consult import fileio
 from consult.report.plan_pdf import write_pdf_atomic
+from consult.system import files as fileio
 
 
 @pytest.fixture(autouse=True)

@@ -13,23 +13,23 @@ import sys
 
 from storage_helpers import CATALOG, consultation, patient, plan_for
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 
 
 def main(path: str) -> None:
-    repo = Repository.open(path, catalog=CATALOG, verify=False)
+    repo = RecordStore.open(path, catalog=CATALOG, verify=False)
     print("ready", flush=True)
     k = 0
     while True:
         c = consultation(patient(f"Hold {k} Ærøskøbing"))
-        saved = repo.finalize(c, plan_for(c))
+        saved = repo.consultations.finalize(c, plan_for(c))
         print(f"saved {saved.patient.id}", flush=True)
         if k % 2:
-            with Repository.open(path, readonly=True, verify=False) as search:
-                search.search_patients("hold")
+            with RecordStore.open(path, readonly=True, verify=False) as search:
+                search.patient_list.search("hold")
         else:
-            with Repository.open(path, verify=False) as background:
-                background.counts()
+            with RecordStore.open(path, verify=False) as background:
+                background.health.counts()
         k += 1
 
 

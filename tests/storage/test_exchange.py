@@ -11,21 +11,24 @@ import pytest
 from storage_helpers import CATALOG, NECK_LINES, consult_cli, consultation, patient, plan_for
 
 from consult.domain.model import ClinicSettings
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.demo import seed_demo
 from consult.storage.errors import ExchangeError
+from consult.storage.exchange import export, import_json
 
 
 @pytest.fixture
 def filled(repo):
     seed_demo(repo, CATALOG, 40, seed=11, today=date(2026, 11, 26))
-    zoe = repo.save_patient(patient())
-    draft = repo.save_draft(consultation(zoe, screening={}))
+    zoe = repo.patients.save(patient())
+    draft = repo.consultations.save_draft(consultation(zoe, screening={}))
     c = consultation(zoe)
-    first = repo.finalize(c, plan_for(c))
+    first = repo.consultations.finalize(c, plan_for(c))
     changed = replace(first, areas=(*first.areas, NECK_LINES))
-    repo.amend(first.id, changed, plan_for(changed))
-    repo.save_settings(ClinicSettings(name="Clínica", holidays=frozenset({date(2026, 12, 25)})))
+    repo.consultations.amend(first.id, changed, plan_for(changed))
+    repo.clinic.save_settings(
+        ClinicSettings(name="Clínica", holidays=frozenset({date(2026, 12, 25)}))
+    )
     return repo, draft
 
 
@@ -37,23 +40,23 @@ def _without_time(data):
 
 def test_round_trip_is_exact(filled, tmp_path):
     repo, _ = filled
-    first = repo.export(tmp_path / "a.json")
-    with Repository.open(tmp_path / "other.sqlite3") as other:
-        result = other.import_json(first)
-        assert result.patients_added == repo.counts()["patients"]
-        assert result.consultations_added == repo.counts()["consultations"]
-        second = other.export(tmp_path / "b.json")
-        assert other.settings() == repo.settings()
-        assert other.providers() == repo.providers()
-        assert other.check().healthy
+    first = export(repo, tmp_path / "a.json")
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
+        result = import_json(other, first)
+        assert result.patients_added == repo.health.counts()["patients"]
+        assert result.consultations_added == repo.health.counts()["consultations"]
+        second = export(other, tmp_path / "b.json")
+        assert other.clinic.settings() == repo.clinic.settings()
+        assert other.clinic.providers() == repo.clinic.providers()
+        assert other.health.check().healthy
         # The records read back through the API are the same, revisions and plans included.
         by_uuid = {
             row["uuid"]: row["id"] for row in repo.db.query("SELECT id, uuid FROM consultations")
         }
         for row in other.db.query("SELECT id, uuid FROM consultations"):
             mine, theirs = (
-                repo.get_consultation(by_uuid[row["uuid"]]),
-                other.get_consultation(row["id"]),
+                repo.records.consultation(by_uuid[row["uuid"]]),
+                other.records.consultation(row["id"]),
             )
             assert (
                 replace(
@@ -64,32 +67,34 @@ def test_round_trip_is_exact(filled, tmp_path):
                 )
                 == mine
             )
-            assert other.planned_sessions(row["id"]) == repo.planned_sessions(mine.id)
-            assert other.adjunct_visits(row["id"]) == repo.adjunct_visits(mine.id)
+            assert other.records.planned_sessions(row["id"]) == repo.records.planned_sessions(
+                mine.id
+            )
+            assert other.records.adjunct_visits(row["id"]) == repo.records.adjunct_visits(mine.id)
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     assert _without_time(a) == _without_time(b)
 
 
 def test_importing_twice_adds_nothing(filled, tmp_path):
     repo, _ = filled
-    exported = repo.export(tmp_path / "a.json")
-    before = repo.counts()
-    again = repo.import_json(exported)
+    exported = export(repo, tmp_path / "a.json")
+    before = repo.health.counts()
+    again = import_json(repo, exported)
     assert (again.patients_added, again.consultations_added) == (0, 0)
     assert again.patients_present == before["patients"]
-    after = repo.counts()
+    after = repo.health.counts()
     assert {k: after[k] for k in ("patients", "consultations", "drafts")} == {
         k: before[k] for k in ("patients", "consultations", "drafts")
     }
-    with Repository.open(tmp_path / "other.sqlite3") as other:
-        other.import_json(exported)
-        other.import_json(exported)
-        assert other.counts()["consultations"] == before["consultations"]
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
+        import_json(other, exported)
+        import_json(other, exported)
+        assert other.health.counts()["consultations"] == before["consultations"]
 
 
 def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
     repo, _ = filled
-    data = json.loads(repo.export(tmp_path / "a.json").read_text())
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
     assert data["format"] == "consult-records" and data["format_version"] == 1
     assert all("id" not in p for p in data["patients"])
     revised = [c for c in data["consultations"] if c["revision_of"]]
@@ -102,7 +107,7 @@ def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
 
 def test_csv_export(filled, tmp_path):
     repo, _ = filled
-    folder = repo.export(tmp_path / "csv", "csv")
+    folder = export(repo, tmp_path / "csv", "csv")
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
         f"{t}.csv"
@@ -127,17 +132,17 @@ def test_csv_export(filled, tmp_path):
     assert len(rows) == planned
     assert set(rows[0]) == {"consultation", "number", "date"}
     with pytest.raises(ExchangeError, match="not an empty folder"):
-        repo.export(folder, "csv")
+        export(repo, folder, "csv")
 
 
 def test_export_never_overwrites(repo, tmp_path):
     dest = tmp_path / "a.json"
     dest.write_text("keep me")
     with pytest.raises(ExchangeError, match="never overwrites"):
-        repo.export(dest)
+        export(repo, dest)
     assert dest.read_text() == "keep me"
     with pytest.raises(ExchangeError, match="json or csv"):
-        repo.export(tmp_path / "x.xml", "xml")
+        export(repo, tmp_path / "x.xml", "xml")
 
 
 @pytest.mark.parametrize(
@@ -155,28 +160,28 @@ def test_export_never_overwrites(repo, tmp_path):
     ],
 )
 def test_bad_import_files_change_nothing(repo, tmp_path, content, words):
-    repo.save_patient(patient())
-    before = repo.counts()
+    repo.patients.save(patient())
+    before = repo.health.counts()
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     with pytest.raises(ExchangeError) as caught:
-        repo.import_json(bad)
+        import_json(repo, bad)
     assert words in caught.value.message
     assert "Zoë" not in caught.value.message
-    assert repo.counts() == before
+    assert repo.health.counts() == before
 
 
 def test_import_with_a_broken_revision_imports_nothing(filled, tmp_path):
     repo, _ = filled
-    data = json.loads(repo.export(tmp_path / "a.json").read_text())
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
     revised = next(c for c in data["consultations"] if c["revision_of"])
     revised["revision_of"] = "00000000-0000-4000-8000-000000000000"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
-    with Repository.open(tmp_path / "other.sqlite3") as other:
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
         with pytest.raises(ExchangeError, match="revision_of names no consultation"):
-            other.import_json(bad)
-        assert other.counts()["patients"] == 0
+            import_json(other, bad)
+        assert other.health.counts()["patients"] == 0
 
 
 def test_cli_export_and_import(tmp_path):

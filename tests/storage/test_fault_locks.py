@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from storage_helpers import consult_cli
 
-from consult.storage import Repository, database, openfiles
+from consult.storage import RecordStore, database, openfiles, opening
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -143,31 +143,31 @@ def _round(path: Path, backup: Path, export: Path, committed: set[int]) -> set[i
 @pytest.mark.slow
 def test_saves_survive_checks_backups_exports_and_a_kill(tmp_path):
     path = tmp_path / "records.sqlite3"
-    Repository.open(path).close()
+    RecordStore.open(path).close()
     committed: set[int] = set()
     for n in range(ROUNDS):
         backup, export = tmp_path / f"backup-{n}.sqlite3", tmp_path / f"export-{n}.json"
         committed = _round(path, backup, export, committed)
-    with Repository.open(path, verify=True) as repo:
-        report = repo.check()
+    with RecordStore.open(path, verify=True) as repo:
+        report = repo.health.check()
         assert report.healthy, report.summary()
-        assert repo.verify_audit().intact
+        assert repo.audit.verify().intact
         # A save committed just before a kill may not have been acknowledged yet.
-        assert len(committed) <= repo.counts()["patients"] <= len(committed) + ROUNDS
+        assert len(committed) <= repo.health.counts()["patients"] <= len(committed) + ROUNDS
 
 
 def test_the_issue_steps_lose_nothing(tmp_path):
     """The steps of the report, with the storage code alone."""
     path = tmp_path / "records.sqlite3"
-    Repository.open(path).close()
-    conn = database.open_connection(path)
+    RecordStore.open(path).close()
+    conn = opening.open_connection(path)
     try:
         conn.execute("CREATE TABLE t (x)")
         conn.commit()
         conn.execute("INSERT INTO t VALUES (1)")
         conn.commit()
         assert database.side_file(path, "-wal").exists()
-        database.open_connection(path).close()  # a second connection, opened and closed
+        opening.open_connection(path).close()  # a second connection, opened and closed
         check = consult_cli("--db", str(path), "db", "check")
         assert check.returncode == 0, check.stderr
         assert database.side_file(path, "-wal").exists()  # not checkpointed away under us
@@ -184,7 +184,7 @@ def test_the_issue_steps_lose_nothing(tmp_path):
 
 def test_nothing_reads_the_header_from_python_while_a_connection_is_open(tmp_path, monkeypatch):
     path = tmp_path / "records.sqlite3"
-    Repository.open(path).close()
+    RecordStore.open(path).close()
     assert database.check_header(path) is not None  # no connection: checked from Python
     opened = []
     real_open = open
@@ -195,25 +195,25 @@ def test_nothing_reads_the_header_from_python_while_a_connection_is_open(tmp_pat
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", spy)
-    with Repository.open(path, verify=False) as repo:
+    with RecordStore.open(path, verify=False) as repo:
         assert openfiles.held(path)
         assert database.check_header(path) is None
         assert not database.needs_upgrade(path)
         assert openfiles.read_prefix(path, 16) is None
-        with Repository.open(path, readonly=True, verify=False) as second:
-            second.counts()
-        repo.check()
-        repo.counts()
+        with RecordStore.open(path, readonly=True, verify=False) as second:
+            second.health.counts()
+        repo.health.check()
+        repo.health.counts()
     assert opened == []
     assert not openfiles.held(path)
 
 
 def test_a_link_to_the_records_is_the_same_file(tmp_path):
     path = tmp_path / "records.sqlite3"
-    Repository.open(path).close()
+    RecordStore.open(path).close()
     link = tmp_path / "link.sqlite3"
     link.symlink_to(path)
-    with Repository.open(path, verify=False):
+    with RecordStore.open(path, verify=False):
         assert openfiles.held(link)
         assert database.check_header(link) is None
 
@@ -221,12 +221,12 @@ def test_a_link_to_the_records_is_the_same_file(tmp_path):
 def _holder(path: Path) -> subprocess.Popen:
     code = (
         "import sys\n"
-        "from consult.storage import Repository\n"
-        "repo = Repository.open(sys.argv[1], verify=False)\n"
-        "repo.save_provider('Dr Holder')\n"
+        "from consult.storage import RecordStore\n"
+        "repo = RecordStore.open(sys.argv[1], verify=False)\n"
+        "repo.clinic.save_provider('Dr Holder')\n"
         "print('ready', flush=True)\n"
         "sys.stdin.readline()\n"
-        "repo.save_provider('Dr Holder Again')\n"
+        "repo.clinic.save_provider('Dr Holder Again')\n"
         "print('saved', flush=True)\n"
         "sys.stdin.readline()\n"
     )
@@ -242,7 +242,7 @@ def _holder(path: Path) -> subprocess.Popen:
 @posix_only
 def test_db_check_says_when_another_process_has_the_records_open(tmp_path):
     path = tmp_path / "records.sqlite3"
-    Repository.open(path).close()
+    RecordStore.open(path).close()
     holder = _holder(path)
     try:
         assert holder.stdout.readline().strip() == "ready"
@@ -255,8 +255,8 @@ def test_db_check_says_when_another_process_has_the_records_open(tmp_path):
         holder.stdin.write("\n")
         holder.stdin.flush()
         assert holder.stdout.readline().strip() == "saved"
-        with Repository.open(path, readonly=True, verify=False) as repo:
-            assert {"Dr Holder", "Dr Holder Again"} <= set(repo.providers())
+        with RecordStore.open(path, readonly=True, verify=False) as repo:
+            assert {"Dr Holder", "Dr Holder Again"} <= set(repo.clinic.providers())
     finally:
         holder.kill()
         holder.communicate()
@@ -292,7 +292,7 @@ def _opens(tree: ast.AST) -> list[tuple[str, int]]:
                     found.append((function, child.lineno))
                 elif isinstance(func, ast.Attribute) and func.attr in FILE_METHODS:
                     owner = func.value
-                    if isinstance(owner, ast.Name) and owner.id in ("Repository", "cls"):
+                    if isinstance(owner, ast.Name) and owner.id in ("RecordStore", "cls"):
                         pass  # opening the records through SQLite
                     elif (
                         isinstance(owner, ast.Name)

@@ -10,17 +10,20 @@ from pathlib import Path
 import pytest
 from storage_helpers import consult_cli, sha256
 
-from consult.storage import Repository, protect
-from consult.storage.backup import backups_dir, newest_backup, stale_backup_warning
+from consult.storage import RecordStore, protect
+from consult.storage.backup import auto_backup, backup_with_audit
 from consult.storage.errors import StorageError
+from consult.storage.exchange import import_json
+from consult.storage.rotation import backups_dir, newest_backup, stale_warning
+from consult.storage.rows import write_settings
 
 
 @pytest.fixture
 def records(tmp_path) -> Path:
     path = tmp_path / "records.sqlite3"
-    with Repository.open(path) as repo:
-        repo.save_provider("Dr Ana Reyes")
-        repo.auto_backup()
+    with RecordStore.open(path) as repo:
+        repo.clinic.save_provider("Dr Ana Reyes")
+        auto_backup(repo)
     return path
 
 
@@ -85,7 +88,7 @@ def test_a_link_is_never_followed_or_replaced(tmp_path):
 
 def test_another_database_is_never_replaced_even_with_force(tmp_path):
     other = tmp_path / "other.sqlite3"
-    Repository.open(other).close()
+    RecordStore.open(other).close()
     before = sha256(other)
     _refused(consult_cli("demo-plan", "-o", str(other), "--force"), "records database")
     assert sha256(other) == before
@@ -96,14 +99,14 @@ def test_the_default_records_file_is_protected_without_db(tmp_path):
 
     default = default_path()
     default.parent.mkdir(parents=True, exist_ok=True)
-    Repository.open(default).close()
+    RecordStore.open(default).close()
     before = sha256(default)
     _refused(consult_cli("demo-plan", "-o", str(default), "--force"), "records file")
     assert sha256(default) == before
 
 
 def test_reading_a_records_file_open_here_is_refused(records, tmp_path):
-    with Repository.open(records, verify=False):
+    with RecordStore.open(records, verify=False):
         for path in (records, Path(f"{records}-wal"), Path(f"{records}-shm")):
             with pytest.raises(StorageError, match="records file"):
                 protect.check_input(path, what="consult export")
@@ -122,16 +125,16 @@ def test_a_pipe_is_never_read(tmp_path):
 
 
 def test_importing_the_records_file_itself_is_refused(records):
-    with Repository.open(records, verify=False) as repo:
+    with RecordStore.open(records, verify=False) as repo:
         with pytest.raises(StorageError, match="records file"):
-            repo.import_json(records)
-        repo.save_provider("Still saving")  # the connection's locks are intact
+            import_json(repo, records)
+        repo.clinic.save_provider("Still saving")  # the connection's locks are intact
 
 
 def test_a_logo_naming_the_records_file_is_left_out_of_the_plan(records):
-    with Repository.open(records, verify=False) as repo:
-        repo.write_settings({"logo_path": str(records)})
-        assert repo.settings().logo_path == ""
+    with RecordStore.open(records, verify=False) as repo:
+        write_settings(repo, {"logo_path": str(records)})
+        assert repo.clinic.settings().logo_path == ""
 
 
 # ------------------------------------------------------------------ backups named in the future
@@ -145,12 +148,12 @@ def test_a_backup_named_in_the_future_does_not_stop_todays(repo, clock):
     folder = backups_dir(repo.path)
     folder.mkdir(exist_ok=True)
     future = folder / f"records-auto-{_stamp(clock.moment + timedelta(days=1500))}.sqlite3"
-    repo.backup(future)  # made while the clock said 2030
-    made = repo.auto_backup()
+    backup_with_audit(repo, future)  # made while the clock said 2030
+    made = auto_backup(repo)
     assert made is not None and made.exists()
-    assert repo.auto_backup() is None  # one a day, as before
+    assert auto_backup(repo) is None  # one a day, as before
     clock.moment += timedelta(days=1)
-    assert repo.auto_backup() is not None
+    assert auto_backup(repo) is not None
     assert newest_backup(repo.path, clock.moment) == clock.moment
 
 
@@ -158,30 +161,30 @@ def test_a_backup_named_in_the_future_is_rotated_first(repo, clock):
     folder = backups_dir(repo.path)
     folder.mkdir(exist_ok=True)
     future = folder / f"records-auto-{_stamp(clock.moment + timedelta(days=900))}.sqlite3"
-    repo.backup(future)
+    backup_with_audit(repo, future)
     made = []
     for _ in range(3):
-        made.append(repo.auto_backup(keep=3))
+        made.append(auto_backup(repo, keep=3))
         clock.moment += timedelta(days=1)
     assert not future.exists()
     assert all(path.exists() for path in made)
 
 
 def test_old_or_missing_backups_are_warned_about(repo, clock):
-    assert "No automatic backup" in stale_backup_warning(repo.path, clock.moment)
-    repo.auto_backup()
-    assert stale_backup_warning(repo.path, clock.moment + timedelta(days=2)) is None
+    assert "No automatic backup" in stale_warning(repo.path, clock.moment)
+    auto_backup(repo)
+    assert stale_warning(repo.path, clock.moment + timedelta(days=2)) is None
     later = clock.moment + timedelta(days=5)
-    assert "5 days old" in stale_backup_warning(repo.path, later)
+    assert "5 days old" in stale_warning(repo.path, later)
     clock.moment = later
-    assert "5 days old" in repo.check().summary()
+    assert "5 days old" in repo.health.check().summary()
 
 
 def test_db_check_warns_when_the_newest_backup_is_old(tmp_path):
     path = tmp_path / "records.sqlite3"
-    Repository.open(path, clock=lambda: datetime.now(UTC) - timedelta(days=9)).close()
-    with Repository.open(path, clock=lambda: datetime.now(UTC) - timedelta(days=9)) as repo:
-        repo.auto_backup()
+    RecordStore.open(path, clock=lambda: datetime.now(UTC) - timedelta(days=9)).close()
+    with RecordStore.open(path, clock=lambda: datetime.now(UTC) - timedelta(days=9)) as repo:
+        auto_backup(repo)
     result = consult_cli("--db", str(path), "db", "check")
     assert result.returncode == 0
     assert "9 days old" in result.stdout

@@ -12,9 +12,9 @@ from typing import Any
 from consult.domain.catalog import Catalog, LoadResult, load, parse_toml
 from consult.domain.model import Consultation
 from consult.domain.plan import Plan, build_plan
-from consult.fileio import write_private_atomic
-from consult.paths import cache_dir, clinic_catalog_file
-from consult.resources import resource_path
+from consult.system.files import write_private_atomic
+from consult.system.folders import cache_dir, clinic_catalog_file
+from consult.system.resources import resource_path
 
 PARSED_CACHE = "catalog-parsed.json"
 PARSED_FORMAT = 1
@@ -84,9 +84,9 @@ class ParsedCache:
 def agreed_plan(catalog: Catalog, repo, item: Consultation) -> Plan:
     """The plan of ``item`` with the clinic's settings; for a saved consultation, with the
     dates as they were agreed (settings changed since then do not move them)."""
-    settings = repo.settings()
+    settings = repo.clinic.settings()
     plan = build_plan(catalog, item, settings.calendar, settings.interval_weeks)
-    stored = repo.stored_plan(item.id) if item.id is not None else None
+    stored = repo.records.stored_plan(item.id) if item.id is not None else None
     if stored is None or not stored.sessions:
         return plan
     return replace(
