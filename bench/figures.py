@@ -185,16 +185,16 @@ def typed_names(db: Path, count: int) -> list[tuple[str, str]]:
 
 def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: int) -> Samples:
     """Each keystroke of typing the names, searched as the main window's worker does
-    (``Services.search``: the list's first page); the floor: a fresh sqlite3 connection, one
+    (``Clinic.search``: the list's first page); the floor: a fresh sqlite3 connection, one
     indexed equality lookup (a patient by uuid), closed. ``other``: the same search on a new
     connection of its own per keystroke (``RecordStore.open`` … ``search_patients`` …
     ``close``). ``sizes`` and ``keys``: the patients each keystroke listed, and what was
     typed; ``page``: the most the list shows at once."""
     from consult.app.catalog import load_catalog
+    from consult.app.clinic import SEARCH_PAGE, Clinic
     from consult.storage.store import RecordStore
-    from consult.ui.services import SEARCH_PAGE, Services
 
-    services = Services(load_catalog().catalog, db, data_folder)
+    clinic = Clinic(load_catalog().catalog, db, data_folder)
     uri = f"file:{quote(str(db))}?mode=ro"
 
     def lookup(uuid: str) -> None:
@@ -207,12 +207,12 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
     samples = Samples([], [])
     found = 0
     try:
-        services.search(names[0][0])  # the file's first pages in the OS cache
+        clinic.search(names[0][0])  # the file's first pages in the OS cache
         for _ in range(repeat):
             for typed, uuid in names:
                 for end in range(1, len(typed) + 1):
                     started = time.perf_counter()
-                    rows = services.search(typed[:end]).rows
+                    rows = clinic.search(typed[:end]).rows
                     samples.figure.append(time.perf_counter() - started)
                     samples.sizes.append(len(rows))
                     samples.keys.append(typed[:end])
@@ -225,7 +225,7 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
                     samples.other.append(time.perf_counter() - started)
                 found += bool(rows)
     finally:
-        services.close()
+        clinic.close()
     samples.page = SEARCH_PAGE
     keys = sum(len(t) for t, _ in names)
     samples.note = f"{len(names)} names, {keys} keystrokes: " + ", ".join(

@@ -75,21 +75,21 @@ def profile_search(cache: Path) -> None:
 
     db, folder = largest(cache)
     from consult.app.catalog import load_catalog
-    from consult.ui.services import Services
+    from consult.app.clinic import Clinic
 
     names = figures.typed_names(db, 8)
-    services = Services(load_catalog().catalog, db, folder)
+    clinic = Clinic(load_catalog().catalog, db, folder)
     try:
 
         def work():
             for _ in range(3):
                 for typed, _uuid in names:
                     for end in range(1, len(typed) + 1):
-                        services.search(typed[:end])
+                        clinic.search(typed[:end])
 
         in_process(work)
     finally:
-        services.close()
+        clinic.close()
 
 
 def profile_pdf(_cache: Path) -> None:

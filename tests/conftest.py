@@ -81,12 +81,12 @@ def answered(monkeypatch):
 
 
 @pytest.fixture
-def services(catalog):
-    """The app's services on a fresh records file in the test's data folder."""
+def clinic(catalog):
+    """The app's clinic on a fresh records file in the test's data folder."""
+    from consult.app.clinic import Clinic
     from consult.storage.database import resolve
     from consult.system.folders import data_dir
-    from consult.ui.services import Services
 
-    made = Services(catalog, resolve(None), data_dir())
+    made = Clinic(catalog, resolve(None), data_dir())
     yield made
     made.close()

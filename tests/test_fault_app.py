@@ -57,14 +57,14 @@ def _fresh_count(path) -> int:
 
 
 def test_saves_in_the_window_survive_checks_and_backups_from_other_processes(
-    qtbot, services, answered, tmp_path
+    qtbot, clinic, answered, tmp_path
 ):
-    path = services.db_path
+    path = clinic.db_path
     patients = [
-        services.repo.patients.save(Patient(f"Nguyễn Văn {n}", date(1980, 1, n + 1), 3, "en")).id
+        clinic.store.patients.save(Patient(f"Nguyễn Văn {n}", date(1980, 1, n + 1), 3, "en")).id
         for n in range(3)
     ]
-    window = MainWindow(services)
+    window = MainWindow(clinic)
     qtbot.addWidget(window)
     window.show()
     for round_number, patient_id in enumerate(patients):
@@ -72,7 +72,7 @@ def test_saves_in_the_window_survive_checks_and_backups_from_other_processes(
         # The app's own background work: a backup (its own connection, opened and closed)
         # and a search (the searches' connection).
         done = []
-        worker.run_in_background(services.auto_backup, done.append, done.append)
+        worker.run_in_background(clinic.auto_backup, done.append, done.append)
         type_text(window.search, "nguy")
         qtbot.waitUntil(lambda done=done: bool(done) and worker.pending() == 0, timeout=15000)
         check = _cli("--db", str(path), "db", "check")

@@ -17,6 +17,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from consult.app.catalog import load_catalog
+from consult.app.clinic import Clinic
 from consult.domain.model import Answer, Patient
 from consult.storage.database import resolve
 from consult.storage.demo import seed_demo
@@ -24,7 +25,6 @@ from consult.storage.store import RecordStore
 from consult.system.folders import data_dir
 from consult.ui.app import make_application
 from consult.ui.main_window import MainWindow
-from consult.ui.services import Services
 from consult.ui.settings_dialog import SettingsDialog
 
 
@@ -48,8 +48,8 @@ def main(out: Path) -> None:
         while time.monotonic() < end:
             app.processEvents()
 
-    services = Services(catalog, resolve(None), data_dir())
-    window = MainWindow(services)
+    clinic = Clinic(catalog, resolve(None), data_dir())
+    window = MainWindow(clinic)
     window.resize(1280, 800)
     window.show()
     window.search.setText(shown.name.split()[0])
@@ -93,14 +93,14 @@ def main(out: Path) -> None:
     pump(1.5)
     preview.grab().save(str(out / "preview.png"))
 
-    settings = SettingsDialog(services.settings(), services.providers(), window)
+    settings = SettingsDialog(clinic.settings(), clinic.providers(), window)
     for day in (date(2026, 12, 25), date(2027, 1, 1)):
         settings.holiday_date.setDate(day)
         settings._add_holiday()
     settings.show()
     pump(0.3)
     settings.grab().save(str(out / "settings.png"))
-    services.close()
+    clinic.close()
     print(f"screenshots in {out}")
 
 

@@ -13,7 +13,8 @@ FORCE_HELP = (
 
 
 def output_target(args: argparse.Namespace) -> Path | None:
-    """Where the plan may be written, or ``None`` after saying why not (see storage.protect)."""
+    """Where the plan may be written, or ``None`` after saying why not (see storage.protect):
+    checked before the plan is rendered, and again when it is written."""
     from consult.storage.database import resolve
     from consult.storage.errors import StorageError
     from consult.storage.protect import check_output
@@ -23,22 +24,6 @@ def output_target(args: argparse.Namespace) -> Path | None:
     except StorageError as exc:
         print(f"consult: {exc.message}", file=sys.stderr)
         return None
-
-
-def write_plan(data: bytes, dest: Path, force: bool) -> bool:
-    """Write the plan; False after saying why when a file appeared there meanwhile."""
-    from consult.report.plan_pdf import write_pdf_atomic
-
-    try:
-        write_pdf_atomic(data, dest, replace=force)
-    except FileExistsError:
-        print(
-            f"consult: {dest} appeared while the plan was being written; nothing was "
-            "overwritten. Choose a new file name, or add --force.",
-            file=sys.stderr,
-        )
-        return False
-    return True
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -76,11 +61,14 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def demo_plan_command(args: argparse.Namespace) -> int:
+    from consult.app import plans
     from consult.app.catalog import load_catalog
+    from consult.app.errors import UserFacingError
     from consult.domain.catalog import CatalogError
     from consult.domain.plan import build_plan
     from consult.report.demo import DEMO_NAME, DEMO_PLAN_ID, demo_clinic, demo_consultation
     from consult.report.plan_pdf import render_plan_pdf
+    from consult.storage.database import resolve
 
     try:
         catalog = load_catalog().catalog
@@ -110,8 +98,10 @@ def demo_plan_command(args: argparse.Namespace) -> int:
             printed_on=today,
             plan_id=DEMO_PLAN_ID,
         )
-        if not write_plan(pdf, dest, args.force):
-            return 1
+        plans.save_pdf(bytes(pdf), dest, records=resolve(args.db), replace=args.force)
+    except UserFacingError as exc:
+        print(f"consult: {exc.message}", file=sys.stderr)
+        return 1
     except (OSError, ValueError) as exc:
         print(f"consult: could not write the plan to {args.output}: {exc}", file=sys.stderr)
         return 1
@@ -129,54 +119,33 @@ def demo_plan_command(args: argparse.Namespace) -> int:
 
 
 def render_plan_command(args: argparse.Namespace) -> int:
-    from consult.app.catalog import agreed_plan, load_catalog
+    from consult.app import plans
+    from consult.app.catalog import load_catalog
+    from consult.app.errors import UserFacingError
     from consult.domain.catalog import CatalogError
-    from consult.domain.model import Status
-    from consult.report.plan_pdf import render_plan_pdf
+    from consult.storage import RecordStore
     from consult.storage.errors import StorageError
-    from consult.storage.store import RecordStore
 
     dest = output_target(args)
     if dest is None:
         return 1
     try:
         catalog = load_catalog().catalog
-        with RecordStore.open(args.db, catalog=catalog, create=False, verify=False) as repo:
-            item = repo.records.consultation(args.consultation_id)
-            if item.status is not Status.FINAL:
-                print(
-                    f"consult: consultation {args.consultation_id} is a draft; finish it in the "
-                    "app before printing its plan.",
-                    file=sys.stderr,
-                )
-                return 1
-            lang = args.lang or item.patient.language
-            if lang not in catalog.languages:
-                names = ", ".join(catalog.languages)
-                print(
-                    f"consult: the catalog has no {lang!r} texts (it has {names}).", file=sys.stderr
-                )
-                return 2
-            settings = repo.clinic.settings()
-            plan = agreed_plan(catalog, repo, item)
-            pdf = render_plan_pdf(
+        with RecordStore.open(args.db, catalog=catalog, create=False, verify=False) as store:
+            pdf = plans.export_plan(
                 catalog,
-                item,
-                plan,
-                settings,
-                lang=lang,
-                paper=args.paper or settings.paper_size,
+                store,
+                args.consultation_id,
+                dest,
+                lang=args.lang,
+                paper=args.paper,
                 large_print=args.large_print,
-                printed_on=date.today(),
-                plan_id=str(item.id),
+                replace=args.force,
             )
-            if not write_plan(pdf, dest, args.force):
-                return 1
-            repo.audit.record("export", item.id, "command line", detail="render-plan")
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 1
-    except StorageError as exc:
+    except (StorageError, UserFacingError) as exc:
         print(f"consult: {exc.message}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -12,8 +12,8 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QLabel, QSpinBox, QToolBar, QVBoxLayout
 
+from consult.app.clinic import UserFacingError
 from consult.ui import dialogs, style
-from consult.ui.services import UserFacingError
 
 
 class PreviewDialog(QDialog):
