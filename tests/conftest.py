@@ -41,7 +41,7 @@ def isolated_folders(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def catalog():
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
 
     return load_catalog().catalog
 
@@ -81,12 +81,12 @@ def answered(monkeypatch):
 
 
 @pytest.fixture
-def services(catalog):
-    """The app's services on a fresh records file in the test's data folder."""
-    from consult.paths import data_dir
+def clinic(catalog):
+    """The app's clinic on a fresh records file in the test's data folder."""
+    from consult.app.clinic import Clinic
     from consult.storage.database import resolve
-    from consult.ui.services import Services
+    from consult.system.folders import data_dir
 
-    made = Services(catalog, resolve(None), data_dir())
+    made = Clinic(catalog, resolve(None), data_dir())
     yield made
     made.close()

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from consult.context import PARSED_CACHE, builtin_catalog_dir, load_catalog
+from consult.app.catalog import PARSED_CACHE, builtin_catalog_dir, load_catalog
 from consult.domain.catalog import CatalogError, check, load, parse_toml
 from consult.domain.model import Outcome
-from consult.paths import cache_dir, clinic_catalog_file
+from consult.system.folders import cache_dir, clinic_catalog_file
 
 REQUIRED_QUESTIONS = {
     "active_infection",
@@ -484,7 +484,7 @@ def test_clinic_catalog_not_utf8(tmp_path):
 @pytest.fixture
 def parses(monkeypatch):
     """How many files TOML's parser read, through the app's catalog loading."""
-    import consult.context as context
+    import consult.app.catalog as context
 
     calls = []
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from consult.app.errors import UserFacingError
 from consult.domain.model import (
     Answer,
     AreaChoice,
@@ -18,14 +19,13 @@ from consult.domain.model import (
     Status,
 )
 from consult.domain.plan import PlanStatus, build_plan
-from consult.ui.services import UserFacingError
 
 TODAY = date(2026, 11, 27)
 DOCTOR = Clearance("Dr Sam Okafor", date(2026, 11, 26), "Letter on file, INR stable.", "Dr Reyes")
 
 
-def finalize(services, catalog, **answers):
-    patient = services.repo.save_patient(Patient("Zoë O'Brien", date(1988, 2, 3), 3, "en"))
+def finalize(clinic, catalog, **answers):
+    patient = clinic.store.patients.save(Patient("Zoë O'Brien", date(1988, 2, 3), 3, "en"))
     screening = {q.id: Answer.NO for q in catalog.questions} | {
         k: Answer(v) for k, v in answers.items()
     }
@@ -39,27 +39,27 @@ def finalize(services, catalog, **answers):
         status=Status.FINAL,
         catalog_version=catalog.version,
     )
-    return services.repo.finalize(item, build_plan(catalog, item))
+    return clinic.store.consultations.finalize(item, build_plan(catalog, item))
 
 
-def test_a_clearance_confirms_the_plan_from_a_date_still_ahead(services, catalog):
-    provisional = finalize(services, catalog, anticoagulants="yes", keloid="yes")
-    plan = services.plan_for(provisional)
+def test_a_clearance_confirms_the_plan_from_a_date_still_ahead(clinic, catalog):
+    provisional = finalize(clinic, catalog, anticoagulants="yes", keloid="yes")
+    plan = clinic.plan_for(provisional)
     assert plan.status is PlanStatus.PROVISIONAL
     assert plan.uncleared == ("anticoagulants", "keloid")
     # The proposed first session (23 November) has passed: the next open day instead.
-    start = services.clearance_start(provisional, plan, TODAY)
+    start = clinic.clearance_start(provisional, plan, TODAY)
     assert start == TODAY
-    cleared = services.record_clearance(provisional, DOCTOR, date(2026, 12, 2), TODAY)
+    cleared = clinic.record_clearance(provisional, DOCTOR, date(2026, 12, 2), TODAY)
     assert cleared.revision_of == provisional.id and cleared.start_date == date(2026, 12, 2)
     assert cleared.clearance == replace(DOCTOR, covers=("anticoagulants", "keloid"))
-    confirmed = services.plan_for(cleared)
+    confirmed = clinic.plan_for(cleared)
     assert confirmed.status is PlanStatus.CONFIRMED
-    assert services.repo.planned_sessions(cleared.id)[0].date == date(2026, 12, 2)
+    assert clinic.store.records.planned_sessions(cleared.id)[0].date == date(2026, 12, 2)
     # The provisional plan stays as it was.
-    assert services.repo.planned_sessions(provisional.id)[0].date == date(2026, 11, 23)
+    assert clinic.store.records.planned_sessions(provisional.id)[0].date == date(2026, 11, 23)
     with pytest.raises(UserFacingError, match="does not need a doctor's clearance"):
-        services.record_clearance(cleared, DOCTOR, date(2026, 12, 2), TODAY)
+        clinic.record_clearance(cleared, DOCTOR, date(2026, 12, 2), TODAY)
 
 
 @pytest.mark.parametrize(
@@ -72,15 +72,15 @@ def test_a_clearance_confirms_the_plan_from_a_date_still_ahead(services, catalog
     ],
 )
 def test_a_clearance_with_a_problem_is_refused_in_plain_words(
-    services, catalog, clearance, start, words
+    clinic, catalog, clearance, start, words
 ):
-    provisional = finalize(services, catalog, anticoagulants="yes")
+    provisional = finalize(clinic, catalog, anticoagulants="yes")
     with pytest.raises(UserFacingError, match=words):
-        services.record_clearance(provisional, clearance, start, TODAY)
-    assert services.repo.revisions(provisional.id) == [provisional]
+        clinic.record_clearance(provisional, clearance, start, TODAY)
+    assert clinic.store.records.revisions(provisional.id) == [provisional]
 
 
-def test_a_confirmed_plan_needs_no_clearance(services, catalog):
-    confirmed = finalize(services, catalog)
+def test_a_confirmed_plan_needs_no_clearance(clinic, catalog):
+    confirmed = finalize(clinic, catalog)
     with pytest.raises(UserFacingError, match="does not need"):
-        services.record_clearance(confirmed, DOCTOR, date(2026, 12, 2), TODAY)
+        clinic.record_clearance(confirmed, DOCTOR, date(2026, 12, 2), TODAY)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
@@ -305,15 +305,15 @@ def test_workouts_are_one_rule_per_skin_type():
 def test_the_isotretinoin_window_is_formatted_where_a_peel_is_ruled_out(tmp_path):
     """A clinic that keeps peels away after isotretinoin: the provider reads the clinic's
     window in the reason, never "{isotretinoin_window_months}"."""
-    from consult.context import builtin_catalog_dir
     from consult.domain.catalog import load
+    from consult.system.resources import resource_path
 
     clinic = tmp_path / "catalog.toml"
     clinic.write_text(
         '[[adjuncts]]\nid = "peel_glycolic"\nexcluded_by = ["isotretinoin_recent"]\n',
         encoding="utf-8",
     )
-    catalog = load(builtin_catalog_dir(), clinic).catalog
+    catalog = load(resource_path("catalog"), clinic).catalog
     answers = {q.id: Answer.NO for q in catalog.questions} | {"isotretinoin_recent": Answer.YES}
     item = consultation([FACE_ACNE], ["peel_glycolic"], screening=answers)
     plan = build_plan(catalog, item, placeholders={"isotretinoin_window_months": 9})

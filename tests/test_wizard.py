@@ -9,7 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
 from uihelpers import on_label, type_text
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
+from consult.app.drafts import DraftStore
 from consult.domain.model import Answer, ClinicSettings, Outcome, Patient
 from consult.ui.wizard import ConsultationWizard
 
@@ -199,12 +200,13 @@ def test_new_patient_by_keyboard_with_a_future_birth_date(wizard, qtbot):
     assert "future" in page.problems.text()
 
 
-def test_wizard_restores_a_draft(wizard):
+def test_wizard_restores_a_draft(wizard, tmp_path):
     first = wizard(patient=ZOE)
     first.state.answers = {q.id: Answer.NO for q in CATALOG.questions}
     first.state.areas = {"neck": set()}
     first.state.concerns = {"neck": {"fine_lines": ("moderate", None)}}
     first.state.notes = "Prefers mornings."
-    draft = first.consultation()
-    second = wizard(draft=draft)
-    assert second.consultation() == draft
+    store = DraftStore(tmp_path / "drafts")
+    store.save("k", first.state)
+    second = wizard(draft=store.load("k").resume(CATALOG, first.state.settings, first.state.today))
+    assert second.consultation() == first.consultation()

@@ -16,15 +16,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
+from consult.app.clinic import Clinic
 from consult.domain.model import Answer, Patient
-from consult.paths import data_dir
 from consult.storage.database import resolve
 from consult.storage.demo import seed_demo
-from consult.storage.repository import Repository
+from consult.storage.store import RecordStore
+from consult.system.folders import data_dir
 from consult.ui.app import make_application
 from consult.ui.main_window import MainWindow
-from consult.ui.services import Services
 from consult.ui.settings_dialog import SettingsDialog
 
 
@@ -32,21 +32,24 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     app = make_application()
     catalog = load_catalog().catalog
-    with Repository.open(resolve(None), catalog=catalog) as repo:
-        if not repo.search_patients("zoe").rows:
+    with RecordStore.open(resolve(None), catalog=catalog) as repo:
+        if not repo.patient_list.search("zoe").rows:
             seed_demo(repo, catalog, 60, seed=7)
-            repo.save_patient(Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 4, "es",
-                                      "+34 600 123 456"))
-        repo.save_provider("Dr Ana Reyes")
-        shown = next(r for r in repo.patients_with_concern("acne_scars") if r.last_consultation)
+            repo.patients.save(
+                Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 4, "es", "+34 600 123 456")
+            )
+        repo.clinic.save_provider("Dr Ana Reyes")
+        shown = next(
+            r for r in repo.records.patients_with_concern("acne_scars") if r.last_consultation
+        )
 
     def pump(seconds: float) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             app.processEvents()
 
-    services = Services(catalog, resolve(None), data_dir())
-    window = MainWindow(services)
+    clinic = Clinic(catalog, resolve(None), data_dir())
+    window = MainWindow(clinic)
     window.resize(1280, 800)
     window.show()
     window.search.setText(shown.name.split()[0])
@@ -90,14 +93,14 @@ def main(out: Path) -> None:
     pump(1.5)
     preview.grab().save(str(out / "preview.png"))
 
-    settings = SettingsDialog(services.settings(), services.providers(), window)
+    settings = SettingsDialog(clinic.settings(), clinic.providers(), window)
     for day in (date(2026, 12, 25), date(2027, 1, 1)):
         settings.holiday_date.setDate(day)
         settings._add_holiday()
     settings.show()
     pump(0.3)
     settings.grab().save(str(out / "settings.png"))
-    services.close()
+    clinic.close()
     print(f"screenshots in {out}")
 
 

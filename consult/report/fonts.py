@@ -29,7 +29,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 MARKER = "[?]"
 MARKER_COLOR = "#A0001C"

@@ -37,7 +37,6 @@ from consult import __version__
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Outcome
 from consult.domain.plan import Plan
-from consult.fileio import write_private_atomic
 from consult.report import dates
 from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup
 from consult.report.strings import LanguageStrings, builtin_strings
@@ -58,6 +57,7 @@ from consult.report.styles import (
     Styles,
     styles,
 )
+from consult.system.files import write_private_atomic
 
 PAGES_FORM = "consult-page-count"
 BAND_TOP = 7 * mm  # the provisional band's distance from the top of the page
@@ -774,6 +774,7 @@ def render_plan_pdf(
     )
 
 
-def write_pdf_atomic(data: bytes, dest: Path) -> None:
-    """Save a plan: whole or not at all, mode 0600, never via a temp folder (see fileio)."""
-    write_private_atomic(Path(dest), data)
+def write_pdf_atomic(data: bytes, dest: Path, *, replace: bool = False) -> None:
+    """Save a plan: whole or not at all, mode 0600, never via a temp folder (see system.files).
+    An existing file is replaced only with ``replace`` (the caller asked the user)."""
+    write_private_atomic(Path(dest), data, replace=replace)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 # Every key the plan uses, and the placeholders it may use.
 STRING_KEYS: dict[str, frozenset[str]] = {

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from consult import __version__
+from consult.app.clinic import RECENT_DAYS, Clinic, plain_error
+from consult.app.drafts import Draft
 from consult.domain.model import ROMAN, Consultation, Status
-from consult.storage.drafts import Draft
+from consult.system.resources import resource_path
 from consult.ui import dialogs, style
 from consult.ui.patient_model import PatientTableModel
 from consult.ui.plan_text import status_text
-from consult.ui.services import RECENT_DAYS, Services, plain_error
 from consult.ui.worker import run_in_background
 
 if TYPE_CHECKING:
@@ -47,12 +48,12 @@ DRAFT_DELAY_MS = 1500
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, today: date | None = None):
+    def __init__(self, clinic: Clinic, today: date | None = None):
         super().__init__()
-        self.services = services
+        self.clinic = clinic
         self.today = today or date.today()
         self.setWindowTitle(self._title())
-        self.setWindowIcon(QIcon(str(services.icon_path)))
+        self.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
         self.resize(1200, 760)
         self._search_serial = 0
         self._listed = ("", None, "")  # the list shown: what was typed, next page, its kind
@@ -68,15 +69,15 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.run_search)
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft)
-        catalog = services.catalog
-        self.statusBar().showMessage(f"Catalog {catalog.version} · records in {services.db_path}")
+        catalog = clinic.catalog
+        self.statusBar().showMessage(f"Catalog {catalog.version} · records in {clinic.db_path}")
         style.touch_size(self)
         self.run_search()
 
     # ------------------------------------------------------------------ building
 
     def _title(self) -> str:
-        clinic = self.services.settings().name
+        clinic = self.clinic.settings().name
         return f"Consult — {clinic}" if clinic else "Consult"
 
     def _action(self, text, shortcut, slot, tip="") -> QAction:
@@ -269,7 +270,7 @@ class MainWindow(QMainWindow):
         self._search_serial += 1
         serial, text = self._search_serial, self.search.text().strip()
         run_in_background(
-            lambda: self.services.search(text),
+            lambda: self.clinic.search(text),
             lambda page: self._show_results(serial, text, page),
             lambda exc: self._explain(exc, "Search failed"),
         )
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
             return
         serial = self._search_serial
         run_in_background(
-            lambda: self.services.search(text, after),
+            lambda: self.clinic.search(text, after),
             lambda page: self._show_more(serial, page),
             lambda exc: self._more_failed(serial, exc),
         )
@@ -365,10 +366,8 @@ class MainWindow(QMainWindow):
             self.header.setText("Choose a patient, or start a new consultation (Ctrl+N).")
             return
         try:
-            patient = self.services.repo.get_patient(patient_id)
-            history = self.services.repo.consultations_for_patient(
-                patient_id, include_superseded=True
-            )
+            patient = self.clinic.store.patients.get(patient_id)
+            history = self.clinic.store.records.for_patient(patient_id, include_superseded=True)
         except Exception as exc:
             self._explain(exc, "Could not open the patient")
             return
@@ -394,7 +393,7 @@ class MainWindow(QMainWindow):
             self.consultations.setCurrentItem(self.consultations.topLevelItem(0))
 
     def _consultation_item(self, item: Consultation, revision: bool = False) -> QTreeWidgetItem:
-        catalog = self.services.catalog
+        catalog = self.clinic.catalog
         known_areas = {a.id for a in catalog.areas}
         known_concerns = {c.id for c in catalog.concerns}
         treating = "; ".join(
@@ -428,7 +427,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         try:
-            plan = self.services.plan_for(item)
+            plan = self.clinic.plan_for(item)
         except Exception as exc:
             self._explain(exc, "Could not show the plan")
             return
@@ -438,7 +437,7 @@ class MainWindow(QMainWindow):
             prefix = "This revision was replaced. " if replaced else ""
             self.plan_status.setText(f"<b>{escape(prefix + status_text(plan))}</b>")
         self._update_buttons()
-        catalog = self.services.catalog
+        catalog = self.clinic.catalog
         proposed = "Proposed: " if plan.provisional else ""
         rows = [(s.date, f"{proposed}Microneedling session {s.number}") for s in plan.sessions]
         rows += [(v.date, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits]
@@ -468,14 +467,14 @@ class MainWindow(QMainWindow):
         item, plan = self._current_consultation, self._current_plan
         if item is None or plan is None or not plan.provisional:
             return
-        services = self.services
+        clinic = self.clinic
         try:
-            start = services.clearance_start(item, plan, self.today)
+            start = clinic.clearance_start(item, plan, self.today)
             dialog = ClearanceDialog(
-                services.catalog,
-                services.settings(),
+                clinic.catalog,
+                clinic.settings(),
                 plan,
-                services.providers(),
+                clinic.providers(),
                 item.provider,
                 start,
                 self.today,
@@ -487,7 +486,7 @@ class MainWindow(QMainWindow):
         if dialogs.run_dialog(dialog) != ClearanceDialog.DialogCode.Accepted:
             return
         try:
-            saved = services.record_clearance(
+            saved = clinic.record_clearance(
                 item, dialog.clearance(), dialog.start_date(), self.today
             )
         except Exception as exc:
@@ -502,7 +501,7 @@ class MainWindow(QMainWindow):
         patient = None
         if self._current_patient_id is not None:
             try:
-                patient = self.services.repo.get_patient(self._current_patient_id)
+                patient = self.clinic.store.patients.get(self._current_patient_id)
             except Exception as exc:
                 self._explain(exc, "Could not open the patient")
                 return
@@ -512,34 +511,33 @@ class MainWindow(QMainWindow):
         item = self._current_consultation
         if item is None or item.status is not Status.FINAL:
             return
-        self._start_wizard(draft=item, amending=item.id)
+        self._start_wizard(draft=self.clinic.amendment_of(item, self.today), amending=True)
 
     def resume_draft(self, draft: Draft) -> None:
-        self._start_wizard(draft=draft.consultation, key=draft.key)
+        state = draft.resume(self.clinic.catalog, self.clinic.settings(), self.today)
+        self._start_wizard(draft=state, key=draft.key)
 
-    def _start_wizard(self, patient=None, draft=None, amending=None, key=None) -> None:
+    def _start_wizard(self, patient=None, draft=None, amending=False, key=None) -> None:
         if self._wizard is not None:
             self._wizard.raise_()
             return
         from consult.ui.wizard import ConsultationWizard
 
-        services = self.services
+        clinic = self.clinic
         wizard = ConsultationWizard(
-            services.catalog,
-            services.settings(),
+            clinic.catalog,
+            clinic.settings(),
             self.today,
-            providers=services.providers(),
-            find_patients=services.find_patients,
+            providers=clinic.providers(),
+            find_patients=clinic.find_patients,
             patient=patient,
             draft=draft,
             parent=self,
         )
-        if amending is not None:
-            wizard.state.consultation_id = None
-            wizard.state.revision_of = amending
+        if amending:
             wizard.setWindowTitle("Amend consultation")
         self._wizard = wizard
-        self._draft_key = key or services.drafts.new_key()
+        self._draft_key = key or clinic.drafts.new_key()
         wizard.changed.connect(self._draft_timer.start)
         wizard.accepted.connect(self._wizard_finished)
         wizard.rejected.connect(self._wizard_cancelled)
@@ -555,7 +553,7 @@ class MainWindow(QMainWindow):
         if state is None or self._draft_key is None:
             return
         try:
-            self.services.drafts.save(self._draft_key, state.consultation())
+            self.clinic.drafts.save(self._draft_key, state)
         except OSError:
             self.statusBar().showMessage("The draft could not be saved; keep the window open.")
 
@@ -565,7 +563,7 @@ class MainWindow(QMainWindow):
         if wizard is None:
             return
         if self._draft_key is not None:
-            self.services.drafts.delete(self._draft_key)
+            self.clinic.drafts.delete(self._draft_key)
         wizard.deleteLater()
 
     def _wizard_finished(self) -> None:
@@ -575,7 +573,7 @@ class MainWindow(QMainWindow):
             return
         state = wizard.state
         try:
-            saved = self.services.finalize(state)
+            saved = self.clinic.finalize(state)
         except Exception as exc:
             # Keep what was typed: the draft stays, and the wizard reopens on it.
             self.save_draft(state)
@@ -583,7 +581,7 @@ class MainWindow(QMainWindow):
             wizard.deleteLater()
             return
         if self._draft_key is not None:
-            self.services.drafts.delete(self._draft_key)
+            self.clinic.drafts.delete(self._draft_key)
         wizard.deleteLater()
         self._current_patient_id = saved.patient.id
         self.search.blockSignals(True)
@@ -602,13 +600,13 @@ class MainWindow(QMainWindow):
     def preview(self, item: Consultation, print_now: bool = False) -> None:
         self.statusBar().showMessage("Preparing the plan…")
         try:
-            plan = self.services.plan_for(item)
-            settings = self.services.settings()
+            plan = self.clinic.plan_for(item)
+            settings = self.clinic.settings()
         except Exception as exc:
             self._explain(exc, "The plan could not be made")
             return
         run_in_background(
-            lambda: self.services.render(item, plan, settings),
+            lambda: self.clinic.render(item, plan, settings),
             lambda pdf: self._show_preview(item, pdf, print_now, plan, settings),
             lambda exc: self._explain(exc, "The plan could not be made"),
         )
@@ -619,16 +617,16 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self.statusBar().clearMessage()
-        services = self.services
-        services.audit("view", item)
+        clinic = self.clinic
+        clinic.audit("view", item)
         dialog = PreviewDialog(
             pdf,
             "Plan preview",
-            services.suggested_file_name(item),
-            save=services.save_pdf,
-            viewer_path=services.viewer_path(item),
-            on_event=lambda action: services.audit(action, item),
-            rerender=lambda large: services.render(item, plan, settings, large_print=large),
+            clinic.suggested_file_name(item),
+            save=clinic.save_pdf,
+            viewer_path=clinic.viewer_path(item),
+            on_event=lambda action: clinic.audit(action, item),
+            rerender=lambda large: clinic.render(item, plan, settings, large_print=large),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -657,18 +655,18 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from consult.ui.settings_dialog import SettingsDialog
 
-        services = self.services
+        clinic = self.clinic
         dialog = SettingsDialog(
-            services.settings(),
-            services.providers(),
+            clinic.settings(),
+            clinic.providers(),
             self,
             today=self.today,
-            min_interval_weeks=services.catalog.protocol.min_interval_weeks,
+            min_interval_weeks=clinic.catalog.protocol.min_interval_weeks,
         )
         if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:
             return
         try:
-            services.save_settings(dialog.settings(), dialog.provider_names())
+            clinic.save_settings(dialog.settings(), dialog.provider_names())
         except Exception as exc:
             self._explain(exc, "Settings were not saved")
         self.setWindowTitle(self._title())
@@ -678,5 +676,5 @@ class MainWindow(QMainWindow):
             self,
             "About consult",
             f"<b>consult {__version__}</b><br>A consultation assistant for microneedling "
-            f"clinics.<br>Catalog version {escape(self.services.catalog.version)}.",
+            f"clinics.<br>Catalog version {escape(self.clinic.catalog.version)}.",
         )

@@ -12,6 +12,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QLabel, QSpinBox, QToolBar, QVBoxLayout
 
+from consult.app.clinic import UserFacingError
 from consult.ui import dialogs, style
 
 
@@ -19,9 +20,10 @@ class PreviewDialog(QDialog):
     """Shows a PDF held in memory; nothing is written to disk unless the provider asks.
 
     ``on_event(action)`` is called after a print ("print"), a save ("export") or an open in
-    the system viewer ("export"), so the caller can audit it. ``save(data, path)`` writes the
-    file (atomically, private to the user); ``viewer_path`` is where a copy for the system
-    viewer goes (a private folder, never a temp folder).
+    the system viewer ("export"), so the caller can audit it. ``save(data, path, replace=)``
+    writes the file (atomically, private to the user; ``replace``: the user agreed to replace
+    an existing file); ``viewer_path`` is where a copy for the system viewer goes (a private
+    folder, never a temp folder).
     """
 
     def __init__(
@@ -30,7 +32,7 @@ class PreviewDialog(QDialog):
         title: str,
         suggested_name: str,
         *,
-        save: Callable[[bytes, Path], None],
+        save: Callable[..., None],
         viewer_path: Path | None = None,
         on_event: Callable[[str], None] = lambda action: None,
         rerender: Callable[[bool], bytes] | None = None,
@@ -196,10 +198,21 @@ class PreviewDialog(QDialog):
         )
         if path is None:
             return
+        confirmed = path  # the dialog asked before letting an existing file be replaced
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(path.suffix + ".pdf")
         try:
-            self._save(self.pdf, path)
+            self._save(self.pdf, path, replace=path == confirmed)
+        except UserFacingError as exc:
+            dialogs.error(self, "Could not save the PDF", exc.message)
+            return
+        except FileExistsError:
+            dialogs.error(
+                self,
+                "Could not save the PDF",
+                f"{path} already exists, and it was not replaced. Choose another name.",
+            )
+            return
         except OSError as exc:
             dialogs.error(
                 self,

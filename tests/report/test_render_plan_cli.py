@@ -10,10 +10,10 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
 from consult.domain.plan import build_plan
-from consult.storage.repository import Repository
+from consult.storage.store import RecordStore
 
 CATALOG = load_catalog().catalog
 
@@ -30,8 +30,8 @@ def consult(*args):
 
 def saved(tmp_path, status=Status.FINAL):
     db = tmp_path / "records.sqlite3"
-    with Repository.open(db, catalog=CATALOG) as repo:
-        patient = repo.save_patient(Patient("Αλέξανδρος Παπαδόπουλος", date(1979, 4, 2), 3, "es"))
+    with RecordStore.open(db, catalog=CATALOG) as repo:
+        patient = repo.patients.save(Patient("Αλέξανδρος Παπαδόπουλος", date(1979, 4, 2), 3, "es"))
         item = Consultation(
             patient=patient,
             provider="Dr Ana Reyes",
@@ -42,9 +42,9 @@ def saved(tmp_path, status=Status.FINAL):
             catalog_version=CATALOG.version,
         )
         if status is Status.FINAL:
-            item = repo.finalize(item, build_plan(CATALOG, item))
+            item = repo.consultations.finalize(item, build_plan(CATALOG, item))
         else:
-            item = repo.save_draft(item)
+            item = repo.consultations.save_draft(item)
     return db, item
 
 
@@ -57,8 +57,8 @@ def test_writes_the_plan_in_the_patients_language_and_audits_it(tmp_path):
     assert "Αλέξανδρος Παπαδόπουλος" in text
     assert "diciembre de 2026" in text  # Spanish, the patient's language
     assert oct(out.stat().st_mode & 0o777) == "0o600"
-    with Repository.open(db, readonly=True) as repo:
-        actions = [e["action"] for e in repo.audit_entries("consultation", item.id)]
+    with RecordStore.open(db, readonly=True) as repo:
+        actions = [e["action"] for e in repo.audit.entries("consultation", item.id)]
     assert actions[-1] == "export"
 
 

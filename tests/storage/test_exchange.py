@@ -19,21 +19,24 @@ from storage_helpers import (
 )
 
 from consult.domain.model import Answer, Clearance, ClinicSettings
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.demo import seed_demo
 from consult.storage.errors import ExchangeError
+from consult.storage.exchange import export, import_json
 
 
 @pytest.fixture
 def filled(repo):
     seed_demo(repo, CATALOG, 40, seed=11, today=date(2026, 11, 26))
-    zoe = repo.save_patient(patient())
-    draft = repo.save_draft(consultation(zoe, screening={}))
+    zoe = repo.patients.save(patient())
+    draft = repo.consultations.save_draft(consultation(zoe, screening={}))
     c = consultation(zoe)
-    first = repo.finalize(c, plan_for(c))
+    first = repo.consultations.finalize(c, plan_for(c))
     changed = replace(first, areas=(*first.areas, NECK_LINES))
-    repo.amend(first.id, changed, plan_for(changed))
-    repo.save_settings(ClinicSettings(name="Clínica", holidays=frozenset({date(2026, 12, 25)})))
+    repo.consultations.amend(first.id, changed, plan_for(changed))
+    repo.clinic.save_settings(
+        ClinicSettings(name="Clínica", holidays=frozenset({date(2026, 12, 25)}))
+    )
     return repo, draft
 
 
@@ -45,23 +48,23 @@ def _without_time(data):
 
 def test_round_trip_is_exact(filled, tmp_path):
     repo, _ = filled
-    first = repo.export(tmp_path / "a.json")
-    with Repository.open(tmp_path / "other.sqlite3") as other:
-        result = other.import_json(first)
-        assert result.patients_added == repo.counts()["patients"]
-        assert result.consultations_added == repo.counts()["consultations"]
-        second = other.export(tmp_path / "b.json")
-        assert other.settings() == repo.settings()
-        assert other.providers() == repo.providers()
-        assert other.check().healthy
+    first = export(repo, tmp_path / "a.json")
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
+        result = import_json(other, first)
+        assert result.patients_added == repo.health.counts()["patients"]
+        assert result.consultations_added == repo.health.counts()["consultations"]
+        second = export(other, tmp_path / "b.json")
+        assert other.clinic.settings() == repo.clinic.settings()
+        assert other.clinic.providers() == repo.clinic.providers()
+        assert other.health.check().healthy
         # The records read back through the API are the same, revisions and plans included.
         by_uuid = {
             row["uuid"]: row["id"] for row in repo.db.query("SELECT id, uuid FROM consultations")
         }
         for row in other.db.query("SELECT id, uuid FROM consultations"):
             mine, theirs = (
-                repo.get_consultation(by_uuid[row["uuid"]]),
-                other.get_consultation(row["id"]),
+                repo.records.consultation(by_uuid[row["uuid"]]),
+                other.records.consultation(row["id"]),
             )
             assert (
                 replace(
@@ -72,32 +75,34 @@ def test_round_trip_is_exact(filled, tmp_path):
                 )
                 == mine
             )
-            assert other.planned_sessions(row["id"]) == repo.planned_sessions(mine.id)
-            assert other.adjunct_visits(row["id"]) == repo.adjunct_visits(mine.id)
+            assert other.records.planned_sessions(row["id"]) == repo.records.planned_sessions(
+                mine.id
+            )
+            assert other.records.adjunct_visits(row["id"]) == repo.records.adjunct_visits(mine.id)
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     assert _without_time(a) == _without_time(b)
 
 
 def test_importing_twice_adds_nothing(filled, tmp_path):
     repo, _ = filled
-    exported = repo.export(tmp_path / "a.json")
-    before = repo.counts()
-    again = repo.import_json(exported)
+    exported = export(repo, tmp_path / "a.json")
+    before = repo.health.counts()
+    again = import_json(repo, exported)
     assert (again.patients_added, again.consultations_added) == (0, 0)
     assert again.patients_present == before["patients"]
-    after = repo.counts()
+    after = repo.health.counts()
     assert {k: after[k] for k in ("patients", "consultations", "drafts")} == {
         k: before[k] for k in ("patients", "consultations", "drafts")
     }
-    with Repository.open(tmp_path / "other.sqlite3") as other:
-        other.import_json(exported)
-        other.import_json(exported)
-        assert other.counts()["consultations"] == before["consultations"]
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
+        import_json(other, exported)
+        import_json(other, exported)
+        assert other.health.counts()["consultations"] == before["consultations"]
 
 
 def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
     repo, _ = filled
-    data = json.loads(repo.export(tmp_path / "a.json").read_text())
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
     assert data["format"] == "consult-records" and data["format_version"] == 2
     assert all("id" not in p for p in data["patients"])
     revised = [c for c in data["consultations"] if c["revision_of"]]
@@ -114,7 +119,7 @@ def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
 
 def test_csv_export(filled, tmp_path):
     repo, _ = filled
-    folder = repo.export(tmp_path / "csv", "csv")
+    folder = export(repo, tmp_path / "csv", "csv")
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
         f"{t}.csv"
@@ -139,17 +144,17 @@ def test_csv_export(filled, tmp_path):
     assert len(rows) == planned
     assert set(rows[0]) == {"consultation", "number", "date"}
     with pytest.raises(ExchangeError, match="not an empty folder"):
-        repo.export(folder, "csv")
+        export(repo, folder, "csv")
 
 
 def test_export_never_overwrites(repo, tmp_path):
     dest = tmp_path / "a.json"
     dest.write_text("keep me")
     with pytest.raises(ExchangeError, match="never overwrites"):
-        repo.export(dest)
+        export(repo, dest)
     assert dest.read_text() == "keep me"
     with pytest.raises(ExchangeError, match="json or csv"):
-        repo.export(tmp_path / "x.xml", "xml")
+        export(repo, tmp_path / "x.xml", "xml")
 
 
 @pytest.mark.parametrize(
@@ -167,28 +172,28 @@ def test_export_never_overwrites(repo, tmp_path):
     ],
 )
 def test_bad_import_files_change_nothing(repo, tmp_path, content, words):
-    repo.save_patient(patient())
-    before = repo.counts()
+    repo.patients.save(patient())
+    before = repo.health.counts()
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     with pytest.raises(ExchangeError) as caught:
-        repo.import_json(bad)
+        import_json(repo, bad)
     assert words in caught.value.message
     assert "Zoë" not in caught.value.message
-    assert repo.counts() == before
+    assert repo.health.counts() == before
 
 
 def test_import_with_a_broken_revision_imports_nothing(filled, tmp_path):
     repo, _ = filled
-    data = json.loads(repo.export(tmp_path / "a.json").read_text())
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
     revised = next(c for c in data["consultations"] if c["revision_of"])
     revised["revision_of"] = "00000000-0000-4000-8000-000000000000"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
-    with Repository.open(tmp_path / "other.sqlite3") as other:
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
         with pytest.raises(ExchangeError, match="revision_of names no consultation"):
-            other.import_json(bad)
-        assert other.counts()["patients"] == 0
+            import_json(other, bad)
+        assert other.health.counts()["patients"] == 0
 
 
 def test_cli_export_and_import(tmp_path):
@@ -215,25 +220,26 @@ def test_cli_export_and_import(tmp_path):
 def test_an_import_that_breaks_the_floor_imports_nothing(filled, tmp_path):
     """No path brings a plan closer than the catalog's minimum interval into the records."""
     repo, _ = filled
-    data = json.loads(repo.export(tmp_path / "a.json").read_text())
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
     final = next(c for c in data["consultations"] if c["plan"] and len(c["plan"]["sessions"]) > 1)
     first = date.fromisoformat(final["plan"]["sessions"][0]["date"])
     for n, session in enumerate(final["plan"]["sessions"]):
         session["date"] = date.fromordinal(first.toordinal() + 14 * n).isoformat()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
-    with Repository.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
+    with RecordStore.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
         with pytest.raises(ExchangeError) as caught:
-            other.import_json(bad)
+            import_json(other, bad)
         assert "breaks the clinic catalog's rules" in caught.value.message
         assert "14 days apart" in caught.value.message
-        assert other.counts()["patients"] == 0 and other.counts()["consultations"] == 0
+        counts = other.health.counts()
+        assert counts["patients"] == 0 and counts["consultations"] == 0
 
 
 def test_clearances_travel_with_the_export(repo, tmp_path):
-    zoe = repo.save_patient(patient())
+    zoe = repo.patients.save(patient())
     c = consultation(zoe, screening=dict(NO, anticoagulants=Answer.YES))
-    provisional = repo.finalize(c, plan_for(c))
+    provisional = repo.consultations.finalize(c, plan_for(c))
     cleared = replace(
         provisional,
         id=None,
@@ -242,16 +248,18 @@ def test_clearances_travel_with_the_export(repo, tmp_path):
             "Dr Sam Okafor", date(2026, 11, 24), "Letter on file.", "Dr Reyes", ("anticoagulants",)
         ),
     )
-    saved = repo.amend(provisional.id, cleared, plan_for(cleared), detail="clearance recorded")
-    exported = repo.export(tmp_path / "a.json")
-    with Repository.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
-        other.import_json(exported)
+    saved = repo.consultations.amend(
+        provisional.id, cleared, plan_for(cleared), detail="clearance recorded"
+    )
+    exported = export(repo, tmp_path / "a.json")
+    with RecordStore.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
+        import_json(other, exported)
         (row,) = other.db.execute(
             "SELECT id FROM consultations WHERE clearance_by IS NOT NULL"
         ).fetchall()
-        assert other.get_consultation(row[0]).clearance == saved.clearance
-    assert "replaces 1; clearance recorded" in [e["detail"] for e in repo.audit_entries()]
-    folder = repo.export(tmp_path / "csv", "csv")
+        assert other.records.consultation(row[0]).clearance == saved.clearance
+    assert "replaces 1; clearance recorded" in [e["detail"] for e in repo.audit.entries()]
+    folder = export(repo, tmp_path / "csv", "csv")
     with (folder / "consultations.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["clearance_covers"] for r in rows if r["clearance_by"]] == ["anticoagulants"]

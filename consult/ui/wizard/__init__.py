@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWizard
 
+from consult.app.draft import ConsultationDraft, PatientDraft
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient
 from consult.ui import style
@@ -21,7 +22,6 @@ from consult.ui.wizard.pages import (
     ReviewPage,
     ScreeningPage,
 )
-from consult.ui.wizard.state import ConsultationState
 
 
 class ConsultationWizard(QWizard):
@@ -38,19 +38,16 @@ class ConsultationWizard(QWizard):
         providers: list[str] = (),
         find_patients: Callable[[str], list[Patient]] | None = None,
         patient: Patient | None = None,
-        draft: Consultation | None = None,
+        draft: ConsultationDraft | None = None,
         parent=None,
     ):
         super().__init__(parent)
         if draft is not None:
-            self.state = ConsultationState.from_consultation(catalog, settings, today, draft)
+            self.state = draft
         else:
-            self.state = ConsultationState(catalog, settings, today)
+            self.state = ConsultationDraft(catalog, settings, today)
             if patient is not None:
-                self.state.patient_id = patient.id
-                self.state.name, self.state.date_of_birth = patient.name, patient.date_of_birth
-                self.state.fitzpatrick, self.state.language = patient.fitzpatrick, patient.language
-                self.state.phone, self.state.email = patient.phone, patient.email
+                self.state.patient = PatientDraft.of(patient)
         if not self.state.provider and providers:
             self.state.provider = providers[0]
         self.setWindowTitle("New consultation")

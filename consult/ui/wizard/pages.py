@@ -42,12 +42,12 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from consult.app.draft import ConsultationDraft
 from consult.domain.adjuncts import all_eligibility
 from consult.domain.model import ROMAN, Answer, Outcome, Patient, age_on
 from consult.domain.plan import session_bounds
 from consult.ui import style
 from consult.ui.plan_text import rules_html, status_text
-from consult.ui.wizard.state import ConsultationState
 from consult.ui.zone_map import ZoneMap
 
 UI_LANG = "en"  # the provider's screens; the patient's language is for the printed plan
@@ -130,10 +130,10 @@ class DateLineEdit(QLineEdit):
 
 
 class Page(QWizardPage):
-    """A page that reads and writes the wizard's ConsultationState."""
+    """A page that reads and writes the wizard's ConsultationDraft."""
 
     @property
-    def state(self) -> ConsultationState:
+    def state(self) -> ConsultationDraft:
         return self.wizard().state
 
     def changed(self) -> None:
@@ -276,17 +276,18 @@ class PatientPage(Page):
         state = self.state
         self._loading = True
         try:
-            self.name.setText(state.name)
-            self.dob.setText(state.date_of_birth.isoformat() if state.date_of_birth else "")
-            self.phone.setText(state.phone)
-            self.email.setText(state.email)
-            index = self.language.findData(state.language)
+            self.name.setText(state.patient.name)
+            born = state.patient.date_of_birth
+            self.dob.setText(born.isoformat() if born else "")
+            self.phone.setText(state.patient.phone)
+            self.email.setText(state.patient.email)
+            index = self.language.findData(state.patient.language)
             self.language.setCurrentIndex(max(index, 0))
             if state.provider:
                 self.provider.setCurrentText(state.provider)
             self.skin_group.setExclusive(False)
             for number, button in self.skin_buttons.items():
-                button.setChecked(number == state.fitzpatrick)
+                button.setChecked(number == state.patient.fitzpatrick)
             self.skin_group.setExclusive(True)
         finally:
             self._loading = False
@@ -296,20 +297,20 @@ class PatientPage(Page):
         if self._loading:
             return
         state = self.state
-        state.name = self.name.text()
-        state.date_of_birth = parse_day(self.dob.text())
-        if state.date_of_birth is None:
+        state.patient.name = self.name.text()
+        state.patient.date_of_birth = parse_day(self.dob.text())
+        if state.patient.date_of_birth is None:
             typed = self.dob.text().replace("-", "").replace("_", "").strip()
             self.dob_words.setText("not a date" if len(typed) == 8 else "")
         else:
-            age = state.date_of_birth and age_on(state.date_of_birth, state.today)
-            self.dob_words.setText(f"{state.date_of_birth:%-d %B %Y} (age {age})")
-        state.phone = self.phone.text()
-        state.email = self.email.text()
-        state.language = self.language.currentData() or "en"
+            age = state.patient.date_of_birth and age_on(state.patient.date_of_birth, state.today)
+            self.dob_words.setText(f"{state.patient.date_of_birth:%-d %B %Y} (age {age})")
+        state.patient.phone = self.phone.text()
+        state.patient.email = self.email.text()
+        state.patient.language = self.language.currentData() or "en"
         state.provider = self.provider.currentText().strip()
         chosen = self.skin_group.checkedId()
-        state.fitzpatrick = chosen if chosen > 0 else None
+        state.patient.fitzpatrick = chosen if chosen > 0 else None
         self.problems.setText("")
         self.changed()
 
@@ -328,18 +329,18 @@ class PatientPage(Page):
     def _pick(self, item: QListWidgetItem) -> None:
         patient: Patient = item.data(Qt.ItemDataRole.UserRole)
         state = self.state
-        state.patient_id = patient.id
-        state.name, state.date_of_birth = patient.name, patient.date_of_birth
-        state.fitzpatrick, state.language = patient.fitzpatrick, patient.language
-        state.phone, state.email = patient.phone, patient.email
+        state.patient.id = patient.id
+        state.patient.name, state.patient.date_of_birth = patient.name, patient.date_of_birth
+        state.patient.fitzpatrick, state.patient.language = patient.fitzpatrick, patient.language
+        state.patient.phone, state.patient.email = patient.phone, patient.email
         self.load_from_state()
         self.name.setFocus()
 
     def _new_patient(self) -> None:
         state = self.state
-        state.patient_id = None
-        state.name, state.date_of_birth, state.fitzpatrick = "", None, None
-        state.phone = state.email = ""
+        state.patient.id = None
+        state.patient.name, state.patient.date_of_birth, state.patient.fitzpatrick = "", None, None
+        state.patient.phone = state.patient.email = ""
         self.search.clear()
         self.load_from_state()
         self.name.setFocus()
@@ -347,7 +348,10 @@ class PatientPage(Page):
     def isComplete(self) -> bool:
         state = self.state
         return bool(
-            state.name.strip() and state.date_of_birth and state.fitzpatrick and state.provider
+            state.patient.name.strip()
+            and state.patient.date_of_birth
+            and state.patient.fitzpatrick
+            and state.provider
         )
 
     def validatePage(self) -> bool:
@@ -748,7 +752,7 @@ class AdjunctsPage(Page):
         screening = state.screening()
         verdicts = all_eligibility(
             catalog,
-            state.fitzpatrick,
+            state.patient.fitzpatrick,
             screening.reason_ids(),
             list(state.areas),
             values=state.settings.placeholders,
@@ -964,10 +968,11 @@ class ReviewPage(Page):
         catalog = state.catalog
         plan = state.plan()
         screening = plan.screening
+        who = state.patient
         parts = [
-            f"<h3>{escape(state.name)}</h3>",
-            f"<p>Born {state.date_of_birth} · skin type {ROMAN.get(state.fitzpatrick or 0, '?')}"
-            f" · plan in {escape(LANGUAGE_LABELS.get(state.language, state.language))}"
+            f"<h3>{escape(who.name)}</h3>",
+            f"<p>Born {who.date_of_birth} · skin type {ROMAN.get(who.fitzpatrick or 0, '?')}"
+            f" · plan in {escape(LANGUAGE_LABELS.get(who.language, who.language))}"
             f" · provider {escape(state.provider)}</p>",
             f"<p><b>Screening:</b> {escape(screening.outcome.label)}"
             + (" (overridden with a written reason)" if screening.overridden else "")

@@ -1,8 +1,9 @@
-"""What the windows ask of the layers below, in one place (no widgets here).
+"""``Clinic``: the records, the catalog and the data folder, and the tasks done with them.
 
-The main window and dialogs call these; they call the repository (storage), the plan engine
-(domain) and the PDF renderer (report). Errors from below arrive as ``UserFacingError`` with
-a short message in plain words.
+The windows and the command line ask this of the layers below (as Anki's GUI asks its
+``Collection``): it calls the record store (storage), the plan engine (domain) and the PDF
+renderer (report), and holds no widget. A window chooses only the thread a task runs on and
+how its result or error is shown. Errors leave as ``UserFacingError``, in plain words.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from consult.context import agreed_plan
+from consult.app import plans
+from consult.app.draft import ConsultationDraft
+from consult.app.drafts import DraftStore
+from consult.app.errors import UserFacingError, plain_error
 from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Clearance,
@@ -26,92 +29,70 @@ from consult.domain.model import (
     ValidationError,
 )
 from consult.domain.plan import Plan, build_plan
-from consult.fileio import write_private_atomic
-from consult.resources import resource_path
-from consult.storage.drafts import DraftStore
+from consult.storage import Cursor, Page, RecordStore
+from consult.storage.backup import auto_backup
+from consult.storage.database import private_folder
 from consult.storage.errors import StorageError
-from consult.storage.repository import PAGE, Cursor, Page, Repository
-
-if TYPE_CHECKING:
-    from consult.ui.wizard.state import ConsultationState
-
-# reportlab (the plan PDF) is imported when the first plan is rendered, not at start-up.
+from consult.storage.patient_list import PAGE
+from consult.storage.protect import check_input
+from consult.storage.rotation import stale_warning
+from consult.system.files import write_private_atomic
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
 SEARCH_PAGE = PAGE  # patients listed at once: about a screenful; scrolling fetches the next
 RECENT_DAYS = 7  # before anything is typed: the patients with a session this many days ahead
 
-
-class UserFacingError(Exception):
-    def __init__(self, message: str, title: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.title = title
+__all__ = ["RECENT_DAYS", "SEARCH_PAGE", "Clinic", "UserFacingError", "plain_error"]
 
 
-def plain_error(exc: Exception) -> UserFacingError:
-    """Any error from below as a short message in the provider's words (never a traceback)."""
-    if isinstance(exc, UserFacingError):
-        return exc
-    if isinstance(exc, StorageError):
-        return UserFacingError(exc.message)
-    if isinstance(exc, ValidationError):
-        return UserFacingError(str(exc))
-    if isinstance(exc, OSError):
-        return UserFacingError(
-            f"A file could not be read or written: {exc.strerror or exc}. Nothing you typed is "
-            "lost; check the disk and folder, then try again."
-        )
-    return UserFacingError(
-        "The app could not finish this. Nothing you typed is lost; try again, and if it keeps "
-        f"happening, note the time and call your IT support. ({type(exc).__name__})"
-    )
+class Clinic:
+    """Open with the catalog, the records file and the data folder; close when done."""
 
-
-class Services:
     def __init__(self, catalog: Catalog, db_path: Path, data_folder: Path):
         self.catalog = catalog
         self.db_path = db_path
         self.data_folder = data_folder
-        self.icon_path = resource_path("icons", "consult.svg")
         # The page-by-page check takes seconds on a large file: the daily backup runs it
-        # off the UI thread instead (see auto_backup).
-        self.repo = Repository.open(db_path, catalog=catalog, verify=False)
+        # off the window's thread instead (see auto_backup).
+        self.store = RecordStore.open(db_path, catalog=catalog, verify=False)
         self.drafts = DraftStore(data_folder / "drafts")
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
         # The patient searches' own read-only connection, opened by the first (see search).
         self._search_lock = threading.Lock()
-        self._search_repo: Repository | None = None
+        self._search_store: RecordStore | None = None
         self._closed = False
 
     def close(self) -> None:
         with self._search_lock:
             self._closed = True
             self._close_search_connection()
-        self.repo.close()
+        self.store.close()
 
     def _close_search_connection(self) -> None:
-        if self._search_repo is not None:
-            repo, self._search_repo = self._search_repo, None
-            repo.close()
+        if self._search_store is not None:
+            store, self._search_store = self._search_store, None
+            store.close()
 
     # -- settings
 
     def settings(self) -> ClinicSettings:
-        return self.repo.settings()
+        return self.store.clinic.settings()
 
     def providers(self) -> list[str]:
-        return list(self.repo.providers())
+        return list(self.store.clinic.providers())
 
     def save_settings(self, settings: ClinicSettings, providers: list[str]) -> None:
+        """The clinic's settings and its providers, saved together or not at all."""
         try:
             settings = self.keep_logo(settings)
-            self.repo.save_settings(settings)
-            for name in set(self.repo.providers()) - set(providers):
-                self.repo.remove_provider(name)
-            for name in providers:
-                self.repo.save_provider(name)
+            clinic = self.store.clinic
+            with self.store.transaction():
+                clinic.save_settings(settings)
+                for name in set(clinic.providers()) - set(providers):
+                    clinic.remove_provider(name)
+                for name in providers:
+                    clinic.save_provider(name)
         except (StorageError, OSError, ValidationError) as exc:
             raise plain_error(exc) from exc
 
@@ -120,7 +101,7 @@ class Services:
         original is moved or deleted (and it moves to a new computer with the data)."""
         if not settings.logo_path:
             return settings
-        source = Path(settings.logo_path)
+        source = check_input(settings.logo_path, what="logo picture")
         kept = self.data_folder / f"clinic-logo{source.suffix.lower()}"
         if source.resolve() != kept.resolve():
             write_private_atomic(kept, source.read_bytes())
@@ -137,47 +118,64 @@ class Services:
         patients). Each search still sees everything saved before it started."""
         with self._search_lock:
             if self._closed:  # a late search: a connection of its own, closed when done
-                with Repository.open(self.db_path, readonly=True, verify=False) as repo:
-                    return self._search(repo, text, after)
-            if self._search_repo is None:
-                self._search_repo = Repository.open(
+                with RecordStore.open(self.db_path, readonly=True, verify=False) as store:
+                    return self._search(store, text, after)
+            if self._search_store is None:
+                self._search_store = RecordStore.open(
                     self.db_path, readonly=True, verify=False, any_thread=True
                 )
                 # A keystroke on 100,000 patients reads about 5 MiB of pages: kept, the next
                 # keystroke finds them here instead of asking the OS (a quarter faster).
-                self._search_repo.set_cache_size(SEARCH_CACHE_MIB)
+                self._search_store.set_cache_size(SEARCH_CACHE_MIB)
             try:
-                return self._search(self._search_repo, text, after)
+                return self._search(self._search_store, text, after)
             except StorageError:
                 self._close_search_connection()  # the next search starts afresh
                 raise
 
     @staticmethod
-    def _search(repo: Repository, text: str, after: Cursor | None) -> Page:
+    def _search(store: RecordStore, text: str, after: Cursor | None) -> Page:
         if not text.strip():
-            return repo.recent_patients(limit=SEARCH_PAGE, after=after, days=RECENT_DAYS)
-        return repo.search_patients(text, limit=SEARCH_PAGE, after=after)
+            return store.patient_list.recent(limit=SEARCH_PAGE, after=after, days=RECENT_DAYS)
+        return store.patient_list.search(text, limit=SEARCH_PAGE, after=after)
 
     def find_patients(self, text: str) -> list[Patient]:
-        rows = self.repo.search_patients(text, limit=20).rows
-        return [self.repo.get_patient(row.id) for row in rows]
+        rows = self.store.patient_list.search(text, limit=20).rows
+        return [self.store.patients.get(row.id) for row in rows]
 
     # -- consultations
 
+    def new_draft(self, today, patient: Patient | None = None) -> ConsultationDraft:
+        """A consultation to fill in, for ``patient`` when one is chosen."""
+        from consult.app.draft import PatientDraft
+
+        draft = ConsultationDraft(self.catalog, self.settings(), today)
+        if patient is not None:
+            draft.patient = PatientDraft.of(patient)
+        return draft
+
+    def amendment_of(self, item: Consultation, today) -> ConsultationDraft:
+        """A draft that amends the final consultation ``item`` when finished."""
+        draft = ConsultationDraft.from_consultation(self.catalog, self.settings(), today, item)
+        draft.consultation_id = None
+        draft.revision_of = item.id
+        return draft
+
     def plan_for(self, item: Consultation) -> Plan:
         """The plan of ``item``; for a saved one, with the dates as they were agreed."""
-        return agreed_plan(self.catalog, self.repo, item)
+        return plans.agreed_plan(self.catalog, self.store, item)
 
-    def finalize(self, state: ConsultationState) -> Consultation:
-        patient = state.patient().validated(
-            state.today, state.settings.min_age, self.catalog.languages
-        )
+    def finalize(self, draft: ConsultationDraft) -> Consultation:
+        """Save a finished consultation as final (or as the amendment of the one it revises):
+        the patient's details, the provider and the consultation with its plan, together or
+        not at all."""
         try:
-            # One transaction: the patient's details, the provider and the consultation are
-            # saved together or not at all.
-            with self.repo.transaction():
-                patient = self.repo.save_patient(patient)
-                item = replace(state.consultation(Status.FINAL), patient=patient)
+            patient = draft.patient.validated(
+                draft.today, draft.settings.min_age, self.catalog.languages
+            )
+            with self.store.transaction():
+                patient = self.store.patients.save(patient)
+                item = replace(draft.consultation(Status.FINAL), patient=patient)
                 settings = self.settings()
                 plan = build_plan(
                     self.catalog,
@@ -187,11 +185,11 @@ class Services:
                     settings.placeholders,
                 )
                 if item.provider not in self.providers():
-                    self.repo.save_provider(item.provider)  # offered next time
-                if state.revision_of is not None:
-                    return self.repo.amend(state.revision_of, item, plan)
-                return self.repo.finalize(item, plan)
-        except StorageError as exc:
+                    self.store.clinic.save_provider(item.provider)  # offered next time
+                if draft.revision_of is not None:
+                    return self.store.consultations.amend(draft.revision_of, item, plan)
+                return self.store.consultations.finalize(item, plan)
+        except (StorageError, ValidationError) as exc:
             raise plain_error(exc) from exc
 
     def clearance_start(self, item: Consultation, plan: Plan, today: date) -> date:
@@ -228,7 +226,7 @@ class Services:
                 covers,
             ).validated(today)
         except ValidationError as exc:
-            raise UserFacingError(str(exc)) from exc
+            raise plain_error(exc) from exc
         cleared = replace(
             item,
             clearance=clearance,
@@ -242,18 +240,24 @@ class Services:
             self.catalog, cleared, settings.calendar, settings.interval_weeks, settings.placeholders
         )
         try:
-            return self.repo.amend(item.id, cleared, confirmed, detail="clearance recorded")
+            return self.store.consultations.amend(
+                item.id, cleared, confirmed, detail="clearance recorded"
+            )
         except StorageError as exc:
             raise plain_error(exc) from exc
 
     def audit(self, action: str, item: Consultation) -> None:
         with contextlib.suppress(StorageError):  # never stop a print because of the log
-            self.repo.record_event(action, item.id, item.provider)
+            self.store.audit.record(action, item.id, item.provider)
 
-    def auto_backup(self):
+    def auto_backup(self) -> Path | None:
         """Runs on a worker thread: today's backup, if none was made yet (rotating)."""
-        with Repository.open(self.db_path, verify=False) as repo:
-            return repo.auto_backup()
+        with RecordStore.open(self.db_path, verify=False) as store:
+            return auto_backup(store)
+
+    def backup_warning(self) -> str | None:
+        """A warning when the newest automatic backup is over two days old (or missing)."""
+        return stale_warning(self.db_path)
 
     # -- the plan PDF
 
@@ -261,18 +265,7 @@ class Services:
         self, item: Consultation, plan: Plan, settings: ClinicSettings, large_print: bool = False
     ) -> bytes:
         """Pure work on data already read: safe on a worker thread."""
-        from consult.report.plan_pdf import render_plan_pdf
-
-        return render_plan_pdf(
-            self.catalog,
-            item,
-            plan,
-            settings,
-            paper=settings.paper_size,
-            large_print=large_print,
-            printed_on=date.today(),
-            plan_id=f"{item.id}",
-        )
+        return plans.render(self.catalog, item, plan, settings, large_print=large_print)
 
     def suggested_file_name(self, item: Consultation) -> str:
         name = re.sub(r"[^\w\-]+", "-", item.patient.name, flags=re.UNICODE).strip("-")
@@ -288,8 +281,9 @@ class Services:
     def viewer_path(self, item: Consultation) -> Path:
         return self.viewer_folder / f"plan-{item.id}.pdf"
 
-    def save_pdf(self, data: bytes, path: Path) -> None:
-        from consult.report.plan_pdf import write_pdf_atomic
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_pdf_atomic(data, path)
+    def save_pdf(self, data: bytes, path: Path, *, replace: bool = True) -> None:
+        """Write a plan the provider asked for; ``replace``: the save dialog already asked
+        before replacing an existing file. Never onto the records, a backup or a link."""
+        if path.parent == self.viewer_folder:
+            private_folder(self.viewer_folder)
+        plans.save_pdf(data, path, records=self.db_path, replace=replace)

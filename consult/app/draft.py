@@ -1,4 +1,10 @@
-"""What the provider has entered so far: plain Python, shared by the wizard's pages."""
+"""A consultation as the provider is entering it: every field may still be missing.
+
+The wizard's pages read and write a ``ConsultationDraft``; it is saved to disk as the provider
+types (see ``drafts``), and becomes a domain ``Consultation`` only when it is whole
+(``Clinic.finalize``). Its ``PatientDraft`` holds what is known of the patient so far — no
+stand-in dates or skin types — and is checked by the domain's own rules when it is finished.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from consult.domain.model import (
     ClinicSettings,
     ConcernChoice,
     Consultation,
+    FieldProblem,
     Override,
     Patient,
     Status,
@@ -23,17 +30,71 @@ from consult.domain.screening import ScreeningResult, assess
 
 
 @dataclass
-class ConsultationState:
-    catalog: Catalog
-    settings: ClinicSettings
-    today: date
-    patient_id: int | None = None
+class PatientDraft:
+    """The patient's details as far as they are known; ``None`` where not entered yet."""
+
     name: str = ""
     date_of_birth: date | None = None
     fitzpatrick: int | None = None
     language: str = "en"
     phone: str = ""
     email: str = ""
+    id: int | None = None
+
+    @classmethod
+    def of(cls, patient: Patient) -> PatientDraft:
+        return cls(
+            patient.name,
+            patient.date_of_birth,
+            patient.fitzpatrick,
+            patient.language,
+            patient.phone,
+            patient.email,
+            patient.id,
+        )
+
+    def _checked(self, today: date) -> Patient:
+        """A ``Patient`` to run the domain's checks on: a missing date of birth or skin type
+        is reported by ``problems`` itself, never stood in for."""
+        return Patient(
+            name=self.name,
+            date_of_birth=self.date_of_birth or today,
+            fitzpatrick=self.fitzpatrick or 0,
+            language=self.language,
+            phone=self.phone,
+            email=self.email,
+            id=self.id,
+        )
+
+    def problems(
+        self, today: date, min_age: int, languages: tuple[str, ...] = ("en", "es")
+    ) -> list[str]:
+        """What must be entered or corrected before the patient can be saved."""
+        if self.date_of_birth is None:
+            found = [
+                p.message
+                for p in self._checked(today).problems(today, 0, languages)
+                if p.field != "date_of_birth"
+            ]
+            return ["Enter the date of birth.", *found]
+        return [p.message for p in self._checked(today).problems(today, min_age, languages)]
+
+    def validated(
+        self, today: date, min_age: int, languages: tuple[str, ...] = ("en", "es")
+    ) -> Patient:
+        """The patient, tidied; ValidationError naming every problem when something is
+        missing or wrong."""
+        if self.date_of_birth is None:
+            raise ValidationError([FieldProblem("date_of_birth", "Enter the date of birth.")])
+        return self._checked(today).validated(today, min_age, languages)
+
+
+@dataclass
+class ConsultationDraft:
+    catalog: Catalog
+    settings: ClinicSettings
+    today: date
+    patient: PatientDraft = field(default_factory=PatientDraft)
     provider: str = ""
     answers: dict[str, Answer] = field(default_factory=dict)
     override_reason: str = ""
@@ -53,31 +114,8 @@ class ConsultationState:
 
     # -- building domain objects
 
-    def patient(self) -> Patient:
-        return Patient(
-            name=self.name,
-            date_of_birth=self.date_of_birth or date.min,
-            fitzpatrick=self.fitzpatrick or 0,
-            language=self.language,
-            phone=self.phone,
-            email=self.email,
-            id=self.patient_id,
-        )
-
     def patient_problems(self) -> list[str]:
-        if self.date_of_birth is None:
-            problems = [
-                p.message
-                for p in self.patient().problems(self.today, 0)
-                if p.field != "date_of_birth"
-            ]
-            return ["Enter the date of birth.", *problems]
-        return [
-            p.message
-            for p in self.patient().problems(
-                self.today, self.settings.min_age, self.catalog.languages
-            )
-        ]
+        return self.patient.problems(self.today, self.settings.min_age, self.catalog.languages)
 
     def area_choices(self) -> tuple[AreaChoice, ...]:
         choices = []
@@ -112,10 +150,16 @@ class ConsultationState:
         return assess(self.catalog, self.answers, tags, self.override())
 
     def consultation(self, status: Status = Status.DRAFT) -> Consultation:
+        """The consultation entered, once the patient's details are whole (ValidationError
+        naming what is missing otherwise)."""
+        patient = self.patient.validated(self.today, self.settings.min_age, self.catalog.languages)
+        return self.consultation_with(patient, status)
+
+    def consultation_with(self, patient: Patient, status: Status = Status.DRAFT) -> Consultation:
         # The override only where it applies: "do not treat" with no contraindication on the
         # device's label (a reason typed before the answers changed is not kept).
         return Consultation(
-            patient=self.patient(),
+            patient=patient,
             provider=self.provider,
             date=self.today,
             screening=dict(self.answers),
@@ -146,19 +190,13 @@ class ConsultationState:
     @classmethod
     def from_consultation(
         cls, catalog: Catalog, settings: ClinicSettings, today: date, item: Consultation
-    ) -> ConsultationState:
-        patient = item.patient
+    ) -> ConsultationDraft:
+        """A draft to go on with, or to amend, from a saved consultation."""
         state = cls(
             catalog=catalog,
             settings=settings,
             today=today,
-            patient_id=patient.id,
-            name=patient.name,
-            date_of_birth=patient.date_of_birth if patient.date_of_birth != date.min else None,
-            fitzpatrick=patient.fitzpatrick or None,
-            language=patient.language,
-            phone=patient.phone,
-            email=patient.email,
+            patient=PatientDraft.of(item.patient),
             provider=item.provider,
             answers={k: Answer(v) for k, v in item.screening.items()},
             override_reason=item.override.reason if item.override else "",
