@@ -240,9 +240,9 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
 
 
 def save(db: Path, scratch: Path, repeat: int) -> Samples:
-    """``RecordStore.finalize`` of a new consultation on a copy of ``db`` (synchronous=FULL, as
-    the app opens it); the floor: one row committed durably (WAL, synchronous=FULL) in a
-    file on the same disk."""
+    """``store.consultations.finalize`` of a new consultation on a copy of ``db``
+    (synchronous=FULL, as the app opens it); the floor: one row committed durably (WAL,
+    synchronous=FULL) in a file on the same disk."""
     from consult.app.catalog import load_catalog
     from consult.domain.plan import build_plan
     from consult.report.demo import demo_clinic, demo_consultation

@@ -58,7 +58,7 @@ def test_every_window_and_step(qtbot):
     qtbot.waitExposed(window)
     found = problems_in(window)
     window.new_consultation()
-    wizard = window._wizard
+    wizard = window.wizard
     wizard.state.patient.name = "Ana"
     for _ in range(7):
         qtbot.wait(10)

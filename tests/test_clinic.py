@@ -7,10 +7,12 @@ from datetime import date
 
 import pytest
 
-from consult.app.clinic import SEARCH_CACHE_MIB, SEARCH_PAGE, Clinic
+from consult.app.clinic import SEARCH_PAGE, Clinic
 from consult.domain.model import Patient
+from consult.storage import openfiles
 from consult.storage.database import resolve
 from consult.storage.errors import StorageError
+from consult.storage.patient_list import PatientList
 from consult.system.folders import data_dir
 
 
@@ -29,16 +31,20 @@ def names(page):
     return [r.name for r in page.rows]
 
 
+def connections(clinic) -> int:
+    """The connections this process has open on the clinic's records."""
+    return openfiles.connections_on(clinic.db_path)
+
+
 def test_searches_share_one_connection_and_see_what_was_saved_since(clinic):
     add(clinic, "Zoë O'Brien")
+    assert connections(clinic) == 1
     assert names(clinic.search("zoe")) == ["Zoë O'Brien"]
-    shared = clinic._search_store
+    assert connections(clinic) == 2  # the window's and the searches'
     add(clinic, "Zoë Benoît")  # saved through the main connection after the first search
     assert names(clinic.search("zoe")) == ["Zoë Benoît", "Zoë O'Brien"]
     assert names(clinic.search("")) == ["Zoë Benoît", "Zoë O'Brien"]  # the newest first
-    assert clinic._search_store is shared
-    assert shared.readonly
-    assert shared.db.execute("PRAGMA cache_size").fetchone()[0] == -SEARCH_CACHE_MIB * 1024
+    assert connections(clinic) == 2
 
 
 def test_searches_run_on_any_thread(clinic):
@@ -58,30 +64,29 @@ def test_searches_run_on_any_thread(clinic):
 def test_close_closes_the_search_connection(clinic):
     add(clinic, "Ana Reyes")
     clinic.search("ana")
-    shared = clinic._search_store
+    assert connections(clinic) == 2
     clinic.close()
-    assert clinic._search_store is None
-    with pytest.raises(Exception, match="closed"):
-        shared.db.execute("SELECT 1")
-    # A search arriving after closing still answers, on a connection of its own.
+    assert connections(clinic) == 0
+    # A search arriving after closing still answers, on a connection of its own, closed after.
     assert names(clinic.search("ana")) == ["Ana Reyes"]
-    assert clinic._search_store is None
+    assert connections(clinic) == 0
 
 
 def test_a_failed_search_starts_the_next_one_afresh(clinic, monkeypatch):
     add(clinic, "Ana Reyes")
     clinic.search("ana")
-    broken = clinic._search_store
+    assert connections(clinic) == 2
 
     def fail(*args, **kwargs):
         raise StorageError("The records database could not be read.")
 
-    monkeypatch.setattr(broken.patient_list, "search", fail)
-    with pytest.raises(StorageError):
-        clinic.search("ana")
-    assert clinic._search_store is None
+    with monkeypatch.context() as patched:
+        patched.setattr(PatientList, "search", fail)
+        with pytest.raises(StorageError):
+            clinic.search("ana")
+    assert connections(clinic) == 1  # the failed connection is gone
     assert names(clinic.search("ana")) == ["Ana Reyes"]
-    assert clinic._search_store is not broken
+    assert connections(clinic) == 2  # a new one
 
 
 def test_the_list_comes_a_page_at_a_time(clinic):

@@ -10,7 +10,7 @@ import sys
 from datetime import date
 
 import pytest
-from uihelpers import type_text
+from uihelpers import shown_preview, type_text
 
 from consult.domain.model import Answer, Patient
 from consult.storage import database
@@ -30,16 +30,16 @@ def _finish_consultation(qtbot, window, patient_id: int) -> None:
     """A consultation as the wizard makes it: the patient, every answer, the face, a concern."""
     window.show_patient(patient_id)
     window.new_consultation()
-    wizard = window._wizard
+    wizard = window.wizard
     state = wizard.state
     state.provider = "Dr Ana Reyes"
     state.answers = {q.id: Answer.NO for q in state.catalog.questions}
     state.areas = {"face": set()}
     state.concerns = {"face": {"acne_scars": ("moderate", None)}}
-    before = getattr(window, "last_preview", None)
     wizard.accept()  # Finish: saved, then the plan is shown
-    qtbot.waitUntil(lambda: getattr(window, "last_preview", None) is not before, timeout=15000)
-    window.last_preview.close()
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    shown_preview(window).close()
+    qtbot.waitUntil(lambda: shown_preview(window) is None)
 
 
 def _fresh_count(path) -> int:

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
-from uihelpers import type_text
+from uihelpers import shown_preview, type_text
 
 from consult.app.catalog import load_catalog
 from consult.app.clinic import Clinic
@@ -70,9 +70,9 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     keys.type("amelia")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
     keys.press(Qt.Key.Key_Return)  # to the first result
-    assert window._current_patient_id is not None
+    assert window.current_patient_id is not None
     keys.press(Qt.Key.Key_N, CTRL)
-    wizard = window._wizard
+    wizard = window.wizard
     qtbot.waitExposed(wizard)
     keys.window = wizard
     qtbot.waitUntil(
@@ -103,16 +103,16 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     keys.press(Qt.Key.Key_Right, ALT)
     assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
     keys.press(Qt.Key.Key_Right, ALT)  # Finish and preview
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
 
     printed = []
     monkeypatch.setattr(dialogs, "run_dialog", lambda dialog: printed.append(dialog) or 0)
-    keys.window = window.last_preview
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window.last_preview)
+    keys.window = shown_preview(window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shown_preview(window))
     keys.press(Qt.Key.Key_P, CTRL)
     assert printed, "the print dialog did not open"
 
-    [saved] = clinic.store.records.for_patient(window._current_patient_id)
+    [saved] = clinic.store.records.for_patient(window.current_patient_id)
     assert saved.status is Status.FINAL
     assert saved.adjuncts == ("peel_lactic",)
     print(f"\nkeyboard-only standard consultation: {keys.presses} key presses")
@@ -132,7 +132,7 @@ def test_new_patient_by_keyboard(qtbot, monkeypatch):
     qtbot.waitUntil(lambda: focused_in(window))
     keys = Keyboard(qtbot, window)
     keys.press(Qt.Key.Key_N, CTRL)
-    wizard = window._wizard
+    wizard = window.wizard
     keys.window = wizard
     qtbot.waitUntil(lambda: focused_in(wizard))
     page = wizard.currentPage()

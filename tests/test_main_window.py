@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-from uihelpers import on_label
+from uihelpers import on_label, shown_preview
 
 from consult.app.catalog import load_catalog
 from consult.app.clinic import SEARCH_PAGE
@@ -63,7 +63,7 @@ def test_whole_consultation_is_saved_and_printed(qtbot, window, clinic, answered
         pos=window.table.visualRect(window.model.index(0, 0)).center(),
     )
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    wizard = window._wizard
+    wizard = window.wizard
     assert wizard is not None and wizard.state.patient.id == patient.id
     qtbot.keyClicks(wizard.currentPage().provider, "Dr Ana Reyes")  # the first provider
 
@@ -86,7 +86,7 @@ def test_whole_consultation_is_saved_and_printed(qtbot, window, clinic, answered
     next_page()
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
     assert answered == []
     [saved] = clinic.store.records.for_patient(patient.id)
     assert saved.status is Status.FINAL
@@ -97,7 +97,7 @@ def test_whole_consultation_is_saved_and_printed(qtbot, window, clinic, answered
     assert len(sessions) == 4
 
     text = "".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(window.last_preview.pdf)).pages
+        page.extract_text() for page in PdfReader(io.BytesIO(shown_preview(window).pdf)).pages
     )
     assert "Zoë O'Brien-Łukasiewicz" in text
     assert "Mandelic" in text
@@ -132,10 +132,10 @@ def test_draft_is_restored_after_a_crash(qtbot, clinic, answered):
     qtbot.addWidget(first)
     first.show()
     first.new_consultation()
-    page = first._wizard.currentPage()
+    page = first.wizard.currentPage()
     qtbot.keyClicks(page.name, "Ana Lopez")
     qtbot.waitUntil(lambda: clinic.drafts.all() != [], timeout=5000)  # autosaved
-    first._wizard.hide()  # the app dies here: no cancel, no finish
+    first.wizard.hide()  # the app dies here: no cancel, no finish
     [draft] = clinic.drafts.all()
     assert draft.patient_name == "Ana Lopez"
 
@@ -145,8 +145,8 @@ def test_draft_is_restored_after_a_crash(qtbot, clinic, answered):
     qtbot.addWidget(second)
     second.show()
     _after_start(second, clinic, load_catalog())
-    assert second._wizard is not None
-    assert second._wizard.state.patient.name == "Ana Lopez"
+    assert second.wizard is not None
+    assert second.wizard.state.patient.name == "Ana Lopez"
     first.close()
     second.close()
 
@@ -277,7 +277,7 @@ def test_privacy_and_the_selected_patient_survive_paging(qtbot, window, many_smi
     bar = two_pages_by_the_scrollbar(qtbot, window)
     chosen = many_smiths[SEARCH_PAGE + 3]  # on the second page
     window.table.selectRow(SEARCH_PAGE + 3)
-    assert window._current_patient_id == chosen.id
+    assert window.current_patient_id == chosen.id
     qtbot.keyClick(window, Qt.Key.Key_H, MODIFIERS_PRIVACY)
     assert window.model.rowCount() == 1 and not window.model.canFetchMore()
     bar.setValue(bar.maximum())
@@ -285,7 +285,7 @@ def test_privacy_and_the_selected_patient_survive_paging(qtbot, window, many_smi
     assert window.model.rowCount() == 1  # nobody else, however it is scrolled
     qtbot.keyClick(window, Qt.Key.Key_H, MODIFIERS_PRIVACY)
     wait_rows(qtbot, window, SEARCH_PAGE)  # the list again, from its first page
-    assert window._current_patient_id == chosen.id
+    assert window.current_patient_id == chosen.id
     bar.setValue(bar.maximum())
     wait_rows(qtbot, window, 2 * SEARCH_PAGE)
     assert window.model.row_at(window.table.currentIndex().row()).id == chosen.id

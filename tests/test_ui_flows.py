@@ -9,8 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog, QPushButton
+from uihelpers import shown_preview
 
 from consult.app.catalog import load_catalog
 from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
@@ -54,12 +56,12 @@ def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, clinic, sav
     qtbot.mouseClick(
         window.amend_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton
     )
-    wizard = window._wizard
+    wizard = window.wizard
     assert wizard.windowTitle() == "Amend consultation"
     wizard.state.session_count = 5
     wizard.state.notes = "Moved to five sessions after review."
     wizard.accept()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
     history = clinic.store.records.for_patient(saved.patient.id)
     [new] = [c for c in history if c.revision_of == saved.id]
     assert new.session_count == 5
@@ -74,7 +76,7 @@ def test_settings_are_saved_and_used(qtbot, window, clinic, monkeypatch):
         dialog.phone.setText("(555) 010-2000")
         dialog.interval.setValue(6)
         dialog.new_provider.setText("Kofi Mensah, RN")
-        dialog._add_provider()
+        qtbot.keyClick(dialog.new_provider, Qt.Key.Key_Return)  # adds it
         dialog.accept()
         return QDialog.DialogCode.Accepted
 
@@ -97,8 +99,11 @@ def test_the_logo_is_kept_in_the_data_folder_and_providers_can_be_removed(
     assert picture.save(str(source))
     clinic.store.clinic.save_provider("Dr Gone")
 
+    monkeypatch.setattr(dialogs, "open_file", lambda *args, **kwargs: source)
+
     def fill(dialog):
-        dialog._set_logo(str(source))
+        choose = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Choose &logo…")
+        qtbot.mouseClick(choose, Qt.MouseButton.LeftButton)
         dialog.providers.takeItem(0)  # "Dr Gone"
         dialog.accept()
         return QDialog.DialogCode.Accepted
@@ -185,7 +190,7 @@ def test_a_provisional_plan_says_so_and_a_clearance_confirms_it(
 
     monkeypatch.setattr(dialogs, "run_dialog", fill)
     window.record_clearance()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
     [cleared] = [
         c
         for c in clinic.store.records.for_patient(provisional.patient.id)
@@ -257,8 +262,8 @@ def test_holidays_are_added_and_removed_and_sessions_avoid_them(qtbot, window, c
 def test_print_renders_every_page(qtbot, window, clinic, saved, tmp_path):
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    preview = window.last_preview
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    preview = shown_preview(window)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
@@ -270,8 +275,8 @@ def test_print_renders_every_page(qtbot, window, clinic, saved, tmp_path):
 def test_large_print_makes_the_plan_again(qtbot, window, clinic, saved):
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    preview = window.last_preview
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    preview = shown_preview(window)
     normal = preview.document.pageCount()
     preview.large_action.trigger()
     qtbot.waitUntil(lambda: preview.large_action.isEnabled(), timeout=15000)
@@ -282,11 +287,11 @@ def test_large_print_makes_the_plan_again(qtbot, window, clinic, saved):
 def test_save_as_writes_a_private_pdf(qtbot, window, clinic, saved, tmp_path, monkeypatch):
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
     monkeypatch.setattr(dialogs, "save_file", lambda *a: tmp_path / "plan")
-    window.last_preview.save_as()
+    shown_preview(window).save_as()
     written = tmp_path / "plan.pdf"
-    assert written.read_bytes() == bytes(window.last_preview.pdf)
+    assert written.read_bytes() == bytes(shown_preview(window).pdf)
     assert oct(written.stat().st_mode & 0o777) == "0o600"
     actions = [e["action"] for e in clinic.store.audit.entries("consultation", saved.id)]
     assert actions[-2:] == ["view", "export"]

@@ -20,3 +20,11 @@ def type_text(widget, text: str) -> None:
 def on_label(button) -> QPoint:
     """Where a person clicks a check box or radio button: on its box, not the empty row."""
     return QPoint(8, button.height() // 2)
+
+
+def shown_preview(window):
+    """The plan preview the window opened last and still shows, or None."""
+    from consult.ui.preview import PreviewDialog
+
+    shown = [d for d in window.findChildren(PreviewDialog) if d.isVisible()]
+    return shown[-1] if shown else None

@@ -25,6 +25,7 @@ from consult.storage.store import RecordStore
 from consult.system.folders import data_dir
 from consult.ui.app import make_application
 from consult.ui.main_window import MainWindow
+from consult.ui.preview import PreviewDialog
 from consult.ui.settings_dialog import SettingsDialog
 
 
@@ -63,18 +64,18 @@ def main(out: Path) -> None:
     pump(0.3)
 
     window.new_consultation()
-    wizard = window._wizard
+    wizard = window.wizard
     wizard.resize(1100, 780)
     pump(0.3)
     names = ["patient", "screening", "areas", "concerns", "adjuncts", "plan", "finish"]
     for step, name in enumerate(names):
         page = wizard.currentPage()
         if name == "screening":
-            page._rest_no()
+            page.rest_no.click()
             page.groups["cold_sore_history"].button(1).click()
         if name == "areas":
             for zone in ("cheeks", "forehead", "upper_lip"):
-                page._map_clicked("face", zone)
+                page.map.clicked.emit("face", zone)
         if name == "concerns":
             page.checks[("face", "acne_scars")].click()
         if name == "adjuncts":
@@ -86,9 +87,9 @@ def main(out: Path) -> None:
     assert all(a in (Answer.YES, Answer.NO) for a in wizard.state.answers.values())
     wizard.accept()
     deadline = time.monotonic() + 20
-    while not hasattr(window, "last_preview") and time.monotonic() < deadline:
+    while not (shown := window.findChildren(PreviewDialog)) and time.monotonic() < deadline:
         pump(0.1)
-    preview = window.last_preview
+    preview = shown[-1]
     preview.resize(900, 1000)
     pump(1.5)
     preview.grab().save(str(out / "preview.png"))

@@ -269,31 +269,47 @@ def preflight(path: Path, *, write: bool) -> bool:
 # --------------------------------------------------------------------------- sqlite errors
 
 
+# SQLite's primary result codes (https://sqlite.org/rescode.html): an extended code's low byte.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
+SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
+
+
+def _translate_code(exc: sqlite3.Error, where: Path) -> StorageError | None:
+    """The plain-words error for SQLite's result code (never its English message text)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF
+    if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return errors.corrupt(where)
+    if primary == SQLITE_READONLY:
+        return errors.read_only_file(where)
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return errors.busy(where)
+    if primary == SQLITE_FULL:
+        return errors.StorageError(
+            f"The disk holding {where} is full, so the last change was not saved (the "
+            "records already saved are safe). Free some space, then try again."
+        )
+    if primary in (SQLITE_IOERR, SQLITE_CANTOPEN):
+        return errors.StorageError(
+            f"The records file {where} could not be read or written (the disk reported an "
+            "error). Check that the disk or network folder is available and not full, then "
+            "try again; if it keeps happening, restore the latest backup."
+        )
+    return None
+
+
 def translate(exc: BaseException, path: Path | None) -> StorageError:
     """A plain-words StorageError for an SQLite or OS error. No patient data in it: SQLite's
     own messages name tables and columns, never values."""
     if isinstance(exc, StorageError):
         return exc
     where = path or Path("(the records database)")
-    text = str(exc).lower()
-    if isinstance(exc, sqlite3.DatabaseError):
-        if "malformed" in text or "corrupt" in text or "not a database" in text:
-            return errors.corrupt(where)
-        if "readonly" in text or "read-only" in text:
-            return errors.read_only_file(where)
-        if "locked" in text or "busy" in text:
-            return errors.busy(where)
-        if "disk is full" in text or "database or disk is full" in text:
-            return errors.StorageError(
-                f"The disk holding {where} is full, so the last change was not saved (the "
-                "records already saved are safe). Free some space, then try again."
-            )
-        if "disk i/o error" in text or "unable to open" in text:
-            return errors.StorageError(
-                f"The records file {where} could not be read or written (the disk reported an "
-                "error). Check that the disk or network folder is available and not full, then "
-                "try again; if it keeps happening, restore the latest backup."
-            )
+    if isinstance(exc, sqlite3.Error):
+        known = _translate_code(exc, where)
+        if known is not None:
+            return known
     if isinstance(exc, PermissionError):
         return errors.read_only_folder(where.parent) if path else errors.StorageError(str(exc))
     if isinstance(exc, OSError):

@@ -114,6 +114,14 @@ def held(path: Path) -> bool:
         return key is not None and key in _open
 
 
+def connections_on(path: Path) -> int:
+    """How many connections of this process are open on ``path`` (the same file)."""
+    key = _key(path)
+    with _lock:
+        entry = _open.get(key) if key is not None else None
+        return len(entry.connections) if entry is not None else 0
+
+
 def held_paths() -> list[Path]:
     """The records files this process has open (as they were named when opened)."""
     with _lock:

@@ -76,6 +76,16 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ building
 
+    @property
+    def wizard(self):
+        """The consultation being entered (a ``ConsultationWizard``), or None."""
+        return self._wizard
+
+    @property
+    def current_patient_id(self) -> int | None:
+        """The patient shown on the right, or None."""
+        return self._current_patient_id
+
     def _title(self) -> str:
         clinic = self.clinic.settings().name
         return f"Consult — {clinic}" if clinic else "Consult"
@@ -633,7 +643,6 @@ class MainWindow(QMainWindow):
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
-        self.last_preview = dialog
         if print_now:
             dialog.print()
 

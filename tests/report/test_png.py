@@ -10,7 +10,10 @@ from PIL import Image
 
 from consult.report.styles import MARGIN_LEFT, MARGIN_RIGHT
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed")
+pytestmark = [
+    pytest.mark.process,  # pdftoppm
+    pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed"),
+]
 
 DPI = 40
 

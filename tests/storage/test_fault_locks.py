@@ -28,7 +28,7 @@ from consult.storage import RecordStore, database, openfiles, opening
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 ROUNDS = 30
-posix_only = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX and SIGKILL")
+posix_only = pytest.mark.posix  # SIGKILL, fcntl locks
 
 
 def _env() -> dict[str, str]:

@@ -322,6 +322,7 @@ def names_and_typing(draw):
     return names, text, draw(st.integers(1, 6))
 
 
+@pytest.mark.slow
 @settings(max_examples=80)
 @given(names_and_typing())
 def test_paged_search_is_exactly_the_reference(tmp_path_factory, case):

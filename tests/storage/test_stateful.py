@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -222,4 +223,4 @@ class RecordsMachine(RuleBasedStateMachine):
 
 
 RecordsMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=20, deadline=None)
-test_records_against_a_model = RecordsMachine.TestCase
+test_records_against_a_model = pytest.mark.slow(RecordsMachine.TestCase)

@@ -304,7 +304,8 @@ class PatientPage(Page):
             self.dob_words.setText("not a date" if len(typed) == 8 else "")
         else:
             age = state.patient.date_of_birth and age_on(state.patient.date_of_birth, state.today)
-            self.dob_words.setText(f"{state.patient.date_of_birth:%-d %B %Y} (age {age})")
+            born = state.patient.date_of_birth
+            self.dob_words.setText(f"{born.day} {born:%B %Y} (age {age})")
         state.patient.phone = self.phone.text()
         state.patient.email = self.email.text()
         state.patient.language = self.language.currentData() or "en"
