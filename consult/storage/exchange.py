@@ -31,7 +31,7 @@ from consult import __version__
 from consult.domain.catalog import Catalog
 from consult.domain.model import Patient, Status, ValidationError
 from consult.domain.plan import schedule_problems
-from consult.storage import database, errors, migrations, protect, shapes
+from consult.storage import audit, database, errors, migrations, protect, shapes
 from consult.storage.audit import Action
 from consult.storage.errors import ExchangeError, StorageError
 from consult.storage.part import guarded
@@ -532,6 +532,8 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
                     [key, json.dumps(item.value, ensure_ascii=False), item.updated_at],
                 )
         added_patients = 0
+        new_patients: list[int] = []
+        new_consultations: list[int] = []
         for record, patient in patients:
             if record.uuid in existing_patients:
                 continue
@@ -545,6 +547,7 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
                 audit_it=False,
             )
             added_patients += 1
+            new_patients.append(existing_patients[record.uuid])
         added_consultations = 0
         pending = [c for c in consultations if c[1].uuid not in existing_consultations]
         while pending:
@@ -592,6 +595,7 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
                 elif record.revision_of is not None:
                     raise _refused(source, f"{where}.revision_of", "is set on a draft")
                 existing_consultations[record.uuid] = consultation_id
+                new_consultations.append(consultation_id)
                 added_consultations += 1
             pending = [c for c in pending if c[1].uuid not in existing_consultations]
         result = ImportResult(
@@ -599,6 +603,16 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             added_consultations,
             len(patients) - added_patients,
             len(consultations) - added_consultations,
+        )
+        # Every record added is in the audit trail, sealed with its content.
+        audit.seal(
+            store.db,
+            Action.IMPORT,
+            patients=new_patients,
+            consultations=new_consultations,
+            provider=store.provider,
+            detail=f"from {source.name}",
+            at=store.now(),
         )
         store.audit_event(
             Action.IMPORT,

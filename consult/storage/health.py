@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consult.storage import audit, listing, migrations, rotation, search
+from consult.storage import anchor, listing, migrations, rotation, schema_check, search
 from consult.storage.audit import AuditReport
 from consult.storage.part import Part, guarded
 
@@ -61,10 +61,12 @@ class Health(Part):
         """SQLite's full integrity check, foreign keys, the name search keys, the dates the
         list shows, the audit chain: all of one state of the records, also while another
         process is saving."""
+        path = self.store.path
+        anchored = anchor.read(path) if path is not None else None  # before the snapshot
         with self.store.snapshot():
-            return self._check()
+            return self._check(anchored)
 
-    def _check(self) -> CheckReport:
+    def _check(self, anchored) -> CheckReport:
         problems = []
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         result = [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
@@ -90,12 +92,15 @@ class Health(Part):
                     f"The dates the patient list shows for {wrong} patient(s) (last "
                     "consultation, next session) do not match their consultations."
                 )
+        changed = schema_check.differences(self.conn, version)
+        if changed:
+            problems.append(schema_check.describe(changed))
         if version < migrations.SCHEMA_VERSION:
             problems.append(
                 f"The schema is version {version}; opening it for writing upgrades it to "
                 f"{migrations.SCHEMA_VERSION}."
             )
-        report = audit.verify(self.db)
+        report = self.store.audit.verify(anchored)
         counts = {} if problems else self.counts()
         return CheckReport(self.store.path, version, tuple(problems), report, counts, self._notes())
 

@@ -32,9 +32,9 @@ from consult.domain.model import (
     Patient,
     Status,
 )
-from consult.storage import database, migrations
+from consult.storage import audit, database, migrations
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).resolve().parents[2] / "resources" / "schema"  # schema-vN.sql
 
 
 @dataclass
@@ -277,7 +277,12 @@ V5_CLEARANCE = ("Dr Sam Okafor", "2026-01-20", "Letter on file.", "Dr Reyes", "k
 def build_v5(path: Path) -> Expected:
     """Version 5 keeps a doctor's clearance with the consultation: the rows of version 4, and
     a clearance on one consultation."""
-    expected = build_v4_into(schema_at(path, 5), path)
+    return build_v5_into(schema_at(path, 5), path)
+
+
+def build_v5_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 5, written with its SQL into ``schema`` (version 5 or later)."""
+    expected = build_v4_into(schema, path)
     db = database.connect(path)
     db.conn.execute(
         "UPDATE consultations SET clearance_by = ?, clearance_on = ?, clearance_note = ?, "
@@ -292,6 +297,29 @@ def build_v5(path: Path) -> Expected:
     return expected
 
 
+# --------------------------------------------------------------------------- version 6
+
+
+def build_v6(path: Path) -> Expected:
+    """Version 6 seals records in the audit trail: the rows of version 5, and an entry with
+    the content hash of each patient and final consultation (``audit.seal``, as the upgrade
+    to version 6 writes them)."""
+    expected = build_v5_into(schema_at(path, 6), path)
+    db = database.connect(path)
+    with db.conn:
+        audit.seal(
+            db,
+            "seal",
+            patients=[r[0] for r in db.execute("SELECT id FROM patients")],
+            consultations=[
+                r[0] for r in db.execute("SELECT id FROM consultations WHERE status = 'final'")
+            ],
+            provider="tests",
+        )
+    db.close()
+    return expected
+
+
 # Every schema version the app has shipped, and how to make a database of it.
 BUILDERS: dict[int, Callable[[Path], Expected]] = {
     1: build_v1,
@@ -299,6 +327,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     3: build_v3,
     4: build_v4,
     5: build_v5,
+    6: build_v6,
 }
 
 

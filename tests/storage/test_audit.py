@@ -13,7 +13,9 @@ from storage_helpers import consult_cli, consultation, patient, plan_for
 from consult.storage import RecordStore
 from consult.storage.audit import GENESIS, entry_hash
 from consult.storage.backup import backup_with_audit
+from consult.storage.errors import SchemaChangedError
 from consult.storage.exchange import export
+from consult.storage.opening import repair_guards
 
 
 def _busy_day(repo, tmp_path):
@@ -157,6 +159,11 @@ def test_verify_says_intact(logged):
 def test_new_entries_after_tampering_still_show_the_gap(logged):
     path, _ = logged
     _tamper(path, "DELETE FROM audit_log WHERE id = 11")
+    # The guards are gone: nothing is written until they are put back, on request.
+    with pytest.raises(SchemaChangedError) as refused:
+        RecordStore.open(path)
+    assert refused.value.mendable and "audit_log_no_delete" in refused.value.message
+    assert sorted(repair_guards(path)) == ["audit_log_no_delete", "audit_log_no_update"]
     with RecordStore.open(path) as repo:
         repo.patients.save(patient("Later"))
         report = repo.audit.verify()
