@@ -40,6 +40,7 @@ from consult.system.files import write_private_atomic
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
 SEARCH_PAGE = PAGE  # patients listed at once: about a screenful; scrolling fetches the next
+MAX_LOGO_BYTES = 10 * 1024**2
 RECENT_DAYS = 7  # before anything is typed: the patients with a session this many days ahead
 
 __all__ = ["RECENT_DAYS", "SEARCH_PAGE", "Clinic", "UserFacingError", "plain_error"]
@@ -82,6 +83,11 @@ class Clinic:
     def providers(self) -> list[str]:
         return list(self.store.clinic.providers())
 
+    def settings_problems(self) -> list[str]:
+        """The saved settings that could not be used (the defaults stand in), in plain words."""
+        self.store.clinic.settings()
+        return [f"{key.replace('_', ' ')}: {what}" for key, what in self.store.clinic.invalid]
+
     def save_settings(self, settings: ClinicSettings, providers: list[str]) -> None:
         """The clinic's settings and its providers, saved together or not at all."""
         try:
@@ -93,7 +99,7 @@ class Clinic:
                     clinic.remove_provider(name)
                 for name in providers:
                     clinic.save_provider(name)
-        except (StorageError, OSError, ValidationError) as exc:
+        except (StorageError, OSError, ValidationError, UserFacingError) as exc:
             raise plain_error(exc) from exc
 
     def keep_logo(self, settings: ClinicSettings) -> ClinicSettings:
@@ -102,6 +108,12 @@ class Clinic:
         if not settings.logo_path:
             return settings
         source = check_input(settings.logo_path, what="logo picture")
+        if source.stat().st_size > MAX_LOGO_BYTES:
+            raise UserFacingError(
+                f"The logo picture {source} is too large ({source.stat().st_size // 1024**2} "
+                f"MB); a logo of at most {MAX_LOGO_BYTES // 1024**2} MB prints as well. Choose a "
+                "smaller picture."
+            )
         kept = self.data_folder / f"clinic-logo{source.suffix.lower()}"
         if source.resolve() != kept.resolve():
             write_private_atomic(kept, source.read_bytes())

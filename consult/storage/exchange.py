@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from consult import __version__
+from consult.domain import checks
 from consult.domain.catalog import Catalog
 from consult.domain.model import Patient, Status, ValidationError
 from consult.domain.plan import schedule_problems
@@ -474,12 +475,18 @@ def _checked_stamps(source: Path, data: ExportFile) -> None:
             raise _refused(source, place, "is not a date and time")
 
 
-def _parsed(source: Path, data: ExportFile, catalog: Catalog) -> tuple[list, list]:
-    """The file's patients and consultations as domain objects, every one checked, and every
-    final plan against the catalog's rules (the minimum interval, the sessions' range)."""
+def _parsed(source: Path, data: ExportFile, catalog: Catalog, today: date) -> tuple[list, list]:
+    """The file's patients and consultations as domain objects, every one checked against
+    the catalog and the domain's rules (``domain.checks``), and every final plan against the
+    catalog's rules (the minimum interval, the sessions' range)."""
     _checked_stamps(source, data)
     placeholder = Patient("", date(1900, 1, 1), 1)
-    patients = [(p, shapes.patient_of(p)) for p in data.patients]
+    patients = []
+    for i, record in enumerate(data.patients):
+        patient = shapes.patient_of(record)
+        for field, what in checks.patient_problems(catalog, patient, today):
+            raise _refused(source, f"$.patients[{i}].{field}", what)
+        patients.append((record, patient))
     consultations = []
     for i, c in enumerate(data.consultations):
         where = f"$.consultations[{i}]"
@@ -489,6 +496,8 @@ def _parsed(source: Path, data: ExportFile, catalog: Catalog) -> tuple[list, lis
             raise _refused(source, f"{where}.override.reason", "is too short") from None
         except ValueError:
             raise _refused(source, f"{where}.date", "is missing") from None
+        for field, what in checks.consultation_problems(catalog, consultation, today):
+            raise _refused(source, f"{where}.{field}", what)
         if c.status == Status.FINAL and c.plan is None:
             raise _refused(source, f"{where}.plan", "is missing from a final consultation")
         if c.status == Status.FINAL and c.plan is not None:
@@ -514,11 +523,14 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
     source = Path(source).expanduser().absolute()
     data = _read(source)
     # Every imported plan is checked against the catalog's rules before anything is written.
-    patients, consultations = _parsed(source, data, store.rules_catalog())
+    catalog = store.rules_catalog()
+    patients, consultations = _parsed(source, data, catalog, store.today())
+    _checked_settings(source, data, store)
     db = store.db
     with store.transaction():
         existing_patients = {u: i for i, u in db.execute("SELECT id, uuid FROM patients")}
         existing_consultations = {u: i for i, u in db.execute("SELECT id, uuid FROM consultations")}
+        _refuse_conflicts(source, store, data, existing_patients, existing_consultations)
         for provider in data.providers:
             db.execute(
                 "INSERT INTO providers (name, active, created_at) VALUES (?, ?, ?) "
@@ -561,6 +573,17 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             for where, record, consultation in ready:
                 if record.patient not in existing_patients:
                     raise _refused(source, f"{where}.patient", "names no patient")
+                if record.revision_of is not None:
+                    replaced = existing_consultations[record.revision_of]
+                    owner, status = db.execute(
+                        "SELECT patient_id, status FROM consultations WHERE id = ?", [replaced]
+                    ).fetchone()
+                    if owner != existing_patients[record.patient]:
+                        raise _refused(
+                            source, f"{where}.revision_of", "names another patient's consultation"
+                        )
+                    if status != Status.FINAL:
+                        raise _refused(source, f"{where}.revision_of", "names a draft, not a final")
                 consultation_id = insert_consultation(
                     store,
                     consultation,
@@ -620,6 +643,54 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             detail=f"{added_patients} patients, {added_consultations} consultations added",
         )
     return result
+
+
+def _checked_settings(source: Path, data: ExportFile, store: RecordStore) -> None:
+    """The file's settings pass the settings dialog's own checks (``clinic.settings_checked``)."""
+    from consult.storage.clinic import settings_checked
+
+    values = {key: item.value for key, item in data.settings.items()}
+    floor = store.rules_catalog().protocol.min_interval_weeks
+    _, invalid = settings_checked(values, store.clinic.settings(), floor)
+    for key, what in invalid:
+        raise _refused(source, f"$.settings.{key}.value", what.rstrip(".").lower())
+
+
+def _refuse_conflicts(
+    source: Path,
+    store: RecordStore,
+    data: ExportFile,
+    patients: dict[str, int],
+    consultations: dict[str, int],
+) -> None:
+    """A record whose uuid is already in the records must say the same: else it is a
+    conflict (two different records under one uuid), not "already there"."""
+    shared_patients = [p.uuid for p in data.patients if p.uuid in patients]
+    shared_consultations = [c.uuid for c in data.consultations if c.uuid in consultations]
+    if not shared_patients and not shared_consultations:
+        return
+    mine_p = {p.uuid: p for p in _patients(store) if p.uuid in set(shared_patients)}
+    for i, record in enumerate(data.patients):
+        if record.uuid in mine_p and mine_p[record.uuid] != record:
+            raise _conflict(source, f"$.patients[{i}]", "patient")
+    if shared_consultations:
+        mine_c = {c.uuid: c for c in _consultations(store) if c.uuid in set(shared_consultations)}
+        for i, record in enumerate(data.consultations):
+            theirs = (
+                msgspec.structs.replace(record, updated_at=mine_c[record.uuid].updated_at)
+                if (record.uuid in mine_c)
+                else None
+            )
+            if theirs is not None and theirs != mine_c[record.uuid]:
+                raise _conflict(source, f"$.consultations[{i}]", "consultation")
+
+
+def _conflict(source: Path, where: str, kind: str) -> ExchangeError:
+    return ExchangeError(
+        f"The import file {source} cannot be imported: {where} has the uuid of a {kind} "
+        "already in the records, but says something else (two different records under one "
+        "uuid). Nothing was imported. Find out which is right before importing this file."
+    )
 
 
 def _iso(day: date | None) -> str | None:

@@ -191,6 +191,14 @@ def _after_start(window: MainWindow, clinic: Clinic, loaded) -> None:
             "details to fix the file.",
             details="\n".join(str(p) for p in problems),
         )
+    invalid = clinic.settings_problems()
+    if invalid:
+        dialogs.warning(
+            window,
+            "Some settings could not be used",
+            "These saved settings could not be used, so the app uses their defaults until they "
+            "are corrected in Settings: " + "; ".join(invalid),
+        )
     drafts = clinic.drafts.all()
     if drafts:
         draft = drafts[0]
