@@ -293,9 +293,21 @@ class Clinic:
     def viewer_path(self, item: Consultation) -> Path:
         return self.viewer_folder / f"plan-{item.id}.pdf"
 
-    def save_pdf(self, data: bytes, path: Path, *, replace: bool = True) -> None:
+    def save_pdf(
+        self, data: bytes, path: Path, *, replace: bool = True, item: Consultation | None = None
+    ) -> None:
         """Write a plan the provider asked for; ``replace``: the save dialog already asked
-        before replacing an existing file. Never onto the records, a backup or a link."""
+        before replacing an existing file. Never onto the records, a backup or a link. With
+        ``item``, the export is in the audit trail before the file appears (and no file
+        appears if it cannot be written there)."""
         if path.parent == self.viewer_folder:
             private_folder(self.viewer_folder)
-        plans.save_pdf(data, path, records=self.db_path, replace=replace)
+
+        def audited() -> None:
+            if item is not None:
+                try:
+                    self.store.audit.record("export", item.id, item.provider)
+                except StorageError as exc:
+                    raise plain_error(exc) from exc
+
+        plans.save_pdf(data, path, records=self.db_path, replace=replace, before_visible=audited)

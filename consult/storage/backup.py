@@ -44,10 +44,12 @@ if TYPE_CHECKING:
 @guarded
 def backup_with_audit(store: RecordStore, dest: Path | str) -> Path:
     """A consistent copy of the whole records at ``dest`` (never overwritten), audited."""
-    path = backup_to(store.db, Path(dest))
-    with store.transaction():
-        store.audit_event(Action.BACKUP, "database", detail="copy")
-    return path
+
+    def audited() -> None:
+        with store.transaction():
+            store.audit_event(Action.BACKUP, "database", detail="copy")
+
+    return backup_to(store.db, Path(dest), before_visible=audited)
 
 
 @guarded
@@ -69,9 +71,14 @@ def auto_backup(
     newest = newest_backup(store.path, now)
     if newest is not None and now - newest < every:
         return None
-    dest = backup_to(store.db, folder / f"{stem}-auto-{stamp(now)}{SUFFIX}", unique=True)
-    with store.transaction():
-        store.audit_event(Action.BACKUP, "database", detail="automatic")
+
+    def audited() -> None:
+        with store.transaction():
+            store.audit_event(Action.BACKUP, "database", detail="automatic")
+
+    dest = backup_to(
+        store.db, folder / f"{stem}-auto-{stamp(now)}{SUFFIX}", unique=True, before_visible=audited
+    )
     for old in in_rotation_order(auto_backups(folder, stem), now)[:-keep]:
         database.remove_with_sides(old)
         anchor.anchor_path(old).unlink(missing_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -38,7 +39,13 @@ def _checked(path: Path) -> tuple[list[str], anchor.Head | None]:
         conn.close()
 
 
-def backup_to(db: Database, dest: Path, *, unique: bool = False) -> Path:
+def backup_to(
+    db: Database,
+    dest: Path,
+    *,
+    unique: bool = False,
+    before_visible: Callable[[], None] | None = None,
+) -> Path:
     """A checked snapshot of ``db`` at ``dest`` (mode 0600), with the head of its audit
     chain in a sidecar anchor (``anchor``). ``dest`` must not exist yet; with ``unique``
     (the app's own backups), a name taken meanwhile by another process gets "-2", "-3"…"""
@@ -72,6 +79,8 @@ def backup_to(db: Database, dest: Path, *, unique: bool = False) -> Path:
                     f"The backup written to {dest} did not read back correctly, so it was "
                     "removed. The disk may be failing: try another disk or folder."
                 )
+            if before_visible is not None:
+                before_visible()  # its audit entry: no backup appears without it
             dest = _place(tmp, dest, unique)
         finally:
             database.remove_with_sides(tmp)

@@ -18,8 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,6 +52,7 @@ from consult.storage.shapes import (
     ExportFile,
     SettingValue,
 )
+from consult.system.files import fsync_folder
 
 if TYPE_CHECKING:
     from consult.storage.store import RecordStore
@@ -159,8 +162,11 @@ def export_data(store: RecordStore) -> dict[str, Any]:
 # --------------------------------------------------------------------------- writing
 
 
-def _write_private(dest: Path, content: bytes | Iterable[bytes]) -> None:
-    """Write ``dest`` (mode 0600) through a temporary file beside it; never overwrite."""
+def _write_private(
+    dest: Path, content: bytes | Iterable[bytes], before_visible: Callable[[], None] | None = None
+) -> None:
+    """Write ``dest`` (mode 0600) through a temporary file beside it; never overwrite.
+    ``before_visible`` (the export's audit entry) runs before the file takes its name."""
     tmp = database.new_private_file(dest.parent, dest.name)
     try:
         with tmp.open("wb") as handle:
@@ -168,6 +174,8 @@ def _write_private(dest: Path, content: bytes | Iterable[bytes]) -> None:
                 handle.write(content)
             else:
                 handle.writelines(content)
+        if before_visible is not None:
+            before_visible()
         database.place_file(tmp, dest)
     except FileExistsError:
         raise _exists(dest) from None
@@ -218,15 +226,18 @@ def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
         )
     with store.snapshot():  # a save made meanwhile is in the export whole, or not at all
         data = export_file(store)
+    counts = f"{len(data.patients)} patients, {len(data.consultations)} consultations"
+
+    def audited() -> None:  # before the file appears: no export without its audit entry
+        with store.transaction():
+            store.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
+
     if format == "json":
         if dest.exists():
             raise _exists(dest)
-        _write_private(dest, json_lines(data))
+        _write_private(dest, json_lines(data), audited)
     else:
-        _export_csv(msgspec.to_builtins(data), dest)
-    counts = f"{len(data.patients)} patients, {len(data.consultations)} consultations"
-    with store.transaction():
-        store.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
+        _export_csv(msgspec.to_builtins(data), dest, audited)
     return dest
 
 
@@ -366,19 +377,34 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
     return tables
 
 
-def _export_csv(data: dict[str, Any], folder: Path) -> None:
+def _export_csv(data: dict[str, Any], folder: Path, before_visible: Callable[[], None]) -> None:
+    """The CSV files in a private folder of their own, named ``folder`` once whole (and once
+    ``before_visible``, the export's audit entry, has run)."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExchangeError(
             f"{folder} already exists and is not an empty folder. A CSV export is a folder of "
             "files: give the name of a new folder, and nothing is overwritten."
         )
-    database.private_folder(folder)
-    for name, (header, rows) in _csv_tables(data).items():
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([_cell(v) for v in row] for row in rows)
-        _write_private(folder / f"{name}.csv", buffer.getvalue().encode("utf-8-sig"))
+    staging = database.private_folder(folder.parent / f".{folder.name}.{os.urandom(6).hex()}.tmp")
+    try:
+        for name, (header, rows) in _csv_tables(data).items():
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(header)
+            writer.writerows([_cell(v) for v in row] for row in rows)
+            _write_private(staging / f"{name}.csv", buffer.getvalue().encode("utf-8-sig"))
+        before_visible()
+        try:
+            staging.rename(folder)  # onto an empty folder, or none
+        except OSError:
+            raise ExchangeError(
+                f"{folder} appeared while the export was being written, and is not an empty "
+                "folder; nothing was overwritten. Give the name of a new folder."
+            ) from None
+        fsync_folder(folder.parent)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- importing

@@ -271,6 +271,7 @@ ALLOWED_OPENS = {
     ("database.py", "place_file"): "fsyncs a new temporary file before it gets its name",
     ("exchange.py", "_write_private"): "writes a new temporary file of its own",
     ("exchange.py", "_read"): "the import file, after protect.check_input",
+    ("exchange.py", "_export_csv"): "removes a CSV export's own staging folder if left",
     ("anchor.py", "read"): "an anchor file (NAME.anchor.json), never a records file",
     ("schema_check.py", "reference"): "a schema snapshot among the app's own resources",
 }
