@@ -45,6 +45,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="check the database for damage and walk the audit trail (exit 1 on a problem)",
     )
     check.add_argument(
+        "--full",
+        action="store_true",
+        help="also check every index against its table (SQLite's integrity_check; slower)",
+    )
+    check.add_argument(
         "--repair",
         action="store_true",
         help="put back safety checks (triggers) removed outside the app, then check",
@@ -156,7 +161,7 @@ def check_command(args: argparse.Namespace) -> int:
         if names:
             print(f"Put back {len(names)} safety check(s): {', '.join(names)}.")
     with _open(args, readonly=True, verify=False) as store:
-        report = store.health.check()
+        report = store.health.check(full=args.full)
     print(report.summary(), file=sys.stdout if report.healthy else sys.stderr)
     for problem in report.audit.problems:
         print(f"  {problem}", file=sys.stderr)

@@ -19,11 +19,8 @@ Computed for one record at each save, and for every record in slices of ids when
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 PATIENT_FIELDS = (
     "uuid",
@@ -78,9 +75,9 @@ PARTS = {
 SLICE = 5_000  # ids read at once when checking every record
 
 
-def digest(content: dict[str, Any]) -> str:
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def digest(*texts: str | None) -> str:
+    """SHA-256 of the record's content texts, each SQLite's own JSON (one line per part)."""
+    return hashlib.sha256("\n".join(t or "[]" for t in texts).encode("utf-8")).hexdigest()
 
 
 def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> Iterator[list]:
@@ -108,27 +105,30 @@ def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> 
 
 def patient_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each patient's content hash (of ``ids``, or of every patient)."""
-    columns = ", ".join(PATIENT_FIELDS)
+    fields = ", ".join(PATIENT_FIELDS)
     found = {}
     for low, high in _slices(conn, "patients", ids):
-        for row in conn.execute(
-            f"SELECT id, {columns} FROM patients WHERE id BETWEEN ? AND ? ORDER BY id",
+        for pid, text in conn.execute(
+            f"SELECT id, json_array({fields}) FROM patients WHERE id BETWEEN ? AND ? ORDER BY id",
             [low, high],
         ):
-            found[row[0]] = digest(dict(zip(PATIENT_FIELDS, row[1:], strict=True)))
+            found[pid] = digest(text)
     return found
 
 
 def consultation_hashes(
     conn: sqlite3.Connection, ids: Iterable[int] | None = None, *, finals_only: bool = False
 ) -> dict[int, str]:
-    """Each consultation's content hash (of ``ids``, or of every one; only finals if asked)."""
-    columns = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
+    """Each consultation's content hash (of ``ids``, or of every one; only finals if asked).
+
+    SQLite writes each part as JSON in one pass over the part's table, a slice of ids at a
+    time, its rows in primary-key order; Python only hashes the texts."""
+    fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
     status = " AND c.status = 'final'" if finals_only else ""
     found = {}
     for low, high in _slices(conn, "consultations", ids):
         rows = conn.execute(
-            f"SELECT c.id, {columns}, p.uuid, r.uuid FROM consultations AS c "
+            f"SELECT c.id, json_array({fields}, p.uuid, r.uuid) FROM consultations AS c "
             "JOIN patients AS p ON p.id = c.patient_id "
             "LEFT JOIN consultations AS r ON r.id = c.revision_of "
             f"WHERE c.id BETWEEN ? AND ?{status} ORDER BY c.id",
@@ -136,22 +136,21 @@ def consultation_hashes(
         ).fetchall()
         if not rows:
             continue
-        parts: dict[str, dict[int, list]] = {}
-        for name, sql in PARTS.items():
-            grouped: dict[int, list] = defaultdict(list)
-            for row in conn.execute(
-                f"{sql} WHERE consultation_id BETWEEN ? AND ? ORDER BY 1, 2, 3", [low, high]
-            ):
-                grouped[row[0]].append(list(row[1:]))
-            parts[name] = grouped
-        for row in rows:
-            cid = row[0]
-            content = dict(zip(CONSULTATION_FIELDS, row[1:-2], strict=True))
-            content["patient"], content["revision_of"] = row[-2], row[-1]
-            for name in PARTS:
-                content[name] = parts[name].get(cid, [])
-            found[cid] = digest(content)
+        parts = [dict(conn.execute(_grouped(sql), [low, high])) for sql in PARTS.values()]
+        for cid, text in rows:
+            found[cid] = digest(text, *(part.get(cid) for part in parts))
     return found
+
+
+def _grouped(select: str) -> str:
+    """One JSON array per consultation of a part's rows (in their primary key's order)."""
+    columns = select.removeprefix("SELECT ").split(" FROM ")[0]
+    rest = [c.strip() for c in columns.split(",")][1:]
+    return (
+        f"SELECT consultation_id, json_group_array(json_array({', '.join(rest)})) FROM ("
+        f"{select} WHERE consultation_id BETWEEN ? AND ? ORDER BY 1, 2, 3"
+        ") GROUP BY consultation_id"
+    )
 
 
 def of_patient(conn: sqlite3.Connection, patient_id: int) -> str | None:
