@@ -7,6 +7,8 @@ traceback. See docs/catalog.md for the format.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 import stat
 import string
@@ -91,7 +93,27 @@ SECTION_KEYS = (
     "questions",
     "skin_types",
     "instructions",
+    "consents",
+    "consent_labels",
 )
+# The fixed words a consent's inserted parts use, with the placeholders each may use.
+CONSENT_LABELS = {
+    "yes": frozenset(),
+    "no": frozenset(),
+    "not_sure": frozenset(),
+    "cleared": frozenset({"cleared_by", "cleared_on"}),
+    "waiting_clearance": frozenset(),
+    "override": frozenset({"reason"}),
+    "choice_yes": frozenset(),
+    "choice_no": frozenset(),
+}
+# Consent documents: what each kind is needed for (see ``consult.domain.consent``).
+CONSENT_KINDS = ("treatment", "adjunct", "photo")
+# A section shown only in some cases: "off_label" when part of the plan is off-label.
+CONSENT_WHEN = ("always", "off_label")
+# What the app inserts after a section's text: the patient's screening answers, with any
+# clearance or override, for the patient to confirm.
+CONSENT_INSERTS = ("", "screening")
 FILE_KEY = "__file__"  # where a table came from; set by the loader, never written in a file
 
 
@@ -343,6 +365,92 @@ class ClinicalText:
         return self.text[lang]
 
 
+@dataclass(frozen=True)
+class ConsentSection:
+    """One part of a consent document: a heading, a paragraph, bullet points."""
+
+    id: str
+    heading: LocalText
+    text: LocalText | None = None
+    items: tuple[LocalText, ...] = ()
+    when: str = "always"  # "off_label": only when part of the plan is off-label
+    insert: str = ""  # "screening": the patient's answers follow, to confirm
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsentChoice:
+    """A separate yes-or-no choice in a consent (the uses of photographs)."""
+
+    id: str
+    label: LocalText
+
+
+@dataclass(frozen=True)
+class ConsentDocument:
+    """A consent form: its text in every language, its version and the hash of its text.
+
+    ``material``: this version changes what the patient agrees to, so a consent signed to an
+    earlier version no longer counts. ``history`` lists earlier versions as (version,
+    material); a version between the signed one and this one that is not listed counts as
+    material (re-consent rather than guess)."""
+
+    id: str
+    kind: str  # treatment | adjunct | photo
+    version: int
+    material: bool
+    hash: str
+    title: LocalText
+    agreement: LocalText
+    sections: tuple[ConsentSection, ...]
+    choices: tuple[ConsentChoice, ...] = ()
+    adjunct_kinds: frozenset[str] = frozenset()
+    history: tuple[tuple[int, bool], ...] = ()
+
+    def changed_materially_since(self, signed_version: int) -> bool:
+        """Whether a version after ``signed_version``, up to this one, is a material change."""
+        if signed_version >= self.version:
+            return False
+        known = dict(self.history)
+        known[self.version] = self.material
+        return any(known.get(v, True) for v in range(signed_version + 1, self.version + 1))
+
+
+def consent_hash(
+    consent_id: str,
+    title: LocalText,
+    agreement: LocalText,
+    sections: Iterable[ConsentSection],
+    choices: Iterable[ConsentChoice] = (),
+) -> str:
+    """SHA-256 of what a consent document says, in every language: its title, agreement,
+    sections (heading, text, points, when shown, what follows) and choices. Not its sources
+    or version: those describe the text, they are not what the patient reads."""
+
+    def texts(value: LocalText | None) -> dict[str, str] | None:
+        return None if value is None else dict(sorted(value.by_lang.items()))
+
+    content = {
+        "id": consent_id,
+        "title": texts(title),
+        "agreement": texts(agreement),
+        "sections": [
+            {
+                "id": s.id,
+                "heading": texts(s.heading),
+                "text": texts(s.text),
+                "items": [texts(i) for i in s.items],
+                "when": s.when,
+                "insert": s.insert,
+            }
+            for s in sections
+        ],
+        "choices": [{"id": c.id, "label": texts(c.label)} for c in choices],
+    }
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
 def _index(items: Iterable[Any], key: str = "id") -> dict[Any, Any]:
     return {getattr(item, key): item for item in items}
 
@@ -364,6 +472,8 @@ class Catalog:
     instructions: tuple[Instruction, ...]
     sources: tuple[Source, ...] = ()
     labelling: Labelling | None = None
+    consents: tuple[ConsentDocument, ...] = ()
+    consent_labels: Mapping[str, LocalText] = field(default_factory=dict)
 
     @cached_property
     def _areas(self) -> dict[str, Area]:
@@ -407,6 +517,9 @@ class Catalog:
     def source(self, source_id: str) -> Source:
         return self._sources[source_id]
 
+    def consent(self, consent_id: str) -> ConsentDocument:
+        return _index(self.consents)[consent_id]
+
     def cite(self, source_ids: Iterable[str]) -> str:
         """The sources' short names, for the provider's screen: "Waldman 2017; Spring 2017"."""
         return "; ".join(self._sources[s].short for s in source_ids if s in self._sources)
@@ -430,6 +543,7 @@ class Catalog:
             "instructions": len(self.instructions),
             "fixed texts": len(self.texts),
             "sources": len(self.sources),
+            "consent documents": len(self.consents),
         }
 
 
@@ -900,6 +1014,8 @@ class _Checker:
         texts = self.texts()
         instructions = self.instructions(phases, areas, adjuncts, kinds, questions)
         self.conflicts(instructions, skin_types)
+        consents = self.consents({k.id for k in kinds})
+        labels = self.consent_labels() if consents else {}
         if self.problems or protocol is None:
             return None
         return Catalog(
@@ -918,6 +1034,8 @@ class _Checker:
             instructions=tuple(instructions),
             sources=tuple(sources),
             labelling=labelling,
+            consents=tuple(consents),
+            consent_labels=labels,
         )
 
     def bibliography(self) -> list[Source]:
@@ -1576,6 +1694,174 @@ class _Checker:
                                     "patient can be given both: make them agree",
                                 )
                             )
+
+    def consents(self, adjunct_kinds: set[str]) -> list[ConsentDocument]:
+        """[[consents]]: the consent forms, each with its version and the hash of its text.
+
+        The hash is checked: a text changed without a new hash is refused, so nobody changes
+        what patients sign without deciding whether the change is material (a new version
+        with ``material = true`` asks everyone to sign again)."""
+        built, seen = [], []
+        for i, node in enumerate(self.items(self.raw, "consents", "consents", required=False)):
+            ident = self.identifier(node, f"consents[{i}]")
+            path = f"consents[{ident or i}]"
+            seen.append((node, path, ident))
+            self.unknown_keys(
+                node,
+                path,
+                (
+                    "id",
+                    "kind",
+                    "version",
+                    "material",
+                    "hash",
+                    "title",
+                    "agreement",
+                    "sections",
+                    "choices",
+                    "adjunct_kinds",
+                    "history",
+                ),
+            )
+            kind = node.get("kind")
+            if kind not in CONSENT_KINDS:
+                self.report(node, f"{path}.kind", "should be " + ", ".join(CONSENT_KINDS))
+            version = self.integer(node, "version", path, low=1, high=10_000)
+            material = self.boolean(node, "material", path)
+            title = self.local_text(node, "title", path)
+            agreement = self.local_text(node, "agreement", path)
+            sections = self.consent_sections(node, path)
+            choices, choice_seen = [], []
+            for j, choice in enumerate(
+                self.items(node, "choices", f"{path}.choices", required=False)
+            ):
+                cid = self.identifier(choice, f"{path}.choices[{j}]")
+                cpath = f"{path}.choices[{cid or j}]"
+                choice_seen.append((choice, cpath, cid))
+                self.unknown_keys(choice, cpath, ("id", "label"))
+                label = self.local_text(choice, "label", cpath)
+                if cid:
+                    choices.append(ConsentChoice(cid, label))
+            self.unique(choice_seen, f"{path}.choices")
+            if kind == "photo" and not choices:
+                self.report(node, f"{path}.choices", "is missing: a photo consent lists its uses")
+            if kind != "photo" and choices:
+                self.report(node, f"{path}.choices", "are only for a photo consent")
+            kinds = self.id_list(node, "adjunct_kinds", path, adjunct_kinds, "an adjunct kind")
+            if kind == "adjunct" and not kinds:
+                self.report(
+                    node,
+                    f"{path}.adjunct_kinds",
+                    "is missing: which kinds of add-on treatment need this consent?",
+                )
+            if kind != "adjunct" and kinds:
+                self.report(node, f"{path}.adjunct_kinds", "is only for an adjunct consent")
+            history = self.consent_history(node, path, version)
+            wanted = consent_hash(ident or "", title, agreement, sections, choices)
+            stated = node.get("hash")
+            if stated != wanted:
+                what = "is missing" if stated is None else "does not match the text"
+                self.report(
+                    node,
+                    f"{path}.hash",
+                    f"{what}: if you changed what the consent says, raise `version` (with "
+                    "`material = true` when patients must sign again), then set "
+                    f'hash = "{wanted}"',
+                )
+            if ident and kind in CONSENT_KINDS and version is not None:
+                built.append(
+                    ConsentDocument(
+                        ident,
+                        kind,
+                        version,
+                        material,
+                        wanted,
+                        title,
+                        agreement,
+                        tuple(sections),
+                        tuple(choices),
+                        frozenset(kinds),
+                        history,
+                    )
+                )
+        self.unique(seen, "consents")
+        if built and not any(c.kind == "treatment" for c in built):
+            self.report(self.raw, "consents", 'has no treatment consent (kind = "treatment")')
+        return built
+
+    def consent_labels(self) -> dict[str, LocalText]:
+        """[consent_labels]: the words of a consent's inserted parts (answers, clearance)."""
+        node = self.table(self.raw, "consent_labels", "consent_labels")
+        if node is None:
+            return {}
+        self.unknown_keys(node, "consent_labels", CONSENT_LABELS)
+        return {
+            key: self.local_text(node, key, "consent_labels", allowed)
+            for key, allowed in CONSENT_LABELS.items()
+        }
+
+    def consent_sections(self, node: dict, path: str) -> list[ConsentSection]:
+        built, seen = [], []
+        for j, sec in enumerate(self.items(node, "sections", f"{path}.sections")):
+            sid = self.identifier(sec, f"{path}.sections[{j}]")
+            spath = f"{path}.sections[{sid or j}]"
+            seen.append((sec, spath, sid))
+            self.unknown_keys(
+                sec, spath, ("id", "heading", "text", "items", "when", "insert", "sources")
+            )
+            heading = self.local_text(sec, "heading", spath)
+            text = self.optional_text(sec, "text", spath, PROTOCOL_PLACEHOLDERS)
+            raw_items = sec.get("items", [])
+            items = []
+            if not isinstance(raw_items, list) or not all(isinstance(x, dict) for x in raw_items):
+                self.report(sec, f"{spath}.items", "should be a list of texts, one per point")
+            else:
+                for k, item in enumerate(raw_items):
+                    # Reported as ``….items[k]``: the text is looked up under that name.
+                    key = f"items[{k}]"
+                    holder = {key: item, FILE_KEY: self.file_of(sec)}
+                    items.append(self.local_text(holder, key, spath, PROTOCOL_PLACEHOLDERS))
+            when = sec.get("when", "always")
+            if when not in CONSENT_WHEN:
+                self.report(sec, f"{spath}.when", "should be " + " or ".join(CONSENT_WHEN))
+                when = "always"
+            insert = sec.get("insert", "")
+            if insert not in CONSENT_INSERTS:
+                self.report(sec, f"{spath}.insert", 'should be "screening" or left out')
+                insert = ""
+            if text is None and not items and not insert:
+                self.report(sec, spath, "says nothing: give it a text, points or both")
+            # What a section tells the patient about the treatment rests on sources; the
+            # screening answers and the patient's rights are the patient's own record.
+            sources = self.sources(sec, spath, required=not insert)
+            if sid:
+                built.append(
+                    ConsentSection(sid, heading, text, tuple(items), when, insert, sources)
+                )
+        self.unique(seen, f"{path}.sections")
+        return built
+
+    def consent_history(
+        self, node: dict, path: str, version: int | None
+    ) -> tuple[tuple[int, bool], ...]:
+        found = []
+        for j, entry in enumerate(self.items(node, "history", f"{path}.history", required=False)):
+            hpath = f"{path}.history[{j}]"
+            self.unknown_keys(entry, hpath, ("version", "material", "note"))
+            number = self.integer(entry, "version", hpath, low=1, high=10_000)
+            material = self.boolean(entry, "material", hpath)
+            if number is not None and version is not None and number >= version:
+                self.report(
+                    entry, f"{hpath}.version", f"({number}) is not earlier than version {version}"
+                )
+            elif number is not None:
+                found.append((number, material))
+        numbers = [n for n, _ in found]
+        if numbers != sorted(set(numbers)):
+            self.report(
+                node, f"{path}.history", "should list earlier versions once each, oldest first"
+            )
+        return tuple(found)
 
     def _file_of_entry(self, section: str, key: str, value: Any) -> str:
         for node in self.raw.get(section) or []:

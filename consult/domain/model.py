@@ -273,6 +273,7 @@ class ClinicSettings:
     isotretinoin_window_months: int = 6
     paper_size: str = "a4"
     logo_path: str = ""  # an image printed at the top of the patient's plan; "" for none
+    consent_valid_months: int = 12  # a signed consent counts this long; then the patient re-signs
 
     @property
     def calendar(self) -> ClinicCalendar:
@@ -315,6 +316,13 @@ class ClinicSettings:
         if len(self.closed_weekdays) >= 7:
             found.append(
                 FieldProblem("closed_weekdays", "The clinic must be open on at least one weekday.")
+            )
+        if not 1 <= self.consent_valid_months <= 120:
+            found.append(
+                FieldProblem(
+                    "consent_valid_months",
+                    "A signed consent must count for between 1 and 120 months.",
+                )
             )
         if self.paper_size not in ("a4", "letter"):
             found.append(FieldProblem("paper_size", "The paper size must be A4 or Letter."))
