@@ -452,3 +452,60 @@ def photo_choices(
             if found is not None:
                 return dict(found.choices)
     return None
+
+
+# --------------------------------------------------------------------------- a new record
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    """A consent decision to record: what was shown, what was decided, by whom and when.
+
+    ``signed``: both signatures (vector strokes and a PNG each) and the sealed PDF; refused
+    or deferred: no signature; ``withdrawn``: the id of the signed consent taken back (its
+    text is the text withdrawn) and, in ``note``, how the patient said so."""
+
+    patient_id: int
+    consultation_id: int
+    text: ConsentText
+    decision: Decision
+    signed_at: datetime
+    patient_name: str
+    provider: str
+    screening_hash: str = ""
+    choices: Mapping[str, bool] = field(default_factory=dict)
+    patient_signature: Signature | None = None
+    patient_png: bytes | None = None
+    provider_signature: Signature | None = None
+    provider_png: bytes | None = None
+    pdf: bytes | None = None
+    withdraws: int | None = None
+    note: str = ""
+
+    def problems(self) -> list[str]:
+        """What makes this record incomplete (plain words), before anything is saved."""
+        found = []
+        if self.decision is Decision.SIGNED:
+            for who, sig, png in (
+                ("patient", self.patient_signature, self.patient_png),
+                ("provider", self.provider_signature, self.provider_png),
+            ):
+                if sig is None or png is None:
+                    found.append(f"The {who}'s signature is missing.")
+                elif (why := sig.problem()) is not None:
+                    found.append(f"The {who}'s signature: {why}")
+            if not self.pdf:
+                found.append("The signed PDF is missing.")
+            wanted = {b.ref for b in self.text.choices}
+            if set(self.choices) != wanted:
+                found.append("Every choice on the form needs a yes or a no.")
+        elif any(
+            x is not None
+            for x in (self.patient_signature, self.provider_signature, self.pdf, self.patient_png)
+        ):
+            found.append(f"A consent that is {self.decision.value} keeps no signature or PDF.")
+        if (self.decision is Decision.WITHDRAWN) != (self.withdraws is not None):
+            found.append("A withdrawal names the signed consent it takes back.")
+        if not self.provider.strip():
+            found.append("Choose the provider.")
+        return found

@@ -57,6 +57,7 @@ class Action:
     BACKUP = "backup"
     RESTORE = "restore"
     SEED_DEMO = "seed-demo"
+    SIGN = "sign"  # a consent signed (or refused, deferred, withdrawn: its detail says which)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -219,6 +220,7 @@ def seal(
     *,
     patients: Iterable[int] = (),
     consultations: Iterable[int] = (),
+    consents: Iterable[int] = (),
     provider: str = "",
     detail: str = "",
     at: str | None = None,
@@ -241,4 +243,10 @@ def seal(
             entries.append(
                 (action, "consultation", cid, uuids.get(cid), provider, detail, hashes[cid])
             )
+    consent_ids = sorted(set(consents))
+    if consent_ids:
+        hashes = content.consent_hashes(conn, consent_ids)
+        uuids = content.uuids_of(conn, "consents", consent_ids)
+        for cid in consent_ids:
+            entries.append((action, "consent", cid, uuids.get(cid), provider, detail, hashes[cid]))
     append_many(db, entries, at)

@@ -8,7 +8,7 @@ from consult.storage import anchor, audit, content
 from consult.storage.audit import Action, AuditReport, verify
 from consult.storage.part import Part, guarded, missing
 
-_RECORD_TABLES = {"consultation": "consultations", "patient": "patients"}
+_RECORD_TABLES = {"consultation": "consultations", "patient": "patients", "consent": "consents"}
 
 
 class AuditTrail(Part):

@@ -72,6 +72,35 @@ PARTS = {
         "SELECT consultation_id, visit_no, adjunct_id, date, after_session FROM adjunct_visits"
     ),
 }
+# A consent's content (schema 7): every column but its row id, by uuid; its PNGs as hex
+# (JSON holds no bytes); its PDF by the SHA-256 kept beside it, which ``mismatches`` checks
+# against the PDF's bytes.
+CONSENT_FIELDS = (
+    "c.uuid",
+    "p.uuid",
+    "k.uuid",
+    "c.document",
+    "c.version",
+    "c.document_hash",
+    "c.language",
+    "c.decision",
+    "c.text",
+    "c.text_hash",
+    "c.screening_hash",
+    "c.choices",
+    "c.patient_name",
+    "c.patient_strokes",
+    "hex(c.patient_png)",
+    "c.provider",
+    "c.provider_strokes",
+    "hex(c.provider_png)",
+    "c.signed_at",
+    "c.pdf_sha256",
+    "w.uuid",
+    "c.note",
+    "c.demo",
+    "c.created_at",
+)
 SLICE = 5_000  # ids read at once when checking every record
 
 
@@ -142,6 +171,46 @@ def consultation_hashes(
     return found
 
 
+def consent_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Each consent's content hash (of ``ids``, or of every consent)."""
+    fields = ", ".join(CONSENT_FIELDS)
+    found = {}
+    for low, high in _slices(conn, "consents", ids):
+        for cid, text in conn.execute(
+            f"SELECT c.id, json_array({fields}) FROM consents AS c "
+            "JOIN patients AS p ON p.id = c.patient_id "
+            "JOIN consultations AS k ON k.id = c.consultation_id "
+            "LEFT JOIN consents AS w ON w.id = c.withdraws "
+            "WHERE c.id BETWEEN ? AND ? ORDER BY c.id",
+            [low, high],
+        ):
+            found[cid] = digest(text)
+    return found
+
+
+def of_consent(conn: sqlite3.Connection, consent_id: int) -> str | None:
+    return consent_hashes(conn, [consent_id]).get(consent_id)
+
+
+def has_consents(conn: sqlite3.Connection) -> bool:
+    """Whether the file keeps consents (schema 7 and later)."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'consents'")
+    return found.fetchone() is not None
+
+
+def consent_files_changed(conn: sqlite3.Connection) -> list[int]:
+    """Consents whose kept text or PDF no longer has the SHA-256 kept beside it."""
+    changed = []
+    for cid, text, text_sha, pdf, pdf_sha in conn.execute(
+        "SELECT id, text, text_hash, pdf, pdf_sha256 FROM consents ORDER BY id"
+    ):
+        text_changed = hashlib.sha256(text.encode("utf-8")).hexdigest() != text_sha
+        pdf_changed = pdf is not None and hashlib.sha256(pdf).hexdigest() != pdf_sha
+        if text_changed or pdf_changed:
+            changed.append(cid)
+    return changed
+
+
 def _grouped(select: str) -> str:
     """One JSON array per consultation of a part's rows (in their primary key's order)."""
     columns = select.removeprefix("SELECT ").split(" FROM ")[0]
@@ -168,7 +237,7 @@ def _last_seals(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[str | N
     for record_type, record_id, seal, action in conn.execute(
         "SELECT record_type, record_id, content_hash, action FROM audit_log WHERE id IN ("
         " SELECT max(id) FROM audit_log"
-        " WHERE record_type IN ('patient', 'consultation') AND record_id IS NOT NULL"
+        " WHERE record_type IN ('patient', 'consultation', 'consent') AND record_id IS NOT NULL"
         " AND (content_hash IS NOT NULL OR action = 'delete')"
         " GROUP BY record_type, record_id)"
     ):
@@ -177,15 +246,20 @@ def _last_seals(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[str | N
 
 
 def mismatches(conn: sqlite3.Connection) -> list[str]:
-    """Every patient and final consultation whose content differs from its last audited
-    hash, has none, or is gone although the trail never recorded its deletion. Names records
-    by kind and id, never by what they say."""
+    """Every patient, final consultation and consent whose content differs from its last
+    audited hash, has none, or is gone although the trail never recorded its deletion; and
+    every consent whose kept text or PDF no longer has the SHA-256 kept beside it. Names
+    records by kind and id, never by what they say."""
     seals = _last_seals(conn)
     problems = []
     current = {("patient", i): h for i, h in patient_hashes(conn).items()}
     current |= {
         ("consultation", i): h for i, h in consultation_hashes(conn, finals_only=True).items()
     }
+    files_changed: list[tuple[str, int]] = []
+    if has_consents(conn):
+        current |= {("consent", i): h for i, h in consent_hashes(conn).items()}
+        files_changed = [("consent", i) for i in consent_files_changed(conn)]
     drafts = {row[0] for row in conn.execute("SELECT id FROM consultations WHERE status = 'draft'")}
     changed = sorted(k for k, h in current.items() if k in seals and seals[k][0] != h)
     unsealed = sorted(k for k in current if k not in seals)
@@ -196,6 +270,7 @@ def mismatches(conn: sqlite3.Connection) -> list[str]:
         and k not in current
         and not (k[0] == "consultation" and k[1] in drafts)
     )
+    changed = sorted(set(changed) | set(files_changed))
     for what, found in (
         ("changed outside the app (its content no longer matches the audit trail)", changed),
         ("added outside the app (the audit trail never recorded it)", unsealed),

@@ -16,11 +16,13 @@ with ``=``, ``@``, or ``+``/``-`` not followed by a number) gets a leading apost
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +38,7 @@ from consult.domain.model import Patient, Status, ValidationError
 from consult.domain.plan import schedule_problems
 from consult.storage import audit, database, errors, migrations, protect, shapes
 from consult.storage.audit import Action
+from consult.storage.consents import insert_row
 from consult.storage.errors import ExchangeError, StorageError
 from consult.storage.part import guarded
 from consult.storage.rows import (
@@ -46,6 +49,7 @@ from consult.storage.rows import (
     write_plan_rows,
 )
 from consult.storage.shapes import (
+    ExportedConsent,
     ExportedConsultation,
     ExportedPatient,
     ExportedProvider,
@@ -58,10 +62,10 @@ if TYPE_CHECKING:
     from consult.storage.store import RecordStore
 
 FORMAT = "consult-records"
-# 2: a consultation may carry a doctor's clearance. Version 1 files (no clearances) are read
-# as they are; an app that reads only version 1 refuses a version 2 file rather than drop
-# the clearances in it.
-FORMAT_VERSION = 2
+# 2: a consultation may carry a doctor's clearance. 3: the consents. Earlier files are read as
+# they are; an app that reads only an earlier version refuses a newer file rather than drop
+# what it does not know.
+FORMAT_VERSION = 3
 FORMATS = ("json", "csv")
 
 
@@ -127,6 +131,51 @@ def _consultations(store: RecordStore) -> list[ExportedConsultation]:
     return result
 
 
+_CONSENT_COLUMNS = (
+    "document",
+    "version",
+    "document_hash",
+    "language",
+    "decision",
+    "text",
+    "text_hash",
+    "screening_hash",
+    "patient_name",
+    "patient_strokes",
+    "patient_png",
+    "provider",
+    "provider_strokes",
+    "provider_png",
+    "signed_at",
+    "pdf",
+    "pdf_sha256",
+    "note",
+    "created_at",
+)
+
+
+def _consents(store: RecordStore) -> list[ExportedConsent]:
+    columns = ", ".join(f"c.{k}" for k in _CONSENT_COLUMNS)
+    rows = store.conn.execute(
+        f"SELECT c.uuid, p.uuid, k.uuid, w.uuid, c.choices, c.demo, {columns} "
+        "FROM consents AS c JOIN patients AS p ON p.id = c.patient_id "
+        "JOIN consultations AS k ON k.id = c.consultation_id "
+        "LEFT JOIN consents AS w ON w.id = c.withdraws ORDER BY c.created_at, c.uuid"
+    )
+    return [
+        ExportedConsent(
+            uuid=r[0],
+            patient=r[1],
+            consultation=r[2],
+            withdraws=r[3],
+            choices=json.loads(r[4]),
+            demo=bool(r[5]),
+            **dict(zip(_CONSENT_COLUMNS, r[6:], strict=True)),
+        )
+        for r in rows
+    ]
+
+
 def export_file(store: RecordStore) -> ExportFile:
     """Every record, in the export's shape (read in the caller's snapshot)."""
     db = store.db
@@ -150,6 +199,7 @@ def export_file(store: RecordStore) -> ExportFile:
         ],
         patients=_patients(store),
         consultations=_consultations(store),
+        consents=_consents(store),
     )
 
 
@@ -187,7 +237,7 @@ def json_lines(data: ExportFile) -> Iterator[bytes]:
     """The export as JSON text with one record per line: valid JSON, quick to write, easy to
     read and to compare line by line."""
     encode = msgspec.json.encode
-    lists = ("patients", "consultations")
+    lists = ("patients", "consultations", "consents")
     yield b"{\n"
     for key in data.__struct_fields__:
         if key not in lists:
@@ -226,7 +276,10 @@ def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
         )
     with store.snapshot():  # a save made meanwhile is in the export whole, or not at all
         data = export_file(store)
-    counts = f"{len(data.patients)} patients, {len(data.consultations)} consultations"
+    counts = (
+        f"{len(data.patients)} patients, {len(data.consultations)} consultations, "
+        f"{len(data.consents)} consents"
+    )
 
     def audited() -> None:  # before the file appears: no export without its audit entry
         with store.transaction():
@@ -363,6 +416,37 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
     }
     for name, table_rows in rows.items():
         tables[name] = (headers[name], table_rows)
+    # Consents without their bytes (PNGs, PDF): a spreadsheet has no use for them; the JSON
+    # export carries them whole.
+    consent_cols = [
+        "uuid",
+        "patient",
+        "consultation",
+        "document",
+        "version",
+        "document_hash",
+        "language",
+        "decision",
+        "text",
+        "text_hash",
+        "screening_hash",
+        "choices",
+        "patient_name",
+        "provider",
+        "signed_at",
+        "pdf_sha256",
+        "withdraws",
+        "note",
+        "demo",
+        "created_at",
+    ]
+    tables["consents"] = (
+        consent_cols,
+        [
+            [json.dumps(c[k], sort_keys=True) if k == "choices" else c[k] for k in consent_cols]
+            for c in data.get("consents", [])
+        ],
+    )
     tables["providers"] = (
         ["name", "active", "created_at"],
         [[p["name"], p["active"], p["created_at"]] for p in data["providers"]],
@@ -418,12 +502,15 @@ class ImportResult:
     consultations_added: int
     patients_present: int
     consultations_present: int
+    consents_added: int = 0
+    consents_present: int = 0
 
     def summary(self) -> str:
         return (
-            f"Imported {self.patients_added} patients and {self.consultations_added} "
-            f"consultations; {self.patients_present} patients and "
-            f"{self.consultations_present} consultations were already in the database."
+            f"Imported {self.patients_added} patients, {self.consultations_added} "
+            f"consultations and {self.consents_added} consents; {self.patients_present} "
+            f"patients, {self.consultations_present} consultations and "
+            f"{self.consents_present} consents were already in the database."
         )
 
 
@@ -496,6 +583,9 @@ def _checked_stamps(source: Path, data: ExportFile) -> None:
     for i, c in enumerate(data.consultations):
         for k in ("created_at", "updated_at", "finalized_at"):
             places.append((f"$.consultations[{i}].{k}", getattr(c, k)))
+    for i, c in enumerate(data.consents):
+        for k in ("signed_at", "created_at"):
+            places.append((f"$.consents[{i}].{k}", getattr(c, k)))
     for place, text in places:
         if not shapes.check_stamp(text):
             raise _refused(source, place, "is not a date and time")
@@ -647,11 +737,16 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
                 new_consultations.append(consultation_id)
                 added_consultations += 1
             pending = [c for c in pending if c[1].uuid not in existing_consultations]
+        new_consents = _import_consents(
+            source, store, data, existing_patients, existing_consultations
+        )
         result = ImportResult(
             added_patients,
             added_consultations,
             len(patients) - added_patients,
             len(consultations) - added_consultations,
+            len(new_consents),
+            len(data.consents) - len(new_consents),
         )
         # Every record added is in the audit trail, sealed with its content.
         audit.seal(
@@ -659,6 +754,7 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             Action.IMPORT,
             patients=new_patients,
             consultations=new_consultations,
+            consents=new_consents,
             provider=store.provider,
             detail=f"from {source.name}",
             at=store.now(),
@@ -666,9 +762,66 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
         store.audit_event(
             Action.IMPORT,
             "database",
-            detail=f"{added_patients} patients, {added_consultations} consultations added",
+            detail=(
+                f"{added_patients} patients, {added_consultations} consultations, "
+                f"{len(new_consents)} consents added"
+            ),
         )
     return result
+
+
+def _import_consents(
+    source: Path,
+    store: RecordStore,
+    data: ExportFile,
+    patients: dict[str, int],
+    consultations: dict[str, int],
+) -> list[int]:
+    """Add the file's consents not in the records yet, exactly as exported: each one's text
+    and PDF must still have the SHA-256 kept beside them (a consent changed in the file is
+    refused, as it would be found by ``db verify`` once imported). Their ids, in order."""
+    existing = dict(store.conn.execute("SELECT uuid, id FROM consents").fetchall())
+    added: list[int] = []
+    # Withdrawals after the consents they take back.
+    ordered = sorted(enumerate(data.consents), key=lambda pair: pair[1].decision == "withdrawn")
+    for i, record in ordered:
+        where = f"$.consents[{i}]"
+        if hashlib.sha256(record.text.encode("utf-8")).hexdigest() != record.text_hash:
+            raise _refused(source, f"{where}.text", "does not have the SHA-256 kept beside it")
+        if (record.pdf is None) != (record.pdf_sha256 is None) or (
+            record.pdf is not None and hashlib.sha256(record.pdf).hexdigest() != record.pdf_sha256
+        ):
+            raise _refused(source, f"{where}.pdf", "does not have the SHA-256 kept beside it")
+        if record.uuid in existing:
+            continue
+        if record.patient not in patients:
+            raise _refused(source, f"{where}.patient", "names no patient")
+        if record.consultation not in consultations:
+            raise _refused(source, f"{where}.consultation", "names no consultation")
+        withdraws = None
+        if record.withdraws is not None:
+            withdraws = existing.get(record.withdraws)
+            if withdraws is None:
+                raise _refused(source, f"{where}.withdraws", "names no consent")
+        values = msgspec.structs.asdict(record)
+        values |= {
+            "patient_id": patients[record.patient],
+            "consultation_id": consultations[record.consultation],
+            "withdraws": withdraws,
+            "choices": json.dumps(dict(sorted(record.choices.items())), separators=(",", ":")),
+            "demo": int(record.demo),
+        }
+        for key in ("patient", "consultation"):
+            values.pop(key)
+        try:
+            consent_id = insert_row(store, values)
+        except sqlite3.IntegrityError:
+            raise _refused(
+                source, where, "breaks the rules a consent keeps (a signature, its PDF)"
+            ) from None
+        existing[record.uuid] = consent_id
+        added.append(consent_id)
+    return added
 
 
 def _checked_settings(source: Path, data: ExportFile, store: RecordStore) -> None:
@@ -691,6 +844,14 @@ def _refuse_conflicts(
 ) -> None:
     """A record whose uuid is already in the records must say the same: else it is a
     conflict (two different records under one uuid), not "already there"."""
+    shared_consents = {u for (u,) in store.conn.execute("SELECT uuid FROM consents")} & {
+        c.uuid for c in data.consents
+    }
+    if shared_consents:
+        mine_k = {k.uuid: k for k in _consents(store) if k.uuid in shared_consents}
+        for i, record in enumerate(data.consents):
+            if record.uuid in mine_k and mine_k[record.uuid] != record:
+                raise _conflict(source, f"$.consents[{i}]", "consent")
     shared_patients = [p.uuid for p in data.patients if p.uuid in patients]
     shared_consultations = [c.uuid for c in data.consultations if c.uuid in consultations]
     if not shared_patients and not shared_consultations:

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consult.storage import anchor, listing, migrations, rotation, schema_check, search
+from consult.storage import anchor, content, listing, migrations, rotation, schema_check, search
 from consult.storage.audit import AuditReport
 from consult.storage.part import Part, guarded
 
@@ -78,7 +78,7 @@ class Health(Part):
     @guarded
     def counts(self) -> dict[str, int]:
         one = self.conn.execute
-        return {
+        found = {
             "patients": one("SELECT count(*) FROM patients").fetchone()[0],
             "consultations": one("SELECT count(*) FROM consultations").fetchone()[0],
             "drafts": one("SELECT count(*) FROM consultations WHERE status = 'draft'").fetchone()[
@@ -86,6 +86,9 @@ class Health(Part):
             ],
             "audit entries": one("SELECT count(*) FROM audit_log").fetchone()[0],
         }
+        if content.has_consents(self.conn):  # schema 7 on
+            found["consents"] = one("SELECT count(*) FROM consents").fetchone()[0]
+        return found
 
     @guarded
     def check(self, *, full: bool = False) -> CheckReport:

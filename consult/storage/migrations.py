@@ -474,4 +474,71 @@ def _audit_content(db: Database) -> None:
     )
 
 
+@migration("0007_consents")
+def _consents(db: Database) -> None:
+    """Informed consent, as the patient gave it (see ``consult.domain.consent``).
+
+    One row per decision: signed, refused, deferred ("wants to think about it"), or a
+    withdrawal of an earlier signed consent (``withdraws``). Each keeps the exact text shown
+    (the snapshot, JSON) and its SHA-256, the form's id, version and catalog hash, the
+    language, the health answers' hash, the photo choices, who signed and when, and for a
+    signature: the strokes (vector JSON) and a PNG of each, and the sealed PDF with its
+    SHA-256. A consent row is never changed or deleted: triggers refuse it, as for a final
+    consultation; a withdrawal is a new row.
+    """
+    _run(
+        db,
+        [
+            """
+            CREATE TABLE consents (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                patient_id INTEGER NOT NULL REFERENCES patients (id),
+                consultation_id INTEGER NOT NULL REFERENCES consultations (id),
+                document TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                document_hash TEXT NOT NULL,
+                language TEXT NOT NULL,
+                decision TEXT NOT NULL
+                    CHECK (decision IN ('signed', 'refused', 'deferred', 'withdrawn')),
+                text TEXT NOT NULL,
+                text_hash TEXT NOT NULL,
+                screening_hash TEXT NOT NULL DEFAULT '',
+                choices TEXT NOT NULL DEFAULT '{}',
+                patient_name TEXT NOT NULL,
+                patient_strokes TEXT,
+                patient_png BLOB,
+                provider TEXT NOT NULL,
+                provider_strokes TEXT,
+                provider_png BLOB,
+                signed_at TEXT NOT NULL,
+                pdf BLOB,
+                pdf_sha256 TEXT,
+                withdraws INTEGER UNIQUE REFERENCES consents (id),
+                note TEXT NOT NULL DEFAULT '',
+                demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+                created_at TEXT NOT NULL,
+                CHECK ((decision = 'signed') = (patient_strokes IS NOT NULL)),
+                CHECK ((decision = 'signed') = (provider_strokes IS NOT NULL)),
+                CHECK ((decision = 'signed') = (pdf IS NOT NULL)),
+                CHECK ((pdf IS NULL) = (pdf_sha256 IS NULL)),
+                CHECK ((decision = 'withdrawn') = (withdraws IS NOT NULL))
+            )
+            """,
+            "CREATE INDEX consents_patient ON consents (patient_id, document)",
+            "CREATE INDEX consents_consultation ON consents (consultation_id)",
+            """
+            CREATE TRIGGER consents_no_update BEFORE UPDATE ON consents BEGIN
+                SELECT RAISE (ABORT, 'a consent cannot be changed; a withdrawal is a new record');
+            END
+            """,
+            """
+            CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents BEGIN
+                SELECT RAISE (ABORT, 'a consent cannot be deleted; a withdrawal is a new record');
+            END
+            """,
+        ],
+    )
+
+
 SCHEMA_VERSION = len(_NAMES)

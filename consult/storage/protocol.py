@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from consult.domain.catalog import Catalog
+from consult.domain.consent import ConsentEntry
 from consult.domain.model import ClinicSettings, Consultation, Patient
 from consult.domain.plan import AdjunctVisit, Plan, Session
 from consult.storage.audit import AuditReport
+from consult.storage.consents import StoredConsent
 from consult.storage.health import CheckReport
 from consult.storage.patient_list import Cursor, Page, PatientRow
 from consult.storage.records import DueSession, StoredPlan
@@ -40,6 +42,16 @@ class ConsultationsAPI(Protocol):
         self, final_id: int, consultation: Consultation, plan: Plan, detail: str = ""
     ) -> Consultation: ...
     def delete_draft(self, consultation_id: int) -> None: ...
+
+
+class ConsentsAPI(Protocol):
+    def next_id(self) -> int: ...
+    def add(self, entry: ConsentEntry, record_id: int | None = None) -> StoredConsent: ...
+    def get(self, consent_id: int) -> StoredConsent: ...
+    def for_patient(self, patient_id: int) -> list[StoredConsent]: ...
+    def for_consultation(self, consultation_id: int) -> list[StoredConsent]: ...
+    def pdf(self, consent_id: int) -> bytes | None: ...
+    def count(self) -> int: ...
 
 
 class RecordsAPI(Protocol):
@@ -95,6 +107,7 @@ class RecordStoreAPI(Protocol):
     patients: PatientsAPI
     patient_list: PatientListAPI
     consultations: ConsultationsAPI
+    consents: ConsentsAPI
     records: RecordsAPI
     clinic: ClinicAPI
     audit: AuditAPI

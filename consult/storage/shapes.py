@@ -8,7 +8,7 @@ say (an unknown catalog id, a date in the future) the domain's rules check after
 
 The field names are those of export format 1 and of drafts since the first version, so files
 written by earlier versions read as they always did; format 2 added a consultation's
-``clearance``.
+``clearance``, format 3 the consents.
 """
 
 from __future__ import annotations
@@ -171,6 +171,43 @@ class ExportedConsultation(ConsultationBody, kw_only=True, forbid_unknown_fields
     finalized_at: Stamp | None = None
 
 
+# A SHA-256 in hex; the texts of a consent kept exactly as stored (JSON inside a string), so
+# an export imported and exported again gives the same file and every hash still verifies.
+Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
+Blob = Annotated[bytes, Meta(max_length=50 * 1024**2)]
+DecisionText = Literal["signed", "refused", "deferred", "withdrawn"]
+
+
+class ExportedConsent(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A consent decision (export format 3): what was shown, decided and signed."""
+
+    uuid: Id
+    patient: Id  # the patient's uuid
+    consultation: Id  # the consultation's uuid
+    document: Id
+    version: Annotated[int, Meta(ge=1, le=10_000)]
+    document_hash: Sha256
+    language: Id
+    decision: DecisionText
+    text: Annotated[str, Meta(max_length=1_000_000)]
+    text_hash: Sha256
+    screening_hash: Annotated[str, Meta(max_length=64)] = ""
+    choices: dict[Id, bool] = {}
+    patient_name: ShortText
+    patient_strokes: Annotated[str, Meta(max_length=2_000_000)] | None = None
+    patient_png: Blob | None = None
+    provider: ShortText
+    provider_strokes: Annotated[str, Meta(max_length=2_000_000)] | None = None
+    provider_png: Blob | None = None
+    signed_at: Stamp
+    pdf: Blob | None = None
+    pdf_sha256: Sha256 | None = None
+    withdraws: Id | None = None  # the uuid of the consent it withdraws
+    note: Text = ""
+    demo: bool = False
+    created_at: Stamp
+
+
 class SettingValue(Struct, forbid_unknown_fields=True):
     value: Any = None
     updated_at: Stamp | None = None
@@ -199,6 +236,7 @@ class ExportFile(Struct, kw_only=True):
     providers: list[ExportedProvider] = []
     patients: list[ExportedPatient] = []
     consultations: list[ExportedConsultation] = []
+    consents: list[ExportedConsent] = []  # export format 3 and later
 
 
 # --------------------------------------------------------------------------- conversions

@@ -8,6 +8,7 @@ transactions and the clock, and each kind of record has a part of its own:
 ``store.patient_list``  the list beside the window: who is due, searches (``patient_list.py``)
 ``store.consultations`` drafts, finalising, amending (``consultations.py``)
 ``store.records``       reading consultations and their plans back (``records.py``)
+``store.consents``      informed consent: signed, refused, withdrawn (``consents.py``)
 ``store.clinic``        the clinic's settings and providers (``clinic.py``)
 ``store.audit``         the audit trail (``audit.py``)
 ``store.health``        counts and the damage check (``health.py``)
@@ -33,6 +34,7 @@ from consult.domain.catalog import Catalog
 from consult.storage import anchor, audit, database, opening
 from consult.storage.audit_trail import AuditTrail
 from consult.storage.clinic import Clinic
+from consult.storage.consents import Consents
 from consult.storage.consultations import Consultations
 from consult.storage.health import Health
 from consult.storage.patient_list import PatientList
@@ -69,6 +71,7 @@ class RecordStore:
         self.patients = Patients(self)
         self.patient_list = PatientList(self)
         self.consultations = Consultations(self)
+        self.consents = Consents(self)
         self.records = Records(self)
         self.clinic = Clinic(self)
         self.audit = AuditTrail(self)
@@ -216,8 +219,9 @@ class RecordStore:
     # ------------------------------------------------------------------ small reads
 
     def uuid_of(self, table: str, record_id: int) -> str | None:
-        """The uuid of a patient or consultation (``table`` one of the two), None if absent."""
-        if table not in ("patients", "consultations"):
+        """The uuid of a patient, consultation or consent (``table`` names which), None if
+        absent."""
+        if table not in ("patients", "consultations", "consents"):
             raise ValueError(f"no uuids in {table!r}")
         row = self.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
         return row[0] if row else None

@@ -43,6 +43,7 @@ class Expected:
     consultations: list[Consultation] = field(default_factory=list)
     sessions: dict[str, list[date]] = field(default_factory=dict)  # by consultation uuid
     audit_entries: int = 0
+    consents: list[tuple[str, str, str]] = field(default_factory=list)  # uuid, decision, text
 
 
 def schema_at(path: Path, version: int) -> Database:
@@ -320,6 +321,73 @@ def build_v6(path: Path) -> Expected:
     return expected
 
 
+# --------------------------------------------------------------------------- version 7
+
+# A signed consent and a refusal, as version 7 keeps them: the text shown (a snapshot), its
+# hash, the strokes and a PNG of each signature, the sealed PDF and its hash.
+V7_TEXT = (
+    '{"blocks":[{"kind":"title","text":"Consent to microneedling"},'
+    '{"kind":"agreement","text":"I agree."}],"document":"microneedling",'
+    '"document_hash":"' + "ab" * 32 + '","language":"en","version":1}'
+)
+V7_STROKES = '{"width":800,"height":240,"strokes":[[[100,150,1,0],[400,90,1,50]]]}'
+V7_PNG = b"\x89PNG\r\n\x1a\n version 7"
+V7_PDF = b"%PDF-1.7 version 7 consent"
+V7_CONSENTS = (
+    ("5e000000-0001-4000-8000-000000000001", "signed"),
+    ("5e000000-0002-4000-8000-000000000002", "refused"),
+)
+
+
+def build_v7(path: Path) -> Expected:
+    """Version 7 keeps informed consent: the rows of version 6, a signed consent to Zoë's
+    amended consultation and a refusal, each sealed in the audit trail."""
+    import hashlib
+
+    expected = build_v5_into(schema_at(path, 7), path)
+    db = database.connect(path)
+    text_hash = hashlib.sha256(V7_TEXT.encode()).hexdigest()
+    with db.conn:
+        for n, (uuid, decision) in enumerate(V7_CONSENTS, start=1):
+            signed = decision == "signed"
+            db.execute(
+                "INSERT INTO consents (id, uuid, patient_id, consultation_id, document, version, "
+                "document_hash, language, decision, text, text_hash, screening_hash, choices, "
+                "patient_name, patient_strokes, patient_png, provider, provider_strokes, "
+                "provider_png, signed_at, pdf, pdf_sha256, withdraws, note, demo, created_at) "
+                "VALUES (?, ?, 1, 2, 'microneedling', 1, ?, 'en', ?, ?, ?, '', '{}', "
+                "'Zoë O''Brien', ?, ?, 'Dr Reyes', ?, ?, '2026-01-05T10:40:00+00:00', ?, ?, NULL, "
+                "'', 0, '2026-01-05T10:40:01+00:00')",
+                [
+                    n,
+                    uuid,
+                    "ab" * 32,
+                    decision,
+                    V7_TEXT,
+                    text_hash,
+                    V7_STROKES if signed else None,
+                    V7_PNG if signed else None,
+                    V7_STROKES if signed else None,
+                    V7_PNG if signed else None,
+                    V7_PDF if signed else None,
+                    hashlib.sha256(V7_PDF).hexdigest() if signed else None,
+                ],
+            )
+        audit.seal(
+            db,
+            "seal",
+            patients=[r[0] for r in db.execute("SELECT id FROM patients")],
+            consultations=[
+                r[0] for r in db.execute("SELECT id FROM consultations WHERE status = 'final'")
+            ],
+            consents=[1, 2],
+            provider="tests",
+        )
+    db.close()
+    expected.consents = [(uuid, decision, V7_TEXT) for uuid, decision in V7_CONSENTS]
+    return expected
+
+
 # Every schema version the app has shipped, and how to make a database of it.
 BUILDERS: dict[int, Callable[[Path], Expected]] = {
     1: build_v1,
@@ -328,6 +396,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     4: build_v4,
     5: build_v5,
     6: build_v6,
+    7: build_v7,
 }
 
 

@@ -93,6 +93,9 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
         assert [r.name for r in repo.patient_list.search("obrien").rows] == ["Zoë O'Brien"]
         assert [r.name for r in repo.patient_list.search("민준").rows] == ["김민준"]
         assert repo.records.patients_with_concern("acne_scars")
+        # Consents (version 7 on) read back as they were kept; earlier files have none.
+        kept = [(c.uuid, c.decision.value, c.text.to_json()) for c in repo.consents.for_patient(1)]
+        assert kept == expected.consents
         assert repo.health.check().healthy
         # The name keys are what version 3 writes, however the file got them.
         keys = repo.conn.execute("SELECT patient_id, sort_name, key FROM name_keys").fetchall()

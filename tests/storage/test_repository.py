@@ -257,6 +257,7 @@ def test_failed_transaction_leaves_nothing(repo, monkeypatch):
         "consultations": 0,
         "drafts": 0,
         "audit entries": 0,
+        "consents": 0,
     }
     assert not repo.db.conn.in_transaction
 
