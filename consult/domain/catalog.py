@@ -106,6 +106,7 @@ CONSENT_LABELS = {
     "override": frozenset({"reason"}),
     "choice_yes": frozenset(),
     "choice_no": frozenset(),
+    "choices_heading": frozenset(),
 }
 # Consent documents: what each kind is needed for (see ``consult.domain.consent``).
 CONSENT_KINDS = ("treatment", "adjunct", "photo")

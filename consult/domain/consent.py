@@ -33,6 +33,7 @@ from consult.domain.model import Answer, Consultation
 from consult.domain.plan import Plan
 
 DEFAULT_VALID_MONTHS = 12
+ANSWER_SEPARATOR = " — "  # between a question and the answer given, in an "answer" block
 # The smallest signature accepted, as shares of the pad's width: the ink must reach across
 # at least this much of it (its larger side) and be at least this long in all.
 MIN_EXTENT = 0.08
@@ -251,6 +252,8 @@ def compose(
         blocks += [Block("item", item.format(lang, values)) for item in section.items]
         if section.insert == "screening":
             blocks += _answers(catalog, consultation, plan, lang, values, long_date)
+    if document.choices:
+        blocks.append(Block("heading", catalog.consent_labels["choices_heading"][lang]))
     for choice in document.choices:
         blocks.append(Block("choice", choice.label[lang], choice.id))
     blocks.append(Block("agreement", document.agreement[lang]))
@@ -270,7 +273,9 @@ def _answers(catalog, consultation, plan, lang, values, long_date) -> list[Block
         if question_id not in known:
             continue
         asked = catalog.question(question_id).ask(lang, values)
-        found.append(Block("answer", f"{asked} — {words[Answer(answer)]}", question_id))
+        found.append(
+            Block("answer", f"{asked}{ANSWER_SEPARATOR}{words[Answer(answer)]}", question_id)
+        )
     clearance = consultation.clearance
     if plan.provisional:
         found.append(Block("note", labels["waiting_clearance"][lang]))

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 
 
 def full_date(day: date, lang: str) -> str:
@@ -38,3 +38,8 @@ def month_year(day: date, lang: str) -> str:
 def capitalized(text: str) -> str:
     """The first letter upper-cased, for a weekday that starts a table cell ("Martes")."""
     return text[:1].upper() + text[1:]
+
+
+def time_of_day(moment: datetime, lang: str) -> str:
+    """The time as the patient's language writes it: "10:45 AM", "10:45"."""
+    return format_time(moment, "short", locale=lang)

@@ -65,6 +65,15 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "footer_plan": frozenset({"plan_id"}),
     "footer_catalog": frozenset({"version"}),
     "footer_printed": frozenset({"date"}),
+    # The signed consent (consent_pdf.py).
+    "consent_subject": frozenset(),
+    "label_signed_at": frozenset(),
+    "signed_at": frozenset({"date", "time"}),
+    "label_patient_signature": frozenset(),
+    "label_provider_signature": frozenset(),
+    "consent_sealed": frozenset(),
+    "footer_consent": frozenset({"record", "document", "version"}),
+    "footer_text_hash": frozenset({"hash"}),
 }
 
 
