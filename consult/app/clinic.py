@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from consult.app import plans
+from consult.app.consents import ConsentDesk
 from consult.app.draft import ConsultationDraft
 from consult.app.drafts import DraftStore
 from consult.app.errors import UserFacingError, plain_error
@@ -57,6 +58,7 @@ class Clinic:
         # off the window's thread instead (see auto_backup).
         self.store = RecordStore.open(db_path, catalog=catalog, verify=False)
         self.drafts = DraftStore(data_folder / "drafts")
+        self.consents = ConsentDesk(catalog, self.store, data_folder)
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
         # The patient searches' own read-only connection, opened by the first (see search).

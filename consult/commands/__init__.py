@@ -5,6 +5,7 @@
 
 MODULES = (
     "consult.commands.catalog",
+    "consult.commands.consent",
     "consult.commands.db",
     "consult.commands.report",
     "consult.commands.selftest",

@@ -213,11 +213,18 @@ def seed_command(args: argparse.Namespace) -> int:
         print("The number of patients cannot be negative.", file=sys.stderr)
         return 1
     catalog = load_catalog().catalog
+    from consult.app.demo_consents import seed_demo_consents
     from consult.storage.backup import auto_backup
+    from consult.system.folders import data_dir
 
     with _open(args) as store:
         store.catalog = catalog
         auto_backup(store)
         result = seed_demo(store, catalog, args.patients, seed=args.seed)
+        consents = seed_demo_consents(catalog, store, data_dir(), seed=args.seed)
     print(result.summary())
+    if consents:
+        print(
+            f"Added {consents} demo consent records (the signed ones sealed), marked as demo data."
+        )
     return 0

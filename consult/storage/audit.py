@@ -160,7 +160,7 @@ class AuditReport:
     def summary(self) -> str:
         if self.intact:
             records = (
-                "; every patient and final consultation matches its sealed content"
+                "; every patient, final consultation and consent matches its sealed content"
                 if self.sealed
                 else ""
             )

@@ -51,7 +51,7 @@ class AuditTrail(Part):
 
     @guarded
     def verify(self, anchored: anchor.Anchored | str | None = None) -> AuditReport:
-        """Walk the chain, and check every patient and final consultation against its last
+        """Walk the chain, and check every patient, final consultation and consent against its last
         sealed content (one state of the records, while others may be saving)."""
         path = self.store.path
         if anchored is None and path is not None and not self.conn.in_transaction:

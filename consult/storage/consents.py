@@ -205,9 +205,12 @@ class Consents(Part):
         return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM consents").fetchone()[0])
 
     @guarded
-    def add(self, entry: ConsentEntry, record_id: int | None = None) -> StoredConsent:
+    def add(
+        self, entry: ConsentEntry, record_id: int | None = None, *, demo: bool = False
+    ) -> StoredConsent:
         """Record a consent decision with its audit entry, in one transaction. ``record_id``:
-        the id its PDF was made with (``next_id``); ConflictError if another took it."""
+        the id its PDF was made with (``next_id``); ConflictError if another took it.
+        ``demo``: a demo record (``db seed-demo``), marked as such."""
         problems = entry.problems()
         if problems:
             raise ConflictError("The consent was not saved: " + " ".join(problems))
@@ -218,7 +221,9 @@ class Consents(Part):
                 raise ConflictError(
                     f"Consent record {record_id} was taken meanwhile; make its PDF again."
                 )
-            values = consent_values(entry, record_uuid=str(uuid.uuid4()), created_at=store.now())
+            values = consent_values(
+                entry, record_uuid=str(uuid.uuid4()), created_at=store.now(), demo=demo
+            )
             consent_id = insert_row(store, values, record_id)
             what = entry.decision.value
             detail = f"{what} {entry.text.document} v{entry.text.version}"
@@ -318,6 +323,30 @@ class Consents(Part):
         if row is None:
             raise missing("consent", consent_id)
         return row[0]
+
+    @guarded
+    def matches_seal(self, consent_id: int) -> bool:
+        """Whether the consent is still what its audit entry sealed when it was recorded."""
+        row = self.conn.execute(
+            "SELECT content_hash FROM audit_log WHERE record_type = 'consent' AND record_id = ? "
+            "AND content_hash IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [consent_id],
+        ).fetchone()
+        return row is not None and row[0] == content.of_consent(self.conn, consent_id)
+
+    @guarded
+    def demo_candidates(self, limit: int) -> list[int]:
+        """The newest current demo consultations with sessions whose patient has no consent
+        yet (for ``db seed-demo``'s demo consents)."""
+        rows = self.conn.execute(
+            "SELECT c.id FROM consultations AS c WHERE c.demo = 1 AND c.status = 'final' "
+            "AND NOT EXISTS (SELECT 1 FROM consultations AS n WHERE n.revision_of = c.id) "
+            "AND EXISTS (SELECT 1 FROM planned_sessions AS s WHERE s.consultation_id = c.id) "
+            "AND NOT EXISTS (SELECT 1 FROM consents AS k WHERE k.patient_id = c.patient_id) "
+            "ORDER BY c.date DESC, c.id DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [r[0] for r in rows]
 
     @guarded
     def count(self) -> int:
