@@ -66,8 +66,15 @@ LOADED_AT_START_UP = textwrap.dedent(
 )
 # Loaded when first used, not to show the main window: sqlite-utils (the records are opened
 # and listed on the plain connection), reportlab, Qt's PDF and printing modules, the wizard
-# and the settings dialog.
+# and the settings dialog; pyHanko (about half a second: the seal of a signed consent) and the
+# signing screen.
 NOT_AT_START_UP = (
+    "pyhanko",
+    "pyhanko_certvalidator",
+    "consult.report.seal",
+    "consult.report.consent_pdf",
+    "consult.ui.consent_dialog",
+    "consult.ui.signature_pad",
     "sqlite_utils",
     "reportlab",
     "consult.report.plan_pdf",

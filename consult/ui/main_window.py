@@ -212,11 +212,17 @@ class MainWindow(QMainWindow):
             "Record a doctor's clearance of a provisional plan: who, when, a note; the plan "
             "can then be printed with confirmed dates."
         )
+        self.consent_button = QPushButton("Conse&nt…")
+        self.consent_button.setToolTip(
+            "The patient reads and signs the consent forms this plan needs (and the photo "
+            "consent); or records that they refuse, or want to think about it."
+        )
         buttons_list = (
             self.open_button,
             self.amend_button,
             self.reprint_button,
             self.clearance_button,
+            self.consent_button,
         )
         for button in buttons_list:
             button.setMinimumHeight(40)
@@ -225,6 +231,7 @@ class MainWindow(QMainWindow):
         self.reprint_button.clicked.connect(lambda: self.print_current(print_now=True))
         self.amend_button.clicked.connect(self.amend_current)
         self.clearance_button.clicked.connect(self.record_clearance)
+        self.consent_button.clicked.connect(lambda: self.open_consent())
         buttons = QHBoxLayout()
         for button in buttons_list:
             buttons.addWidget(button)
@@ -445,7 +452,10 @@ class MainWindow(QMainWindow):
             self._current_plan = plan
         if item.status is Status.FINAL:
             prefix = "This revision was replaced. " if replaced else ""
-            self.plan_status.setText(f"<b>{escape(prefix + status_text(plan))}</b>")
+            text = f"<b>{escape(prefix + status_text(plan))}</b>"
+            if not replaced:
+                text += self._consent_line(item, plan)
+            self.plan_status.setText(text)
         self._update_buttons()
         catalog = self.clinic.catalog
         proposed = "Proposed: " if plan.provisional else ""
@@ -466,6 +476,102 @@ class MainWindow(QMainWindow):
         self.amend_button.setEnabled(final)
         plan = self._current_plan
         self.clearance_button.setEnabled(final and plan is not None and plan.provisional)
+        self.consent_button.setEnabled(
+            final and plan is not None and not plan.not_treating and bool(plan.sessions)
+        )
+
+    # ------------------------------------------------------------------ consent
+
+    def _consent_line(self, item: Consultation, plan) -> str:
+        """Whether the plan has the consents it needs, for the plan's status."""
+        try:
+            status = self.clinic.consents.status(item, plan)
+        except Exception:
+            return ""
+        if not status.needed:
+            return ""
+        colour = style.colour("proceed" if status.ok else "danger")
+        return f"<br><span style='color:{colour}'><b>{escape(status.summary())}</b></span>"
+
+    def open_consent(self, item: Consultation | None = None):
+        """The signing screen for the forms ``item``'s plan still needs (the selected
+        consultation's by default), then the photo consent; the signed PDFs are shown to
+        print or save for the patient. Returns the dialog (None when nothing is left)."""
+        from consult.domain.consent import photo_choices
+        from consult.ui.consent_dialog import ConsentDialog
+
+        item = item or self._current_consultation
+        if item is None or item.status is not Status.FINAL:
+            return None
+        desk = self.clinic.consents
+        try:
+            plan = self.clinic.plan_for(item)
+            status = desk.status(item, plan)
+            missing = {m.document for m in status.missing}
+            records = [c.record() for c in desk.store.consents.for_consultation(item.id)]
+            months = self.clinic.settings().consent_valid_months
+            photos = photo_choices(
+                self.clinic.catalog, records, now=desk._now(), valid_months=months
+            )
+            documents = [
+                d
+                for d in desk.documents(item, plan)
+                if d.id in missing or (d.kind == "photo" and photos is None)
+            ]
+        except Exception as exc:
+            self._explain(exc, "The consent forms could not be opened")
+            return None
+        if not documents:
+            dialogs.information(
+                self,
+                "Consent",
+                "Every consent this plan needs is signed and valid, and so is the photo consent.",
+            )
+            return None
+        dialog = ConsentDialog(desk, item, plan, documents, self.clinic.providers(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.recorded.connect(self._consent_recorded)
+        dialog.finished.connect(lambda _result: self._refresh_patient(item.patient.id))
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _refresh_patient(self, patient_id: int | None) -> None:
+        if not self._closed and patient_id is not None and patient_id == self._current_patient_id:
+            self.show_patient(patient_id)
+
+    def _consent_recorded(self, stored) -> None:
+        """A signed consent: its sealed PDF, to print or save for the patient."""
+        if stored.has_pdf:
+            self.show_consent_pdf(stored)
+
+    def show_consent_pdf(self, stored) -> None:
+        from consult.ui.preview import PreviewDialog
+
+        if self._closed:
+            return
+        desk, who = self.clinic.consents, stored.provider
+        try:
+            pdf = desk.pdf(stored.id)
+        except Exception as exc:
+            self._explain(exc, "The signed consent could not be shown")
+            return
+        desk.audit("view", stored.id, who)
+        dialog = PreviewDialog(
+            pdf,
+            "Signed consent",
+            desk.suggested_file_name(stored),
+            save=lambda _data, path, replace=True: desk.save_pdf(
+                stored.id, path, replace=replace, who=who
+            ),
+            viewer_path=self.clinic.viewer_folder / f"consent-{stored.id}.pdf",
+            on_event=lambda action: desk.audit(action, stored.id, who),
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     # ------------------------------------------------------------------ clearance
 
@@ -629,6 +735,14 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         clinic = self.clinic
         clinic.audit("view", item)
+        notice, action = "", None
+        try:
+            status = clinic.consents.status(item, plan)
+        except Exception:
+            status = None
+        if status is not None and not status.ok:
+            notice = status.summary()
+            action = ("Si&gn consent…", lambda: self.open_consent(item))
         dialog = PreviewDialog(
             pdf,
             "Plan preview",
@@ -639,6 +753,8 @@ class MainWindow(QMainWindow):
             viewer_path=clinic.viewer_path(item),
             on_event=lambda action: clinic.audit(action, item),
             rerender=lambda large: clinic.render(item, plan, settings, large_print=large),
+            notice=notice,
+            notice_action=action,
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

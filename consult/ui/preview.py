@@ -10,7 +10,15 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QLabel, QSpinBox, QToolBar, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QToolBar,
+    QVBoxLayout,
+)
 
 from consult.app.clinic import UserFacingError
 from consult.ui import dialogs, style
@@ -40,6 +48,8 @@ class PreviewDialog(QDialog):
         viewer_path: Path | None = None,
         on_event: Callable[[str], None] = lambda action: None,
         rerender: Callable[[bool], bytes] | None = None,
+        notice: str = "",
+        notice_action: tuple[str, Callable[[], object]] | None = None,
         parent=None,
     ):
         super().__init__(parent)
@@ -91,6 +101,22 @@ class PreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(bar)
+        # On screen only, never printed: what the provider must do before the first session
+        # (the consents the plan still needs), with the action that does it.
+        self.notice = QLabel(notice)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(style.problem_css())
+        self.notice.setAccessibleName("Before the first session")
+        self.notice.setVisible(bool(notice))
+        self.notice_button = QPushButton(notice_action[0] if notice_action else "")
+        self.notice_button.setVisible(notice_action is not None)
+        if notice_action is not None:
+            self.notice_button.clicked.connect(notice_action[1])
+        row = QHBoxLayout()
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.notice, 1)
+        row.addWidget(self.notice_button)
+        layout.addLayout(row)
         layout.addWidget(self.view, 1)
         self.status = QLabel()
         self.status.setContentsMargins(8, 2, 8, 4)

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from consult.app.draft import ConsultationDraft
 from consult.domain.adjuncts import all_eligibility
+from consult.domain.consent import needed_documents
 from consult.domain.model import ROMAN, Answer, Outcome, Patient, age_on
 from consult.domain.plan import session_bounds
 from consult.ui import style
@@ -980,6 +981,14 @@ class ReviewPage(Page):
             + "</p>",
             f"<p><b>{escape(status_text(plan))}</b></p>",
         ]
+        needed = needed_documents(catalog, plan)
+        if needed:
+            titles = "; ".join(d.title[UI_LANG] for d in needed)
+            parts.append(
+                f"<p style='color:{style.colour('clearance')}'><b>Consent needed</b> before the "
+                f"first session: {escape(titles)}. The patient reads and signs after Finish "
+                "(Sign consent… on the preview, or Consent… on the main window).</p>"
+            )
         parts.append("<p><b>Treating:</b></p><ul>")
         for choice in plan.areas:
             area = catalog.area(choice.area_id)
