@@ -244,4 +244,8 @@ def test_seed_demo_signs_demo_consents_and_the_cli_lists_writes_and_verifies(tmp
     assert "is NOT the signed consent" in bad.stderr and "Traceback" not in bad.stderr
     missing = consult("consent", "pdf", 9999, "-o", tmp_path / "none.pdf", data=data)
     assert missing.returncode == 1 and "no consent with id 9999" in missing.stderr
+    taken_back = consult("consent", "withdraw", consent_id, "--note", "By phone.", data=data)
+    assert taken_back.returncode == 0, taken_back.stderr
+    listed = consult("consent", "list", patient_id, data=data)
+    assert f"withdrawn (withdraws {consent_id})" in listed.stdout
     assert consult("db", "verify", data=data).returncode == 0

@@ -3,7 +3,8 @@
 ``list PATIENT_ID`` shows every consent decision of a patient (signed, refused, deferred,
 withdrawn) and whether each counts today; ``pdf ID -o FILE.pdf`` writes a signed consent's
 sealed PDF exactly as stored (audited); ``verify ID [FILE.pdf]`` recomputes the hashes of the
-stored consent, or of a copy, and checks the PDF's digital seal: exit 1 on any mismatch.
+stored consent, or of a copy, and checks the PDF's digital seal: exit 1 on any mismatch;
+``withdraw ID --note TEXT`` records that the patient took a signed consent back.
 """
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "file", type=Path, nargs="?", metavar="FILE.pdf", help="a copy to check instead"
     )
     verify.set_defaults(func=_command(verify_command))
+    withdraw = actions.add_parser(
+        "withdraw",
+        parents=[common],
+        help="record that the patient withdrew a signed consent (a new record)",
+    )
+    withdraw.add_argument("consent_id", type=int, metavar="ID")
+    withdraw.add_argument(
+        "--note", required=True, help="how and when the patient said so (no other patient data)"
+    )
+    withdraw.add_argument("--provider", help="who records it (default: the consultation's)")
+    withdraw.set_defaults(func=_command(withdraw_command))
 
 
 def _command(body):
@@ -134,3 +146,11 @@ def verify_command(args: argparse.Namespace) -> int:
         report = desk.verify(args.consent_id, args.file)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
+
+
+def withdraw_command(args: argparse.Namespace) -> int:
+    store, desk = _desk(args)
+    with store:
+        record = desk.withdraw(args.consent_id, provider=args.provider, note=args.note)
+    print(f"Recorded the withdrawal of consent {args.consent_id} (record {record.id}).")
+    return 0

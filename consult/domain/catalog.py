@@ -107,6 +107,8 @@ CONSENT_LABELS = {
     "choice_yes": frozenset(),
     "choice_no": frozenset(),
     "choices_heading": frozenset(),
+    "sign_here": frozenset({"name"}),
+    "sign_line": frozenset(),
 }
 # Consent documents: what each kind is needed for (see ``consult.domain.consent``).
 CONSENT_KINDS = ("treatment", "adjunct", "photo")

@@ -18,10 +18,12 @@ from consult.domain.consent import Signature
 INK = (16, 32, 96, 255)
 SCALE = 2  # drawn at twice the pad's size, then reduced: smooth edges
 MAX_SIDE = 1600  # pixels: a pad larger than this is drawn smaller
+MARGIN = 12  # pixels of empty space kept around the ink
 
 
 def signature_png(signature: Signature, *, ink: tuple[int, int, int, int] = INK) -> bytes:
-    """The strokes as a PNG the size of the pad (at most ``MAX_SIDE`` wide)."""
+    """The strokes as a PNG, cropped to the ink with a small margin (the pad's empty space
+    would print the signature tiny); at most ``MAX_SIDE`` pixels on a side."""
     width = max(round(signature.width), 1)
     height = max(round(signature.height), 1)
     shrink = min(1.0, MAX_SIDE / max(width, height))
@@ -42,6 +44,18 @@ def signature_png(signature: Signature, *, ink: tuple[int, int, int, int] = INK)
             r = w / 2
             draw.ellipse((b.x * k - r, b.y * k - r, b.x * k + r, b.y * k + r), fill=ink)
     image = image.resize((out_w, out_h), Image.Resampling.LANCZOS)
+    box = image.getbbox()  # where there is ink
+    if box is not None:
+        margin = MARGIN
+        left, top, right, bottom = box
+        image = image.crop(
+            (
+                max(left - margin, 0),
+                max(top - margin, 0),
+                min(right + margin, out_w),
+                min(bottom + margin, out_h),
+            )
+        )
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()

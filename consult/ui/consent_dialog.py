@@ -71,6 +71,24 @@ def consent_html(text: ConsentText) -> str:
     return "".join(parts)
 
 
+def register_bundled_fonts() -> None:
+    """The fonts the printed plan uses, for the screen too: a name in Chinese, Arabic or Hebrew
+    shows as typed on a computer that has no such font of its own (once per process)."""
+    global _FONTS_REGISTERED
+    if _FONTS_REGISTERED:
+        return
+    from PySide6.QtGui import QFontDatabase
+
+    from consult.system.resources import resource_path
+
+    for path in sorted(resource_path("fonts").glob("*.ttf")):
+        QFontDatabase.addApplicationFont(str(path))
+    _FONTS_REGISTERED = True
+
+
+_FONTS_REGISTERED = False
+
+
 class ConsentDialog(QDialog):
     """Goes through ``documents`` for ``item``; ``saved`` lists the records made. Emits
     ``recorded(stored)`` after each one is saved."""
@@ -87,6 +105,7 @@ class ConsentDialog(QDialog):
         parent=None,
     ):
         super().__init__(parent)
+        register_bundled_fonts()
         self.desk = desk
         self.item = item
         self.plan = plan
@@ -132,6 +151,7 @@ class ConsentDialog(QDialog):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self.reader.setFocus()
         self._check_read()
 
     # ------------------------------------------------------------------ pages
@@ -147,6 +167,7 @@ class ConsentDialog(QDialog):
             "h1 { font-size: x-large; } h2 { font-size: large; margin-top: 18px; }"
         )
         self.reader.setAccessibleName("The consent form")
+        self.reader.document().setDocumentMargin(24)
         self.reader.verticalScrollBar().valueChanged.connect(lambda _v: self._check_read())
         self.reader.verticalScrollBar().rangeChanged.connect(lambda _a, _b: self._check_read())
         self.choices_box = QGroupBox("The patient's choices")
@@ -160,6 +181,9 @@ class ConsentDialog(QDialog):
         self.defer_button = QPushButton("Wants to &think about it")
         self.to_sign_button = QPushButton("&Continue to sign")
         self.to_sign_button.setDefault(True)
+        # Enter never records a refusal: only a click (or the button's own key) does.
+        for button in (self.refuse_button, self.defer_button):
+            button.setAutoDefault(False)
         self.refuse_button.clicked.connect(lambda: self._decline(Decision.REFUSED))
         self.defer_button.clicked.connect(lambda: self._decline(Decision.DEFERRED))
         self.to_sign_button.clicked.connect(self._to_patient)
@@ -203,6 +227,8 @@ class ConsentDialog(QDialog):
         self.patient_back = QPushButton("&Back to the form")
         self.patient_next = QPushButton("&Next: the provider signs")
         self.patient_next.setDefault(True)
+        self.patient_clear.setAutoDefault(False)
+        self.patient_back.setAutoDefault(False)
         self.patient_clear.clicked.connect(self.patient_pad.clear)
         self.patient_back.clicked.connect(lambda: self._go(READ))
         self.patient_next.clicked.connect(self._to_provider)
@@ -237,6 +263,8 @@ class ConsentDialog(QDialog):
         self.provider_back = QPushButton("Bac&k")
         self.sign_button = QPushButton("&Sign")
         self.sign_button.setDefault(True)
+        self.provider_clear.setAutoDefault(False)
+        self.provider_back.setAutoDefault(False)
         self.provider_clear.clicked.connect(self.provider_pad.clear)
         self.provider_back.clicked.connect(lambda: self._go(PATIENT))
         self.sign_button.clicked.connect(self.sign)
@@ -279,10 +307,13 @@ class ConsentDialog(QDialog):
         self.reader.setHtml(consent_html(self.text))
         self.reader.verticalScrollBar().setValue(0)
         self._build_choices()
+        # Words the patient reads: in the form's language, from the catalog.
+        labels = self.desk.catalog.consent_labels
+        lang = self.text.language
         self.patient_heading.setText(
-            f"<b>{escape(self.item.patient.name)}</b>, please sign above the line."
+            labels["sign_here"].format(lang, {"name": self.item.patient.name})
         )
-        self.patient_heading.setTextFormat(Qt.TextFormat.RichText)
+        self.patient_pad.set_hint(labels["sign_line"][lang])
         self.read_to_end = False
         self._go(READ)
         self._check_read()

@@ -44,6 +44,11 @@ class SignaturePad(QWidget):
             "Sign with a finger, a pen or the mouse above the line. Clear starts again."
         )
 
+    def set_hint(self, hint: str) -> None:
+        """The words under the line while the pad is empty (in the patient's language)."""
+        self._hint = hint
+        self.update()
+
     # -- what was drawn
 
     def signature(self) -> Signature:
