@@ -101,6 +101,12 @@ class SettingsDialog(QDialog):
         self.iso_window = self._spin(
             0, 60, settings.isotretinoin_window_months, " months", "Isotretinoin window"
         )
+        self.consent_months = self._spin(
+            1, 120, settings.consent_valid_months, " months", "A signed consent counts for"
+        )
+        self.consent_months.setToolTip(
+            "After this long the patient signs the consent again before the next session."
+        )
         days = QWidget()
         day_row = QHBoxLayout(days)
         day_row.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +130,7 @@ class SettingsDialog(QDialog):
         form.addRow("Holidays:", holiday_box)
         form.addRow("&Minimum age:", self.min_age)
         form.addRow("Isotretinoin &window:", self.iso_window)
+        form.addRow("Consent &valid for:", self.consent_months)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(style.problem_css())
@@ -219,6 +226,7 @@ class SettingsDialog(QDialog):
             interval_weeks=self.interval.value(),
             min_age=self.min_age.value(),
             isotretinoin_window_months=self.iso_window.value(),
+            consent_valid_months=self.consent_months.value(),
             closed_weekdays=frozenset(i for i, box in enumerate(self.closed) if box.isChecked()),
             holidays=frozenset(self.holiday_dates()),
         )
