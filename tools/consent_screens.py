@@ -1,11 +1,13 @@
 """Render the signing screen and the signed consent to PNG (offscreen), to look at them as a
 patient would from the chair.
 
-    CONSULT_DATA_DIR=$(mktemp -d) .venv/bin/python tools/consent_screens.py OUT_DIR
+    .venv/bin/python tools/consent_screens.py OUT_DIR
 
-For four patients (English, Spanish, a Chinese and an Arabic name): the form as it opens, the
-patient's signature, the provider's page; then signs and writes the sealed PDF, and its pages
-as PNG when pdftoppm is there.
+In a data folder of its own (``CONSULT_DATA_DIR`` when set, otherwise a private folder made
+for the run and removed after it: never the user's own records). For four patients (English,
+Spanish, a Chinese and an Arabic name): the form as it opens, the patient's signature, the
+provider's page; then signs, writes the sealed PDF, and its pages as PNG when pdftoppm is
+there.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -135,4 +138,12 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screens"))
+    own_folder = None
+    if not os.environ.get("CONSULT_DATA_DIR"):
+        own_folder = tempfile.mkdtemp(prefix="consult-consent-screens-")
+        os.environ["CONSULT_DATA_DIR"] = own_folder
+    try:
+        main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screens"))
+    finally:
+        if own_folder is not None:
+            shutil.rmtree(own_folder, ignore_errors=True)
