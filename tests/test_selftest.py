@@ -12,7 +12,7 @@ import pytest
 
 from consult.commands import selftest
 
-EXPECTED = ["catalog", "fonts", "dates", "pdf", "database", "qt"]
+EXPECTED = ["catalog", "fonts", "dates", "pdf", "database", "qt", "consent"]
 
 
 def no_display_env(tmp: Path) -> dict[str, str]:

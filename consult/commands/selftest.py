@@ -305,6 +305,45 @@ def check_qt(run: Run) -> str:
         raise CheckFailed(str(exc)) from exc
 
 
+def check_consent(run: Run) -> str:
+    """A demo consent signed, its PDF sealed (pyHanko, with a certificate made in the
+    throwaway folder) and checked, and a changed byte found."""
+    import random
+
+    from consult.app.consents import ConsentDesk
+    from consult.app.demo_consents import demo_signature
+    from consult.domain.plan import build_plan
+    from consult.report.demo import demo_clinic, demo_consultation
+    from consult.storage import RecordStore
+
+    catalog = run.need_catalog()
+    clinic = demo_clinic(catalog)
+    consultation = demo_consultation(catalog, run.today)
+    plan = build_plan(catalog, consultation, clinic.calendar, clinic.interval_weeks)
+    path = run.folder / "consent.sqlite3"
+    with RecordStore.open(path, catalog=catalog, provider="consult selftest") as repo:
+        saved = repo.consultations.finalize(consultation, plan)
+        desk = ConsentDesk(catalog, repo, run.folder / "data")
+        text = desk.text(saved, desk.plan_for(saved), catalog.consents[0].id)
+        rng = random.Random(1)  # noqa: S311 - a drawing, not a secret
+        signed = desk.sign(
+            saved,
+            text,
+            patient_signature=demo_signature(rng),
+            provider_signature=demo_signature(rng),
+        )
+        report = desk.verify(signed.id)
+        if not report.ok:
+            raise CheckFailed(" ".join(report.summary().split()))
+        copy = run.folder / "consent.pdf"
+        data = bytearray(desk.pdf(signed.id))
+        data[len(data) // 2] ^= 0x01
+        copy.write_bytes(bytes(data))
+        if desk.verify(signed.id, copy).ok:
+            raise CheckFailed("a changed byte in the signed PDF was not found")
+    return f"signed, sealed and checked ({len(data):,} bytes); a changed byte found"
+
+
 CHECKS: tuple[Check, ...] = (
     ("catalog", check_catalog),
     ("fonts", check_fonts),
@@ -312,4 +351,5 @@ CHECKS: tuple[Check, ...] = (
     ("pdf", check_pdf),
     ("database", check_database),
     ("qt", check_qt),
+    ("consent", check_consent),
 )
