@@ -115,6 +115,20 @@ def test_a_pen_signs_with_its_pressure(pad):
     assert len(pad.signature().strokes) == 2
 
 
+def test_a_finger_signs_on_a_touch_screen(pad):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    screen = QTest.createTouchDevice()
+    QTest.touchEvent(pad, screen).press(0, QPoint(100, 150)).commit()
+    for i in range(1, 30):
+        QTest.touchEvent(pad, screen).move(0, QPoint(100 + i * 15, 150 + (i % 3) * 10)).commit()
+    QTest.touchEvent(pad, screen).release(0, QPoint(550, 150)).commit()
+    signature = pad.signature()
+    assert signature.problem() is None
+    assert len(signature.strokes) == 1 and signature.points == 31
+
+
 def test_a_dot_is_refused(pad):
     draw_with_mouse(pad, [QPointF(300, 150), QPointF(302, 151), QPointF(303, 150)])
     assert "dot" in pad.signature().problem()
