@@ -120,6 +120,7 @@ def test_a_damaged_catalog_fails_the_catalog_check(tmp_path, monkeypatch, capsys
         "skip pdf: needs the catalog",
         "skip database: needs the catalog",
         "skip qt: needs the printed plan",
+        "skip consent: needs the catalog",
     ]
 
 
