@@ -46,9 +46,16 @@ READ, PATIENT, PROVIDER = range(3)
 
 
 def consent_html(text: ConsentText) -> str:
-    """The form as the patient reads it on screen: every word of the snapshot, escaped."""
+    """The form as the patient reads it on screen: every word of the snapshot, escaped. The
+    photo choices (and their heading) are not in the text: they are the rows of yes and no
+    under it, where the patient answers them."""
     parts = []
-    for block in text.blocks:
+    blocks = text.blocks
+    for n, block in enumerate(blocks):
+        if block.kind == "choice" or (
+            block.kind == "heading" and n + 1 < len(blocks) and blocks[n + 1].kind == "choice"
+        ):
+            continue
         words = escape(block.text)
         if block.kind == "title":
             parts.append(f"<h1>{words}</h1>")
@@ -64,8 +71,6 @@ def consent_html(text: ConsentText) -> str:
             parts.append(f"<p style='margin-left:24px'>•&nbsp;{shown}</p>")
         elif block.kind == "note":
             parts.append(f"<p style='background:#fff5dc; padding:6px'><b>{words}</b></p>")
-        elif block.kind == "choice":
-            parts.append(f"<p style='margin-left:24px'>☐&nbsp;{words}</p>")
         elif block.kind == "agreement":
             parts.append(f"<p style='background:#fff5dc; padding:8px'><b>{words}</b></p>")
     return "".join(parts)
@@ -170,7 +175,11 @@ class ConsentDialog(QDialog):
         self.reader.document().setDocumentMargin(24)
         self.reader.verticalScrollBar().valueChanged.connect(lambda _v: self._check_read())
         self.reader.verticalScrollBar().rangeChanged.connect(lambda _a, _b: self._check_read())
-        self.choices_box = QGroupBox("The patient's choices")
+        self.choices_box = QGroupBox()
+        title = QFont(self.font())
+        title.setPointSize(16)
+        title.setBold(True)
+        self.choices_box.setFont(title)
         self.choices_box.setAccessibleName("The patient's choices")
         self.choices_grid = QGridLayout(self.choices_box)
         self.choice_groups: dict[str, QButtonGroup] = {}
@@ -326,6 +335,11 @@ class ConsentDialog(QDialog):
         self.choice_groups = {}
         choices = self.text.choices if self.text else ()
         self.choices_box.setVisible(bool(choices))
+        if choices:  # the form's own heading for them, in the patient's language
+            blocks = list(self.text.blocks)
+            at = blocks.index(choices[0])
+            if at > 0 and blocks[at - 1].kind == "heading":
+                self.choices_box.setTitle(blocks[at - 1].text)
         labels = self.desk.catalog.consent_labels
         lang = self.text.language if self.text else "en"
         font = QFont(self.font())
