@@ -186,13 +186,39 @@ def answered(monkeypatch):
     return said
 
 
+#: The PIN of every account the tests make (never a real one).
+TEST_SECRET = "246810"
+#: The administrator the ``clinic`` fixture signs in.
+TEST_ADMIN = "Dr Test Admin"
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(request, monkeypatch):
+    """Accounts' hashes made with argon2id's smallest cost, so that tests that sign in many
+    times stay fast; tests of the real cost ask for ``real_hashes``."""
+    if "real_hashes" in request.fixturenames:
+        return
+    from consult.storage import passwords
+
+    monkeypatch.setattr(
+        passwords, "PARAMETERS", passwords.Parameters(time_cost=1, memory_kib=8, parallelism=1)
+    )
+
+
+@pytest.fixture
+def real_hashes():
+    """The production argon2id parameters (see ``quick_hashes``)."""
+
+
 @pytest.fixture
 def clinic(catalog):
-    """The app's clinic on a fresh records file in the test's data folder."""
+    """The app's clinic on a fresh records file in the test's data folder, with its first
+    administrator (``TEST_ADMIN``) signed in."""
     from consult.app.clinic import Clinic
     from consult.storage.database import resolve
     from consult.system.folders import data_dir
 
     made = Clinic(catalog, resolve(None), data_dir())
+    made.create_first_administrator(TEST_ADMIN, TEST_SECRET)
     yield made
     made.close()

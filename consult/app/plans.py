@@ -112,9 +112,9 @@ def export_plan(
     paper: str | None = None,
     large_print: bool = False,
     replace: bool = False,
-    who: str = "command line",
 ) -> PlanPdf:
-    """A saved consultation's plan written to ``dest`` and recorded as exported."""
+    """A saved consultation's plan written to ``dest`` and recorded as exported by the
+    store's signed-in account."""
     item = final_consultation(store, consultation_id)
     lang = lang or item.patient.language
     if lang not in catalog.languages:
@@ -124,5 +124,5 @@ def export_plan(
     plan = agreed_plan(catalog, store, item)
     pdf = render(catalog, item, plan, settings, lang=lang, paper=paper, large_print=large_print)
     save_pdf(bytes(pdf), dest, records=store.path, replace=replace)
-    store.audit.record("export", item.id, who, detail="render-plan")
+    store.audit.record("export", item.id, detail="render-plan")
     return pdf

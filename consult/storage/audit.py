@@ -169,11 +169,11 @@ class AuditTrail(Part):
         self,
         action: str,
         record_id: int | None,
-        provider: str,
         record_type: str = "consultation",
         detail: str = "",
     ) -> None:
-        """Log that ``provider`` viewed, printed or exported a record (no patient data)."""
+        """Log that the signed-in account (``store.provider``) viewed, printed or exported a
+        record (no patient data)."""
         if action not in (Action.VIEW, Action.PRINT, Action.EXPORT):
             raise ValueError(f"record is for view, print and export, not {action!r}")
         table = _RECORD_TABLES.get(record_type)
@@ -183,7 +183,7 @@ class AuditTrail(Part):
         if record_id is not None and record_uuid is None:
             raise missing(record_type, record_id)
         with self.store.transaction():
-            self.store.audit_event(action, record_type, record_id, record_uuid, provider, detail)
+            self.store.audit_event(action, record_type, record_id, record_uuid, detail=detail)
 
     @guarded
     def entries(
@@ -204,3 +204,98 @@ class AuditTrail(Part):
         """Walk the chain (one state of it, while others may be saving)."""
         with self.store.snapshot():
             return verify(self.db)
+
+    @guarded
+    def search(self, query: AuditQuery) -> AuditPage:
+        """The entries ``query`` asks for, newest first, at most ``query.limit`` of them (one
+        state of the trail)."""
+        where, params = query.conditions()
+        sql = (
+            "SELECT id, at, action, record_type, record_id, record_uuid, provider, detail "
+            f"FROM audit_log {where} ORDER BY id DESC LIMIT ?"
+        )
+        with self.store.snapshot():
+            rows = self.conn.execute(sql, [*params, query.limit + 1]).fetchall()
+        names = ("id", "at", "action", "record_type", "record_id", "record_uuid", "provider")
+        entries = [AuditEntry(**dict(zip((*names, "detail"), row, strict=True))) for row in rows]
+        return AuditPage(tuple(entries[: query.limit]), more=len(entries) > query.limit)
+
+    @guarded
+    def accounts_named(self) -> list[str]:
+        """Every name the trail's entries carry (accounts, and providers before sign-in)."""
+        rows = self.conn.execute("SELECT DISTINCT provider FROM audit_log ORDER BY provider")
+        return [name for (name,) in rows if name]
+
+    @guarded
+    def actions_named(self) -> list[str]:
+        return [a for (a,) in self.conn.execute("SELECT DISTINCT action FROM audit_log")]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    action: str
+    record_type: str
+    record_id: int | None
+    record_uuid: str | None
+    provider: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]
+    more: bool  # more entries match than were returned
+
+
+#: What "seeing a patient's record" is in the trail: each of these on the patient or one of
+#: their consultations.
+SEEING = (
+    Action.VIEW,
+    Action.PRINT,
+    Action.EXPORT,
+    Action.CREATE,
+    Action.UPDATE,
+    Action.FINALIZE,
+    Action.AMEND,
+)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to read: each given condition must hold."""
+
+    patient_id: int | None = None  # the patient's record and every consultation of theirs
+    account: str | None = None  # the name in the entry's ``provider``
+    action: str | None = None
+    actions: tuple[str, ...] | None = None  # any of these
+    since: str | None = None  # ISO time (UTC), inclusive
+    until: str | None = None  # ISO time (UTC), exclusive
+    limit: int = 500
+
+    def conditions(self) -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.patient_id is not None:
+            parts.append(
+                "((record_type = 'patient' AND record_id = ?) OR (record_type = 'consultation' "
+                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?)))"
+            )
+            params += [self.patient_id, self.patient_id]
+        if self.account is not None:
+            parts.append("provider = ?")
+            params.append(self.account)
+        if self.action is not None:
+            parts.append("action = ?")
+            params.append(self.action)
+        if self.actions is not None:
+            parts.append(f"action IN ({', '.join('?' for _ in self.actions)})")
+            params += list(self.actions)
+        if self.since is not None:
+            parts.append("at >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            parts.append("at < ?")
+            params.append(self.until)
+        return ("WHERE " + " AND ".join(parts) if parts else ""), params

@@ -25,6 +25,7 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "isotretinoin_window_months": settings.isotretinoin_window_months,
         "paper_size": settings.paper_size,
         "logo_path": settings.logo_path,
+        "lock_minutes": settings.lock_minutes,
     }
 
 
@@ -35,7 +36,7 @@ def settings_from_json(values: dict[str, Any], base: ClinicSettings) -> ClinicSe
             fields[key] = frozenset(int(v) for v in value)
         elif key == "holidays":
             fields[key] = frozenset(date.fromisoformat(v) for v in value)
-        elif key in ("interval_weeks", "min_age", "isotretinoin_window_months"):
+        elif key in ("interval_weeks", "min_age", "isotretinoin_window_months", "lock_minutes"):
             fields[key] = int(value)
         elif key in ("name", "address", "phone", "paper_size", "logo_path"):
             fields[key] = str(value)

@@ -50,11 +50,11 @@ class Consultations(Part):
         rows.store_list_dates(store, was_for, patient_id)  # its date, or patient, may change
         return consultation_id
 
-    def _audit(self, action: str, consultation_id: int, provider: str, detail: str = "") -> None:
+    def _audit(self, action: str, consultation_id: int, detail: str = "") -> None:
+        """The entry names the account at the keyboard (``store.provider``), not the
+        consultation's provider, which is whatever was typed."""
         uuid = self.store.uuid_of("consultations", consultation_id)
-        self.store.audit_event(
-            action, "consultation", consultation_id, uuid, provider=provider, detail=detail
-        )
+        self.store.audit_event(action, "consultation", consultation_id, uuid, detail=detail)
 
     @guarded
     def save_draft(self, consultation: Consultation) -> Consultation:
@@ -69,7 +69,7 @@ class Consultations(Part):
                 consultation_id = self._update_draft(consultation, patient_id)
                 action = Action.UPDATE
             rows.write_parts(store, consultation_id, consultation)
-            self._audit(action, consultation_id, consultation.provider, "draft")
+            self._audit(action, consultation_id, "draft")
         return store.records.consultation(consultation_id)
 
     @guarded
@@ -89,7 +89,7 @@ class Consultations(Part):
             rows.write_parts(store, consultation_id, consultation)
             rows.write_plan(store, consultation_id, plan)
             rows.mark_final(store, consultation_id, rows.plan_fields(plan), revision_of=None)
-            self._audit(Action.FINALIZE, consultation_id, consultation.provider)
+            self._audit(Action.FINALIZE, consultation_id)
         return store.records.consultation(consultation_id)
 
     @guarded
@@ -123,9 +123,7 @@ class Consultations(Part):
             rows.write_parts(store, consultation_id, consultation)
             rows.write_plan(store, consultation_id, plan)
             rows.mark_final(store, consultation_id, rows.plan_fields(plan), revision_of=final_id)
-            self._audit(
-                Action.AMEND, consultation_id, consultation.provider, f"replaces {final_id}"
-            )
+            self._audit(Action.AMEND, consultation_id, f"replaces {final_id}")
         return store.records.consultation(consultation_id)
 
     @guarded

@@ -249,11 +249,42 @@ V4_LIST_DATES = {
 def build_v4(path: Path) -> Expected:
     """Version 4 keeps the list's dates with each patient: the rows of version 3, and each
     patient's ``last_consultation`` and ``session_dates``."""
-    expected = build_v3_into(schema_at(path, 4), path)
+    return build_v4_into(schema_at(path, 4), path)
+
+
+def build_v4_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 4, written with its SQL into ``schema`` (version 4 or later)."""
+    expected = build_v3_into(schema, path)
     db = database.connect(path)
     db.conn.executemany(
         "UPDATE patients SET last_consultation = ?, session_dates = ? WHERE id = ?",
         [(last, dates, patient_id) for patient_id, (last, dates) in V4_LIST_DATES.items()],
+    )
+    db.conn.commit()
+    db.close()
+    return expected
+
+
+# --------------------------------------------------------------------------- version 5
+
+# An administrator and a disabled provider, as version 5 keeps them: an argon2id hash of the
+# PIN "246810" (made with the tests' small cost; the encoded hash carries its parameters).
+V5_ACCOUNTS = [
+    (1, "Dr Admin", "administrator", 1),
+    (2, "Dr Gone", "provider", 0),
+]
+V5_SECRET = "246810"
+V5_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$GtlkD2jkNFGSaHE3jhIZvvhRy90rDmywNxo2ZEdUy3U"
+
+
+def build_v5(path: Path) -> Expected:
+    """Version 5 adds accounts: the rows of version 4, and two accounts."""
+    expected = build_v4_into(schema_at(path, 5), path)
+    db = database.connect(path)
+    db.conn.executemany(
+        "INSERT INTO accounts (id, name, role, secret_hash, active, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', '2026-01-05T10:00:00+00:00')",
+        [(i, name, role, V5_HASH, active) for i, name, role, active in V5_ACCOUNTS],
     )
     db.conn.commit()
     db.close()
@@ -266,6 +297,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     2: build_v2,
     3: build_v3,
     4: build_v4,
+    5: build_v5,
 }
 
 
