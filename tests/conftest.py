@@ -186,10 +186,7 @@ def answered(monkeypatch):
     return said
 
 
-#: The PIN of every account the tests make (never a real one).
-TEST_SECRET = "246810"
-#: The administrator the ``clinic`` fixture signs in.
-TEST_ADMIN = "Dr Test Admin"
+from signin_helpers import TEST_ADMIN, TEST_SECRET  # noqa: E402 - after the folders are set
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import TEST_ADMIN, TEST_SECRET
+from signin_helpers import TEST_ADMIN, TEST_SECRET
 
 from consult.app.clinic import AccessDenied, Clinic, UserFacingError
 from consult.domain.access import ROLE_PERMISSIONS, Permission, Role
