@@ -183,6 +183,17 @@ def typed_names(db: Path, count: int) -> list[tuple[str, str]]:
     return picked
 
 
+BENCH_ACCOUNT, BENCH_SECRET = "Bench Administrator", "bench-secret"
+
+
+def sign_in(clinic) -> None:
+    """Searching needs an account, as in the window: the benchmarks' own administrator."""
+    if clinic.needs_first_administrator():
+        clinic.create_first_administrator(BENCH_ACCOUNT, BENCH_SECRET)
+    else:
+        clinic.sign_in(BENCH_ACCOUNT, BENCH_SECRET)
+
+
 def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: int) -> Samples:
     """Each keystroke of typing the names, searched as the main window's worker does
     (``Clinic.search``: the list's first page); the floor: a fresh sqlite3 connection, one
@@ -195,6 +206,7 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
     from consult.storage.store import RecordStore
 
     clinic = Clinic(load_catalog().catalog, db, data_folder)
+    sign_in(clinic)
     uri = f"file:{quote(str(db))}?mode=ro"
 
     def lookup(uuid: str) -> None:

@@ -46,6 +46,22 @@ def unprotected_name() -> str:
     return f"command line ({os_user()})"
 
 
+_unprotected: list[object] = []  # records a command used without an account
+
+
+def note_if_unprotected() -> None:
+    """After a command that went well: a note when it ran on records that have no account
+    yet (a failure's one paragraph says only what failed)."""
+    if _unprotected:
+        _unprotected.clear()
+        print(
+            "consult: these records have no accounts yet, so anyone at this computer can use "
+            "them. Start the app to create the administrator, or run “consult accounts add "
+            "NAME --role administrator”.",
+            file=sys.stderr,
+        )
+
+
 class SecretReader:
     """The secrets a command needs, in order: lines of standard input with
     ``--password-stdin``, otherwise prompts on the terminal (no echo)."""
@@ -99,9 +115,9 @@ def sign_in(
     secrets: SecretReader | None = None,
 ) -> Session | None:
     """Sign the command in on ``store`` and check it may do ``permission``; the store's
-    audit entries then name the account. ``None`` when the records have no account yet
-    (after a note on standard error saying they are not protected). Raises
-    ``UserFacingError`` (a refusal, in plain words)."""
+    audit entries then name the account. ``None`` when the records have no account yet. Raises
+    ``UserFacingError`` (a refusal, in plain words). The note that the records are not
+    protected is printed by ``note_if_unprotected`` once the command went well."""
     from consult.app.session import require
     from consult.storage import RecordStore
     from consult.storage.accounts import SignInRefused
@@ -109,12 +125,7 @@ def sign_in(
 
     if store.accounts.count() == 0:
         store.provider = unprotected_name()
-        print(
-            "consult: these records have no accounts yet, so anyone at this computer can use "
-            "them. Start the app to create the administrator, or run “consult accounts add "
-            "NAME --role administrator”.",
-            file=sys.stderr,
-        )
+        _unprotected.append(store.path)
         return None
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     use_token = bool(token) and permission in TOKEN_PERMISSIONS

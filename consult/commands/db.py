@@ -97,7 +97,10 @@ def _command(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
         from consult.storage.errors import StorageError
 
         try:
-            return body(args)
+            status = body(args)
+            if status == 0:
+                credentials.note_if_unprotected()
+            return status
         except (StorageError, UserFacingError) as exc:
             print(exc.message, file=sys.stderr)
             return 1
@@ -160,11 +163,17 @@ def restore_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
+    from consult.system import diskcrypt
+
     with _open(args, Permission.BACKUP, readonly=True, verify=False) as store:
         report = store.health.check()
+        path = store.path
     print(report.summary(), file=sys.stdout if report.healthy else sys.stderr)
     for problem in report.audit.problems:
         print(f"  {problem}", file=sys.stderr)
+    # Advice, not a problem with the file: the exit code says only whether the file is sound.
+    disk = diskcrypt.check(path.parent if path is not None else Path.cwd())
+    print(f"Disk encryption: {disk.summary()}", file=sys.stdout if disk.encrypted else sys.stderr)
     return 0 if report.healthy else 1
 
 

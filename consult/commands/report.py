@@ -159,4 +159,5 @@ def render_plan_command(args: argparse.Namespace) -> int:
         return 1
     pages = pdf.page_count
     print(f"Wrote {args.output} ({pages} page{'s' if pages != 1 else ''}).")
+    credentials.note_if_unprotected()
     return 0

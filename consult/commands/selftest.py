@@ -93,9 +93,17 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def selftest_command(args: argparse.Namespace) -> int:
+    from consult.system import diskcrypt
+    from consult.system.folders import data_dir
+
     if getattr(args, "db", None) is not None:
         print("consult selftest: --db is not used; the self-test never opens your records.")
-    return run_checks(CHECKS)
+    # The clinic's data folder (not the throwaway one): is its disk encrypted? Advice, not a
+    # failed check: the installation works either way.
+    disk = diskcrypt.check(data_dir(create=False))
+    status = run_checks(CHECKS)
+    print(f"Disk encryption: {disk.summary()}", file=sys.stdout if disk.encrypted else sys.stderr)
+    return status
 
 
 def run_checks(checks: list[Check] | tuple[Check, ...]) -> int:
