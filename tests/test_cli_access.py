@@ -16,6 +16,7 @@ from consult.storage import RecordStore
 
 ADMIN, ADMIN_PIN = "Dr Admin", "admin-pin-1"
 PIN = "246810"
+pytestmark = pytest.mark.process  # every test runs the command line
 
 
 def consult(*args, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:

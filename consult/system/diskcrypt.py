@@ -18,7 +18,6 @@ Every outside source is given as an argument, so the tests describe a computer i
 from __future__ import annotations
 
 import ntpath
-import os
 import subprocess
 import sys
 from collections.abc import Callable
