@@ -127,6 +127,92 @@ def test_settings_refuse_a_week_with_no_open_day(qtbot, clinic):
     assert "open on at least one weekday" in dialog.problems.text()
 
 
+def test_settings_refuse_an_interval_below_the_catalogs_floor(qtbot, window, clinic, monkeypatch):
+    said = []
+
+    def fill(dialog):
+        dialog.interval.setValue(2)
+        dialog.accept()
+        said.append(dialog.problems.text())
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs, "run_dialog", fill)
+    window.open_settings()
+    assert said == [
+        "Sessions cannot be planned closer than 4 weeks apart: that is the minimum interval in "
+        "the clinic's catalog, so the skin has time to heal between sessions. Choose 4 weeks "
+        "or more."
+    ]
+    assert clinic.settings().interval_weeks == 4  # nothing was saved
+
+
+@pytest.fixture
+def provisional(clinic):
+    patient = clinic.store.patients.save(Patient("Zoë O'Brien", date(1988, 2, 3), 3, "en"))
+    answers = {q.id: Answer.NO for q in CATALOG.questions} | {"anticoagulants": Answer.YES}
+    item = Consultation(
+        patient=patient,
+        provider="Dr Ana Reyes",
+        date=date(2026, 11, 26),
+        screening=answers,
+        areas=(AreaChoice("face", (), (ConcernChoice("acne_scars", "moderate"),)),),
+        start_date=date(2026, 12, 1),
+        status=Status.FINAL,
+        catalog_version=CATALOG.version,
+    )
+    return clinic.store.consultations.finalize(item, build_plan(CATALOG, item))
+
+
+def test_a_provisional_plan_says_so_and_a_clearance_confirms_it(
+    qtbot, clinic, provisional, answered, monkeypatch
+):
+    from consult.ui.clearance_dialog import ClearanceDialog
+
+    window = MainWindow(clinic, today=date(2026, 11, 27))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_patient(provisional.patient.id)
+    assert "Provisional" in window.plan_status.text()
+    assert window.sessions.item(0, 1).text().startswith("Proposed: ")
+    assert window.clearance_button.isEnabled()
+
+    shown = []
+
+    def fill(dialog):
+        assert isinstance(dialog, ClearanceDialog)
+        shown.append(dialog)
+        dialog.accept()  # nothing typed yet: refused, in plain words
+        assert "Enter who gave the clearance" in dialog.problems.text()
+        dialog.cleared_by.setText("Dr Sam Okafor, family doctor")
+        dialog.note.setPlainText("Letter on file; keep taking apixaban.")
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs, "run_dialog", fill)
+    window.record_clearance()
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    [cleared] = [
+        c
+        for c in clinic.store.records.for_patient(provisional.patient.id)
+        if c.revision_of == provisional.id
+    ]
+    clearance = cleared.clearance
+    assert clearance.cleared_by == "Dr Sam Okafor, family doctor"
+    assert clearance.cleared_on == date(2026, 11, 27) and clearance.covers == ("anticoagulants",)
+    assert clearance.recorded_by == "Dr Ana Reyes"
+    plan = clinic.plan_for(cleared)
+    assert plan.status.value == "confirmed"
+    assert plan.sessions[0].date == date(2026, 12, 1)  # the proposed start, still ahead
+    assert "Confirmed: cleared by Dr Sam Okafor" in window.plan_status.text()
+    assert not window.clearance_button.isEnabled()
+    top = window.consultations.topLevelItem(0)
+    assert top.text(1) == "final · cleared" and top.child(0).text(1) == "replaced"
+    assert clinic.store.records.consultation(provisional.id).clearance is None  # kept as it was
+    details = [e["detail"] for e in clinic.store.audit.entries("consultation", cleared.id)]
+    assert any("clearance recorded" in d for d in details)
+    assert all("apixaban" not in d for d in details)  # the note is never in the audit trail
+
+
 def test_holidays_are_added_and_removed_and_sessions_avoid_them(qtbot, window, clinic, monkeypatch):
     from PySide6.QtCore import QDate, Qt
 

@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from consult.app import plans
@@ -23,7 +23,14 @@ from consult.app.errors import UserFacingError, plain_error
 from consult.app.session import AccessDenied, Session, require
 from consult.domain.access import Permission, Role
 from consult.domain.catalog import Catalog
-from consult.domain.model import ClinicSettings, Consultation, Patient, Status, ValidationError
+from consult.domain.model import (
+    Clearance,
+    ClinicSettings,
+    Consultation,
+    Patient,
+    Status,
+    ValidationError,
+)
 from consult.domain.plan import Plan, build_plan
 from consult.storage import Cursor, Page, RecordStore
 from consult.storage.accounts import Account, AccountAction, AccountError, SignInRefused
@@ -39,6 +46,7 @@ from consult.system.files import write_private_atomic
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
 SEARCH_PAGE = PAGE  # patients listed at once: about a screenful; scrolling fetches the next
+MAX_LOGO_BYTES = 10 * 1024**2
 RECENT_DAYS = 7  # before anything is typed: the patients with a session this many days ahead
 
 __all__ = [
@@ -100,6 +108,11 @@ class Clinic:
     def providers(self) -> list[str]:
         return list(self.store.clinic.providers())
 
+    def settings_problems(self) -> list[str]:
+        """The saved settings that could not be used (the defaults stand in), in plain words."""
+        self.store.clinic.settings()
+        return [f"{key.replace('_', ' ')}: {what}" for key, what in self.store.clinic.invalid]
+
     def save_settings(self, settings: ClinicSettings, providers: list[str]) -> None:
         """The clinic's settings and its providers, saved together or not at all."""
         self.require(Permission.SETTINGS)
@@ -112,7 +125,7 @@ class Clinic:
                     clinic.remove_provider(name)
                 for name in providers:
                     clinic.save_provider(name)
-        except (StorageError, OSError, ValidationError) as exc:
+        except (StorageError, OSError, ValidationError, UserFacingError) as exc:
             raise plain_error(exc) from exc
 
     def keep_logo(self, settings: ClinicSettings) -> ClinicSettings:
@@ -121,6 +134,12 @@ class Clinic:
         if not settings.logo_path:
             return settings
         source = check_input(settings.logo_path, what="logo picture")
+        if source.stat().st_size > MAX_LOGO_BYTES:
+            raise UserFacingError(
+                f"The logo picture {source} is too large ({source.stat().st_size // 1024**2} "
+                f"MB); a logo of at most {MAX_LOGO_BYTES // 1024**2} MB prints as well. Choose a "
+                "smaller picture."
+            )
         kept = self.data_folder / f"clinic-logo{source.suffix.lower()}"
         if source.resolve() != kept.resolve():
             write_private_atomic(kept, source.read_bytes())
@@ -226,13 +245,74 @@ class Clinic:
                 patient = self.store.patients.save(patient)
                 item = replace(draft.consultation(Status.FINAL), patient=patient)
                 settings = self.settings()
-                plan = build_plan(self.catalog, item, settings.calendar, settings.interval_weeks)
+                plan = build_plan(
+                    self.catalog,
+                    item,
+                    settings.calendar,
+                    settings.interval_weeks,
+                    settings.placeholders,
+                )
                 if item.provider not in self.providers():
                     self.store.clinic.save_provider(item.provider)  # offered next time
                 if draft.revision_of is not None:
                     return self.store.consultations.amend(draft.revision_of, item, plan)
                 return self.store.consultations.finalize(item, plan)
         except (StorageError, ValidationError) as exc:
+            raise plain_error(exc) from exc
+
+    def clearance_start(self, item: Consultation, plan: Plan, today: date) -> date:
+        """The first session a clearance confirms unless the provider picks another: the one
+        proposed, while it is still ahead; otherwise the clinic's next open day."""
+        proposed = plan.first_session if plan.sessions else None
+        if proposed is not None and proposed >= today:
+            return proposed
+        return self.settings().calendar.next_open_day(today)
+
+    def record_clearance(
+        self, item: Consultation, clearance: Clearance, start_date: date, today: date
+    ) -> Consultation:
+        """Record a doctor's clearance of a provisional plan: a new final revision of the
+        consultation, carrying the clearance and the confirmed dates from ``start_date``; the
+        provisional one stays readable. The clearance covers every answer that needed one."""
+        self.require(Permission.CONSULT)
+        if item.id is None or item.status is not Status.FINAL:
+            raise UserFacingError("Finish the consultation before recording a clearance.")
+        plan = self.plan_for(item)
+        if not plan.provisional:
+            raise UserFacingError(
+                "This plan does not need a doctor's clearance, so none was recorded."
+            )
+        if start_date < today:
+            raise UserFacingError("The first session cannot be in the past: choose a later date.")
+        earlier = item.clearance.covers if item.clearance else ()
+        covers = tuple(dict.fromkeys((*earlier, *plan.uncleared)))
+        try:
+            clearance = Clearance(
+                clearance.cleared_by,
+                clearance.cleared_on,
+                clearance.note,
+                clearance.recorded_by,
+                covers,
+            ).validated(today)
+        except ValidationError as exc:
+            raise plain_error(exc) from exc
+        cleared = replace(
+            item,
+            clearance=clearance,
+            start_date=start_date,
+            id=None,
+            revision_of=item.id,
+            status=Status.FINAL,
+        )
+        settings = self.settings()
+        confirmed = build_plan(
+            self.catalog, cleared, settings.calendar, settings.interval_weeks, settings.placeholders
+        )
+        try:
+            return self.store.consultations.amend(
+                item.id, cleared, confirmed, detail="clearance recorded"
+            )
+        except StorageError as exc:
             raise plain_error(exc) from exc
 
     def audit(self, action: str, item: Consultation) -> None:
@@ -274,13 +354,25 @@ class Clinic:
     def viewer_path(self, item: Consultation) -> Path:
         return self.viewer_folder / f"plan-{item.id}.pdf"
 
-    def save_pdf(self, data: bytes, path: Path, *, replace: bool = True) -> None:
+    def save_pdf(
+        self, data: bytes, path: Path, *, replace: bool = True, item: Consultation | None = None
+    ) -> None:
         """Write a plan the provider asked for; ``replace``: the save dialog already asked
-        before replacing an existing file. Never onto the records, a backup or a link."""
+        before replacing an existing file. Never onto the records, a backup or a link. With
+        ``item``, the export is in the audit trail before the file appears (and no file
+        appears if it cannot be written there)."""
         self.require(Permission.PRINT_PLAN)
         if path.parent == self.viewer_folder:
             private_folder(self.viewer_folder)
-        plans.save_pdf(data, path, records=self.db_path, replace=replace)
+
+        def audited() -> None:
+            if item is not None:
+                try:
+                    self.store.audit.record("export", item.id)
+                except StorageError as exc:
+                    raise plain_error(exc) from exc
+
+        plans.save_pdf(data, path, records=self.db_path, replace=replace, before_visible=audited)
 
     # -- who is at the keyboard
 

@@ -15,6 +15,7 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ClinicSettings,
     ConcernChoice,
     Consultation,
@@ -107,6 +108,9 @@ class ConsultationDraft:
     notes: str = ""
     consultation_id: int | None = None
     revision_of: int | None = None
+    # A doctor's clearance recorded on the consultation being amended: kept, for the answers
+    # it covers (a new answer that needs clearance makes the plan provisional again).
+    clearance: Clearance | None = None
 
     # -- building domain objects
 
@@ -152,6 +156,8 @@ class ConsultationDraft:
         return self.consultation_with(patient, status)
 
     def consultation_with(self, patient: Patient, status: Status = Status.DRAFT) -> Consultation:
+        # The override only where it applies: "do not treat" with no contraindication on the
+        # device's label (a reason typed before the answers changed is not kept).
         return Consultation(
             patient=patient,
             provider=self.provider,
@@ -159,7 +165,7 @@ class ConsultationDraft:
             screening=dict(self.answers),
             areas=self.area_choices(),
             adjuncts=tuple(self.adjuncts),
-            override=self.override(),
+            override=self.screening().override,
             start_date=self.start_date,
             session_count=self.session_count,
             notes=self.notes,
@@ -167,11 +173,16 @@ class ConsultationDraft:
             catalog_version=self.catalog.version,
             id=self.consultation_id,
             revision_of=self.revision_of,
+            clearance=self.clearance,
         )
 
     def plan(self) -> Plan:
         return build_plan(
-            self.catalog, self.consultation(), self.settings.calendar, self.settings.interval_weeks
+            self.catalog,
+            self.consultation(),
+            self.settings.calendar,
+            self.settings.interval_weeks,
+            self.settings.placeholders,
         )
 
     # -- restoring
@@ -195,6 +206,7 @@ class ConsultationDraft:
             notes=item.notes,
             consultation_id=item.id,
             revision_of=item.revision_of,
+            clearance=item.clearance,
         )
         for choice in item.areas:
             state.areas[choice.area_id] = set(choice.zones)

@@ -40,6 +40,7 @@ def to_record(state: ConsultationDraft) -> DraftConsultation:
         screening=state.answers,
         areas=state.area_choices(),
         adjuncts=tuple(state.adjuncts),
+        clearance=state.clearance,
     )
     # The reason as typed so far, even while too short to count as an override.
     reason = state.override_reason
@@ -81,6 +82,7 @@ def from_record(
         notes=record.notes,
         consultation_id=record.id,
         revision_of=record.revision_of,
+        clearance=shapes.clearance_of(record),
     )
     for choice in shapes.areas_of(record):
         state.areas[choice.area_id] = set(choice.zones)

@@ -51,6 +51,16 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="check the database for damage and walk the audit trail (exit 1 on a problem)",
     )
+    check.add_argument(
+        "--full",
+        action="store_true",
+        help="also check every index against its table (SQLite's integrity_check; slower)",
+    )
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="put back safety checks (triggers) removed outside the app, then check",
+    )
     check.set_defaults(func=_command(check_command))
 
     verify = actions.add_parser(
@@ -165,8 +175,22 @@ def restore_command(args: argparse.Namespace) -> int:
 def check_command(args: argparse.Namespace) -> int:
     from consult.system import diskcrypt
 
+    if getattr(args, "repair", False):
+        from consult.storage import RecordStore
+        from consult.storage.database import connect_raw, resolve
+        from consult.storage.opening import repair_guards
+
+        # Putting the file's safety checks back changes it: an administrator's task. The
+        # file is refused by the ordinary opening (that is why it needs repair), so the
+        # sign-in is checked on a connection without the schema check.
+        path = resolve(getattr(args, "db", None))
+        with RecordStore(connect_raw(path), path) as store:
+            credentials.sign_in(args, store, Permission.RESTORE)
+        names = repair_guards(path)
+        if names:
+            print(f"Put back {len(names)} safety check(s): {', '.join(names)}.")
     with _open(args, Permission.BACKUP, readonly=True, verify=False) as store:
-        report = store.health.check()
+        report = store.health.check(full=args.full)
         path = store.path
     print(report.summary(), file=sys.stdout if report.healthy else sys.stderr)
     for problem in report.audit.problems:
@@ -207,6 +231,7 @@ def import_command(args: argparse.Namespace) -> int:
     from consult.storage.backup import auto_backup
     from consult.storage.exchange import import_json
 
+    # Every imported plan is checked against the catalog in use.
     with _open(args, Permission.EXCHANGE) as store:
         auto_backup(store)
         result = import_json(store, args.source)

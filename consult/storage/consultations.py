@@ -7,26 +7,29 @@ triggers in the database refuse any change to a final row or its parts.
 
 from __future__ import annotations
 
+from consult.domain.catalog import Catalog
 from consult.domain.model import Consultation, Status
-from consult.domain.plan import Plan
-from consult.storage import rows
+from consult.domain.plan import Plan, rule_problems
+from consult.storage import content, rows
 from consult.storage.audit import Action
 from consult.storage.errors import ConflictError
 from consult.storage.part import Part, guarded, missing
 
 
-def check_plan(plan: Plan) -> None:
-    """A plan may be saved as final: it has sessions and its screening lets it finish."""
-    if not plan.sessions:
-        raise ConflictError(
-            "The plan has no sessions, so the consultation cannot be finalised. Choose the "
-            "areas and concerns, then build the plan again."
-        )
+def check_plan(catalog: Catalog, consultation: Consultation, plan: Plan) -> None:
+    """Refuse a plan that breaks the catalog's rules: every path that saves a final plan
+    (finalise, amend, record a clearance) comes through here."""
     if not plan.screening.may_finish:
         raise ConflictError(
-            "The consultation cannot be finalised yet: the screening is not complete, or "
-            "it says do not treat and there is no written override. Finish the screening "
-            "(or record the reason for going ahead), then finalise."
+            "The consultation cannot be finalised yet: the screening is not complete. "
+            "Answer every screening question, then finalise."
+        )
+    problems = rule_problems(catalog, consultation, plan)
+    if problems:
+        raise ConflictError(
+            "The plan was not saved because it breaks the catalog's rules: "
+            + "; ".join(problems)
+            + ". Build the plan again from the consultation."
         )
 
 
@@ -51,10 +54,18 @@ class Consultations(Part):
         return consultation_id
 
     def _audit(self, action: str, consultation_id: int, detail: str = "") -> None:
-        """The entry names the account at the keyboard (``store.provider``), not the
-        consultation's provider, which is whatever was typed."""
-        uuid = self.store.uuid_of("consultations", consultation_id)
-        self.store.audit_event(action, "consultation", consultation_id, uuid, detail=detail)
+        """The change's audit entry, sealed with the consultation's content after it. It names
+        the account at the keyboard (``store.provider``), not the consultation's provider,
+        which is whatever was typed."""
+        store = self.store
+        store.audit_event(
+            action,
+            "consultation",
+            consultation_id,
+            store.uuid_of("consultations", consultation_id),
+            detail=detail,
+            content_hash=content.of_consultation(store.conn, consultation_id),
+        )
 
     @guarded
     def save_draft(self, consultation: Consultation) -> Consultation:
@@ -78,7 +89,7 @@ class Consultations(Part):
 
         A draft (with id) becomes final; a consultation without id is saved final at once.
         """
-        check_plan(plan)
+        check_plan(self.store.rules_catalog(), consultation, plan)
         store = self.store
         with store.transaction():
             patient_id = self._patient_id_for(consultation)
@@ -93,9 +104,12 @@ class Consultations(Part):
         return store.records.consultation(consultation_id)
 
     @guarded
-    def amend(self, final_id: int, consultation: Consultation, plan: Plan) -> Consultation:
-        """A new final revision replacing ``final_id``; the replaced one stays as it was."""
-        check_plan(plan)
+    def amend(
+        self, final_id: int, consultation: Consultation, plan: Plan, detail: str = ""
+    ) -> Consultation:
+        """A new final revision replacing ``final_id``; the replaced one stays as it was.
+        ``detail`` says why, for the audit trail (e.g. "clearance recorded"; no patient data)."""
+        check_plan(self.store.rules_catalog(), consultation, plan)
         store = self.store
         with store.transaction():
             row = store.row("SELECT status, patient_id FROM consultations WHERE id = ?", [final_id])
@@ -123,7 +137,8 @@ class Consultations(Part):
             rows.write_parts(store, consultation_id, consultation)
             rows.write_plan(store, consultation_id, plan)
             rows.mark_final(store, consultation_id, rows.plan_fields(plan), revision_of=final_id)
-            self._audit(Action.AMEND, consultation_id, f"replaces {final_id}")
+            why = f"replaces {final_id}" + (f"; {detail}" if detail else "")
+            self._audit(Action.AMEND, consultation_id, why)
         return store.records.consultation(consultation_id)
 
     @guarded

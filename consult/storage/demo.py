@@ -3,8 +3,9 @@
 Names come from many scripts and naming customs (Latin with diacritics, Vietnamese, Greek,
 Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew, Devanagari). Consultations use the real
 catalog and ``consult.domain.plan.build_plan``: varied areas, zones, concerns, adjuncts,
-screening answers (a few cautions, clearances and overrides), drafts, finals and amendments,
-dated from two years ago to today, so plans reach into the coming months.
+screening answers (a few cautions, clearances, overrides and letters instead of plans),
+drafts, finals and amendments, dated from two years ago to today, so plans reach into the
+coming months.
 
 Every demo patient and consultation is marked ``demo = 1``; phone numbers are from ranges
 reserved for fiction and e-mail addresses use the example.* domains.
@@ -24,6 +25,7 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Outcome,
@@ -32,6 +34,7 @@ from consult.domain.model import (
 )
 from consult.domain.plan import build_plan
 from consult.domain.screening import flagged
+from consult.storage import audit
 from consult.storage.audit import Action
 from consult.storage.rows import (
     insert_consultation,
@@ -366,13 +369,13 @@ def demo_consultation(
     offered = [a for a, verdict in eligible.items() if verdict.eligible]
     adjuncts = tuple(rng.sample(offered, k=min(len(offered), rng.choice((0, 0, 1, 2)))))
     override = None
-    if (
-        any(
-            screening[q.id] is Answer.YES and q.severity is Outcome.DO_NOT_TREAT
-            for q in catalog.questions
-        )
-        and rng.random() < 0.5
-    ):
+    stops = [
+        q
+        for q in catalog.questions
+        if screening[q.id] is Answer.YES and q.severity is Outcome.DO_NOT_TREAT
+    ]
+    # Only where an override is allowed: never over a contraindication on the device's label.
+    if stops and not any(q.label for q in stops) and rng.random() < 0.5:
         override = Override(
             "Demo record: condition resolved on examination; treating away from it.", provider
         )
@@ -434,8 +437,11 @@ def seed_demo(
     while done < patients:
         batch = min(CHUNK, patients - done)
         with store.transaction():
+            made: dict[str, list[int]] = {"patients": [], "consultations": []}
             for _ in range(batch):
-                _seed_one(store, catalog, rng, today, calendar, interval, counts)
+                _seed_one(store, catalog, rng, today, calendar, interval, counts, made)
+            # Every demo record is in the audit trail, sealed with its content.
+            audit.seal(store.db, Action.SEED_DEMO, **made, provider=store.provider, at=store.now())
         done += batch
     with store.transaction():
         store.audit_event(
@@ -452,7 +458,7 @@ def seed_demo(
     )
 
 
-def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
+def _seed_one(store, catalog, rng, today, calendar, interval, counts, made) -> None:
     patient = demo_patient(rng, today)
     visits = rng.choices((0, 1, 1, 2, 3), k=1)[0]
     days = sorted(today - timedelta(days=rng.randrange(0, 730)) for _ in range(visits))
@@ -468,6 +474,7 @@ def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
         audit_it=False,
     )
     patient = replace(patient, id=patient_id)
+    made["patients"].append(patient_id)
     for index, day in enumerate(days):
         provider = rng.choice(PROVIDERS)
         consultation = demo_consultation(rng, catalog, patient, day, provider)
@@ -483,6 +490,7 @@ def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
             demo=True,
         )
         write_parts(store, cid, consultation)
+        made["consultations"].append(cid)
         counts["consultations"] += 1
         plan = build_plan(catalog, consultation, calendar, interval)
         last = index == len(days) - 1
@@ -494,32 +502,53 @@ def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
             store, cid, plan_fields(plan), revision_of=None, finalized_at=stamp, updated_at=stamp
         )
         counts["finals"] += 1
-        if rng.random() < 0.08:
+        roll = rng.random()
+        if plan.not_treating:
+            continue  # a letter: nothing to amend
+        if plan.provisional and roll < 0.6:
+            cleared_on = min(day + timedelta(days=rng.randrange(3, 15)), today)
+            amended = replace(
+                consultation,
+                clearance=Clearance(
+                    "Dr Sam Okafor (family doctor)",
+                    cleared_on,
+                    "Demo record: clearance letter received and filed.",
+                    provider,
+                    plan.uncleared,
+                ),
+                start_date=cleared_on + timedelta(days=7),
+            )
+            amend_day = cleared_on
+        elif roll < 0.08:
             amended = replace(
                 consultation,
                 session_count=plan.bounds.high,
                 notes=(consultation.notes + " Amended: one more session agreed.").strip(),
             )
-            new_plan = build_plan(catalog, amended, calendar, interval)
-            later = _stamp(min(day + timedelta(days=rng.randrange(1, 20)), today), rng)
-            new_id = insert_consultation(
-                store,
-                amended,
-                patient_id,
-                record_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                created_at=later,
-                updated_at=later,
-                demo=True,
-            )
-            write_parts(store, new_id, amended)
-            write_plan(store, new_id, new_plan)
-            mark_final(
-                store,
-                new_id,
-                plan_fields(new_plan),
-                revision_of=cid,
-                finalized_at=later,
-                updated_at=later,
-            )
-            counts["consultations"] += 1
-            counts["amendments"] += 1
+            amend_day = min(day + timedelta(days=rng.randrange(1, 20)), today)
+        else:
+            continue
+        new_plan = build_plan(catalog, amended, calendar, interval)
+        later = _stamp(amend_day, rng)
+        new_id = insert_consultation(
+            store,
+            amended,
+            patient_id,
+            record_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            created_at=later,
+            updated_at=later,
+            demo=True,
+        )
+        write_parts(store, new_id, amended)
+        made["consultations"].append(new_id)
+        write_plan(store, new_id, new_plan)
+        mark_final(
+            store,
+            new_id,
+            plan_fields(new_plan),
+            revision_of=cid,
+            finalized_at=later,
+            updated_at=later,
+        )
+        counts["consultations"] += 1
+        counts["amendments"] += 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from consult.storage import listing, search
+from consult.storage import audit, listing, search
 
 if TYPE_CHECKING:
     import sqlite3
@@ -434,7 +434,47 @@ def _list_dates(db: Database) -> None:
     listing.store_all(db.conn)
 
 
-@migration("0005_accounts")
+@migration("0005_clearance")
+def _clearance(db: Database) -> None:
+    """A doctor's clearance, kept with the consultation whose screening needed it: who gave
+    it, when, a note, who recorded it, and the screening questions it answers (their ids,
+    separated by spaces). Recording one amends the consultation: a new final revision with
+    the clearance and the confirmed dates; the provisional one stays readable."""
+    _run(
+        db,
+        [
+            "ALTER TABLE consultations ADD COLUMN clearance_by TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_on TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_note TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_recorded_by TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_covers TEXT",
+        ],
+    )
+
+
+@migration("0006_audit_content")
+def _audit_content(db: Database) -> None:
+    """Audit entries seal the records they are about (see ``content``).
+
+    Each entry for a change to a patient or a consultation carries the record's content hash
+    after the change, chained with the entry's other fields. A file from an earlier version
+    gets one ``seal`` entry for every patient and every final consultation, so that from here
+    on a change made to any of them outside the app shows.
+    """
+    _run(db, ["ALTER TABLE audit_log ADD COLUMN content_hash TEXT"])
+    audit.seal(
+        db,
+        "seal",
+        patients=[row[0] for row in db.execute("SELECT id FROM patients")],
+        consultations=[
+            row[0] for row in db.execute("SELECT id FROM consultations WHERE status = 'final'")
+        ],
+        provider="consult (records upgraded)",
+        detail="sealed at the upgrade to records format 6",
+    )
+
+
+@migration("0007_accounts")
 def _accounts(db: Database) -> None:
     """Who may use the records: one account per person, with a role, and the audit trail
     read by account.

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Override, Status
+from consult.domain.model import (
+    Answer,
+    AreaChoice,
+    Clearance,
+    ConcernChoice,
+    Consultation,
+    Override,
+    Status,
+)
 from consult.domain.plan import AdjunctVisit, Session
 from consult.storage import listing
 from consult.storage.part import Part, guarded, missing
@@ -146,6 +154,15 @@ class Records(Part):
                 if r["override_reason"] is not None
                 else None
             )
+            clearance = None
+            if r.get("clearance_by") is not None:  # a file before schema 5 has no such column
+                clearance = Clearance(
+                    r["clearance_by"],
+                    date.fromisoformat(r["clearance_on"]),
+                    r["clearance_note"] or "",
+                    r["clearance_recorded_by"] or "",
+                    tuple((r["clearance_covers"] or "").split()),
+                )
             result.append(
                 Consultation(
                     patient=patients[r["patient_id"]],
@@ -169,6 +186,7 @@ class Records(Part):
                     catalog_version=r["catalog_version"],
                     id=cid,
                     revision_of=r["revision_of"],
+                    clearance=clearance,
                 )
             )
         return result

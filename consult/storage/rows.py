@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from consult.domain.model import Answer, Consultation, Patient, Status
 from consult.domain.plan import Plan
-from consult.storage import listing, search
+from consult.storage import content, listing, search
 from consult.storage.audit import Action
 from consult.storage.errors import ConflictError
 from consult.storage.part import missing
@@ -93,7 +93,13 @@ def write_patient(
     if words != old_words:
         write_name_keys(store, patient_id, old_words, words)
     if audit_it:
-        store.audit_event(action, "patient", patient_id, store.uuid_of("patients", patient_id))
+        store.audit_event(
+            action,
+            "patient",
+            patient_id,
+            store.uuid_of("patients", patient_id),
+            content_hash=content.of_patient(store.conn, patient_id),
+        )
     return patient_id
 
 
@@ -121,7 +127,13 @@ def write_name_keys(store: RecordStore, patient_id: int, old: str | None, new: s
 
 def consultation_values(consultation: Consultation, patient_id: int) -> dict[str, Any]:
     override = consultation.override
+    clearance = consultation.clearance
     return {
+        "clearance_by": clearance.cleared_by if clearance else None,
+        "clearance_on": _iso(clearance.cleared_on) if clearance else None,
+        "clearance_note": clearance.note if clearance else None,
+        "clearance_recorded_by": clearance.recorded_by if clearance else None,
+        "clearance_covers": " ".join(clearance.covers) if clearance else None,
         "patient_id": patient_id,
         "provider": consultation.provider,
         "date": consultation.date.isoformat(),
@@ -224,13 +236,14 @@ def write_plan_rows(
 
 
 def plan_fields(plan: Plan) -> dict[str, Any]:
-    """What a final consultation's row keeps of its plan."""
+    """What a final consultation's row keeps of its plan (a "do not treat" one has no
+    sessions, so no results window)."""
     return {
         "catalog_version": plan.catalog_version,
         "screening_outcome": plan.screening.outcome.value,
         "interval_weeks": plan.interval_weeks,
-        "results_from": plan.results_from.isoformat(),
-        "results_to": plan.results_to.isoformat(),
+        "results_from": _iso(plan.results_from),
+        "results_to": _iso(plan.results_to),
     }
 
 

@@ -7,7 +7,8 @@ file *is* checking it: a wrong type or a missing field is refused with the path 
 say (an unknown catalog id, a date in the future) the domain's rules check afterwards.
 
 The field names are those of export format 1 and of drafts since the first version, so files
-written by earlier versions read as they always did.
+written by earlier versions read as they always did; format 2 added a consultation's
+``clearance``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from msgspec import Meta, Struct
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Override,
@@ -65,6 +67,17 @@ class ScreeningAnswer(Struct, forbid_unknown_fields=True):
     answer: AnswerText
 
 
+class ClearanceShape(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A doctor's clearance: who gave it, when, a note, who recorded it, the questions it
+    answers."""
+
+    cleared_by: ShortText
+    cleared_on: date
+    note: Text
+    recorded_by: ShortText
+    covers: list[Id] = []
+
+
 class ConsultationBody(Struct, kw_only=True):
     """What a consultation holds, in a draft and in an export alike."""
 
@@ -80,6 +93,7 @@ class ConsultationBody(Struct, kw_only=True):
     screening: list[ScreeningAnswer] | dict[Id, AnswerText] = []
     areas: list[Area] = []
     adjuncts: list[Id] = []
+    clearance: ClearanceShape | None = None  # export format 2 and later
 
 
 # --------------------------------------------------------------------------- drafts
@@ -210,6 +224,25 @@ def areas_of(body: ConsultationBody) -> tuple[AreaChoice, ...]:
     )
 
 
+def clearance_of(body: ConsultationBody) -> Clearance | None:
+    c = body.clearance
+    if c is None:
+        return None
+    return Clearance(c.cleared_by, c.cleared_on, c.note, c.recorded_by, tuple(c.covers))
+
+
+def clearance_shape(clearance: Clearance | None) -> ClearanceShape | None:
+    if clearance is None:
+        return None
+    return ClearanceShape(
+        cleared_by=clearance.cleared_by,
+        cleared_on=clearance.cleared_on,
+        note=clearance.note,
+        recorded_by=clearance.recorded_by,
+        covers=list(clearance.covers),
+    )
+
+
 def override_of(body: ConsultationBody) -> Override | None:
     """The override, or None; a reason too short for the domain raises ValidationError."""
     if body.override is None:
@@ -229,6 +262,7 @@ def body_fields(
     screening: dict[str, Answer],
     areas: tuple[AreaChoice, ...],
     adjuncts: tuple[str, ...],
+    clearance: Clearance | None = None,
 ) -> dict:
     """The fields of a ``ConsultationBody``, from a consultation's parts."""
     return {
@@ -252,6 +286,7 @@ def body_fields(
             for a in areas
         ],
         "adjuncts": list(adjuncts),
+        "clearance": clearance_shape(clearance),
     }
 
 
@@ -268,6 +303,7 @@ def body_of(item: Consultation) -> dict:
         screening=item.screening,
         areas=item.areas,
         adjuncts=item.adjuncts,
+        clearance=item.clearance,
     )
 
 
@@ -299,6 +335,7 @@ def consultation_of(body: ConsultationBody, patient: Patient, status: str) -> Co
         notes=body.notes,
         status=Status(status),
         catalog_version=body.catalog_version,
+        clearance=clearance_of(body),
     )
 
 

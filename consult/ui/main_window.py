@@ -42,6 +42,7 @@ from consult.ui import dialogs, style
 from consult.ui.idle import CHECK_MS, IdleWatch
 from consult.ui.lock_screen import LockScreen
 from consult.ui.patient_model import PatientTableModel
+from consult.ui.plan_text import status_text
 from consult.ui.worker import run_in_background
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self._listed = ("", None, "")  # the list shown: what was typed, next page, its kind
         self._current_patient_id: int | None = None
         self._current_consultation: Consultation | None = None
+        self._current_plan = None  # the selected consultation's plan, when it is current
         self._wizard: ConsultationWizard | None = None
         self._draft_key: str | None = None
         self._closed = False
@@ -259,27 +261,42 @@ class MainWindow(QMainWindow):
         self.open_button = QPushButton("&Open plan")
         self.amend_button = QPushButton("&Amend…")
         self.reprint_button = QPushButton("&Re-print…")
+        self.clearance_button = QPushButton("Record &clearance…")
+        self.clearance_button.setToolTip(
+            "Record a doctor's clearance of a provisional plan: who, when, a note; the plan "
+            "can then be printed with confirmed dates."
+        )
         self.seen_button = QPushButton("&Who has seen this record…")
         self.seen_button.setToolTip("Everyone who viewed, printed or changed this patient's record")
         self.seen_button.clicked.connect(self.show_who_has_seen)
-        for button in (self.open_button, self.amend_button, self.reprint_button, self.seen_button):
+        buttons_list = (
+            self.open_button,
+            self.amend_button,
+            self.reprint_button,
+            self.clearance_button,
+        )
+        for button in (*buttons_list, self.seen_button):
             button.setMinimumHeight(40)
             button.setEnabled(False)
         self.open_button.clicked.connect(self.print_current)
         self.reprint_button.clicked.connect(lambda: self.print_current(print_now=True))
         self.amend_button.clicked.connect(self.amend_current)
+        self.clearance_button.clicked.connect(self.record_clearance)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.amend_button)
-        buttons.addWidget(self.reprint_button)
+        for button in buttons_list:
+            buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.seen_button)
+        self.plan_status = QLabel()
+        self.plan_status.setWordWrap(True)
+        self.plan_status.setAccessibleName("Status of the selected plan")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)
         right_layout.addWidget(QLabel("Consultations:"))
         right_layout.addWidget(self.consultations, 1)
         right_layout.addWidget(QLabel("Planned appointments:"))
+        right_layout.addWidget(self.plan_status)
         right_layout.addWidget(self.sessions, 1)
         right_layout.addLayout(buttons)
         splitter = QSplitter()
@@ -469,14 +486,20 @@ class MainWindow(QMainWindow):
         )
         label = f"{item.date.isoformat()} · #{item.id}"
         status = "replaced" if revision else item.status.value
+        if item.clearance is not None and not revision:
+            status += " · cleared"
         node = QTreeWidgetItem([label, status, item.provider, treating])
         node.setData(0, Qt.ItemDataRole.UserRole, item)
+        node.setData(1, Qt.ItemDataRole.UserRole, revision)
         return node
 
     def _consultation_selected(self, current, _previous) -> None:
         item = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        replaced = bool(current.data(1, Qt.ItemDataRole.UserRole)) if current is not None else False
         self._current_consultation = item
+        self._current_plan = None
         self.sessions.setRowCount(0)
+        self.plan_status.setText("")
         self._update_buttons()
         if item is None:
             return
@@ -485,8 +508,15 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self._explain(exc, "Could not show the plan")
             return
+        if not replaced:
+            self._current_plan = plan
+        if item.status is Status.FINAL:
+            prefix = "This revision was replaced. " if replaced else ""
+            self.plan_status.setText(f"<b>{escape(prefix + status_text(plan))}</b>")
+        self._update_buttons()
         catalog = self.clinic.catalog
-        rows = [(s.date, f"Microneedling session {s.number}") for s in plan.sessions]
+        proposed = "Proposed: " if plan.provisional else ""
+        rows = [(s.date, f"{proposed}Microneedling session {s.number}") for s in plan.sessions]
         rows += [(v.date, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits]
         rows.sort(key=lambda r: r[0])
         self.sessions.setRowCount(len(rows))
@@ -498,10 +528,52 @@ class MainWindow(QMainWindow):
         item = self._current_consultation
         final = item is not None and item.status is Status.FINAL and not self._locked
         printing = final and self.clinic.may(Permission.PRINT_PLAN)
+        consulting = final and self.clinic.may(Permission.CONSULT)
         self.open_button.setEnabled(printing)
         self.reprint_button.setEnabled(printing)
         self.print_action.setEnabled(printing)
-        self.amend_button.setEnabled(final and self.clinic.may(Permission.CONSULT))
+        self.amend_button.setEnabled(consulting)
+        plan = self._current_plan
+        self.clearance_button.setEnabled(consulting and plan is not None and plan.provisional)
+
+    # ------------------------------------------------------------------ clearance
+
+    def record_clearance(self) -> None:
+        """A doctor's clearance of the selected provisional plan: a new revision with
+        confirmed dates, then its plan is shown to print."""
+        from consult.ui.clearance_dialog import ClearanceDialog
+
+        item, plan = self._current_consultation, self._current_plan
+        if item is None or plan is None or not plan.provisional:
+            return
+        clinic = self.clinic
+        try:
+            start = clinic.clearance_start(item, plan, self.today)
+            dialog = ClearanceDialog(
+                clinic.catalog,
+                clinic.settings(),
+                plan,
+                clinic.providers(),
+                item.provider,
+                start,
+                self.today,
+                self,
+            )
+        except Exception as exc:
+            self._explain(exc, "Could not record the clearance")
+            return
+        self.lockable(dialog)
+        if dialogs.run_dialog(dialog) != ClearanceDialog.DialogCode.Accepted:
+            return
+        try:
+            saved = clinic.record_clearance(
+                item, dialog.clearance(), dialog.start_date(), self.today
+            )
+        except Exception as exc:
+            self._explain(exc, "The clearance was not recorded")
+            return
+        self.show_patient(saved.patient.id)
+        self.preview(saved)
 
     # ------------------------------------------------------------------ consultations
 
@@ -637,7 +709,9 @@ class MainWindow(QMainWindow):
             pdf,
             "Plan preview",
             clinic.suggested_file_name(item),
-            save=clinic.save_pdf,
+            save=lambda data, path, replace=True: clinic.save_pdf(
+                data, path, replace=replace, item=item
+            ),
             viewer_path=clinic.viewer_path(item),
             on_event=lambda action: clinic.audit(action, item),
             rerender=lambda large: clinic.render(item, plan, settings, large_print=large),
@@ -838,6 +912,7 @@ class MainWindow(QMainWindow):
         for action in self._guarded_actions():
             action.setEnabled(True)
         self.amend_button.setVisible(may(Permission.CONSULT))
+        self.clearance_button.setVisible(may(Permission.CONSULT))
         self.open_button.setVisible(may(Permission.PRINT_PLAN))
         self.reprint_button.setVisible(may(Permission.PRINT_PLAN))
         self.seen_button.setVisible(may(Permission.PATIENT_AUDIT))
@@ -916,7 +991,13 @@ class MainWindow(QMainWindow):
         from consult.ui.settings_dialog import SettingsDialog
 
         clinic = self.clinic
-        dialog = SettingsDialog(clinic.settings(), clinic.providers(), self, today=self.today)
+        dialog = SettingsDialog(
+            clinic.settings(),
+            clinic.providers(),
+            self,
+            today=self.today,
+            min_interval_weeks=clinic.catalog.protocol.min_interval_weeks,
+        )
         self.lockable(dialog)
         if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:
             return

@@ -22,8 +22,9 @@ MAX_PRINT_DPI = 600
 class PreviewDialog(QDialog):
     """Shows a PDF held in memory; nothing is written to disk unless the provider asks.
 
-    ``on_event(action)`` is called after a print ("print"), a save ("export") or an open in
-    the system viewer ("export"), so the caller can audit it. ``save(data, path, replace=)``
+    ``on_event(action)`` is called after a print ("print"), so the caller can audit it; a
+    save or a copy for the system viewer is audited by ``save`` itself, before the file
+    appears. ``save(data, path, replace=)``
     writes the file (atomically, private to the user; ``replace``: the user agreed to replace
     an existing file); ``viewer_path`` is where a copy for the system viewer goes (a private
     folder, never a temp folder).
@@ -227,7 +228,6 @@ class PreviewDialog(QDialog):
                 "Choose another folder (for example your Documents folder).",
             )
             return
-        self._on_event("export")
         self.status.setText(f"Saved to {path}")
 
     def open_external(self) -> None:
@@ -235,6 +235,9 @@ class PreviewDialog(QDialog):
             return
         try:
             self._save(self.pdf, self._viewer_path)
+        except UserFacingError as exc:
+            dialogs.error(self, "Could not open the viewer", exc.message)
+            return
         except OSError as exc:
             dialogs.error(
                 self,
@@ -242,5 +245,4 @@ class PreviewDialog(QDialog):
                 f"The plan could not be written for the viewer: {exc.strerror or exc}.",
             )
             return
-        self._on_event("export")
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._viewer_path)))

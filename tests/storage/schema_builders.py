@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -25,15 +25,16 @@ from sqlite_utils import Database
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Override,
     Patient,
     Status,
 )
-from consult.storage import database, migrations
+from consult.storage import audit, database, migrations
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).resolve().parents[2] / "resources" / "schema"  # schema-vN.sql
 
 
 @dataclass
@@ -267,24 +268,83 @@ def build_v4_into(schema: Database, path: Path) -> Expected:
 
 # --------------------------------------------------------------------------- version 5
 
-# An administrator and a disabled provider, as version 5 keeps them: an argon2id hash of the
-# PIN "246810" (made with the tests' small cost; the encoded hash carries its parameters).
-V5_ACCOUNTS = [
-    (1, "Dr Admin", "administrator", 1),
-    (2, "Dr Gone", "provider", 0),
-]
-V5_SECRET = "246810"
-V5_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$GtlkD2jkNFGSaHE3jhIZvvhRy90rDmywNxo2ZEdUy3U"
+# A doctor's clearance, as version 5 keeps it in the consultation's row: who, when, a note,
+# who recorded it, and the screening questions it answers. Written on Kim's draft (a draft's
+# row may still change; a final's may not).
+V5_CLEARANCE = ("Dr Sam Okafor", "2026-01-20", "Letter on file.", "Dr Reyes", "keloid")
 
 
 def build_v5(path: Path) -> Expected:
-    """Version 5 adds accounts: the rows of version 4, and two accounts."""
-    expected = build_v4_into(schema_at(path, 5), path)
+    """Version 5 keeps a doctor's clearance with the consultation: the rows of version 4, and
+    a clearance on one consultation."""
+    return build_v5_into(schema_at(path, 5), path)
+
+
+def build_v5_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 5, written with its SQL into ``schema`` (version 5 or later)."""
+    expected = build_v4_into(schema, path)
+    db = database.connect(path)
+    db.conn.execute(
+        "UPDATE consultations SET clearance_by = ?, clearance_on = ?, clearance_note = ?, "
+        "clearance_recorded_by = ?, clearance_covers = ? WHERE id = 3",
+        V5_CLEARANCE,
+    )
+    db.conn.commit()
+    db.close()
+    by, on, note, recorded_by, covers = V5_CLEARANCE
+    cleared = Clearance(by, date.fromisoformat(on), note, recorded_by, tuple(covers.split()))
+    expected.consultations[2] = replace(expected.consultations[2], clearance=cleared)
+    return expected
+
+
+# --------------------------------------------------------------------------- version 6
+
+
+def build_v6(path: Path) -> Expected:
+    """Version 6 seals records in the audit trail: the rows of version 5, and an entry with
+    the content hash of each patient and final consultation (``audit.seal``, as the upgrade
+    to version 6 writes them)."""
+    return build_v6_into(schema_at(path, 6), path)
+
+
+def build_v6_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 6, written with its SQL into ``schema`` (version 6 or later)."""
+    expected = build_v5_into(schema, path)
+    db = database.connect(path)
+    with db.conn:
+        audit.seal(
+            db,
+            "seal",
+            patients=[r[0] for r in db.execute("SELECT id FROM patients")],
+            consultations=[
+                r[0] for r in db.execute("SELECT id FROM consultations WHERE status = 'final'")
+            ],
+            provider="tests",
+        )
+    db.close()
+    return expected
+
+
+# --------------------------------------------------------------------------- version 7
+
+# An administrator and a disabled provider, as version 7 keeps them: an argon2id hash of the
+# PIN "246810" (made with the tests' small cost; the encoded hash carries its parameters).
+V7_ACCOUNTS = [
+    (1, "Dr Admin", "administrator", 1),
+    (2, "Dr Gone", "provider", 0),
+]
+V7_SECRET = "246810"
+V7_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$GtlkD2jkNFGSaHE3jhIZvvhRy90rDmywNxo2ZEdUy3U"
+
+
+def build_v7(path: Path) -> Expected:
+    """Version 7 adds accounts: the rows of version 6, and two accounts."""
+    expected = build_v6_into(schema_at(path, 7), path)
     db = database.connect(path)
     db.conn.executemany(
         "INSERT INTO accounts (id, name, role, secret_hash, active, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', '2026-01-05T10:00:00+00:00')",
-        [(i, name, role, V5_HASH, active) for i, name, role, active in V5_ACCOUNTS],
+        [(i, name, role, V7_HASH, active) for i, name, role, active in V7_ACCOUNTS],
     )
     db.conn.commit()
     db.close()
@@ -298,6 +358,8 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     3: build_v3,
     4: build_v4,
     5: build_v5,
+    6: build_v6,
+    7: build_v7,
 }
 
 

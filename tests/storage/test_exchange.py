@@ -8,9 +8,17 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from storage_helpers import CATALOG, NECK_LINES, consult_cli, consultation, patient, plan_for
+from storage_helpers import (
+    CATALOG,
+    NECK_LINES,
+    NO,
+    consult_cli,
+    consultation,
+    patient,
+    plan_for,
+)
 
-from consult.domain.model import ClinicSettings
+from consult.domain.model import Answer, Clearance, ClinicSettings
 from consult.storage import RecordStore
 from consult.storage.demo import seed_demo
 from consult.storage.errors import ExchangeError
@@ -95,13 +103,17 @@ def test_importing_twice_adds_nothing(filled, tmp_path):
 def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
     repo, _ = filled
     data = json.loads(export(repo, tmp_path / "a.json").read_text())
-    assert data["format"] == "consult-records" and data["format_version"] == 1
+    assert data["format"] == "consult-records" and data["format_version"] == 2
     assert all("id" not in p for p in data["patients"])
     revised = [c for c in data["consultations"] if c["revision_of"]]
     assert revised and all(len(c["revision_of"]) == 36 for c in revised)
     assert sum(p["demo"] for p in data["patients"]) == 40
     finals = [c for c in data["consultations"] if c["status"] == "final"]
-    assert all(c["plan"]["sessions"] for c in finals)
+    # Every final has its plan: sessions, or none for "do not treat" (a letter).
+    assert all(c["plan"] is not None for c in finals)
+    letters = [c for c in finals if c["plan"]["screening_outcome"] == "do_not_treat"]
+    assert all(c["plan"]["sessions"] for c in finals if c not in letters)
+    assert all(not c["plan"]["sessions"] for c in letters if not c["override"])
     assert all(c["plan"] is None for c in data["consultations"] if c["status"] == "draft")
 
 
@@ -203,3 +215,51 @@ def test_cli_export_and_import(tmp_path):
     assert "Imported 0 patients and 0 consultations" in result.stdout
     result = consult_cli("--db", other, "db", "import", tmp_path / "missing.json")
     assert result.returncode == 1 and "There is no file" in result.stderr
+
+
+def test_an_import_that_breaks_the_floor_imports_nothing(filled, tmp_path):
+    """No path brings a plan closer than the catalog's minimum interval into the records."""
+    repo, _ = filled
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
+    final = next(c for c in data["consultations"] if c["plan"] and len(c["plan"]["sessions"]) > 1)
+    first = date.fromisoformat(final["plan"]["sessions"][0]["date"])
+    for n, session in enumerate(final["plan"]["sessions"]):
+        session["date"] = date.fromordinal(first.toordinal() + 14 * n).isoformat()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    with RecordStore.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
+        with pytest.raises(ExchangeError) as caught:
+            import_json(other, bad)
+        assert "breaks the clinic catalog's rules" in caught.value.message
+        assert "14 days apart" in caught.value.message
+        counts = other.health.counts()
+        assert counts["patients"] == 0 and counts["consultations"] == 0
+
+
+def test_clearances_travel_with_the_export(repo, tmp_path):
+    zoe = repo.patients.save(patient())
+    c = consultation(zoe, screening=dict(NO, anticoagulants=Answer.YES))
+    provisional = repo.consultations.finalize(c, plan_for(c))
+    cleared = replace(
+        provisional,
+        id=None,
+        revision_of=provisional.id,
+        clearance=Clearance(
+            "Dr Sam Okafor", date(2026, 11, 24), "Letter on file.", "Dr Reyes", ("anticoagulants",)
+        ),
+    )
+    saved = repo.consultations.amend(
+        provisional.id, cleared, plan_for(cleared), detail="clearance recorded"
+    )
+    exported = export(repo, tmp_path / "a.json")
+    with RecordStore.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
+        import_json(other, exported)
+        (row,) = other.db.execute(
+            "SELECT id FROM consultations WHERE clearance_by IS NOT NULL"
+        ).fetchall()
+        assert other.records.consultation(row[0]).clearance == saved.clearance
+    assert "replaces 1; clearance recorded" in [e["detail"] for e in repo.audit.entries()]
+    folder = export(repo, tmp_path / "csv", "csv")
+    with (folder / "consultations.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["clearance_covers"] for r in rows if r["clearance_by"]] == ["anticoagulants"]

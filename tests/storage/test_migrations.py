@@ -13,8 +13,8 @@ from schema_builders import (
     FIXTURES,
     V3_NAME_KEYS,
     V4_LIST_DATES,
-    V5_ACCOUNTS,
-    V5_SECRET,
+    V7_ACCOUNTS,
+    V7_SECRET,
     schema_at,
     schema_sql,
 )
@@ -32,7 +32,9 @@ SHIPPED = (
     "0002_consultations_by_patient_and_status",
     "0003_name_keys",
     "0004_list_dates",
-    "0005_accounts",
+    "0005_clearance",
+    "0006_audit_content",
+    "0007_accounts",
 )
 
 
@@ -127,13 +129,13 @@ def test_accounts_after_each_upgrade(tmp_path, version):
     path = tmp_path / "records.sqlite3"
     BUILDERS[version](path)
     with RecordStore.open(path) as repo:
-        if version < migrations.version_of("0005_accounts"):
+        if version < migrations.version_of("0007_accounts"):
             assert repo.accounts.all() == []
             assert repo.accounts.count() == 0
             return
         kept = [(a.id, a.name, a.role.value, int(a.active)) for a in repo.accounts.all()]
-        assert kept == V5_ACCOUNTS
-        assert repo.accounts.sign_in("dr admin", V5_SECRET).name == "Dr Admin"
+        assert kept == V7_ACCOUNTS
+        assert repo.accounts.sign_in("dr admin", V7_SECRET).name == "Dr Admin"
 
 
 def test_version_3_writes_the_name_keys_from_the_names(tmp_path):
@@ -191,7 +193,7 @@ def test_an_upgrade_backs_up_first_then_migrates(tmp_path, future):
         assert repo.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
         assert "nickname" in repo.db["patients"].columns_dict
         assert [replace(repo.patients.get(i), id=None) for i in (1, 2)] == expected.patients
-    (kept,) = backups_dir(path).iterdir()
+    (kept,) = backups_dir(path).glob("*.sqlite3")
     assert kept.name.startswith(f"records-before-upgrade-v{SCHEMA_VERSION}-")
     assert read_header(kept).user_version == SCHEMA_VERSION
 

@@ -118,14 +118,65 @@ def test_finalize_refuses_an_unfinished_screening(repo):
     with pytest.raises(ConflictError) as caught:
         repo.consultations.finalize(c, plan_for(c))
     assert "screening" in caught.value.message
-    stop = dict(NO, pregnancy=Answer.YES)
-    c = consultation(patient(), screening=stop)
-    with pytest.raises(ConflictError):
-        repo.consultations.finalize(c, plan_for(c))
-    overridden = replace(c, override=Override("Confirmed not pregnant by test.", "Dr Reyes"))
+    assert repo.health.counts()["consultations"] == 0  # nothing of the refused one was saved
+
+
+def test_do_not_treat_is_saved_as_a_letter_or_overridden_with_a_reason(repo):
+    c = consultation(patient(), screening=dict(NO, sunburn=Answer.YES))
+    letter = repo.consultations.finalize(c, plan_for(c))
+    assert repo.records.planned_sessions(letter.id) == ()
+    stored = repo.records.stored_plan(letter.id)
+    assert (stored.screening_outcome, stored.results_from) == ("do_not_treat", None)
+    overridden = replace(
+        c, override=Override("Sunburn is on the back; treating the face.", "Dr Reyes")
+    )
     final = repo.consultations.finalize(overridden, plan_for(overridden))
     assert repo.records.consultation(final.id).override == overridden.override
-    assert repo.health.counts()["consultations"] == 1  # nothing of the refused ones was saved
+    assert len(repo.records.planned_sessions(final.id)) == 5
+
+
+def test_a_label_contraindication_cannot_be_overridden_in_the_records(repo):
+    c = consultation(
+        patient(),
+        screening=dict(NO, pregnancy=Answer.YES),
+        override=Override("Confirmed not pregnant by test.", "Dr Reyes"),
+    )
+    with pytest.raises(ConflictError) as caught:
+        repo.consultations.finalize(c, plan_for(c))
+    assert "contraindication on the device's label (pregnancy)" in caught.value.message
+    # Sessions put on a letter's plan by hand are refused too.
+    letter = replace(c, override=None)
+    forged = replace(plan_for(consultation(patient())), screening=plan_for(letter).screening)
+    with pytest.raises(ConflictError) as caught:
+        repo.consultations.finalize(letter, forged)
+    assert "do not treat, yet the plan has sessions" in caught.value.message
+    assert repo.health.counts()["consultations"] == 0
+
+
+def test_no_path_saves_sessions_closer_than_the_floor(repo):
+    c = consultation(patient())
+    plan = plan_for(c)
+    close = tuple(
+        replace(s, date=plan.sessions[0].date + timedelta(weeks=2 * i))
+        for i, s in enumerate(plan.sessions)
+    )
+    with pytest.raises(ConflictError) as caught:
+        repo.consultations.finalize(c, replace(plan, sessions=close))
+    assert "14 days apart" in caught.value.message
+    final = repo.consultations.finalize(c, plan)
+    amended = replace(c, notes="Amended.")
+    with pytest.raises(ConflictError) as caught:
+        repo.consultations.amend(final.id, amended, replace(plan, sessions=close))
+    assert "the catalog's minimum is 4 weeks" in caught.value.message
+    # Nor more sessions than the concerns need.
+    many = tuple(
+        replace(plan.sessions[0], number=n, date=plan.sessions[0].date + timedelta(weeks=4 * n))
+        for n in range(8)
+    )
+    with pytest.raises(ConflictError) as caught:
+        repo.consultations.amend(final.id, amended, replace(plan, sessions=many))
+    assert "8 sessions, outside the 4–6" in caught.value.message
+    assert [x.id for x in repo.records.revisions(final.id)] == [final.id]
 
 
 def test_a_final_is_never_overwritten(repo):
@@ -228,6 +279,12 @@ def test_settings_default_to_the_catalog_protocol(repo):
     assert repo.clinic.settings() == mine
     with pytest.raises(ValidationError):
         repo.clinic.save_settings(replace(mine, interval_weeks=0))
+    with pytest.raises(ValidationError) as caught:
+        repo.clinic.save_settings(replace(mine, interval_weeks=2))
+    assert str(caught.value).startswith(
+        "Sessions cannot be planned closer than 4 weeks apart: that is the minimum interval in "
+        "the clinic's catalog"
+    )
     assert repo.clinic.settings() == mine
 
 

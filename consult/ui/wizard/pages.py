@@ -47,6 +47,7 @@ from consult.domain.adjuncts import all_eligibility
 from consult.domain.model import ROMAN, Answer, Outcome, Patient, age_on
 from consult.domain.plan import session_bounds
 from consult.ui import style
+from consult.ui.plan_text import rules_html, status_text
 from consult.ui.zone_map import ZoneMap
 
 UI_LANG = "en"  # the provider's screens; the patient's language is for the printed plan
@@ -87,6 +88,28 @@ def swatch_icon(colour: str) -> QIcon:
     pixmap = QPixmap(28, 28)
     pixmap.fill(QColor(colour))
     return QIcon(pixmap)
+
+
+def outcome_lines(result) -> list[str]:
+    """What the screening's outcome means for the plan, in the provider's words."""
+    if result.label_reasons:
+        return [
+            "A contraindication on the device's label: it cannot be overridden. Finishing gives "
+            "the patient a letter saying what happens next, not a plan."
+        ]
+    if result.overridden:
+        return ["Overridden by the provider with a written reason."]
+    if result.outcome is Outcome.DO_NOT_TREAT:
+        return [
+            "Without a written reason to go ahead, finishing gives the patient a letter saying "
+            "what happens next, not a plan."
+        ]
+    if result.outcome is Outcome.NEEDS_CLEARANCE:
+        return [
+            "The plan will be provisional, its dates proposed, until a doctor's clearance is "
+            "recorded (Record clearance… on the main window)."
+        ]
+    return []
 
 
 class DateLineEdit(QLineEdit):
@@ -451,6 +474,7 @@ class ScreeningPage(Page):
     def refresh(self) -> None:
         result = self.state.screening()
         catalog = self.state.catalog
+        values = self.state.settings.placeholders
         colour = style.colour(OUTCOME_COLOURS[result.outcome])
         lines = [f"<b style='font-size:large'>{escape(result.outcome.label)}</b>"]
         if result.unanswered:
@@ -458,18 +482,18 @@ class ScreeningPage(Page):
         for reason in result.reasons:
             question = catalog.question(reason.question_id)
             answer = "not sure" if reason.answer is Answer.NOT_SURE else "yes"
+            label = " — <b>on the device's label</b>" if reason.label else ""
             lines.append(
-                f"• {escape(reason.outcome.label)}: {escape(question.question[UI_LANG])} "
-                f"(<i>{answer}</i>)"
+                f"• {escape(reason.outcome.label)}: {escape(question.ask(UI_LANG, values))} "
+                f"(<i>{answer}</i>){label}<br>"
+                f"&nbsp;&nbsp;<small>Source: {escape(catalog.cite(question.sources))}</small>"
             )
-        if result.overridden:
-            lines.append("<b>Overridden by the provider with a written reason.</b>")
+        lines += [f"<b>{escape(line)}</b>" for line in outcome_lines(result)]
         self.banner.setText("<br>".join(lines))
         self.banner.setStyleSheet(
             f"QLabel {{ border: 2px solid {colour}; border-radius: 6px; color: {colour}; }}"
         )
-        needs_override = result.outcome is Outcome.DO_NOT_TREAT
-        self.override_box.setVisible(needs_override)
+        self.override_box.setVisible(result.overridable)
 
     def isComplete(self) -> bool:
         return self.state.screening().complete
@@ -728,7 +752,11 @@ class AdjunctsPage(Page):
         catalog = state.catalog
         screening = state.screening()
         verdicts = all_eligibility(
-            catalog, state.patient.fitzpatrick, screening.reason_ids(), list(state.areas)
+            catalog,
+            state.patient.fitzpatrick,
+            screening.reason_ids(),
+            list(state.areas),
+            values=state.settings.placeholders,
         )
         wanted = {c.concern_id for a in state.area_choices() for c in a.concerns}
         host = QWidget()
@@ -818,6 +846,13 @@ class PlanPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Planned appointments")
         self.table.setTabKeyNavigation(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Plan status")
+        self.rules = QLabel()
+        self.rules.setWordWrap(True)
+        self.rules.setTextFormat(Qt.TextFormat.RichText)
+        self.rules.setAccessibleName("Rules applied, with their sources")
         self.results = QLabel()
         self.results.setWordWrap(True)
         self.warnings = QLabel()
@@ -832,10 +867,12 @@ class PlanPage(Page):
         notes_label = QLabel("N&otes:")
         notes_label.setBuddy(self.notes)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
         layout.addLayout(form)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.results)
         layout.addWidget(self.warnings)
+        layout.addWidget(self.rules)
         layout.addWidget(notes_label)
         layout.addWidget(self.notes)
         self.start.dateChanged.connect(self._store)
@@ -880,7 +917,13 @@ class PlanPage(Page):
         state = self.state
         plan = state.plan()
         catalog = state.catalog
-        rows = [(s.date, f"Microneedling session {s.number}") for s in plan.sessions]
+        self.status.setText(f"<b>{escape(status_text(plan))}</b>")
+        self.start.setEnabled(not plan.not_treating)
+        self.count.setEnabled(not plan.not_treating)
+        rules = rules_html(catalog, plan)
+        self.rules.setText(f"<b>Rules applied:</b>{rules}" if rules else "")
+        proposed = "Proposed: " if plan.provisional else ""
+        rows = [(s.date, f"{proposed}Microneedling session {s.number}") for s in plan.sessions]
         rows += [(v.date, catalog.adjunct(v.adjunct_id).name[UI_LANG]) for v in plan.adjunct_visits]
         rows.sort(key=lambda r: r[0])
         self.table.setRowCount(len(rows))
@@ -888,11 +931,14 @@ class PlanPage(Page):
             self.table.setItem(row, 0, QTableWidgetItem(long_date(day)))
             self.table.setItem(row, 1, QTableWidgetItem(what))
         ongoing = [catalog.adjunct(a).name[UI_LANG] for a in plan.ongoing_adjuncts]
-        text = (
-            f"Results: best around {plan.results_from:%B %Y} to {plan.results_to:%B %Y} "
-            f"({catalog.protocol.results_months[0]}–{catalog.protocol.results_months[1]} months "
-            "after the last session)."
-        )
+        if plan.results_from is None:
+            text = "No sessions are planned."
+        else:
+            text = (
+                f"Results: usually best around {plan.results_from:%B %Y} to "
+                f"{plan.results_to:%B %Y} ({catalog.protocol.results_months[0]}–"
+                f"{catalog.protocol.results_months[1]} months after the last session)."
+            )
         if ongoing:
             text += " At home: " + ", ".join(ongoing) + "."
         self.results.setText(text)
@@ -932,15 +978,8 @@ class ReviewPage(Page):
             f"<p><b>Screening:</b> {escape(screening.outcome.label)}"
             + (" (overridden with a written reason)" if screening.overridden else "")
             + "</p>",
+            f"<p><b>{escape(status_text(plan))}</b></p>",
         ]
-        if screening.reasons:
-            parts.append("<ul>")
-            parts += [
-                f"<li>{escape(r.outcome.label)}: "
-                f"{escape(catalog.question(r.question_id).question[UI_LANG])}</li>"
-                for r in screening.reasons
-            ]
-            parts.append("</ul>")
         parts.append("<p><b>Treating:</b></p><ul>")
         for choice in plan.areas:
             area = catalog.area(choice.area_id)
@@ -957,11 +996,16 @@ class ReviewPage(Page):
         if plan.adjuncts:
             names = ", ".join(catalog.adjunct(a).name[UI_LANG] for a in plan.adjuncts)
             parts.append(f"<p><b>Adjuncts:</b> {escape(names)}</p>")
-        parts.append(
-            f"<p><b>{len(plan.sessions)} sessions</b> from {long_date(plan.first_session)} to "
-            f"{long_date(plan.last_session)}; results best around {plan.results_from:%B %Y} to "
-            f"{plan.results_to:%B %Y}.</p>"
-        )
+        if plan.sessions:
+            proposed = "proposed " if plan.provisional else ""
+            parts.append(
+                f"<p><b>{len(plan.sessions)} sessions</b>, {proposed}from "
+                f"{long_date(plan.first_session)} to {long_date(plan.last_session)}; results "
+                f"usually best around {plan.results_from:%B %Y} to {plan.results_to:%B %Y}.</p>"
+            )
+        rules = rules_html(catalog, plan)
+        if rules:
+            parts.append(f"<p><b>Rules applied:</b></p>{rules}")
         if plan.warnings:
             parts.append("<p><b>Warnings:</b></p><ul>")
             parts += [f"<li>{escape(w.message)}</li>" for w in plan.warnings]
@@ -974,11 +1018,6 @@ class ReviewPage(Page):
         problems = []
         if not screening.complete:
             problems.append("Some screening questions are not answered.")
-        elif not screening.may_finish:
-            problems.append(
-                "Screening says do not treat. To go ahead, go back to Safety screening and write "
-                "the reason."
-            )
         problems += self.state.patient_problems()
         self.blocker.setText("\n".join(problems))
 
