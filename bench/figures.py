@@ -300,6 +300,17 @@ def save(db: Path, scratch: Path, repeat: int) -> Samples:
     return samples
 
 
+def _token(records: Path) -> dict[str, str]:
+    """The environment of a scheduled check: the benchmarks' administrator's token, as a
+    clinic's nightly job has it (records without accounts need none)."""
+    from consult.storage.store import RecordStore
+
+    with RecordStore.open(records, verify=False) as store:
+        if not store.accounts.get(BENCH_ACCOUNT):
+            return {}
+        return {"CONSULT_TOKEN": store.accounts.issue_token(BENCH_ACCOUNT)}
+
+
 def checks(db: Path, scratch: Path, repeat: int) -> Samples:
     """``consult db check`` then ``consult db verify`` on a copy of ``db``, as whole commands
     (what an administrator waits for); the floor: SQLite's own page check (``quick_check``)
@@ -309,6 +320,8 @@ def checks(db: Path, scratch: Path, repeat: int) -> Samples:
     scratch.mkdir(parents=True)
     copy = scratch / "records.sqlite3"
     shutil.copyfile(db, copy)
+    env = _env(scratch / "data")
+    env.update(_token(copy))
     samples = Samples([], [])
     try:
         for _ in range(repeat):
@@ -318,7 +331,7 @@ def checks(db: Path, scratch: Path, repeat: int) -> Samples:
                     [sys.executable, "-m", "consult", "--db", str(copy), "db", command],
                     capture_output=True,
                     text=True,
-                    env=_env(scratch / "data"),
+                    env=env,
                     check=False,
                 )
                 if done.returncode != 0:

@@ -23,7 +23,17 @@ from PySide6.QtWidgets import (
 
 PANEL_WIDTH = 480
 MARGIN = 32
+FIELD_HEIGHT = 40
 MIN_SECRET = 6  # as storage.passwords.MIN_SECRET: said before the slow check, not after it
+
+
+def _label(text: str, field: QWidget) -> QLabel:
+    """A field's label, as tall as the (touch-sized) field and centred beside it."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    label.setMinimumHeight(FIELD_HEIGHT)
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return label
 
 
 class LockScreen(QWidget):
@@ -87,7 +97,7 @@ class LockScreen(QWidget):
         field = QLineEdit()
         field.setEchoMode(QLineEdit.EchoMode.Password)
         field.setAccessibleName(accessible)
-        field.setMinimumHeight(40)
+        field.setMinimumHeight(FIELD_HEIGHT)
         # No copy, no drag, no input method suggestions for a secret.
         field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         field.setInputMethodHints(
@@ -100,10 +110,11 @@ class LockScreen(QWidget):
     def _sign_in_page(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.account = QComboBox()
         self.account.setEditable(True)
         self.account.setAccessibleName("Account")
-        self.account.setMinimumHeight(40)
+        self.account.setMinimumHeight(FIELD_HEIGHT)
         self.account.lineEdit().setPlaceholderText("Your name")
         self.secret = self._secret_field("PIN or password")
         self.secret.returnPressed.connect(self._submit)
@@ -111,10 +122,8 @@ class LockScreen(QWidget):
         self.sign_in_button.setDefault(True)
         self.sign_in_button.setMinimumHeight(44)
         self.sign_in_button.clicked.connect(self._submit)
-        account_label = QLabel("&Account:")
-        account_label.setBuddy(self.account)
-        secret_label = QLabel("&PIN or password:")
-        secret_label.setBuddy(self.secret)
+        account_label = _label("&Account:", self.account)
+        secret_label = _label("&PIN or password:", self.secret)
         form.addRow(account_label, self.account)
         form.addRow(secret_label, self.secret)
         form.addRow(self.sign_in_button)
@@ -123,9 +132,10 @@ class LockScreen(QWidget):
     def _first_run_page(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.new_name = QLineEdit()
         self.new_name.setAccessibleName("Administrator's name")
-        self.new_name.setMinimumHeight(40)
+        self.new_name.setMinimumHeight(FIELD_HEIGHT)
         self.new_secret = self._secret_field("New PIN or password")
         self.new_secret_again = self._secret_field("New PIN or password again")
         self.new_secret_again.returnPressed.connect(self._create)
@@ -137,9 +147,7 @@ class LockScreen(QWidget):
             ("&PIN or password:", self.new_secret),
             ("The same &again:", self.new_secret_again),
         ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            form.addRow(label, field)
+            form.addRow(_label(text, field), field)
         form.addRow(self.create_button)
         return page
 
