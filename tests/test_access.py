@@ -60,6 +60,10 @@ TASKS = {
     "find patients": (Permission.VIEW_PATIENTS, lambda c, s, t: c.find_patients("zoe")),
     "plan": (Permission.VIEW_PATIENTS, lambda c, s, t: c.plan_for(s)),
     "new consultation": (Permission.CONSULT, lambda c, s, t: c.new_draft(TODAY)),
+    "clearance": (
+        Permission.CONSULT,
+        lambda c, s, t: c.clearance_start(s, c.plan_for(s), TODAY),
+    ),
     "amend": (Permission.CONSULT, lambda c, s, t: c.amendment_of(s, TODAY)),
     "finalize": (Permission.CONSULT, lambda c, s, t: c.finalize(c.amendment_of(s, TODAY))),
     "render plan": (

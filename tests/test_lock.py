@@ -383,3 +383,35 @@ def test_who_has_seen_the_record(qtbot, window, clinic, saved, monkeypatch):
     ]
     assert (TEST_ADMIN, "opened the patient's page", f"patient #{saved.patient.id}") in rows
     assert (TEST_ADMIN, "finished", f"consultation #{saved.id}") in rows
+
+
+def test_an_administrator_adds_and_disables_accounts(qtbot, window, clinic, monkeypatch):
+    from consult.storage.passwords import verify
+    from consult.ui import dialogs
+    from consult.ui.accounts_dialog import AccountsDialog, SecretDialog
+
+    def answer(dialog):
+        if isinstance(dialog, SecretDialog):
+            dialog.name.setText("Nurse Kim")
+            dialog.role.setCurrentIndex(dialog.role.findData(Role.PROVIDER))
+            dialog.secret.setText("135790")
+            dialog.again.setText("135790")
+            dialog._check()
+            return dialog.result()
+        return 0
+
+    monkeypatch.setattr(dialogs, "run_dialog", answer)
+    accounts = AccountsDialog(clinic, window)
+    qtbot.addWidget(accounts)
+    accounts.add.__call__()
+    names = [accounts.table.item(r, 0).text() for r in range(accounts.table.rowCount())]
+    assert "Nurse Kim" in names
+    accounts.table.selectRow(names.index("Nurse Kim"))
+    assert accounts.toggle_button.text() == "&Disable"
+    accounts.toggle_button.click()
+    assert not clinic.store.accounts.get("Nurse Kim").active
+    (stored,) = clinic.store.conn.execute(
+        "SELECT secret_hash FROM accounts WHERE name = 'Nurse Kim'"
+    ).fetchone()
+    assert verify(stored, "135790") and accounts.selected() is not None
+    assert not accounts.findChildren(SecretDialog)[0].secret.text()  # the PIN is not kept

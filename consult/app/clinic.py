@@ -263,6 +263,7 @@ class Clinic:
     def clearance_start(self, item: Consultation, plan: Plan, today: date) -> date:
         """The first session a clearance confirms unless the provider picks another: the one
         proposed, while it is still ahead; otherwise the clinic's next open day."""
+        self.require(Permission.CONSULT)
         proposed = plan.first_session if plan.sessions else None
         if proposed is not None and proposed >= today:
             return proposed
