@@ -155,7 +155,7 @@ def test_the_first_start_asks_for_the_administrator(qtbot, catalog, idle_clock, 
     assert window.locked and window.lock_screen.first_run
     assert window.windowTitle() == "Consult — welcome"
     assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
-    assert window.model.rowCount() == 0  # nothing listed before anyone signs in
+    assert window.body is None  # no list, no patient's page: nothing is built before sign-in
     screen = window.lock_screen
     screen.new_name.setText("Dr First")
     type_text(screen.new_secret, TEST_SECRET)

@@ -9,10 +9,13 @@ until the same person unlocks it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from consult.app.errors import UserFacingError
 from consult.domain.access import TOKEN_PERMISSIONS, Permission, Role, allows
-from consult.storage.accounts import Account
+
+if TYPE_CHECKING:
+    from consult.storage.accounts import Account
 
 
 class AccessDenied(UserFacingError):

@@ -43,16 +43,24 @@ class IdleWatch(QObject):
         self._last = clock()
         self._timer = QTimer(self, interval=check_ms)
         self._timer.timeout.connect(self.check)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._watching = False
 
     def start(self) -> None:
+        """Count from now. Input is watched only while counting (every event of the app
+        passes through the filter, so none does on the lock screen)."""
         self._last = self.clock()
         self._timer.start()
+        app = QApplication.instance()
+        if app is not None and not self._watching:
+            app.installEventFilter(self)
+            self._watching = True
 
     def stop(self) -> None:
         self._timer.stop()
+        app = QApplication.instance()
+        if app is not None and self._watching:
+            app.removeEventFilter(self)
+            self._watching = False
 
     @property
     def running(self) -> bool:
@@ -65,11 +73,8 @@ class IdleWatch(QObject):
 
     def check(self) -> None:
         if self._timer.isActive() and self.clock() - self._last >= self.minutes * 60:
-            self._timer.stop()
+            self.stop()
             self.idle.emit()
 
     def close(self) -> None:
-        self._timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self.stop()

@@ -92,7 +92,10 @@ class MainWindow(QMainWindow):
         self._draft_key: str | None = None
         self._closed = False
         self._build_actions()
-        self._build_body()
+        # The patients' side is built when someone signs in: the window shows the sign-in
+        # screen sooner, and nothing of a patient exists in it before then.
+        self.body: QWidget | None = None
+        self._build_lock_screen()
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.run_search)
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
         style.touch_size(self)
         session = clinic.session
         if session is not None and not session.locked:
+            self._build_body()
             self._enter(fresh=True)
         else:
             self._show_lock_screen()
@@ -305,11 +309,14 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.body = splitter
+        self.stack.insertWidget(0, splitter)
+        style.touch_size(splitter)
+
+    def _build_lock_screen(self) -> None:
         self.lock_screen = LockScreen()
         self.lock_screen.sign_in_requested.connect(self._sign_in)
         self.lock_screen.create_requested.connect(self._create_administrator)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.body)
         self.stack.addWidget(self.lock_screen)
         self.setCentralWidget(self.stack)
 
@@ -865,6 +872,8 @@ class MainWindow(QMainWindow):
         """Show the window to the signed-in account: fresh, or as the lock left it."""
         session = self.clinic.session
         assert session is not None
+        if self.body is None:
+            self._build_body()
         self._locked = False
         self.stack.setCurrentWidget(self.body)
         self.menuBar().show()
