@@ -1,16 +1,20 @@
 """Render the app's windows to PNG (offscreen), for docs/ and for looking at them.
 
-    CONSULT_DATA_DIR=$(mktemp -d) .venv/bin/python tools/screenshots.py OUT_DIR
+    .venv/bin/python tools/screenshots.py OUT_DIR
 
-Seeds demo patients into that data folder, then grabs the first start's administrator form,
-the main window, the lock screen, every wizard step, the settings dialog, the plan preview,
-the audit trail, "who has seen this record" and the accounts.
+Seeds demo patients into a data folder of its own (``CONSULT_DATA_DIR`` when set, otherwise a
+private folder made for the run and removed after it: never the user's own records), then
+grabs the first start's administrator form, the main window, the lock screen, every wizard
+step, the settings dialog, the plan preview, the audit trail, "who has seen this record" and
+the accounts.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -157,4 +161,12 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    own_folder = None
+    if not os.environ.get("CONSULT_DATA_DIR"):
+        own_folder = tempfile.mkdtemp(prefix="consult-screenshots-")
+        os.environ["CONSULT_DATA_DIR"] = own_folder
+    try:
+        main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    finally:
+        if own_folder is not None:
+            shutil.rmtree(own_folder, ignore_errors=True)
