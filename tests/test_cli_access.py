@@ -206,6 +206,7 @@ def test_a_token_backs_up_and_checks_and_does_nothing_else(records, tmp_path):
     assert consult("db", "check", "--db", records, env=env).returncode == 0
     done = consult("db", "export", tmp_path / "all.json", "--db", records, env=env)
     assert done.returncode == 1 and not (tmp_path / "all.json").exists()
+    assert "token runs only db backup, db check and db verify" in done.stderr
     done = consult(
         "db",
         "backup",

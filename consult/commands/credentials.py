@@ -101,9 +101,15 @@ def account_name(args: argparse.Namespace) -> str:
     if name:
         return name
     if not sys.stdin.isatty() or getattr(args, "password_stdin", False):
+        token_note = (
+            f" ({TOKEN_VARIABLE} is set, but an administrator's token runs only db backup, "
+            "db check and db verify.)"
+            if os.environ.get(TOKEN_VARIABLE, "").strip()
+            else ""
+        )
         raise UserFacingError(
             "This command reads or changes the records, so it needs an account: give it "
-            f"with --user NAME (or set {USER_VARIABLE})."
+            f"with --user NAME (or set {USER_VARIABLE}).{token_note}"
         )
     return input("Account: ").strip()
 
