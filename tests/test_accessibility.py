@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QScrollBar,
     QWidget,
 )
+from signin_helpers import TEST_SECRET
 
 from consult.app.catalog import load_catalog
 from consult.app.clinic import Clinic
@@ -56,7 +57,18 @@ def test_every_window_and_step(qtbot):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    found = problems_in(window)
+    found = problems_in(window)  # the first start: the administrator's account
+    window.lock_screen.new_name.setText("Dr Ana Reyes")
+    window.lock_screen.new_secret.setText(TEST_SECRET)
+    window.lock_screen.new_secret_again.setText(TEST_SECRET)
+    window.lock_screen.create_button.click()
+    qtbot.waitUntil(lambda: not window.locked)
+    found += problems_in(window)
+    window.lock("Ctrl+L")
+    found += problems_in(window)  # the sign-in form
+    window.lock_screen.secret.setText(TEST_SECRET)
+    window.lock_screen.sign_in_button.click()
+    qtbot.waitUntil(lambda: not window.locked)
     window.new_consultation()
     wizard = window.wizard
     wizard.state.patient.name = "Ana"

@@ -4,7 +4,9 @@
 
 Seeds demo patients into a data folder of its own (``CONSULT_DATA_DIR`` when set, otherwise a
 private folder made for the run and removed after it: never the user's own records), then
-grabs the main window, every wizard step, the settings dialog and the plan preview.
+grabs the first start's administrator form, the main window, the lock screen, every wizard
+step, the settings dialog, the plan preview, the audit trail, "who has seen this record" and
+the accounts.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from consult.ui.main_window import MainWindow
 from consult.ui.preview import PreviewDialog
 from consult.ui.settings_dialog import SettingsDialog
 
+SECRET = "screenshots-pin"  # noqa: S105 - the demo administrator's, in a throwaway folder
+
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
@@ -56,11 +60,42 @@ def main(out: Path) -> None:
     window = MainWindow(clinic)
     window.resize(1280, 800)
     window.show()
+    pump(0.3)
+    screen = window.lock_screen
+    if screen.first_run:
+        window.grab().save(str(out / "first-start.png"))
+        screen.new_name.setText("Dr Ana Reyes")
+        screen.new_secret.setText(SECRET)
+        screen.new_secret_again.setText(SECRET)
+        screen.create_button.click()
+    else:
+        screen.account.setCurrentText("Dr Ana Reyes")
+        screen.secret.setText(SECRET)
+        screen.sign_in_button.click()
+    deadline = time.monotonic() + 10
+    while window.locked and time.monotonic() < deadline:
+        pump(0.05)
     window.search.setText(shown.name.split()[0])
     pump(1.0)
     window.table.selectRow(window.model.row_of(shown.id))
     pump(0.5)
     window.grab().save(str(out / "main-window.png"))
+    window.lock("Ctrl+L")
+    pump(0.3)
+    window.grab().save(str(out / "locked.png"))
+    screen.secret.setText(SECRET)
+    screen.sign_in_button.click()
+    deadline = time.monotonic() + 10
+    while window.locked and time.monotonic() < deadline:
+        pump(0.05)
+    pump(0.5)
+    from consult.ui.audit_view import AuditDialog, WhoHasSeenDialog
+
+    seen = WhoHasSeenDialog(shown.name, clinic.who_has_seen(shown.id), window)
+    seen.show()
+    pump(0.3)
+    seen.grab().save(str(out / "who-has-seen.png"))
+    seen.close()
     window.search.setText("zoe")
     pump(1.0)
     window.table.selectRow(0)
@@ -104,6 +139,23 @@ def main(out: Path) -> None:
     settings.show()
     pump(0.3)
     settings.grab().save(str(out / "settings.png"))
+    settings.close()
+    audit = AuditDialog(clinic, window)
+    audit.show()
+    pump(1.5)
+    audit.grab().save(str(out / "audit.png"))
+    audit.close()
+    from consult.domain.access import Role
+    from consult.ui.accounts_dialog import AccountsDialog
+
+    if len(clinic.accounts()) == 1:
+        clinic.add_account("Kofi Mensah, RN", Role.PROVIDER, SECRET)
+        clinic.add_account("Ben Ortiz", Role.ASSISTANT, SECRET)
+    accounts = AccountsDialog(clinic, window)
+    accounts.show()
+    pump(0.3)
+    accounts.grab().save(str(out / "accounts.png"))
+    accounts.close()
     clinic.close()
     print(f"screenshots in {out}")
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from consult.app.errors import UserFacingError, plain_error
+from consult.app.session import require
+from consult.domain.access import Permission, Role
 from consult.domain.catalog import ConsentDocument
 from consult.domain.consent import (
     ConsentEntry,
@@ -41,6 +43,9 @@ from consult.storage.errors import ConflictError, StorageError
 from consult.storage.protect import check_input, check_output
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from consult.app.session import Session
     from consult.domain.catalog import Catalog
     from consult.domain.model import ClinicSettings
     from consult.storage.protocol import RecordStoreAPI
@@ -72,10 +77,24 @@ class Verification:
 class ConsentDesk:
     """``clinic.consents``: consent tasks on the clinic's records and catalog."""
 
-    def __init__(self, catalog: Catalog, store: RecordStoreAPI, data_folder: Path):
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: RecordStoreAPI,
+        data_folder: Path,
+        session: Callable[[], Session | None] | None = None,
+    ):
+        """``session``: who is signed in (the window's ``Clinic``); each task first checks
+        that account may do it. Without it (the command line signs in before it makes the
+        desk, and checks there), no check is made here."""
         self.catalog = catalog
         self.store = store
         self.signing_folder = data_folder / SIGNING_FOLDER
+        self._session = session
+
+    def require(self, permission: Permission) -> None:
+        if self._session is not None:
+            require(self._session(), permission)
 
     def settings(self) -> ClinicSettings:
         return self.store.clinic.settings()
@@ -88,13 +107,24 @@ class ConsentDesk:
     # -- who signs
 
     def signer(self, item: Consultation, chosen: str | None = None) -> str:
-        """Who signs for the clinic, as recorded with the consent and in its audit entry: the
+        """Who signs for the clinic, as recorded with the consent: the signed-in account (an
+        assistant's may not); with no one signed in (records that have no accounts yet), the
         provider chosen on the signing screen, else the consultation's. The one place that
-        says so (when the app knows who is signed in, that account goes here)."""
+        says so."""
+        session = self._session() if self._session is not None else None
+        if session is not None:
+            self.require(Permission.CONSULT)
+            if session.role is Role.ASSISTANT:  # never reached while assistants may not consult
+                raise UserFacingError("A provider signs the consent for the clinic.")
+            return session.name
         name = (chosen or "").strip() or item.provider
         if not name:
             raise UserFacingError("Choose the provider who signs the consent.")
         return name
+
+    def signer_is_fixed(self) -> bool:
+        """Whether the signing screen may not choose who signs (an account is signed in)."""
+        return self._session is not None and self._session() is not None
 
     # -- what the plan needs
 
@@ -109,6 +139,7 @@ class ConsentDesk:
     ) -> ConsentStatus:
         """Whether ``item``'s plan has a valid consent for microneedling and for each add-on
         treatment that needs one; the reasons when not. What recording a session asks."""
+        self.require(Permission.VIEW_PATIENTS)
         if item.id is None or item.status is not Status.FINAL:
             plan = plan or self.plan_for(item)
             return consent_status(self.catalog, plan, [], now=now or self._now())
@@ -130,6 +161,7 @@ class ConsentDesk:
         return self.status(item)
 
     def history(self, patient_id: int) -> list[StoredConsent]:
+        self.require(Permission.VIEW_PATIENTS)
         return self.store.consents.for_patient(patient_id)
 
     # -- the text a patient reads
@@ -141,6 +173,7 @@ class ConsentDesk:
         document_id: str,
         lang: str | None = None,
     ) -> ConsentText:
+        self.require(Permission.VIEW_PATIENTS)
         lang = lang or item.patient.language
         if lang not in self.catalog.languages:
             lang = "en"
@@ -239,6 +272,7 @@ class ConsentDesk:
 
     def save(self, prepared: Prepared, item: Consultation, *, demo: bool = False) -> StoredConsent:
         """Record a prepared consent: one transaction with its audit entry."""
+        self.require(Permission.CONSULT)
         store = self.store
         try:
             with store.transaction():
@@ -285,6 +319,7 @@ class ConsentDesk:
         """Record that the patient refused, or wants to think about it: no signature."""
         if decision not in (Decision.REFUSED, Decision.DEFERRED):
             raise ValueError(f"decline records a refusal or a deferral, not {decision}")
+        self.require(Permission.CONSULT)
         entry = ConsentEntry(
             patient_id=item.patient.id,
             consultation_id=item.id,
@@ -306,6 +341,7 @@ class ConsentDesk:
     ) -> StoredConsent:
         """Record that the patient withdrew a signed consent (a new record; the signed one
         stays as it was). ``note``: how and when they said so."""
+        self.require(Permission.CONSULT)
         try:
             signed = self.store.consents.get(consent_id)
             item = self.store.records.consultation(signed.consultation_id)
@@ -331,6 +367,7 @@ class ConsentDesk:
     # -- the signed PDF
 
     def pdf(self, consent_id: int) -> bytes:
+        self.require(Permission.PRINT_PLAN)
         data = self.store.consents.pdf(consent_id)
         if data is None:
             stored = self.store.consents.get(consent_id)
@@ -346,9 +383,7 @@ class ConsentDesk:
         name = re.sub(r"[^\w\-]+", "-", stored.patient_name, flags=re.UNICODE).strip("-")
         return f"consent-{stored.document}-{name or 'patient'}-{stored.signed_at:%Y-%m-%d}.pdf"
 
-    def save_pdf(
-        self, consent_id: int, dest: Path, *, replace: bool = False, who: str = ""
-    ) -> Path:
+    def save_pdf(self, consent_id: int, dest: Path, *, replace: bool = False) -> Path:
         """Write a signed consent's PDF where the user asked (never onto the records, a
         backup or a link), recorded as exported before the file appears."""
         from consult.system.files import write_private_atomic
@@ -361,7 +396,7 @@ class ConsentDesk:
 
         def audited() -> None:
             try:
-                self.store.audit.record("export", consent_id, who, record_type="consent")
+                self.store.audit.record("export", consent_id, record_type="consent")
             except StorageError as exc:
                 raise plain_error(exc) from exc
 
@@ -373,15 +408,17 @@ class ConsentDesk:
             ) from None
         return dest
 
-    def audit(self, action: str, consent_id: int, who: str) -> None:
+    def audit(self, action: str, consent_id: int) -> None:
+        """The signed-in account viewed or printed a signed consent."""
         with contextlib.suppress(StorageError):  # never stop a print because of the log
-            self.store.audit.record(action, consent_id, who, record_type="consent")
+            self.store.audit.record(action, consent_id, record_type="consent")
 
     def verify(self, consent_id: int, copy: Path | None = None) -> Verification:
         """Recompute the hashes of the stored consent (its text, its PDF, its sealed content)
         or of ``copy``, and check the PDF's digital seal."""
         from consult.report.seal import check_seal, known_certificates
 
+        self.require(Permission.PRINT_PLAN)
         store = self.store
         stored = store.consents.get(consent_id)
         lines, ok = [], True

@@ -55,7 +55,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     withdraw.add_argument(
         "--note", required=True, help="how and when the patient said so (no other patient data)"
     )
-    withdraw.add_argument("--provider", help="who records it (default: the consultation's)")
+    withdraw.add_argument(
+        "--provider",
+        help="who records it, on records without accounts (default: the consultation's "
+        "provider); otherwise the signed-in account",
+    )
     withdraw.set_defaults(func=_command(withdraw_command))
 
 
@@ -80,29 +84,34 @@ def _command(body):
     return run
 
 
-def _desk(args: argparse.Namespace, **options):
+def _desk(args: argparse.Namespace, permission, **options):
+    """The records, signed in for an account that may do ``permission`` (see credentials),
+    and the consent tasks on them."""
     from consult.app.catalog import load_catalog
     from consult.app.consents import ConsentDesk
-    from consult.commands.db import _provider
+    from consult.commands import credentials
     from consult.storage import RecordStore
     from consult.system.folders import data_dir
 
     catalog = load_catalog().catalog
     store = RecordStore.open(
-        getattr(args, "db", None),
-        catalog=catalog,
-        provider=_provider(),
-        create=False,
-        verify=False,
-        **options,
+        getattr(args, "db", None), catalog=catalog, create=False, verify=False, **options
     )
-    return store, ConsentDesk(catalog, store, data_dir())
+    try:
+        session = credentials.sign_in(args, store, permission)
+    except BaseException:
+        store.close()
+        raise
+    # The consent's provider is the signed-in account (none on records without accounts).
+    signed_in = (lambda: session) if session is not None else None
+    return store, ConsentDesk(catalog, store, data_dir(), signed_in)
 
 
 def list_command(args: argparse.Namespace) -> int:
+    from consult.domain.access import Permission
     from consult.domain.consent import DECISION_WORDS, Decision, judge
 
-    store, desk = _desk(args, readonly=True)
+    store, desk = _desk(args, Permission.VIEW_PATIENTS, readonly=True)
     with store:
         patient = store.patients.get(args.patient_id)
         found = desk.history(args.patient_id)
@@ -133,15 +142,21 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def pdf_command(args: argparse.Namespace) -> int:
-    store, desk = _desk(args)
+    from consult.commands import credentials
+    from consult.domain.access import Permission
+
+    store, desk = _desk(args, Permission.PRINT_PLAN)
     with store:
-        dest = desk.save_pdf(args.consent_id, args.output, replace=args.force, who=store.provider)
+        dest = desk.save_pdf(args.consent_id, args.output, replace=args.force)
     print(f"Wrote {dest}.")
+    credentials.note_if_unprotected()
     return 0
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    store, desk = _desk(args, readonly=True)
+    from consult.domain.access import Permission
+
+    store, desk = _desk(args, Permission.PRINT_PLAN, readonly=True)
     with store:
         report = desk.verify(args.consent_id, args.file)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
@@ -149,8 +164,12 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 def withdraw_command(args: argparse.Namespace) -> int:
-    store, desk = _desk(args)
+    from consult.commands import credentials
+    from consult.domain.access import Permission
+
+    store, desk = _desk(args, Permission.CONSULT)
     with store:
         record = desk.withdraw(args.consent_id, provider=args.provider, note=args.note)
     print(f"Recorded the withdrawal of consent {args.consent_id} (record {record.id}).")
+    credentials.note_if_unprotected()
     return 0

@@ -273,6 +273,7 @@ class ClinicSettings:
     isotretinoin_window_months: int = 6
     paper_size: str = "a4"
     logo_path: str = ""  # an image printed at the top of the patient's plan; "" for none
+    lock_minutes: int = 5  # the window locks after this many minutes without a key or click
     consent_valid_months: int = 12  # a signed consent counts this long; then the patient re-signs
 
     @property
@@ -316,6 +317,10 @@ class ClinicSettings:
         if len(self.closed_weekdays) >= 7:
             found.append(
                 FieldProblem("closed_weekdays", "The clinic must be open on at least one weekday.")
+            )
+        if not 1 <= self.lock_minutes <= 60:
+            found.append(
+                FieldProblem("lock_minutes", "The window must lock after 1 to 60 idle minutes.")
             )
         if not 1 <= self.consent_valid_months <= 120:
             found.append(

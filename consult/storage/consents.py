@@ -234,7 +234,6 @@ class Consents(Part):
                 "consent",
                 consent_id,
                 values["uuid"],
-                provider=entry.provider,
                 detail=detail,
                 content_hash=content.of_consent(store.conn, consent_id),
             )

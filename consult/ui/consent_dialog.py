@@ -258,6 +258,8 @@ class ConsentDialog(QDialog):
         self.provider.setEditable(True)
         self.provider.addItems(providers)
         self.provider.setCurrentText(self.desk.signer(self.item))
+        # Signed in: the account signs for the clinic; no one else may be chosen.
+        self.provider.setEnabled(not self.desk.signer_is_fixed())
         self.provider.setAccessibleName("Provider")
         who = QWidget()
         row = QHBoxLayout(who)

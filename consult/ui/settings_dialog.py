@@ -101,6 +101,13 @@ class SettingsDialog(QDialog):
         self.iso_window = self._spin(
             0, 60, settings.isotretinoin_window_months, " months", "Isotretinoin window"
         )
+        self.lock_minutes = self._spin(
+            1, 60, settings.lock_minutes, " minutes", "Lock the screen after idle minutes"
+        )
+        self.lock_minutes.setToolTip(
+            "The window locks itself after this many minutes without a key press or click "
+            "(Ctrl+L locks it at once)."
+        )
         self.consent_months = self._spin(
             1, 120, settings.consent_valid_months, " months", "A signed consent counts for"
         )
@@ -130,6 +137,7 @@ class SettingsDialog(QDialog):
         form.addRow("Holidays:", holiday_box)
         form.addRow("&Minimum age:", self.min_age)
         form.addRow("Isotretinoin &window:", self.iso_window)
+        form.addRow("Loc&k after:", self.lock_minutes)
         form.addRow("Consent &valid for:", self.consent_months)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
@@ -226,6 +234,7 @@ class SettingsDialog(QDialog):
             interval_weeks=self.interval.value(),
             min_age=self.min_age.value(),
             isotretinoin_window_months=self.iso_window.value(),
+            lock_minutes=self.lock_minutes.value(),
             consent_valid_months=self.consent_months.value(),
             closed_weekdays=frozenset(i for i, box in enumerate(self.closed) if box.isChecked()),
             holidays=frozenset(self.holiday_dates()),

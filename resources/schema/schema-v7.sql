@@ -1,14 +1,17 @@
 -- index adjunct_visits_date
 CREATE INDEX adjunct_visits_date ON adjunct_visits (date);
 
+-- index audit_log_action
+CREATE INDEX audit_log_action ON audit_log (action, id);
+
+-- index audit_log_at
+CREATE INDEX audit_log_at ON audit_log (at);
+
+-- index audit_log_provider
+CREATE INDEX audit_log_provider ON audit_log (provider, id);
+
 -- index audit_log_record
 CREATE INDEX audit_log_record ON audit_log (record_type, record_id);
-
--- index consents_consultation
-CREATE INDEX consents_consultation ON consents (consultation_id);
-
--- index consents_patient
-CREATE INDEX consents_patient ON consents (patient_id, document);
 
 -- index consultation_areas_area
 CREATE INDEX consultation_areas_area ON consultation_areas (area_id);
@@ -40,14 +43,14 @@ CREATE INDEX planned_sessions_date ON planned_sessions (date);
 -- table _sqlite_migrations
 CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
 
+-- table accounts
+CREATE TABLE accounts ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0), role TEXT NOT NULL CHECK (role IN ('provider', 'assistant', 'administrator')), secret_hash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), failed_sign_ins INTEGER NOT NULL DEFAULT 0, locked_until TEXT, token_digest TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL );
+
 -- table adjunct_visits
 CREATE TABLE adjunct_visits ( consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE, visit_no INTEGER NOT NULL, adjunct_id TEXT NOT NULL, date TEXT NOT NULL, after_session INTEGER NOT NULL, PRIMARY KEY (consultation_id, visit_no) ) WITHOUT ROWID;
 
 -- table audit_log
 CREATE TABLE audit_log ( id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, action TEXT NOT NULL, record_type TEXT NOT NULL, record_id INTEGER, record_uuid TEXT, provider TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '', prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE , content_hash TEXT);
-
--- table consents
-CREATE TABLE consents ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, patient_id INTEGER NOT NULL REFERENCES patients (id), consultation_id INTEGER NOT NULL REFERENCES consultations (id), document TEXT NOT NULL, version INTEGER NOT NULL, document_hash TEXT NOT NULL, language TEXT NOT NULL, decision TEXT NOT NULL CHECK (decision IN ('signed', 'refused', 'deferred', 'withdrawn')), text TEXT NOT NULL, text_hash TEXT NOT NULL, screening_hash TEXT NOT NULL DEFAULT '', choices TEXT NOT NULL DEFAULT '{}', patient_name TEXT NOT NULL, patient_strokes TEXT, patient_png BLOB, provider TEXT NOT NULL, provider_strokes TEXT, provider_png BLOB, signed_at TEXT NOT NULL, pdf BLOB, pdf_sha256 TEXT, withdraws INTEGER UNIQUE REFERENCES consents (id), note TEXT NOT NULL DEFAULT '', demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, CHECK ((decision = 'signed') = (patient_strokes IS NOT NULL)), CHECK ((decision = 'signed') = (provider_strokes IS NOT NULL)), CHECK ((decision = 'signed') = (pdf IS NOT NULL)), CHECK ((pdf IS NULL) = (pdf_sha256 IS NULL)), CHECK ((decision = 'withdrawn') = (withdraws IS NOT NULL)) );
 
 -- table consultation_adjuncts
 CREATE TABLE consultation_adjuncts ( consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE, adjunct_no INTEGER NOT NULL, adjunct_id TEXT NOT NULL, PRIMARY KEY (consultation_id, adjunct_no) ) WITHOUT ROWID;
@@ -85,6 +88,12 @@ CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TE
 -- table sqlite_sequence
 CREATE TABLE sqlite_sequence(name,seq);
 
+-- trigger accounts_name_fixed
+CREATE TRIGGER accounts_name_fixed BEFORE UPDATE OF name ON accounts WHEN old.name IS NOT new.name BEGIN SELECT RAISE (ABORT, 'an account keeps its name'); END;
+
+-- trigger accounts_no_delete
+CREATE TRIGGER accounts_no_delete BEFORE DELETE ON accounts BEGIN SELECT RAISE (ABORT, 'accounts are disabled, never deleted'); END;
+
 -- trigger adjunct_visits_final_no_delete
 CREATE TRIGGER adjunct_visits_final_no_delete BEFORE DELETE ON adjunct_visits WHEN (SELECT status FROM consultations WHERE id = old.consultation_id) = 'final' BEGIN SELECT RAISE (ABORT, 'a final consultation cannot be changed'); END;
 
@@ -99,12 +108,6 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
 
 -- trigger audit_log_no_update
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE (ABORT, 'audit log entries cannot be changed'); END;
-
--- trigger consents_no_delete
-CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents BEGIN SELECT RAISE (ABORT, 'a consent cannot be deleted; a withdrawal is a new record'); END;
-
--- trigger consents_no_update
-CREATE TRIGGER consents_no_update BEFORE UPDATE ON consents BEGIN SELECT RAISE (ABORT, 'a consent cannot be changed; a withdrawal is a new record'); END;
 
 -- trigger consultation_adjuncts_final_no_delete
 CREATE TRIGGER consultation_adjuncts_final_no_delete BEFORE DELETE ON consultation_adjuncts WHEN (SELECT status FROM consultations WHERE id = old.consultation_id) = 'final' BEGIN SELECT RAISE (ABORT, 'a final consultation cannot be changed'); END;

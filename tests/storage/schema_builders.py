@@ -305,7 +305,12 @@ def build_v6(path: Path) -> Expected:
     """Version 6 seals records in the audit trail: the rows of version 5, and an entry with
     the content hash of each patient and final consultation (``audit.seal``, as the upgrade
     to version 6 writes them)."""
-    expected = build_v5_into(schema_at(path, 6), path)
+    return build_v6_into(schema_at(path, 6), path)
+
+
+def build_v6_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 6, written with its SQL into ``schema`` (version 6 or later)."""
+    expected = build_v5_into(schema, path)
     db = database.connect(path)
     with db.conn:
         audit.seal(
@@ -323,32 +328,63 @@ def build_v6(path: Path) -> Expected:
 
 # --------------------------------------------------------------------------- version 7
 
-# A signed consent and a refusal, as version 7 keeps them: the text shown (a snapshot), its
+# An administrator and a disabled provider, as version 7 keeps them: an argon2id hash of the
+# PIN "246810" (made with the tests' small cost; the encoded hash carries its parameters).
+V7_ACCOUNTS = [
+    (1, "Dr Admin", "administrator", 1),
+    (2, "Dr Gone", "provider", 0),
+]
+V7_SECRET = "246810"
+V7_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$GtlkD2jkNFGSaHE3jhIZvvhRy90rDmywNxo2ZEdUy3U"
+
+
+def build_v7(path: Path) -> Expected:
+    """Version 7 adds accounts: the rows of version 6, and two accounts."""
+    return build_v7_into(schema_at(path, 7), path)
+
+
+def build_v7_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 7, written with its SQL into ``schema`` (version 7 or later)."""
+    expected = build_v6_into(schema, path)
+    db = database.connect(path)
+    db.conn.executemany(
+        "INSERT INTO accounts (id, name, role, secret_hash, active, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', '2026-01-05T10:00:00+00:00')",
+        [(i, name, role, V7_HASH, active) for i, name, role, active in V7_ACCOUNTS],
+    )
+    db.conn.commit()
+    db.close()
+    return expected
+
+
+# --------------------------------------------------------------------------- version 8
+
+# A signed consent and a refusal, as version 8 keeps them: the text shown (a snapshot), its
 # hash, the strokes and a PNG of each signature, the sealed PDF and its hash.
-V7_TEXT = (
+V8_TEXT = (
     '{"blocks":[{"kind":"title","text":"Consent to microneedling"},'
     '{"kind":"agreement","text":"I agree."}],"document":"microneedling",'
     '"document_hash":"' + "ab" * 32 + '","language":"en","version":1}'
 )
-V7_STROKES = '{"width":800,"height":240,"strokes":[[[100,150,1,0],[400,90,1,50]]]}'
-V7_PNG = b"\x89PNG\r\n\x1a\n version 7"
-V7_PDF = b"%PDF-1.7 version 7 consent"
-V7_CONSENTS = (
+V8_STROKES = '{"width":800,"height":240,"strokes":[[[100,150,1,0],[400,90,1,50]]]}'
+V8_PNG = b"\x89PNG\r\n\x1a\n version 8"
+V8_PDF = b"%PDF-1.7 version 8 consent"
+V8_CONSENTS = (
     ("5e000000-0001-4000-8000-000000000001", "signed"),
     ("5e000000-0002-4000-8000-000000000002", "refused"),
 )
 
 
-def build_v7(path: Path) -> Expected:
-    """Version 7 keeps informed consent: the rows of version 6, a signed consent to Zoë's
+def build_v8(path: Path) -> Expected:
+    """Version 8 keeps informed consent: the rows of version 7, a signed consent to Zoë's
     amended consultation and a refusal, each sealed in the audit trail."""
     import hashlib
 
-    expected = build_v5_into(schema_at(path, 7), path)
+    expected = build_v7_into(schema_at(path, 8), path)
     db = database.connect(path)
-    text_hash = hashlib.sha256(V7_TEXT.encode()).hexdigest()
+    text_hash = hashlib.sha256(V8_TEXT.encode()).hexdigest()
     with db.conn:
-        for n, (uuid, decision) in enumerate(V7_CONSENTS, start=1):
+        for n, (uuid, decision) in enumerate(V8_CONSENTS, start=1):
             signed = decision == "signed"
             db.execute(
                 "INSERT INTO consents (id, uuid, patient_id, consultation_id, document, version, "
@@ -363,28 +399,19 @@ def build_v7(path: Path) -> Expected:
                     uuid,
                     "ab" * 32,
                     decision,
-                    V7_TEXT,
+                    V8_TEXT,
                     text_hash,
-                    V7_STROKES if signed else None,
-                    V7_PNG if signed else None,
-                    V7_STROKES if signed else None,
-                    V7_PNG if signed else None,
-                    V7_PDF if signed else None,
-                    hashlib.sha256(V7_PDF).hexdigest() if signed else None,
+                    V8_STROKES if signed else None,
+                    V8_PNG if signed else None,
+                    V8_STROKES if signed else None,
+                    V8_PNG if signed else None,
+                    V8_PDF if signed else None,
+                    hashlib.sha256(V8_PDF).hexdigest() if signed else None,
                 ],
             )
-        audit.seal(
-            db,
-            "seal",
-            patients=[r[0] for r in db.execute("SELECT id FROM patients")],
-            consultations=[
-                r[0] for r in db.execute("SELECT id FROM consultations WHERE status = 'final'")
-            ],
-            consents=[1, 2],
-            provider="tests",
-        )
+        audit.seal(db, "seal", consents=[1, 2], provider="tests")
     db.close()
-    expected.consents = [(uuid, decision, V7_TEXT) for uuid, decision in V7_CONSENTS]
+    expected.consents = [(uuid, decision, V8_TEXT) for uuid, decision in V8_CONSENTS]
     return expected
 
 
@@ -397,6 +424,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     5: build_v5,
     6: build_v6,
     7: build_v7,
+    8: build_v8,
 }
 
 
