@@ -202,7 +202,9 @@ def test_sign_with_mouse_and_pen_then_the_signed_pdf_is_shown(window, qtbot, cli
     qtbot.mouseClick(dialog.sign_button, LEFT)
     qtbot.waitUntil(lambda: len(dialog.saved) == 1, timeout=20000)
     signed = dialog.saved[0]
-    assert signed.decision is Decision.SIGNED and signed.provider == "Dr Reyes"
+    # The signed-in account signs for the clinic: no one else can be chosen.
+    assert signed.decision is Decision.SIGNED and signed.provider == clinic.session.name
+    assert not dialog.provider.isEnabled()
     assert signed.provider_signature.strokes[0][0].pressure == pytest.approx(0.3)
     # The photo consent comes next: each use is a separate choice.
     assert "Consent to photographs" in dialog.step.text()

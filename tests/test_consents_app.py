@@ -115,7 +115,7 @@ def test_a_byte_changed_in_the_pdf_is_found(clinic, catalog, tmp_path):
     report = clinic.consents.verify(signed.id)
     assert report.ok, report.lines
     assert "byte for byte" in report.summary() and "seal is intact" in report.summary()
-    copy = clinic.consents.save_pdf(signed.id, tmp_path / "copy.pdf", who="Dr Reyes")
+    copy = clinic.consents.save_pdf(signed.id, tmp_path / "copy.pdf")
     assert clinic.consents.verify(signed.id, copy).ok
     data = bytearray(copy.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -184,14 +184,30 @@ def test_changed_health_answers_ask_for_a_new_signature(clinic, catalog):
     assert "health answers were changed" in status.missing[0].reason
 
 
-def test_who_signs_is_recorded_in_one_place(clinic, catalog):
+def test_the_signed_in_account_signs_for_the_clinic(clinic, catalog):
     item = finalize(clinic, catalog, adjuncts=())
-    assert clinic.consents.signer(item) == "Dr Reyes"
-    assert clinic.consents.signer(item, "Kofi Mensah, RN") == "Kofi Mensah, RN"
+    me = clinic.session.name
+    assert clinic.consents.signer(item) == me
+    assert clinic.consents.signer(item, "Kofi Mensah, RN") == me  # no one else
     signed = sign(clinic, item, provider="Kofi Mensah, RN")
-    assert signed.provider == "Kofi Mensah, RN"
+    assert signed.provider == me
     (entry,) = clinic.store.audit.entries("consent", signed.id)
-    assert entry["provider"] == "Kofi Mensah, RN"
+    assert entry["provider"] == me
+    # With no one signed in (records without accounts): the name chosen, else the
+    # consultation's provider.
+    desk = ConsentDesk(catalog, clinic.store, clinic.data_folder)
+    assert desk.signer(item) == "Dr Reyes"
+    assert desk.signer(item, "Kofi Mensah, RN") == "Kofi Mensah, RN"
+
+
+def test_a_locked_screen_records_no_consent(clinic, catalog):
+    item = finalize(clinic, catalog, adjuncts=())
+    text = clinic.consents.text(item, clinic.plan_for(item), "microneedling")
+    clinic.session.locked = True
+    with pytest.raises(UserFacingError, match="locked"):
+        clinic.consents.decline(item, text, Decision.REFUSED)
+    clinic.session.locked = False
+    assert clinic.store.consents.count() == 0
 
 
 def test_a_dot_is_not_a_signature(clinic, catalog):

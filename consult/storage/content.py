@@ -72,7 +72,7 @@ PARTS = {
         "SELECT consultation_id, visit_no, adjunct_id, date, after_session FROM adjunct_visits"
     ),
 }
-# A consent's content (schema 7): every column but its row id, by uuid; its PNGs as hex
+# A consent's content (schema 8): every column but its row id, by uuid; its PNGs as hex
 # (JSON holds no bytes); its PDF by the SHA-256 kept beside it, which ``mismatches`` checks
 # against the PDF's bytes.
 CONSENT_FIELDS = (
@@ -193,7 +193,7 @@ def of_consent(conn: sqlite3.Connection, consent_id: int) -> str | None:
 
 
 def has_consents(conn: sqlite3.Connection) -> bool:
-    """Whether the file keeps consents (schema 7 and later)."""
+    """Whether the file keeps consents (schema 8 and later)."""
     found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'consents'")
     return found.fetchone() is not None
 

@@ -86,7 +86,7 @@ class Health(Part):
             ],
             "audit entries": one("SELECT count(*) FROM audit_log").fetchone()[0],
         }
-        if content.has_consents(self.conn):  # schema 7 on
+        if content.has_consents(self.conn):  # schema 8 on
             found["consents"] = one("SELECT count(*) FROM consents").fetchone()[0]
         return found
 
