@@ -6,7 +6,7 @@ import enum
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 FITZPATRICK_TYPES = (1, 2, 3, 4, 5, 6)
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
@@ -273,6 +273,12 @@ class Consultation:
     catalog_version: str = ""
     id: int | None = None
     revision_of: int | None = None
+    # The time of day the appointments are booked at (the clinic books slots), and the
+    # appointments booked at another time, by ``plan.appointment_key``.
+    appointment_time: time | None = None
+    times: Mapping[str, time] = field(default_factory=dict)
+    # Why an amendment was made (an amendment only; kept with the new revision).
+    amend_reason: str = ""
 
     @property
     def area_ids(self) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from consult.domain.model import (
@@ -22,6 +22,23 @@ def _day(value: date | None) -> str | None:
 
 def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def _time(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def _parse_time(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def times_to_dict(times) -> dict[str, str]:
+    """Appointments booked at their own time, as ``{key: "HH:MM"}``."""
+    return {key: at.strftime("%H:%M") for key, at in times.items()}
+
+
+def times_from_dict(data: dict[str, str] | None) -> dict[str, time]:
+    return {key: time.fromisoformat(value) for key, value in (data or {}).items()}
 
 
 def patient_to_dict(patient: Patient) -> dict[str, Any]:
@@ -83,6 +100,9 @@ def consultation_to_dict(item: Consultation) -> dict[str, Any]:
         "session_count": item.session_count,
         "notes": item.notes,
         "catalog_version": item.catalog_version,
+        "appointment_time": _time(item.appointment_time),
+        "times": times_to_dict(item.times),
+        "amend_reason": item.amend_reason,
     }
 
 
@@ -113,4 +133,7 @@ def consultation_from_dict(data: dict[str, Any]) -> Consultation:
         catalog_version=data.get("catalog_version", ""),
         id=data.get("id"),
         revision_of=data.get("revision_of"),
+        appointment_time=_parse_time(data.get("appointment_time")),
+        times=times_from_dict(data.get("times")),
+        amend_reason=data.get("amend_reason", ""),
     )

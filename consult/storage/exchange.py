@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ from consult.domain.model import (
     Status,
     ValidationError,
 )
-from consult.domain.serialize import areas_to_dicts, override_to_dict
+from consult.domain.serialize import areas_to_dicts, override_to_dict, times_to_dict
 from consult.storage import database, migrations
 from consult.storage.audit import Action
 from consult.storage.errors import ExchangeError
@@ -82,13 +82,13 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
     objects = {c.id: c for c in repo.load_consultations("1")}
     sessions = _grouped(
         db.execute(
-            "SELECT consultation_id, number, date FROM planned_sessions "
+            "SELECT consultation_id, number, date, time FROM planned_sessions "
             "ORDER BY consultation_id, number"
         )
     )
     visits = _grouped(
         db.execute(
-            "SELECT consultation_id, adjunct_id, date, after_session FROM adjunct_visits "
+            "SELECT consultation_id, adjunct_id, date, after_session, time FROM adjunct_visits "
             "ORDER BY consultation_id, visit_no"
         )
     )
@@ -111,10 +111,12 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
                 "interval_weeks": r["interval_weeks"],
                 "results_from": r["results_from"],
                 "results_to": r["results_to"],
-                "sessions": [{"number": n, "date": d} for n, d in sessions.get(r["id"], [])],
+                "sessions": [
+                    {"number": n, "date": d, "time": t} for n, d, t in sessions.get(r["id"], [])
+                ],
                 "adjunct_visits": [
-                    {"adjunct": a, "date": d, "after_session": s}
-                    for a, d, s in visits.get(r["id"], [])
+                    {"adjunct": a, "date": d, "after_session": s, "time": t}
+                    for a, d, s, t in visits.get(r["id"], [])
                 ],
             }
         result.append(
@@ -130,6 +132,9 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
                 "notes": c.notes,
                 "catalog_version": c.catalog_version,
                 "override": override_to_dict(c.override),
+                "appointment_time": _hhmm(c.appointment_time),
+                "times": times_to_dict(c.times),
+                "amend_reason": c.amend_reason,
                 "screening": [
                     {"question": q, "answer": getattr(a, "value", a)}
                     for q, a in c.screening.items()
@@ -288,6 +293,9 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         "catalog_version",
         "override_reason",
         "override_provider",
+        "appointment_time",
+        "appointment_times",
+        "amend_reason",
         "screening_outcome",
         "interval_weeks",
         "results_from",
@@ -317,6 +325,7 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         flat = c | {
             "override_reason": override.get("reason"),
             "override_provider": override.get("provider"),
+            "appointment_times": json.dumps(c.get("times") or {}, sort_keys=True),
             "screening_outcome": plan.get("screening_outcome"),
             "interval_weeks": plan.get("interval_weeks"),
             "results_from": plan.get("results_from"),
@@ -336,9 +345,11 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         for no, answer in enumerate(c["screening"]):
             rows["screening_answers"].append([u, no, answer["question"], answer["answer"]])
         for s in plan.get("sessions", []):
-            rows["planned_sessions"].append([u, s["number"], s["date"]])
+            rows["planned_sessions"].append([u, s["number"], s["date"], s.get("time")])
         for no, v in enumerate(plan.get("adjunct_visits", [])):
-            rows["adjunct_visits"].append([u, no, v["adjunct"], v["date"], v["after_session"]])
+            rows["adjunct_visits"].append(
+                [u, no, v["adjunct"], v["date"], v["after_session"], v.get("time")]
+            )
     headers = {
         "consultations": c_cols,
         "consultation_areas": ["consultation", "area_no", "area"],
@@ -353,8 +364,15 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         ],
         "consultation_adjuncts": ["consultation", "adjunct_no", "adjunct"],
         "screening_answers": ["consultation", "question_no", "question", "answer"],
-        "planned_sessions": ["consultation", "number", "date"],
-        "adjunct_visits": ["consultation", "visit_no", "adjunct", "date", "after_session"],
+        "planned_sessions": ["consultation", "number", "date", "time"],
+        "adjunct_visits": [
+            "consultation",
+            "visit_no",
+            "adjunct",
+            "date",
+            "after_session",
+            "time",
+        ],
     }
     for name, table_rows in rows.items():
         tables[name] = (headers[name], table_rows)
@@ -442,6 +460,22 @@ class _Reader:
 
     def items(self, node: Any, key: str, where: str) -> list[Any]:
         return self.get(node, key, where, list)
+
+    def newer(self, node: Any, key: str, where: str, kind: type) -> Any:
+        """A field that exports from earlier versions do not have: None when absent."""
+        if isinstance(node, dict) and key not in node:
+            return None
+        return self.get(node, key, where, kind, optional=True)
+
+    def time(self, node: Any, key: str, where: str) -> time | None:
+        """A time of day ("HH:MM"), from exports that have times; None when absent."""
+        text = self.newer(node, key, where, str)
+        if text is None:
+            return None
+        try:
+            return time.fromisoformat(text)
+        except ValueError:
+            raise self.fail(f"{where}.{key}", "is not a time of day (hh:mm)") from None
 
 
 def _read(source: Path) -> tuple[_Reader, dict[str, Any]]:
@@ -541,6 +575,14 @@ def _parse_consultation(r: _Reader, node: Any, where: str, patient: Patient) -> 
         notes=r.get(node, "notes", where, str),
         status=Status(status),
         catalog_version=r.get(node, "catalog_version", where, str),
+        # Exports made before appointment times (and amendment reasons) have none.
+        appointment_time=r.time(node, "appointment_time", where),
+        times={
+            key: r.time(times, key, f"{where}.times")
+            for times in [r.newer(node, "times", where, dict) or {}]
+            for key in times
+        },
+        amend_reason=r.newer(node, "amend_reason", where, str) or "",
     )
 
 
@@ -558,6 +600,7 @@ def _parse_plan(r: _Reader, node: Any, where: str) -> tuple[dict, list, list]:
         (
             r.get(s, "number", f"{where}.sessions[{i}]", int),
             _iso(r.day(s, "date", f"{where}.sessions[{i}]")),
+            _hhmm(r.time(s, "time", f"{where}.sessions[{i}]")),
         )
         for i, s in enumerate(r.items(plan, "sessions", where))
     ]
@@ -566,6 +609,7 @@ def _parse_plan(r: _Reader, node: Any, where: str) -> tuple[dict, list, list]:
             r.get(v, "adjunct", f"{where}.adjunct_visits[{i}]", str),
             _iso(r.day(v, "date", f"{where}.adjunct_visits[{i}]")),
             r.get(v, "after_session", f"{where}.adjunct_visits[{i}]", int),
+            _hhmm(r.time(v, "time", f"{where}.adjunct_visits[{i}]")),
         )
         for i, v in enumerate(r.items(plan, "adjunct_visits", where))
     ]
@@ -574,6 +618,10 @@ def _parse_plan(r: _Reader, node: Any, where: str) -> tuple[dict, list, list]:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _hhmm(at: time | None) -> str | None:
+    return at.strftime("%H:%M") if at else None
 
 
 def _timestamp(r: _Reader, node: Any, key: str, where: str, optional: bool = False) -> Any:

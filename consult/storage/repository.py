@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -146,6 +146,19 @@ class CheckReport:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
+
+
+def _hhmm(at: time | None) -> str | None:
+    return at.strftime("%H:%M") if at is not None else None
+
+
+def _time(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def _times(text: str | None) -> dict[str, time]:
+    """``consultations.appointment_times``: the appointments booked at their own time."""
+    return {key: time.fromisoformat(at) for key, at in json.loads(text or "{}").items()}
 
 
 def _day(text: str | None) -> date | None:
@@ -664,6 +677,11 @@ class Repository:
             "catalog_version": consultation.catalog_version,
             "override_reason": override.reason if override else None,
             "override_provider": override.provider if override else None,
+            "appointment_time": _hhmm(consultation.appointment_time),
+            "appointment_times": json.dumps(
+                {key: _hhmm(at) for key, at in sorted(consultation.times.items())}
+            ),
+            "amend_reason": consultation.amend_reason,
         }
 
     def write_parts(self, consultation_id: int, consultation: Consultation) -> None:
@@ -698,23 +716,31 @@ class Repository:
     def write_plan(self, consultation_id: int, plan: Plan) -> None:
         self.write_plan_rows(
             consultation_id,
-            [(s.number, s.date.isoformat()) for s in plan.sessions],
-            [(v.adjunct_id, v.date.isoformat(), v.after_session) for v in plan.adjunct_visits],
+            [(s.number, s.date.isoformat(), _hhmm(s.time)) for s in plan.sessions],
+            [
+                (v.adjunct_id, v.date.isoformat(), v.after_session, _hhmm(v.time))
+                for v in plan.adjunct_visits
+            ],
         )
 
     def write_plan_rows(
         self,
         consultation_id: int,
-        sessions: list[tuple[int, str]],
-        visits: list[tuple[str, str, int]],
+        sessions: list[tuple[int, str, str | None]],
+        visits: list[tuple[str, str, int, str | None]],
     ) -> None:
+        """The agreed plan's rows: sessions as (number, date, time), visits as (adjunct,
+        date, after session, time); a time is "HH:MM", or None when none was booked."""
         conn = self.db.conn
         conn.executemany(
-            "INSERT INTO planned_sessions VALUES (?, ?, ?)",
-            [(consultation_id, number, day) for number, day in sessions],
+            "INSERT INTO planned_sessions (consultation_id, number, date, time) "
+            "VALUES (?, ?, ?, ?)",
+            [(consultation_id, *session) for session in sessions],
         )
         conn.executemany(
-            "INSERT INTO adjunct_visits VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO adjunct_visits "
+            "(consultation_id, visit_no, adjunct_id, date, after_session, time) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [(consultation_id, i, *visit) for i, visit in enumerate(visits)],
         )
 
@@ -1007,6 +1033,10 @@ class Repository:
                     catalog_version=r["catalog_version"],
                     id=cid,
                     revision_of=r["revision_of"],
+                    # A file of schema 4 or older (read without upgrading) has no times.
+                    appointment_time=_time(r.get("appointment_time")),
+                    times=_times(r.get("appointment_times")),
+                    amend_reason=r.get("amend_reason") or "",
                 )
             )
         return result
@@ -1062,10 +1092,9 @@ class Repository:
     @_guarded
     def planned_sessions(self, consultation_id: int) -> tuple[Session, ...]:
         return tuple(
-            Session(number, date.fromisoformat(day))
-            for number, day in self.conn.execute(
-                "SELECT number, date FROM planned_sessions WHERE consultation_id = ? "
-                "ORDER BY number",
+            Session(r["number"], date.fromisoformat(r["date"]), _time(r.get("time")))
+            for r in self._one_per_row(
+                "SELECT * FROM planned_sessions WHERE consultation_id = ? ORDER BY number",
                 [consultation_id],
             )
         )
@@ -1073,13 +1102,23 @@ class Repository:
     @_guarded
     def adjunct_visits(self, consultation_id: int) -> tuple[AdjunctVisit, ...]:
         return tuple(
-            AdjunctVisit(adjunct_id, date.fromisoformat(day), after)
-            for adjunct_id, day, after in self.conn.execute(
-                "SELECT adjunct_id, date, after_session FROM adjunct_visits "
-                "WHERE consultation_id = ? ORDER BY visit_no",
+            AdjunctVisit(
+                r["adjunct_id"],
+                date.fromisoformat(r["date"]),
+                r["after_session"],
+                _time(r.get("time")),
+            )
+            for r in self._one_per_row(
+                "SELECT * FROM adjunct_visits WHERE consultation_id = ? ORDER BY visit_no",
                 [consultation_id],
             )
         )
+
+    def _one_per_row(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        """Rows as dicts by column name (a file of an older schema lacks the newer columns)."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     @_guarded
     def stored_plan(self, consultation_id: int) -> StoredPlan | None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, time
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -260,12 +260,130 @@ def build_v4(path: Path) -> Expected:
     return expected
 
 
+# --------------------------------------------------------------------------- version 5
+
+# The times version 5 books: the amendment (consultation 2) at half past nine, its second
+# session in the afternoon, with the reason it was amended.
+V5_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
+V5_REASON = "The patient prefers mornings."
+
+
+def build_v5(path: Path) -> Expected:
+    """Version 5 books appointments at a time and keeps why an amendment was made: the rows
+    of version 4, written with version 5's SQL (the plan's rows name their columns and have
+    a time), and the amendment booked at times, with its reason."""
+    schema = schema_at(path, 5)
+    x = schema.execute
+    for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
+        digits = "".join(c for c in phone if c.isdigit())
+        last, dates = V4_LIST_DATES[i]
+        x(
+            "INSERT INTO patients (id, uuid, name, search_name, date_of_birth, fitzpatrick, "
+            "language, phone, phone_digits, phone_reversed, email, demo, created_at, "
+            "updated_at, last_consultation, session_dates) "
+            "VALUES (?, ?, ?, ?, ?, 3, 'en', ?, ?, ?, '', 0, ?, ?, ?, ?)",
+            [
+                i,
+                uuid,
+                name,
+                words,
+                dob,
+                phone,
+                digits,
+                digits[::-1],
+                "2026-01-05T10:00:00+00:00",
+                "2026-01-05T10:00:00+00:00",
+                last,
+                dates,
+            ],
+        )
+        sort_name, keys = V3_NAME_KEYS[i]
+        schema.conn.executemany(
+            "INSERT INTO name_keys (key, sort_name, patient_id) VALUES (?, ?, ?)",
+            [(key, sort_name, i) for key in keys],
+        )
+    for cid, uuid in (
+        (1, "c0000000-0001-4000-8000-000000000001"),
+        (2, "c0000000-0002-4000-8000-000000000002"),
+        (3, "c0000000-0003-4000-8000-000000000003"),
+    ):
+        booked = V5_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
+        x(
+            "INSERT INTO consultations (id, uuid, patient_id, status, provider, date, start_date, "
+            "session_count, notes, catalog_version, override_reason, override_provider, "
+            "appointment_time, appointment_times, amend_reason, created_at, updated_at) "
+            "VALUES (?, ?, ?, 'draft', 'Dr Reyes', '2026-01-05', '2026-01-12', NULL, ?, "
+            "'2026.11.1', ?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', "
+            "'2026-01-05T10:00:00+00:00')",
+            [
+                cid,
+                uuid,
+                1 if cid < 3 else 2,
+                f"note {cid}",
+                "Resolved on examination." if cid == 2 else None,
+                "Dr Reyes" if cid == 2 else None,
+                booked["appointment_time"],
+                booked["appointment_times"],
+                V5_REASON if cid == 2 else "",
+            ],
+        )
+        x("INSERT INTO consultation_areas VALUES (?, 0, 'face')", [cid])
+        x("INSERT INTO consultation_zones VALUES (?, 0, 0, 'cheeks')", [cid])
+        x(
+            "INSERT INTO consultation_concerns VALUES (?, 0, 0, 'acne_scars', 'moderate', NULL)",
+            [cid],
+        )
+        x("INSERT INTO consultation_adjuncts VALUES (?, 0, 'peel_mandelic')", [cid])
+        x("INSERT INTO screening_answers VALUES (?, 0, 'pregnancy', 'no')", [cid])
+        x("INSERT INTO screening_answers VALUES (?, 1, 'keloid', 'not_sure')", [cid])
+    sessions = [date(2026, 1, 12), date(2026, 2, 9), date(2026, 3, 9), date(2026, 4, 6)]
+    for cid in (1, 2):
+        for n, day in enumerate(sessions, start=1):
+            at = None if cid == 1 else ("14:00" if n == 2 else "09:30")
+            x(
+                "INSERT INTO planned_sessions (consultation_id, number, date, time) "
+                "VALUES (?, ?, ?, ?)",
+                [cid, n, day.isoformat(), at],
+            )
+        x(
+            "INSERT INTO adjunct_visits (consultation_id, visit_no, adjunct_id, date, "
+            "after_session, time) VALUES (?, 0, 'peel_mandelic', '2026-01-26', 1, ?)",
+            [cid, None if cid == 1 else "09:30"],
+        )
+        x(
+            "UPDATE consultations SET status = 'final', revision_of = ?, screening_outcome = "
+            "'proceed_with_caution', interval_weeks = 4, results_from = '2026-07-01', "
+            "results_to = '2026-10-01', finalized_at = '2026-01-05T10:30:00+00:00' WHERE id = ?",
+            [1 if cid == 2 else None, cid],
+        )
+    schema.conn.commit()
+    schema.close()
+    expected = _rows_v1_expected()
+    amended = expected.consultations[1]
+    expected.consultations[1] = replace(
+        amended,
+        appointment_time=time(9, 30),
+        times={"session-2": time(14, 0)},
+        amend_reason=V5_REASON,
+    )
+    return expected
+
+
+def _rows_v1_expected() -> Expected:
+    """What ``_rows_v1`` writes, as the app reads it back (made on a scratch file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return build_v1(Path(tmp) / "scratch.sqlite3")
+
+
 # Every schema version the app has shipped, and how to make a database of it.
 BUILDERS: dict[int, Callable[[Path], Expected]] = {
     1: build_v1,
     2: build_v2,
     3: build_v3,
     4: build_v4,
+    5: build_v5,
 }
 
 

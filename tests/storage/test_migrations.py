@@ -30,6 +30,7 @@ SHIPPED = (
     "0002_consultations_by_patient_and_status",
     "0003_name_keys",
     "0004_list_dates",
+    "0005_appointment_times_and_amend_reason",
 )
 
 
