@@ -49,23 +49,47 @@ def window(qtbot, services, answered):
 
 
 def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, services, saved):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWizard
+    from uihelpers import type_text
+
+    from consult.ui.wizard.pages import PlanPage, ReviewPage
+
+    window.search.setText("khai")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
     window.show_patient(saved.patient.id)
     assert window.amend_button.isEnabled()
-    qtbot.mouseClick(
-        window.amend_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton
-    )
+    qtbot.mouseClick(window.amend_button, Qt.MouseButton.LeftButton)
     wizard = window._wizard
     assert wizard.windowTitle() == "Amend consultation"
-    wizard.state.session_count = 5
-    wizard.state.notes = "Moved to five sessions after review."
-    wizard.accept()
+    # It opens on the consultation (its summary), not on choosing a patient.
+    qtbot.waitUntil(lambda: isinstance(wizard.currentPage(), ReviewPage))
+    review = wizard.currentPage()
+    assert wizard.steps.heading.text() == "7 of 7 — Finish"
+    assert f"Amending consultation #{saved.id}" in review.summary.toPlainText()
+    assert "Nothing is changed yet" in review.summary.toPlainText()
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    assert not finish.isEnabled() and "Write why" in review.blocker.text()
+    # To the plan step by the step list; five sessions; back to the summary.
+    qtbot.mouseClick(wizard.steps.buttons[5], Qt.MouseButton.LeftButton)
+    plan = wizard.currentPage()
+    assert isinstance(plan, PlanPage)
+    plan.count.setValue(5)
+    qtbot.mouseClick(wizard.steps.buttons[6], Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is review
+    assert "Sessions: 4 → 5" in review.summary.toPlainText()
+    type_text(review.reason, "Moved to five sessions after review.")
+    assert finish.isEnabled()
+    qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
     history = services.repo.consultations_for_patient(saved.patient.id)
     [new] = [c for c in history if c.revision_of == saved.id]
     assert new.session_count == 5
+    assert new.amend_reason == "Moved to five sessions after review."
     assert services.repo.get_consultation(saved.id).notes == saved.notes  # untouched
     top = window.consultations.topLevelItem(0)
     assert top.text(0).endswith(f"#{new.id}") and top.child(0).text(1) == "replaced"
+    assert window.search.text() == "khai"  # the search box keeps its text
 
 
 def test_settings_are_saved_and_used(qtbot, window, services, monkeypatch):

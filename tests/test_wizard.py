@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
-from uihelpers import on_label, type_text
+from uihelpers import answer_dialog, on_label, type_text
 
 from consult.context import load_catalog
 from consult.domain.model import Answer, ClinicSettings, Outcome, Patient
@@ -73,7 +73,11 @@ def test_standard_consultation_by_mouse(wizard, qtbot):
 
     screening = wiz.currentPage()
     assert not screening.isComplete()
+    assert "Not screened yet" in screening.banner.text()
+    seen = answer_dialog(qtbot)
     clicks.click(screening.rest_no)
+    clicks.count += 1  # the confirmation
+    assert all(screening._asked(q) in seen[0] for q in CATALOG.questions)
     assert screening.isComplete()
     assert "Proceed" in screening.banner.text()
     clicks.click(next_button(wiz))
@@ -124,6 +128,7 @@ def test_do_not_treat_blocks_finishing_until_a_reason_is_written(wizard, qtbot):
     screening = wiz.currentPage()
     yes_pregnant = screening.groups["pregnancy"].button(1)
     qtbot.mouseClick(yes_pregnant, Qt.MouseButton.LeftButton, pos=on_label(yes_pregnant))
+    answer_dialog(qtbot)
     qtbot.mouseClick(screening.rest_no, Qt.MouseButton.LeftButton)
     assert wiz.state.screening().outcome is Outcome.DO_NOT_TREAT
     assert "Do not treat" in screening.banner.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
@@ -442,12 +443,26 @@ class MainWindow(QMainWindow):
         item = self._current_consultation
         if item is None or item.status is not Status.FINAL:
             return
-        self._start_wizard(draft=item, amending=item.id)
+        try:
+            replaces = (item, self.services.plan_for(item))
+        except Exception as exc:
+            self._explain(exc, "Could not open the consultation")
+            return
+        self._start_wizard(draft=replace(item, amend_reason=""), replaces=replaces)
 
     def resume_draft(self, draft: Draft) -> None:
-        self._start_wizard(draft=draft.consultation, key=draft.key)
+        replaces = None
+        revision_of = draft.consultation.revision_of
+        if revision_of is not None:  # an unfinished amendment: what it amends, to compare
+            try:
+                old = self.services.repo.get_consultation(revision_of)
+                replaces = (old, self.services.plan_for(old))
+            except Exception as exc:
+                self._explain(exc, "Could not open the consultation being amended")
+                return
+        self._start_wizard(draft=draft.consultation, key=draft.key, replaces=replaces)
 
-    def _start_wizard(self, patient=None, draft=None, amending=None, key=None) -> None:
+    def _start_wizard(self, patient=None, draft=None, replaces=None, key=None) -> None:
         if self._wizard is not None:
             self._wizard.raise_()
             return
@@ -462,12 +477,9 @@ class MainWindow(QMainWindow):
             find_patients=services.find_patients,
             patient=patient,
             draft=draft,
+            replaces=replaces,
             parent=self,
         )
-        if amending is not None:
-            wizard.state.consultation_id = None
-            wizard.state.revision_of = amending
-            wizard.setWindowTitle("Amend consultation")
         self._wizard = wizard
         self._draft_key = key or services.drafts.new_key()
         wizard.changed.connect(self._draft_timer.start)
@@ -516,9 +528,8 @@ class MainWindow(QMainWindow):
             self.services.drafts.delete(self._draft_key)
         wizard.deleteLater()
         self._current_patient_id = saved.patient.id
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        # The list is made again with what the search box holds (its text is kept): the
+        # saved patient stays selected when listed.
         self.run_search()
         self.show_patient(saved.patient.id)
         self.preview(saved)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from consult.context import agreed_plan
+from consult.domain.amendment import reason_problem
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient, Status
 from consult.domain.plan import Plan, build_plan
@@ -163,6 +164,8 @@ class Services:
         patient = state.patient().validated(
             state.today, state.settings.min_age, self.catalog.languages
         )
+        if state.revision_of is not None and (problem := reason_problem(state.amend_reason)):
+            raise UserFacingError(problem, "The amendment was not saved")
         try:
             # One transaction: the patient's details, the provider and the consultation are
             # saved together or not at all.

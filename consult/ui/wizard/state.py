@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 from consult.domain.catalog import Catalog
 from consult.domain.model import (
@@ -46,6 +46,10 @@ class ConsultationState:
     notes: str = ""
     consultation_id: int | None = None
     revision_of: int | None = None
+    # The time the appointments are booked at, and those booked at their own time.
+    appointment_time: time | None = None
+    times: dict[str, time] = field(default_factory=dict)
+    amend_reason: str = ""
 
     # -- building domain objects
 
@@ -123,6 +127,9 @@ class ConsultationState:
             catalog_version=self.catalog.version,
             id=self.consultation_id,
             revision_of=self.revision_of,
+            appointment_time=self.appointment_time,
+            times=dict(self.times),
+            amend_reason=self.amend_reason.strip(),
         )
 
     def plan(self) -> Plan:
@@ -157,6 +164,9 @@ class ConsultationState:
             notes=item.notes,
             consultation_id=item.id,
             revision_of=item.revision_of,
+            appointment_time=item.appointment_time,
+            times=dict(item.times),
+            amend_reason=item.amend_reason,
         )
         for choice in item.areas:
             state.areas[choice.area_id] = set(choice.zones)
