@@ -396,7 +396,10 @@ class ScreeningPage(Page):
         self.scroll.setWidget(self.grid_host)
         layout.addWidget(self.scroll, 1)
         self.scroll.verticalScrollBar().valueChanged.connect(lambda _v: self._show_below())
-        self.scroll.verticalScrollBar().rangeChanged.connect(lambda *_: self._show_below())
+        # Once the questions are laid out at the new size (the range changes first).
+        self.scroll.verticalScrollBar().rangeChanged.connect(
+            lambda *_: QTimer.singleShot(0, self, self._show_below)
+        )
 
         # Under the questions: how many are out of sight and unanswered, and ways to them.
         self.below = QLabel()
@@ -550,7 +553,7 @@ class ScreeningPage(Page):
         if result.overridden:
             lines.append("<b>Going ahead: the provider wrote the reason below.</b>")
         else:
-            lines.append(escape(found.next_step))
+            lines.append(escape(found.next_step, quote=False))
         if result.reasons:
             lines.append("So far:" if not result.complete else "Because:")
         for reason in result.reasons:
