@@ -627,7 +627,7 @@ class AreasPage(Page):
             self.splitter.addWidget(self.tree)
             self.splitter.setStretchFactor(0, 3)
             self.splitter.setStretchFactor(1, 2)
-            self.splitter.setSizes([560, 360])
+            self.splitter.setSizes([640, 300])
             self._syncing = True
             for group in catalog.area_groups:
                 group_item = QTreeWidgetItem(self.tree, [group.name[UI_LANG]])

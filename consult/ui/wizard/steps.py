@@ -33,16 +33,22 @@ class StepList(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Alt+Left/Right move by keyboard
             button.setStyleSheet("QPushButton { text-align: left; padding: 4px 8px; }")
             button.setMinimumHeight(style.TOUCH_HEIGHT)
-            button.clicked.connect(lambda _checked=False, i=number - 1: self._go_to(i))
+            button.clicked.connect(lambda _checked=False, i=number - 1: self._clicked(i))
             layout.addWidget(button)
             self.buttons.append(button)
         layout.addStretch(1)
         self.setMinimumWidth(170)
         self.reached = 0
+        self.current = 0
+
+    def _clicked(self, index: int) -> None:
+        if index != self.current:
+            self._go_to(index)
 
     def show_step(self, index: int) -> None:
         """Mark step ``index`` (from 0) as the current one."""
         self.reached = max(self.reached, index)
+        self.current = index
         total = len(self.names)
         self.heading.setText(f"{index + 1} of {total} — {self.names[index]}")
         for i, button in enumerate(self.buttons):
@@ -51,7 +57,7 @@ class StepList(QWidget):
             button.setFont(font)
             mark = "▶" if i == index else ("✓" if i < index else " ")
             button.setText(f"{mark}  {i + 1}  {self.names[i]}")
-            button.setEnabled(i <= self.reached and i != index)
+            button.setEnabled(i <= self.reached)  # the current one too: it reads as "here"
             button.setAccessibleName(
                 f"Step {i + 1} of {total}: {self.names[i]}"
                 + (" (current)" if i == index else "")
