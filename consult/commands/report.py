@@ -116,7 +116,20 @@ def render_plan_command(args: argparse.Namespace) -> int:
                 )
                 return 2
             settings = repo.settings()
+            missing = settings.missing_for_print()
+            if missing:
+                print(
+                    f"consult: the clinic's {' and '.join(missing)} must be set before a plan is "
+                    "printed (the plan tells the patient to call the clinic): set them in the "
+                    "app, under Settings.",
+                    file=sys.stderr,
+                )
+                return 1
             plan = agreed_plan(catalog, repo, item)
+            replaces = None
+            if item.revision_of is not None:
+                old = repo.get_consultation(item.revision_of)
+                replaces = (str(old.id), old.date)
             pdf = render_plan_pdf(
                 catalog,
                 item,
@@ -127,6 +140,7 @@ def render_plan_command(args: argparse.Namespace) -> int:
                 large_print=args.large_print,
                 printed_on=date.today(),
                 plan_id=str(item.id),
+                replaces=replaces,
             )
             write_pdf_atomic(pdf, args.output)
             repo.record_event("export", item.id, "command line", detail="render-plan")

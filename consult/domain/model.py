@@ -233,6 +233,16 @@ class ClinicSettings:
     def calendar(self) -> ClinicCalendar:
         return ClinicCalendar(self.closed_weekdays, self.holidays)
 
+    def missing_for_print(self) -> list[str]:
+        """What a printed plan needs of the clinic and is not set: the plan is headed with
+        the clinic's name and tells the patient to call its phone."""
+        missing = []
+        if not normalize_text(self.name):
+            missing.append("name")
+        if not any(ch.isdigit() for ch in self.phone):
+            missing.append("phone")
+        return missing
+
     def problems(self) -> list[FieldProblem]:
         found = []
         if not 1 <= self.interval_weeks <= 26:

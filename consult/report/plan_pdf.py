@@ -13,19 +13,22 @@ import io
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from functools import partial
 from pathlib import Path
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     Image,
+    ImageAndFlowables,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -37,8 +40,10 @@ from consult import __version__
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Outcome
 from consult.domain.plan import Plan
+from consult.drawings import treated_keys
 from consult.fileio import write_private_atomic
 from consult.report import dates
+from consult.report.figure import ZoneFigure, chosen_drawings
 from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup
 from consult.report.strings import LanguageStrings, builtin_strings
 from consult.report.styles import (
@@ -172,6 +177,7 @@ class _Builder:
     markup: Markup
     warnings: list[str]
     panel: Flowable | None = None
+    replaces: tuple[str, date] | None = None  # the plan this one replaces: its id and date
 
     # -- helpers
 
@@ -265,6 +271,10 @@ class _Builder:
             parts += [block, Spacer(1, 10)]
         title = self.t("document_title")
         parts.append(_Heading(self.m(title, bold=True), self.st.title, title))
+        if self.replaces is not None:
+            plan_id, day = self.replaces
+            words = self.t("revised_plan", plan_id=plan_id, date=dates.long_date(day, self.lang))
+            parts.append(self.para(words, self.st.lead, bold=True))
         return parts
 
     def logo(self) -> Image | None:
@@ -341,6 +351,7 @@ class _Builder:
         treated = [choice for choice in plan.areas if choice.concerns]
         if treated:
             parts.append(self.subheading(self.t("treating_heading")))
+        listed: list[Flowable] = []
         for choice in treated:
             # Paragraphs rather than a table: they split across pages and leave no gaps.
             area = catalog.area(choice.area_id)
@@ -348,7 +359,7 @@ class _Builder:
             if choice.zones:
                 zones = ", ".join(area.zone(z).name[self.lang] for z in choice.zones)
                 where = f"{where}: {zones}"
-            parts.append(self.para(where, self.st.area, bold=True))
+            listed.append(self.para(where, self.st.area, bold=True))
             for pick in choice.concerns:
                 concern = catalog.concern(pick.concern_id)
                 name = concern.name[self.lang]
@@ -356,7 +367,14 @@ class _Builder:
                 if kind is not None:
                     name = f"{name}: {kind.name[self.lang]}"
                 text = self.m(name, bold=True) + self.m(" — " + concern.description[self.lang])
-                parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
+                listed.append(Paragraph(text, self.st.bullet, bulletText="•"))
+        figure = self.figure(treated)
+        if figure is not None and listed:
+            # The drawing beside the list, the text flowing round it (and on to the next
+            # page if it must).
+            parts.append(ImageAndFlowables(figure, listed, imageLeftPadding=8, imageSide="right"))
+        else:
+            parts += listed
         if plan.adjuncts:
             parts.append(self.subheading(self.t("adjuncts_heading")))
             for adjunct_id in plan.adjuncts:
@@ -367,6 +385,29 @@ class _Builder:
                 text = self.m(name, bold=True) + self.m(" — " + adjunct.description[self.lang])
                 parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
         return parts
+
+    def figure(self, treated) -> ZoneFigure | None:
+        """The drawings of the treated areas, the treated zones shaded."""
+        shown = chosen_drawings(treated)
+        if not shown:
+            return None
+        captions = {
+            "face": self.t("figure_face"),
+            "body-front": self.t("figure_front"),
+            "body-back": self.t("figure_back"),
+        }
+        height = (58 if len(shown) == 1 else 50) * mm
+        if self.st.large_print:
+            height *= 1.15
+        return ZoneFigure(
+            shown,
+            treated_keys(treated),
+            captions,
+            height=height,
+            ink=MUTED,
+            shade=ACCENT,
+            caption_size=self.st.label.fontSize,
+        )
 
     def subheading(self, text: str) -> Paragraph:
         return self.para(text, self.st.subsection, bold=True)
@@ -414,45 +455,56 @@ class _Builder:
 
     def calendar(self) -> list[Flowable]:
         plan, lang = self.plan, self.lang
-        visits: list[tuple[date, int, str, bool]] = []
+        visits: list[tuple[date, int, str, bool, time | None]] = []
         count = len(plan.sessions)
         for session in plan.sessions:
             label = self.t("session_row", number=session.number, count=count)
-            visits.append((session.date, 0, label, True))
+            visits.append((session.date, 0, label, True, session.time))
         for visit in plan.adjunct_visits:
             name = self.catalog.adjunct(visit.adjunct_id).name[lang]
-            visits.append((visit.date, 1, name, False))
+            visits.append((visit.date, 1, name, False, visit.time))
         visits.sort(key=lambda v: (v[0], v[1]))
-        head = [
-            self.para(self.t(key), self.st.cell_head, True)
-            for key in ("column_visit", "column_day", "column_date")
-        ]
+        timed = any(v[4] is not None for v in visits)
+        keys = ["column_visit", "column_day", "column_date"] + (["column_time"] if timed else [])
+        head = [self.para(self.t(key), self.st.cell_head, True) for key in keys]
         rows: list[list[object]] = [head]
-        for day, _, label, is_session in visits:
+        for day, _, label, is_session, at in visits:
             style = self.st.cell_bold if is_session else self.st.cell
-            rows.append(
-                [
-                    self.para(label, style, bold=is_session),
-                    self.para(dates.capitalized(dates.weekday(day, lang)), style, is_session),
-                    self.para(dates.long_date(day, lang), style, bold=is_session),
-                ]
-            )
-        # The day and date columns as wide as their longest entry, the visit column the rest.
+            row = [
+                self.para(label, style, bold=is_session),
+                self.para(dates.capitalized(dates.weekday(day, lang)), style, is_session),
+                self.para(dates.long_date(day, lang), style, bold=is_session),
+            ]
+            if timed:
+                row.append(self.para(dates.time_of_day(at, lang) if at else "", style, is_session))
+            rows.append(row)
+        # The day, date and time columns as wide as their longest entry, the visit the rest.
         pad = 14
         size = self.st.cell_bold.fontSize
-        day_w = pad + max(
-            stringWidth(dates.capitalized(dates.weekday(v[0], lang)), BASE_BOLD, size)
-            for v in visits
-        )
-        date_w = pad + max(
-            stringWidth(dates.long_date(v[0], lang), BASE_BOLD, size) for v in visits
-        )
-        date_w = min(date_w, self.width * 0.4)
-        day_w = min(day_w, self.width * 0.22)
-        visit_w = self.width - day_w - date_w
+
+        def widest(texts) -> float:
+            return pad + max(stringWidth(text, BASE_BOLD, size) for text in texts)
+
+        day_w = min(widest(dates.capitalized(dates.weekday(v[0], lang)) for v in visits),
+                    self.width * 0.22)
+        date_w = min(widest(dates.long_date(v[0], lang) for v in visits), self.width * 0.4)
+        times = [dates.time_of_day(v[4], lang) for v in visits if v[4]]
+        time_w = widest([self.t("column_time"), *times]) if timed else 0
+        visit_w = self.width - day_w - date_w - time_w
+        widths = [visit_w, day_w, date_w] + ([time_w] if timed else [])
+        # A long calendar goes on over the next page, its header repeated; the heading stays
+        # with at least its first rows (a kept-together heading and table would move whole
+        # to the next page and leave this one a third empty).
+        section = self.st.section
+        heading_style = ParagraphStyle("section_then_table", parent=section, keepWithNext=0)
+        title = self.t("section_calendar")
+        heading = _Heading(self.m(title, bold=True), heading_style, title)
+        first_rows = section.spaceBefore + section.leading + section.spaceAfter
+        first_rows += 3 * (self.st.cell_bold.leading * 2 + 9)
         return [
-            self.heading("section_calendar"),
-            self.table(rows, [visit_w / self.width, day_w / self.width, date_w / self.width]),
+            CondPageBreak(first_rows),
+            heading,
+            self.table(rows, [w / self.width for w in widths]),
             Spacer(1, self.st.gap),
             self.para(self.t("calendar_note")),
         ]
@@ -600,12 +652,15 @@ def render_plan_pdf(
     plan_id: str,
     invariant: bool = False,
     patient_note: str = "",
+    replaces: tuple[str, date] | None = None,
 ) -> PlanPdf:
     """The patient's plan as PDF bytes (a ``PlanPdf``, which also says what could not be printed).
 
     ``lang`` defaults to the patient's language, ``paper`` ("a4" or "letter") to the clinic's
     paper size. ``invariant`` makes the bytes repeatable (for tests). ``patient_note`` is an
     optional message for the patient; the consultation's notes are internal and never printed.
+    ``replaces``: for an amendment, the id and date of the plan it replaces ("Revised plan: it
+    replaces plan 12 of March 3, 2027" under the title).
     """
     lang = lang or consultation.patient.language
     if lang not in catalog.languages:
@@ -621,7 +676,17 @@ def render_plan_pdf(
     st = styles(large_print)
     width = pagesize[0] - MARGIN_LEFT - MARGIN_RIGHT
     builder = _Builder(
-        catalog, consultation, plan, clinic, lang, t, st, width, Markup(), warnings=[]
+        catalog,
+        consultation,
+        plan,
+        clinic,
+        lang,
+        t,
+        st,
+        width,
+        Markup(),
+        warnings=[],
+        replaces=replaces,
     )
 
     with _RENDER_LOCK:

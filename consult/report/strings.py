@@ -51,6 +51,12 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "footer_plan": frozenset({"plan_id"}),
     "footer_catalog": frozenset({"version"}),
     "footer_printed": frozenset({"date"}),
+    # The treatment-area drawings, the booked times, a revised plan.
+    "figure_face": frozenset(),
+    "figure_front": frozenset(),
+    "figure_back": frozenset(),
+    "column_time": frozenset(),
+    "revised_plan": frozenset({"plan_id", "date"}),
 }
 
 

@@ -74,7 +74,7 @@ def test_spanish_plan_has_spanish_dates_and_words(render):
         "Entre julio y octubre de 2027",
         "entre julio de 2027 y octubre de 2027",
         "17 de mayo de 1988",
-        "Página 1 de 4",
+        f"Página 1 de {pdf.page_count}",
         "Impreso el 26 de noviembre de 2026",
         "Catálogo 2026.11.1",
         "Llámenos al (217) 555-0142.",
