@@ -80,13 +80,48 @@ def answered(monkeypatch):
     return said
 
 
+CLINIC = {"name": "Northside Skin Clinic", "phone": "(217) 555-0142"}
+
+
 @pytest.fixture
 def services(catalog):
-    """The app's services on a fresh records file in the test's data folder."""
+    """The app's services on a fresh records file in the test's data folder, the clinic's
+    name and phone set (a plan is never printed without them)."""
+    from consult.domain.model import ClinicSettings
     from consult.paths import data_dir
     from consult.storage.database import resolve
     from consult.ui.services import Services
 
     made = Services(catalog, resolve(None), data_dir())
+    made.repo.save_settings(ClinicSettings(**CLINIC))
     yield made
     made.close()
+
+
+@pytest.fixture(autouse=True)
+def no_dialog_left_open(request, monkeypatch):
+    """A dialog a UI test did not expect is closed after 20 s and fails the test, rather
+    than waiting for a person for ever."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtCore import QTimer
+
+    from consult.ui import dialogs
+
+    stuck: list[str] = []
+    real = dialogs.run_dialog
+
+    def guarded(dialog):
+        def close() -> None:
+            if dialog.isVisible():
+                stuck.append(dialog.windowTitle() or type(dialog).__name__)
+                dialog.reject()
+
+        QTimer.singleShot(20_000, dialog, close)
+        return real(dialog)
+
+    monkeypatch.setattr(dialogs, "run_dialog", guarded)
+    yield
+    if stuck:
+        pytest.fail(f"a dialog was left open for a person to answer: {stuck}")

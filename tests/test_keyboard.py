@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import CLINIC
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
 from uihelpers import answer_dialog, type_text
 
 from consult.context import load_catalog
-from consult.domain.model import Patient, Status
+from consult.domain.model import ClinicSettings, Patient, Status
 from consult.paths import data_dir
 from consult.report import dates
 from consult.storage.database import resolve
@@ -56,6 +57,7 @@ class Keyboard:
 def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
     services = Services(load_catalog().catalog, resolve(None), data_dir())
+    services.repo.save_settings(ClinicSettings(**CLINIC))
     services.repo.save_provider("Dr Ana Reyes")
     services.repo.save_patient(Patient("Amelia Watson", date(1985, 3, 9), 2, "en"))
     window = MainWindow(services)
@@ -132,6 +134,7 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
 def test_new_patient_by_keyboard(qtbot, monkeypatch):
     monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
     services = Services(load_catalog().catalog, resolve(None), data_dir())
+    services.repo.save_settings(ClinicSettings(**CLINIC))
     window = MainWindow(services)
     qtbot.addWidget(window)
     window.show()

@@ -194,7 +194,7 @@ def test_holidays_are_added_and_removed_and_sessions_avoid_them(
     window.open_settings()
 
 
-def test_print_renders_every_page(qtbot, window, services, saved, tmp_path):
+def test_print_to_a_pdf_printer_writes_the_plan_itself(qtbot, window, services, saved, tmp_path):
     window.show_patient(saved.patient.id)
     window.print_current()
     qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
@@ -202,9 +202,14 @@ def test_print_renders_every_page(qtbot, window, services, saved, tmp_path):
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    assert preview.print_to(printer)
-    assert (tmp_path / "printed.pdf").stat().st_size > 10_000
-    assert preview.document.pageCount() >= 2
+    job = preview.print_to(printer)
+    qtbot.waitUntil(lambda: preview.status.text().startswith("Saved"), timeout=15000)
+    assert job.way == "pdf"
+    assert (tmp_path / "printed.pdf").read_bytes() == bytes(preview.pdf)  # vector, exact
+    assert printer.docName() == "Treatment plan"
+    assert preview.status.text() == "Saved as printed.pdf."
+    actions = [e["action"] for e in services.repo.audit_entries("consultation", saved.id)]
+    assert actions[-1] == "print"
 
 
 def test_large_print_makes_the_plan_again(qtbot, window, services, saved):

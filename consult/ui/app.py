@@ -156,7 +156,8 @@ def _quit_when_shown(app: QApplication, window: MainWindow) -> None:
 
 
 def _after_start(window: MainWindow, services: Services, loaded) -> None:
-    """What follows a normal start: the catalog fallback, a draft to resume, the daily backup."""
+    """What follows a normal start: the catalog fallback, the welcome on a first start, a
+    draft to resume, the daily backup."""
     if loaded.clinic_problems:
         problems = loaded.clinic_problems
         dialogs.warning(
@@ -167,6 +168,12 @@ def _after_start(window: MainWindow, services: Services, loaded) -> None:
             "details to fix the file.",
             details="\n".join(str(p) for p in problems),
         )
+    try:
+        first_run = services.is_first_run()
+    except StorageError:
+        first_run = False
+    if first_run:
+        window.welcome()
     drafts = services.drafts.all()
     if drafts:
         draft = drafts[0]

@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.table, 1)
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)
+        self.count_label.setAccessibleName("What the list shows")
         left_layout.addWidget(self.count_label)
 
         self.header = QLabel("Choose a patient, or start a new consultation (Ctrl+N).")
@@ -185,9 +187,13 @@ class MainWindow(QMainWindow):
         self.consultations.header().setStretchLastSection(True)
         self.consultations.setAccessibleName("Consultations and revisions")
         self.consultations.currentItemChanged.connect(self._consultation_selected)
-        self.sessions = QTableWidget(0, 2)
-        self.sessions.setHorizontalHeaderLabels(["Date", "Appointment"])
-        self.sessions.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.sessions = QTableWidget(0, 3)
+        self.sessions.setHorizontalHeaderLabels(["Date", "Time", "Appointment"])
+        sessions_header = self.sessions.horizontalHeader()
+        sessions_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        sessions_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        sessions_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.sessions.setWordWrap(False)  # a date is never wrapped nor cut
         self.sessions.verticalHeader().hide()
         self.sessions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sessions.setAccessibleName("Planned sessions")
@@ -299,7 +305,12 @@ class MainWindow(QMainWindow):
         """Says what the list shows, truly: all of it, or its start."""
         text, _after, kind = self._listed
         count, more = self.model.rowCount(), self.model.more
-        if not text:
+        if not text and count == 0:
+            self.count_label.setText(
+                "No patients yet. Start a consultation with New consultation (Ctrl+N); each "
+                "patient you see is listed here."
+            )
+        elif not text:
             caption = (
                 f"Patients with a session in the next {RECENT_DAYS} days, the soonest first, "
                 "then the newest patients"
@@ -356,11 +367,15 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self._explain(exc, "Could not open the patient")
             return
+        from consult.report import dates
+
         age = patient.age_on(self.today)
+        born = dates.long_date(patient.date_of_birth, dates.SCREEN_LANGUAGE)
         self.header.setText(
             f"<h2>{escape(patient.name)}</h2>"
-            f"Born {patient.date_of_birth.isoformat()} (age {age}) · skin type "
-            f"{ROMAN.get(patient.fitzpatrick, '?')} · plan in {escape(patient.language)}"
+            f"Born {escape(born)} (age {age}) · skin type "
+            f"{ROMAN.get(patient.fitzpatrick, '?')} · plan in "
+            f"{escape(dates.language_name(patient.language))}"
             + (f" · {escape(patient.phone)}" if patient.phone else "")
         )
         by_id = {c.id: c for c in history}
@@ -392,7 +407,9 @@ class MainWindow(QMainWindow):
             )
             for a in item.areas
         )
-        label = f"{item.date.isoformat()} · #{item.id}"
+        from consult.report import dates
+
+        label = f"{dates.day(item.date)} · #{item.id}"
         status = "replaced" if revision else item.status.value
         node = QTreeWidgetItem([label, status, item.provider, treating])
         node.setData(0, Qt.ItemDataRole.UserRole, item)
@@ -410,14 +427,22 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self._explain(exc, "Could not show the plan")
             return
+        from consult.report import dates
+
         catalog = self.services.catalog
-        rows = [(s.date, f"Microneedling session {s.number}") for s in plan.sessions]
-        rows += [(v.date, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits]
-        rows.sort(key=lambda r: r[0])
+        count = len(plan.sessions)
+        rows = [
+            (s.date, s.time, f"Microneedling session {s.number} of {count}") for s in plan.sessions
+        ]
+        rows += [
+            (v.date, v.time, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits
+        ]
+        rows.sort(key=lambda r: (r[0], r[1] is None, r[1]))
         self.sessions.setRowCount(len(rows))
-        for number, (day, what) in enumerate(rows):
-            self.sessions.setItem(number, 0, QTableWidgetItem(f"{day:%a} {day.isoformat()}"))
-            self.sessions.setItem(number, 1, QTableWidgetItem(what))
+        for number, (day, at, what) in enumerate(rows):
+            self.sessions.setItem(number, 0, QTableWidgetItem(dates.day(day)))
+            self.sessions.setItem(number, 1, QTableWidgetItem(dates.time_of_day(at) if at else "—"))
+            self.sessions.setItem(number, 2, QTableWidgetItem(what))
 
     def _update_buttons(self) -> None:
         item = self._current_consultation
@@ -540,21 +565,51 @@ class MainWindow(QMainWindow):
         if self._current_consultation is not None:
             self.preview(self._current_consultation, print_now=print_now)
 
+    def clinic_ready_to_print(self) -> bool:
+        """A plan is never printed without the clinic's name and phone: they are asked for
+        first (and kept in Settings). False when the provider does not give them."""
+        from consult.ui.welcome import ClinicDetailsDialog
+
+        services = self.services
+        try:
+            settings = services.settings()
+        except Exception as exc:
+            self._explain(exc, "The plan could not be made")
+            return False
+        if not settings.missing_for_print():
+            return True
+        dialog = ClinicDetailsDialog(settings, services.providers(), first_run=False, parent=self)
+        if dialogs.run_dialog(dialog) != ClinicDetailsDialog.DialogCode.Accepted:
+            self.statusBar().showMessage(
+                "The plan was not made: it needs the clinic's name and phone.", 8000
+            )
+            return False
+        try:
+            services.save_settings(dialog.settings(), services.providers())
+        except Exception as exc:
+            self._explain(exc, "Settings were not saved")
+            return False
+        self.setWindowTitle(self._title())
+        return True
+
     def preview(self, item: Consultation, print_now: bool = False) -> None:
+        if not self.clinic_ready_to_print():
+            return
         self.statusBar().showMessage("Preparing the plan…")
         try:
             plan = self.services.plan_for(item)
             settings = self.services.settings()
+            replaces = self.services.replaced(item)
         except Exception as exc:
             self._explain(exc, "The plan could not be made")
             return
         run_in_background(
-            lambda: self.services.render(item, plan, settings),
-            lambda pdf: self._show_preview(item, pdf, print_now, plan, settings),
+            lambda: self.services.render(item, plan, settings, replaces=replaces),
+            lambda pdf: self._show_preview(item, pdf, print_now, plan, settings, replaces),
             lambda exc: self._explain(exc, "The plan could not be made"),
         )
 
-    def _show_preview(self, item, pdf: bytes, print_now: bool, plan, settings) -> None:
+    def _show_preview(self, item, pdf: bytes, print_now: bool, plan, settings, replaces) -> None:
         from consult.ui.preview import PreviewDialog
 
         if self._closed:
@@ -569,7 +624,9 @@ class MainWindow(QMainWindow):
             save=services.save_pdf,
             viewer_path=services.viewer_path(item),
             on_event=lambda action: services.audit(action, item),
-            rerender=lambda large: services.render(item, plan, settings, large_print=large),
+            rerender=lambda large: services.render(
+                item, plan, settings, large_print=large, replaces=replaces
+            ),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -607,6 +664,40 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self._explain(exc, "Settings were not saved")
         self.setWindowTitle(self._title())
+
+    def welcome(self) -> None:
+        """The first start on an empty records file: the clinic's details, its providers,
+        and demo patients if wanted."""
+        from consult.ui.welcome import DEMO_PATIENTS, ClinicDetailsDialog
+
+        services = self.services
+        dialog = ClinicDetailsDialog(
+            services.settings(), services.providers(), first_run=True, parent=self
+        )
+        if dialogs.run_dialog(dialog) != ClinicDetailsDialog.DialogCode.Accepted:
+            self.statusBar().showMessage(
+                "The clinic's details can be entered later, under Settings.", 10000
+            )
+            return
+        try:
+            services.save_settings(dialog.settings(), dialog.provider_names())
+        except Exception as exc:
+            self._explain(exc, "Settings were not saved")
+            return
+        self.setWindowTitle(self._title())
+        if dialog.demo.isChecked():
+            self.statusBar().showMessage(f"Adding {DEMO_PATIENTS} demo patients…")
+            run_in_background(
+                lambda: services.load_demo(DEMO_PATIENTS),
+                lambda _done: self._demo_loaded(),
+                lambda exc: self._explain(exc, "The demo patients were not added"),
+            )
+
+    def _demo_loaded(self) -> None:
+        if self._closed:
+            return
+        self.statusBar().showMessage("Demo patients added (marked as demo).", 8000)
+        self.run_search()
 
     def about(self) -> None:
         QMessageBox.about(

@@ -27,7 +27,11 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def _day(value: date | None) -> str:
-    return value.isoformat() if value else "—"
+    """A date as every screen writes it (babel is loaded by the first search, off the window's
+    thread, before any row is shown)."""
+    from consult.report import dates
+
+    return dates.short_date(value) if value else "—"
 
 
 class PatientTableModel(QAbstractTableModel):

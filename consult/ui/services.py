@@ -146,6 +146,9 @@ class Services:
 
     @staticmethod
     def _search(repo: Repository, text: str, after: Cursor | None) -> Page:
+        from consult.report import dates
+
+        dates.short_date(date.today())  # the list's dates: their locale data loaded here
         if not text.strip():
             return repo.recent_patients(limit=SEARCH_PAGE, after=after, days=RECENT_DAYS)
         return repo.search_patients(text, limit=SEARCH_PAGE, after=after)
@@ -193,8 +196,23 @@ class Services:
 
     # -- the plan PDF
 
+    def replaced(self, item: Consultation) -> tuple[str, date] | None:
+        """For an amendment, the plan it replaces (its id and date), as its plan says."""
+        if item.revision_of is None:
+            return None
+        try:
+            old = self.repo.get_consultation(item.revision_of)
+        except StorageError as exc:
+            raise plain_error(exc) from exc
+        return str(old.id), old.date
+
     def render(
-        self, item: Consultation, plan: Plan, settings: ClinicSettings, large_print: bool = False
+        self,
+        item: Consultation,
+        plan: Plan,
+        settings: ClinicSettings,
+        large_print: bool = False,
+        replaces: tuple[str, date] | None = None,
     ) -> bytes:
         """Pure work on data already read: safe on a worker thread."""
         from consult.report.plan_pdf import render_plan_pdf
@@ -208,6 +226,7 @@ class Services:
             large_print=large_print,
             printed_on=date.today(),
             plan_id=f"{item.id}",
+            replaces=replaces,
         )
 
     def suggested_file_name(self, item: Consultation) -> str:
@@ -223,6 +242,20 @@ class Services:
 
     def viewer_path(self, item: Consultation) -> Path:
         return self.viewer_folder / f"plan-{item.id}.pdf"
+
+    def is_first_run(self) -> bool:
+        """No clinic details yet and no patient: the welcome is shown."""
+        settings = self.settings()
+        return bool(settings.missing_for_print()) and not self.repo.counts().get("patients")
+
+    def load_demo(self, patients: int):
+        """Runs on a worker thread: demo patients to try the app with (marked as demo), after
+        a backup as ``db seed-demo`` makes."""
+        from consult.storage.demo import seed_demo
+
+        with Repository.open(self.db_path, catalog=self.catalog, verify=False) as repo:
+            repo.auto_backup()
+            return seed_demo(repo, self.catalog, patients)
 
     def save_pdf(self, data: bytes, path: Path) -> None:
         from consult.report.plan_pdf import write_pdf_atomic
