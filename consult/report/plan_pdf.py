@@ -44,7 +44,7 @@ from consult.drawings import treated_keys
 from consult.fileio import write_private_atomic
 from consult.report import dates
 from consult.report.figure import ZoneFigure, chosen_drawings
-from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup
+from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup, needs_shaping
 from consult.report.strings import LanguageStrings, builtin_strings
 from consult.report.styles import (
     ACCENT,
@@ -99,6 +99,19 @@ class PlanPdf(bytes):
 
 
 # --------------------------------------------------------------------------- page furniture
+
+
+_SHAPED: dict[int, ParagraphStyle] = {}
+
+
+def shaped(style: ParagraphStyle) -> ParagraphStyle:
+    """``style`` with HarfBuzz shaping, for a paragraph in a script whose letters join and
+    reorder (Devanagari, Bengali, Tamil, Thai…). Only such paragraphs are shaped: the Arabic
+    and Hebrew ones are put in visual order beforehand (see ``fonts``)."""
+    found = _SHAPED.get(id(style))
+    if found is None:
+        found = _SHAPED[id(style)] = ParagraphStyle(f"{style.name}-shaped", parent=style, shaping=1)
+    return found
 
 
 class _Heading(Paragraph):
@@ -195,7 +208,8 @@ class _Builder:
             keep = int(keep * 0.85)
 
     def para(self, text: str, style=None, bold: bool = False) -> Paragraph:
-        return Paragraph(self.m(text, bold), style or self.st.body)
+        style = style or self.st.body
+        return Paragraph(self.m(text, bold), shaped(style) if needs_shaping(text) else style)
 
     def heading(self, key: str) -> Paragraph:
         title = self.t(key)
@@ -592,6 +606,7 @@ class _Builder:
 
     def decorate(self, pagesize: tuple[float, float], running_head: str, footer: dict):
         """The onPage callback: running head from page 2 on, and the footer on every page."""
+        shape_head = needs_shaping(self.consultation.patient.name)
         page_width, page_height = pagesize
         st = self.st
         left, right = MARGIN_LEFT, page_width - MARGIN_RIGHT
@@ -604,7 +619,8 @@ class _Builder:
             if page == 1:
                 canv.showOutline()
             else:
-                head = Paragraph(running_head, st.running_head)
+                head_style = shaped(st.running_head) if shape_head else st.running_head
+                head = Paragraph(running_head, head_style)
                 _, h = head.wrapOn(canv, right - left, MARGIN_TOP)
                 y = page_height - MARGIN_TOP + 5 * mm
                 head.drawOn(canv, left, y)
@@ -631,7 +647,10 @@ class _Builder:
             ids = Paragraph(footer["left"], st.footer)
             _, h = ids.wrapOn(canv, (right - left) * (1 - FOOTER_RIGHT), 40 * mm)
             ids.drawOn(canv, left, baseline - size * 0.35 - h)
-            clinic = Paragraph(footer["right"], st.footer_right)
+            right_style = st.footer_right
+            if needs_shaping(self.clinic.name):
+                right_style = shaped(right_style)
+            clinic = Paragraph(footer["right"], right_style)
             _, h = clinic.wrapOn(canv, (right - left) * FOOTER_RIGHT, 40 * mm)
             clinic.drawOn(canv, right - (right - left) * FOOTER_RIGHT, top - 3 - h)
             canv.restoreState()

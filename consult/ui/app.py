@@ -18,6 +18,7 @@ from consult.resources import resource_path
 from consult.storage.database import needs_upgrade, resolve
 from consult.storage.errors import StorageError
 from consult.ui import dialogs
+from consult.ui.fonts import use_bundled_fonts
 from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
 from consult.ui.services import Services
@@ -33,6 +34,7 @@ def make_application() -> QApplication:
     # Lets Linux desktops match the window to the installed .desktop file and its icon.
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
+    use_bundled_fonts(app)  # names in any script the plan prints show on screen too
     return app
 
 

@@ -12,7 +12,7 @@ from report_helpers import NAMES, page_texts, pdf_text, reader
 
 from consult.domain.model import Answer
 from consult.report.demo import demo_clinic
-from consult.report.fonts import MARKER
+from consult.report.fonts import MARKER, needs_shaping
 
 EN_SECTIONS = [
     "Your microneedling treatment plan",
@@ -129,6 +129,12 @@ def test_names_in_every_script(render, script):
     if script in ("arabic", "hebrew"):
         # Laid out in visual order (pypdf puts right-to-left text back in logical order).
         assert name in text or name[::-1] in text
+    elif needs_shaping(name):
+        # Shaped (letters joined and reordered into glyphs, which text extraction does not
+        # undo): printed in the script's own font.
+        fonts = reader(pdf).pages[0]["/Resources"]["/Font"]
+        names = {str(fonts[key].get_object()["/BaseFont"]) for key in fonts}
+        assert any(f"NotoSans{script.title()}" in n for n in names), names
     else:
         assert name in text
     assert pdf.missing_characters == ()
