@@ -20,8 +20,8 @@ from consult.cli import run
 _after_start = app_module._after_start
 
 
-def _after_start_then_report(window, services, loaded) -> None:
-    _after_start(window, services, loaded)
+def _after_start_then_report(window, clinic, loaded) -> None:
+    _after_start(window, clinic, loaded)
     settle_then_report(QApplication.instance(), window)
 
 

@@ -2,7 +2,7 @@
 
 ``demo_databases(sizes, cache, …)`` gives a records file of each size: that many demo
 patients with their consultations (``consult.storage.demo.seed_demo``, the same records
-``consult db seed-demo`` makes), built through the app's own Repository and migrations. The
+``consult db seed-demo`` makes), built through the app's own RecordStore and migrations. The
 file name carries the schema version and a digest of what shapes the records, so a change
 there builds new files.
 
@@ -41,8 +41,8 @@ if sys.path[:1] != [str(REPO_ROOT)]:
 def _digest() -> str:
     """What the cached files depend on: the demo generator, the schema (its migrations, which
     never change once shipped), the catalog."""
-    from consult.resources import resource_path
     from consult.storage import demo, migrations
+    from consult.system.resources import resource_path
 
     h = hashlib.sha256(f"seed={SEED} migrations={migrations.names()}".encode())
     h.update(Path(demo.__file__).read_bytes())
@@ -59,17 +59,17 @@ def cached_name(n: int) -> str:
 
 def build(n: int, dest: Path) -> float:
     """Seed a new records file of ``n`` demo patients at ``dest``; seconds taken."""
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.storage import database
     from consult.storage.demo import seed_demo
-    from consult.storage.repository import Repository
+    from consult.storage.store import RecordStore
 
     started = time.perf_counter()
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.building")
     database.remove_with_sides(tmp)
     catalog = load_catalog().catalog
     try:
-        with Repository.open(tmp, catalog=catalog) as repo:
+        with RecordStore.open(tmp, catalog=catalog) as repo:
             repo.db.execute("PRAGMA synchronous = OFF")
             seed_demo(repo, catalog, n, seed=SEED)
         tmp.replace(dest)

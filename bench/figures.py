@@ -113,7 +113,7 @@ def plan_pdf(repeat: int, warmup: int) -> Samples:
     """Rendering the demo plan in a warm process, and the bare platypus floor."""
     from pdf_floor import floor_story, plan_story, render_floor
 
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.domain.plan import build_plan
     from consult.report.demo import DEMO_PLAN_ID, demo_clinic, demo_consultation
     from consult.report.fonts import BASE, BASE_BOLD
@@ -154,6 +154,28 @@ def plan_pdf(repeat: int, warmup: int) -> Samples:
     return samples
 
 
+# --------------------------------------------------------------------------- printing
+
+
+def print_plan(repeat: int, scratch: Path) -> dict[str, Samples]:
+    """Printing a four-page plan (bench/print_plan.py, a process each): to a PDF printer (the
+    PDF itself) and as 600-dpi page images, each beside the same process printing nothing.
+    ``figure`` holds the seconds the print took, ``other`` the process's peak memory."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    script = [sys.executable, str(BENCH_DIR / "print_plan.py")]
+    found = {way: Samples([], []) for way in ("pdf", "raster", "none")}
+    for _ in range(repeat):
+        for way, samples in found.items():
+            out = scratch / f"printed-{way}.pdf"
+            out.unlink(missing_ok=True)
+            _, text = _run([*script, way, str(out)], _env())
+            result = json.loads(text.strip().splitlines()[-1])
+            samples.figure.append(result["seconds"])
+            samples.other.append(result["peak_kib"] * 1024.0)
+            samples.note = f"the demo plan has {result['pages']} pages; 4 printed"
+    return found
+
+
 # --------------------------------------------------------------------------- search
 
 
@@ -185,16 +207,16 @@ def typed_names(db: Path, count: int) -> list[tuple[str, str]]:
 
 def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: int) -> Samples:
     """Each keystroke of typing the names, searched as the main window's worker does
-    (``Services.search``: the list's first page); the floor: a fresh sqlite3 connection, one
+    (``Clinic.search``: the list's first page); the floor: a fresh sqlite3 connection, one
     indexed equality lookup (a patient by uuid), closed. ``other``: the same search on a new
-    connection of its own per keystroke (``Repository.open`` … ``search_patients`` …
+    connection of its own per keystroke (``RecordStore.open`` … ``search_patients`` …
     ``close``). ``sizes`` and ``keys``: the patients each keystroke listed, and what was
     typed; ``page``: the most the list shows at once."""
-    from consult.context import load_catalog
-    from consult.storage.repository import Repository
-    from consult.ui.services import SEARCH_PAGE, Services
+    from consult.app.catalog import load_catalog
+    from consult.app.clinic import SEARCH_PAGE, Clinic
+    from consult.storage.store import RecordStore
 
-    services = Services(load_catalog().catalog, db, data_folder)
+    clinic = Clinic(load_catalog().catalog, db, data_folder)
     uri = f"file:{quote(str(db))}?mode=ro"
 
     def lookup(uuid: str) -> None:
@@ -207,12 +229,12 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
     samples = Samples([], [])
     found = 0
     try:
-        services.search(names[0][0])  # the file's first pages in the OS cache
+        clinic.search(names[0][0])  # the file's first pages in the OS cache
         for _ in range(repeat):
             for typed, uuid in names:
                 for end in range(1, len(typed) + 1):
                     started = time.perf_counter()
-                    rows = services.search(typed[:end]).rows
+                    rows = clinic.search(typed[:end]).rows
                     samples.figure.append(time.perf_counter() - started)
                     samples.sizes.append(len(rows))
                     samples.keys.append(typed[:end])
@@ -220,12 +242,12 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
                     lookup(uuid)
                     samples.floor.append(time.perf_counter() - started)
                     started = time.perf_counter()
-                    with Repository.open(db, readonly=True, verify=False) as repo:
-                        repo.search_patients(typed[:end], limit=SEARCH_PAGE)
+                    with RecordStore.open(db, readonly=True, verify=False) as repo:
+                        repo.patient_list.search(typed[:end], limit=SEARCH_PAGE)
                     samples.other.append(time.perf_counter() - started)
                 found += bool(rows)
     finally:
-        services.close()
+        clinic.close()
     samples.page = SEARCH_PAGE
     keys = sum(len(t) for t, _ in names)
     samples.note = f"{len(names)} names, {keys} keystrokes: " + ", ".join(
@@ -240,14 +262,14 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
 
 
 def save(db: Path, scratch: Path, repeat: int) -> Samples:
-    """``Repository.finalize`` of a new consultation on a copy of ``db`` (synchronous=FULL, as
-    the app opens it); the floor: one row committed durably (WAL, synchronous=FULL) in a
-    file on the same disk."""
-    from consult.context import load_catalog
+    """``store.consultations.finalize`` of a new consultation on a copy of ``db``
+    (synchronous=FULL, as the app opens it); the floor: one row committed durably (WAL,
+    synchronous=FULL) in a file on the same disk."""
+    from consult.app.catalog import load_catalog
     from consult.domain.plan import build_plan
     from consult.report.demo import demo_clinic, demo_consultation
     from consult.storage import database
-    from consult.storage.repository import Repository
+    from consult.storage.store import RecordStore
 
     if scratch.exists():
         shutil.rmtree(scratch)
@@ -262,7 +284,7 @@ def save(db: Path, scratch: Path, repeat: int) -> Samples:
         floor_conn.execute("PRAGMA journal_mode = WAL")
         floor_conn.execute("PRAGMA synchronous = FULL")
         floor_conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, value TEXT)")
-        with Repository.open(copy, catalog=catalog, verify=False) as repo:
+        with RecordStore.open(copy, catalog=catalog, verify=False) as repo:
             synchronous = repo.db.execute("PRAGMA synchronous").fetchone()[0]
             if synchronous != 2:
                 raise RuntimeError(
@@ -270,11 +292,11 @@ def save(db: Path, scratch: Path, repeat: int) -> Samples:
                 )
             for i in range(repeat):
                 consultation = demo_consultation(catalog, date.today(), f"Bench Patient {i}")
-                patient = repo.save_patient(consultation.patient)  # the UI saves it first
+                patient = repo.patients.save(consultation.patient)  # the UI saves it first
                 consultation = replace(consultation, patient=patient)
                 plan = build_plan(catalog, consultation, clinic.calendar, clinic.interval_weeks)
                 started = time.perf_counter()
-                repo.finalize(consultation, plan)
+                repo.consultations.finalize(consultation, plan)
                 samples.figure.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 floor_conn.execute("BEGIN IMMEDIATE")

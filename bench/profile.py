@@ -74,26 +74,26 @@ def profile_search(cache: Path) -> None:
     import figures
 
     db, folder = largest(cache)
-    from consult.context import load_catalog
-    from consult.ui.services import Services
+    from consult.app.catalog import load_catalog
+    from consult.app.clinic import Clinic
 
     names = figures.typed_names(db, 8)
-    services = Services(load_catalog().catalog, db, folder)
+    clinic = Clinic(load_catalog().catalog, db, folder)
     try:
 
         def work():
             for _ in range(3):
                 for typed, _uuid in names:
                     for end in range(1, len(typed) + 1):
-                        services.search(typed[:end])
+                        clinic.search(typed[:end])
 
         in_process(work)
     finally:
-        services.close()
+        clinic.close()
 
 
 def profile_pdf(_cache: Path) -> None:
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.domain.plan import build_plan
     from consult.report.demo import demo_clinic, demo_consultation
     from consult.report.plan_pdf import render_plan_pdf

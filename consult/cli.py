@@ -85,7 +85,7 @@ def run(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    from consult import qtlibs
+    from consult.system import qtlibs
 
     if qtlibs.uses_xcb():
         missing = qtlibs.missing_packages()

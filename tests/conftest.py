@@ -1,8 +1,23 @@
-"""Shared test set-up: every data and config folder points at a fresh temp dir."""
+"""Shared test set-up: every data and config folder points at a fresh temp dir.
+
+The real home folder is never touched: before any test module is imported (some load the
+catalog when imported, which reads the config folder and writes the cache folder), HOME, the
+XDG folders and CONSULT_DATA_DIR point at a folder of this session's own, and each test gets
+a fresh one of its own (``isolated_folders``). The session fails if the real home's consult
+folders changed (``pytest_sessionfinish``).
+
+Markers are given by what a test uses (``pytest_collection_modifyitems``): ``gui`` for Qt
+widgets, ``process`` for starting other processes. ``make test-fast`` runs the rest, and there
+starting a process fails the test, so the split cannot quietly go stale.
+"""
 
 from __future__ import annotations
 
+import inspect
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +25,97 @@ from hypothesis import HealthCheck, settings
 
 # Tests never need a real screen; a developer may set QT_QPA_PLATFORM=xcb to watch them.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+_REAL_HOME = Path(os.environ.get("HOME") or Path.home())
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="consult-tests-home-"))
+_WATCHED = [
+    _REAL_HOME / ".local" / "share" / "consult",
+    _REAL_HOME / ".config" / "consult",
+    _REAL_HOME / ".cache" / "consult",
+]
+
+
+def _snapshot() -> dict[str, tuple[int, int] | None]:
+    """Every file under the real home's consult folders, with its size and mtime."""
+    found: dict[str, tuple[int, int] | None] = {}
+    for folder in _WATCHED:
+        if not folder.exists():
+            found[str(folder)] = None
+            continue
+        for path in [folder, *folder.rglob("*")]:
+            info = path.stat()
+            found[str(path)] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+_HOME_BEFORE = _snapshot()
+os.environ["HOME"] = str(_SESSION_HOME)
+os.environ["CONSULT_DATA_DIR"] = str(_SESSION_HOME / "consult-data")
+for _name, _sub in (
+    ("XDG_DATA_HOME", "data"),
+    ("XDG_CONFIG_HOME", "config"),
+    ("XDG_CACHE_HOME", "cache"),
+    ("XDG_STATE_HOME", "state"),
+):
+    os.environ[_name] = str(_SESSION_HOME / _sub)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _snapshot() != _HOME_BEFORE:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(
+            "\nThe test suite changed the real home folder's consult folders "
+            f"({', '.join(map(str, _WATCHED))}): a test escaped its temporary folders."
+        )
+
+
+PROCESS_HINTS = (
+    "subprocess",
+    "Popen",
+    "consult_cli(",
+    "consult(",
+    "python(",
+    "_cli(",
+    "_spawn(",
+    "Writer(",
+    "_holder(",
+    "_reader(",
+    "_fresh_count(",
+    "assert_refused_by_every_command(",
+    "run_bench(",
+    "_run_writers(",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & {"qtbot", "qapp"}:
+            item.add_marker(pytest.mark.gui)
+        function = getattr(item, "function", None)
+        source = inspect.getsource(function) if function is not None else ""
+        if any(hint in source for hint in PROCESS_HINTS):
+            item.add_marker(pytest.mark.process)
+
+
+def pytest_runtest_setup(item):
+    """Platform markers, as qutebrowser has them: a test that needs another system skips."""
+    if item.get_closest_marker("posix") and os.name != "posix":
+        pytest.skip("needs POSIX")
+    if item.get_closest_marker("linux") and not sys.platform.startswith("linux"):
+        pytest.skip("needs Linux")
+    if item.get_closest_marker("windows") and os.name != "nt":
+        pytest.skip("needs Windows")
+
+
+if os.environ.get("CONSULT_TESTS_FAST"):
+
+    def _no_processes(*args, **kwargs):
+        raise RuntimeError(
+            "a test in the fast set started a process: mark it (PROCESS_HINTS in conftest)"
+        )
+
+    subprocess.Popen.__init__ = _no_processes  # type: ignore[method-assign]
 
 settings.register_profile(
     "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -41,7 +147,7 @@ def isolated_folders(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def catalog():
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
 
     return load_catalog().catalog
 
@@ -80,22 +186,35 @@ def answered(monkeypatch):
     return said
 
 
-CLINIC = {"name": "Northside Skin Clinic", "phone": "(217) 555-0142"}
-
-
 @pytest.fixture
-def services(catalog):
-    """The app's services on a fresh records file in the test's data folder, the clinic's
+def clinic(catalog):
+    """The app's clinic on a fresh records file in the test's data folder, the clinic's
     name and phone set (a plan is never printed without them)."""
-    from consult.domain.model import ClinicSettings
-    from consult.paths import data_dir
-    from consult.storage.database import resolve
-    from consult.ui.services import Services
+    from uihelpers import CLINIC
 
-    made = Services(catalog, resolve(None), data_dir())
-    made.repo.save_settings(ClinicSettings(**CLINIC))
+    from consult.app.clinic import Clinic
+    from consult.domain.model import ClinicSettings
+    from consult.storage.database import resolve
+    from consult.system.folders import data_dir
+
+    made = Clinic(catalog, resolve(None), data_dir())
+    made.store.clinic.save_settings(ClinicSettings(**CLINIC))
     yield made
     made.close()
+
+
+@pytest.fixture(autouse=True)
+def no_window_left_open(request):
+    """A window a UI test left shown (a wizard, a preview: children of a window pytest-qt
+    closed) is closed after it, so that it cannot block the next test's input as a modal."""
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.close()
 
 
 @pytest.fixture(autouse=True)

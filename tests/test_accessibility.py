@@ -14,12 +14,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
+from consult.app.clinic import Clinic
 from consult.domain.model import Answer
-from consult.paths import data_dir
 from consult.storage.database import resolve
+from consult.system.folders import data_dir
 from consult.ui.main_window import MainWindow
-from consult.ui.services import Services
 from consult.ui.settings_dialog import SettingsDialog
 from consult.ui.style import TOUCH_HEIGHT
 
@@ -51,15 +51,15 @@ def problems_in(top: QWidget) -> list[str]:
 
 
 def test_every_window_and_step(qtbot):
-    services = Services(CATALOG, resolve(None), data_dir())
-    window = MainWindow(services)
+    clinic = Clinic(CATALOG, resolve(None), data_dir())
+    window = MainWindow(clinic)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     found = problems_in(window)
     window.new_consultation()
-    wizard = window._wizard
-    wizard.state.name = "Ana"
+    wizard = window.wizard
+    wizard.state.patient.name = "Ana"
     for _ in range(7):
         qtbot.wait(10)
         page = wizard.currentPage()
@@ -71,13 +71,13 @@ def test_every_window_and_step(qtbot):
         wizard.state.concerns = wizard.state.concerns or {"face": {"texture": (None, None)}}
         wizard.state.provider = wizard.state.provider or "Dr Ana Reyes"
         wizard.next()
-    settings = SettingsDialog(services.settings(), ["Dr Ana Reyes"])
+    settings = SettingsDialog(clinic.settings(), ["Dr Ana Reyes"])
     qtbot.addWidget(settings)
     settings.show()
     qtbot.waitExposed(settings)
     found += problems_in(settings)
     window.close()
-    services.close()
+    clinic.close()
     assert found == [], "\n".join(found)
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from consult.context import PARSED_CACHE, builtin_catalog_dir, load_catalog
+from consult.app.catalog import PARSED_CACHE, builtin_catalog_dir, load_catalog
 from consult.domain.catalog import CatalogError, check, load, parse_toml
 from consult.domain.model import Outcome
-from consult.paths import cache_dir, clinic_catalog_file
+from consult.system.folders import cache_dir, clinic_catalog_file
 
 REQUIRED_QUESTIONS = {
     "active_infection",
@@ -24,14 +24,35 @@ REQUIRED_QUESTIONS = {
     "skin_flare",
     "suspicious_lesion",
     "keloid",
-    "bleeding",
+    "bleeding_disorder",
+    "anticoagulants",
     "pregnancy",
     "allergy",
     "immune",
-    "isotretinoin",
+    "isotretinoin_current",
+    "isotretinoin_recent",
     "recent_procedure",
     "sunburn",
     "recent_tanning",
+    "skin_cancer",
+    "actinic_keratosis",
+    "warts_molluscum",
+    "collagen_vascular",
+    "koebner",
+    "granuloma_history",
+    "implants_tattoo",
+    "photosensitising",
+    "salicylate_allergy",
+    "g6pd",
+}
+# The contraindications the device's instructions for use list: never overridden.
+LABEL_CONTRAINDICATIONS = {
+    "pregnancy",
+    "isotretinoin_current",
+    "bleeding_disorder",
+    "skin_cancer",
+    "active_infection",
+    "allergy",
 }
 
 
@@ -85,7 +106,8 @@ def test_catalog_holds_what_the_clinic_needs(catalog):
     assert {q.id for q in catalog.questions} >= REQUIRED_QUESTIONS
     severities = {q.severity for q in catalog.questions}
     assert severities == {Outcome.DO_NOT_TREAT, Outcome.NEEDS_CLEARANCE, Outcome.CAUTION}
-    assert all(q.source.strip() for q in catalog.questions)
+    assert {q.id for q in catalog.questions if q.label} == LABEL_CONTRAINDICATIONS
+    assert all(q.sources for q in catalog.questions)
     assert [s.type for s in catalog.skin_types] == [1, 2, 3, 4, 5, 6]
     assert [p.id for p in catalog.phases] == [
         "before",
@@ -107,6 +129,53 @@ def test_protocol_matches_the_clinic_facts(catalog):
     assert protocol.results_months == (3, 6)
     assert protocol.sessions == (3, 6)
     assert protocol.isotretinoin_window_months == 6
+    assert protocol.min_interval_weeks == 4  # the clinic's page: 4 weeks apart
+    assert protocol.sources["min_interval_weeks"] == ("clinic_page",)
+    assert set(protocol.sources["isotretinoin_window_months"]) == {"waldman_2017", "spring_2017"}
+
+
+def test_every_clinical_entry_names_sources_from_the_bibliography(catalog):
+    known = {s.id for s in catalog.sources}
+    entries = [
+        *(("question", q.id, q.sources) for q in catalog.questions),
+        *(("instruction", i.id, i.sources) for i in catalog.instructions),
+        *(("adjunct", a.id, a.sources) for a in catalog.adjuncts),
+        *(("concern", c.id, c.sources) for c in catalog.concerns),
+        *(("area", a.id, a.sources) for a in catalog.areas),
+        *(("zone", z.id, z.sources) for a in catalog.areas for z in a.zones),
+        *(("skin type", str(t.type), t.sources) for t in catalog.skin_types),
+        *(("protocol", rule, ids) for rule, ids in catalog.protocol.sources.items()),
+        *(("text", key, t.sources) for key, t in catalog.texts.items() if key in CLINICAL_TEXTS),
+        *(
+            ("caveat", k.id, k.sources)
+            for c in catalog.concerns
+            for k in c.kinds
+            if k.caveat is not None
+        ),
+    ]
+    assert len(entries) > 100
+    for kind, ident, ids in entries:
+        assert ids, (kind, ident)
+        assert set(ids) <= known, (kind, ident)
+    # Each source can be found: authors and year, or an agency and its page.
+    for source in catalog.sources:
+        assert source.short.strip() and len(source.citation) > 40, source.id
+    spring = catalog.source("spring_2017")
+    assert "JAMA Dermatol. 2017;153(8):802-809" in spring.citation
+    assert "Dermatol Surg. 2017;43(10):1249-1262" in catalog.source("waldman_2017").citation
+
+
+CLINICAL_TEXTS = {"about", "during", "recovery", "results", "at_home_warning", "off_label"}
+
+
+def test_depths_for_every_area_stay_within_the_label(catalog):
+    for area in catalog.areas:
+        ranges = [z.depth_mm for z in area.zones] or [area.depth_mm]
+        assert all(r is not None and 0 < r[0] <= r[1] <= 1.5 for r in ranges), area.id
+    eyes = catalog.area("face").zone("periorbital")
+    assert eyes.note["en"] == "Outside the orbital rim only, never the eyelids."
+    for area_id in ("neck", "chest", "hands", "abdomen", "thighs", "back", "buttocks"):
+        assert catalog.area(area_id).depth_mm is not None, area_id
 
 
 def test_session_ranges_follow_the_concerns(catalog):
@@ -123,8 +192,12 @@ def test_every_text_exists_in_both_languages_and_formats(catalog):
         "count": 4,
         "isotretinoin_window_months": 6,
         "min_age": 18,
+        "cleared_on": "December 2, 2026",
     }
     texts = [*catalog.texts.values(), catalog.protocol.depth_note]
+    texts += [q.override_explanation for q in catalog.questions if q.override_explanation]
+    texts += [k.caveat for c in catalog.concerns for k in c.kinds if k.caveat]
+    texts += [z.note for a in catalog.areas for z in a.zones if z.note]
     texts += [a.name for a in catalog.areas] + [z.name for a in catalog.areas for z in a.zones]
     texts += [c.name for c in catalog.concerns] + [c.description for c in catalog.concerns]
     texts += [q.question for q in catalog.questions] + [q.explanation for q in catalog.questions]
@@ -232,8 +305,107 @@ def test_unknown_placeholder_is_reported(editable):
     )
     assert problems_of(editable) == [
         "catalog.toml: texts.during.en: uses an unknown placeholder {numbing_minuets} (allowed: "
-        "{interval_weeks}, {numbing_minutes}, {recovery_max}, {recovery_min}, {results_max}, "
-        "{results_min})"
+        "{interval_weeks}, {numbing_max_area_cm2}, {numbing_minutes}, {recovery_max}, "
+        "{recovery_min}, {results_max}, {results_min})"
+    ]
+
+
+def test_a_clinical_entry_without_sources_is_refused(editable):
+    def strip(data):
+        del data["questions"][0]["sources"]
+
+    edit(editable, "screening.toml", strip)
+    edit(editable, "instructions.toml", lambda d: d["instructions"][0].pop("sources"))
+    edit(editable, "catalog.toml", lambda d: d["texts"]["about"].pop("sources"))
+    edit(editable, "catalog.toml", lambda d: d["protocol"]["sources"].pop("min_interval_weeks"))
+    found = problems_of(editable)
+    for where in (
+        "screening.toml: questions[pregnancy].sources: is missing",
+        "instructions.toml: instructions[before_numbing].sources: is missing",
+        "catalog.toml: texts.about.sources: is missing",
+        "catalog.toml: protocol.sources.min_interval_weeks: is missing",
+    ):
+        assert any(p.startswith(where) for p in found), (where, found)
+
+
+def test_a_source_the_bibliography_lacks_is_refused(editable):
+    edit(editable, "adjuncts.toml", lambda d: d["adjuncts"][0].update(sources=["smith_1999"]))
+    assert problems_of(editable) == [
+        'adjuncts.toml: adjuncts[peel_lactic].sources: refers to a source "smith_1999", which '
+        "[[sources]] does not list"
+    ]
+
+
+def test_the_old_free_text_source_is_explained(editable):
+    def legacy(data):
+        data["questions"][0]["source"] = "Alster TS, Graham PM. Dermatol Surg 2018."
+        del data["questions"][0]["sources"]
+
+    edit(editable, "screening.toml", legacy)
+    [problem] = problems_of(editable)
+    assert problem.startswith("screening.toml: questions[pregnancy].source: is now `sources`")
+
+
+def test_a_label_contraindication_must_be_do_not_treat_and_is_never_overridden(editable):
+    def loosen(data):
+        data["questions"][0]["severity"] = "needs_clearance"
+
+    edit(editable, "screening.toml", loosen)
+    assert problems_of(editable) == [
+        "screening.toml: questions[pregnancy].label: marks a contraindication on the device's "
+        "label, so the severity must be do_not_treat"
+    ]
+
+
+def test_an_overridable_do_not_treat_needs_the_text_printed_when_overridden(editable):
+    def strip(data):
+        sunburn = next(q for q in data["questions"] if q["id"] == "sunburn")
+        del sunburn["override_explanation"]
+
+    edit(editable, "screening.toml", strip)
+    [problem] = problems_of(editable)
+    assert problem.startswith("screening.toml: questions[sunburn].override_explanation: is missing")
+
+
+def test_an_interval_below_the_minimum_is_refused(editable):
+    edit(editable, "catalog.toml", lambda d: d["protocol"].update(interval_weeks=2))
+    assert problems_of(editable) == [
+        "catalog.toml: protocol.interval_weeks: (2 weeks) is shorter than the minimum interval, "
+        "min_interval_weeks (4 weeks): needling sessions are never planned closer than that"
+    ]
+
+
+def test_conflicting_instructions_are_found(editable):
+    """The pair the review found: workouts after 48–72 hours for everyone, against 2 weeks in
+    the advice for skin types IV–VI. Limited to types I–III, it is not a conflict."""
+
+    def everyone(data):
+        item = next(i for i in data["instructions"] if i["id"] == "d13_no_exercise_heat")
+        del item["when"]
+
+    edit(editable, "instructions.toml", everyone)
+    found = problems_of(editable)
+    assert (
+        "instructions.toml: instructions[d13_no_exercise_heat].avoid.exercise: says to avoid "
+        "exercise for 3 days, and instructions[d13_no_heat_two_weeks] for 14 days; one patient "
+        "can be given both: give them the same number of days, or limit one of them with `when`"
+    ) in found
+    assert any("skin_types[4]" in p and ".avoid.exercise" in p for p in found), found
+
+
+def test_avoiding_what_another_instruction_says_to_use_is_found(editable):
+    """ "Nothing on the skin for 24 hours" against "that evening, apply moisturiser"."""
+
+    def nothing(data):
+        item = next(i for i in data["instructions"] if i["id"] == "day_gentle_products_only")
+        item["avoid"] = {"moisturiser": 1, "makeup": 1}
+        item.pop("use")
+
+    edit(editable, "instructions.toml", nothing)
+    assert problems_of(editable) == [
+        "instructions.toml: instructions[day_evening_rinse].use.moisturiser: says to use "
+        "moisturiser from day 0, while instructions[day_gentle_products_only] says to avoid it "
+        "for 1 days; one patient can be given both: make them agree"
     ]
 
 
@@ -267,7 +439,7 @@ def test_builtin_catalog_broken_raises_with_every_problem(editable):
 def test_clinic_catalog_overrides_and_extends(tmp_path):
     clinic = tmp_path / "catalog.toml"
     clinic.write_text(
-        'catalog_version = "2026.11.1-westcounty"\n'
+        'catalog_version = "2026.12.1-westcounty"\n'
         "[protocol]\ninterval_weeks = 6\n"
         '[[areas]]\nid = "face"\n'
         '[[areas.zones]]\nid = "cheeks"\ndepth_mm = [0.5, 1.0]\n'
@@ -278,7 +450,7 @@ def test_clinic_catalog_overrides_and_extends(tmp_path):
     result = load(builtin_catalog_dir(), clinic)
     assert result.used_clinic_catalog
     catalog = result.catalog
-    assert catalog.version == "2026.11.1-westcounty"
+    assert catalog.version == "2026.12.1-westcounty"
     assert catalog.protocol.interval_weeks == 6
     assert catalog.protocol.numbing_minutes == 20
     assert catalog.area("face").zone("cheeks").depth_mm == (0.5, 1.0)
@@ -312,7 +484,7 @@ def test_clinic_catalog_not_utf8(tmp_path):
 @pytest.fixture
 def parses(monkeypatch):
     """How many files TOML's parser read, through the app's catalog loading."""
-    import consult.context as context
+    import consult.app.catalog as context
 
     calls = []
 

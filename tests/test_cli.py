@@ -85,7 +85,8 @@ def test_catalog_validate_reports_each_problem(tmp_path):
     clinic.write_text(
         "[protocol]\ninterval_weeks = -1\n"
         '[[areas]]\nid = "scalp"\ngroup = "main"\n'
-        'name = { en = "Scalp" }\nconcerns = ["texture"]\n',
+        'name = { en = "Scalp" }\nconcerns = ["texture"]\ndepth_mm = [0.25, 0.5]\n'
+        'sources = ["clinic_protocol"]\n',
         encoding="utf-8",
     )
     result = consult("catalog", "validate", str(clinic))

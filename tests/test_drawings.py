@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import AreaChoice
-from consult.drawings import DrawingError, drawings, parse_path, read_drawing, treated_keys
+from consult.system.drawings import DrawingError, drawings, parse_path, read_drawing, treated_keys
 
 CATALOG = load_catalog().catalog
 
@@ -77,7 +77,7 @@ def test_treated_zones_are_those_chosen_or_all_of_an_area_chosen_whole():
 
 @pytest.mark.gui
 def test_the_map_highlights_names_and_chooses_a_zone(qtbot):
-    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtCore import QPoint, QPointF, Qt
 
     from consult.ui.zone_map import ZoneMap
 
@@ -98,6 +98,7 @@ def test_the_map_highlights_names_and_chooses_a_zone(qtbot):
     )
     point = view.mapFromScene(cheeks.mapToScene(inside))
     idle = cheeks.brush().color().alpha()
+    qtbot.mouseMove(view.viewport(), QPoint(1, 1))  # from outside any zone, onto the cheek
     qtbot.mouseMove(view.viewport(), point)
     qtbot.waitUntil(lambda: cheeks.hovered)
     assert view.label_text() == "Face: Cheeks"

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QWizard
 from uihelpers import answer_dialog, on_label
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.adjuncts import all_eligibility, suggestions
 from consult.domain.model import Answer, ClinicSettings, Outcome, Patient
 from consult.ui import outcomes, style
@@ -84,7 +84,13 @@ def test_the_banner_says_not_screened_until_every_question_is_answered(wizard, q
 
 
 def _first(outcome: Outcome) -> str:
-    return next(q.id for q in CATALOG.questions if q.severity is outcome and not q.only_if_tags)
+    """A question whose "yes" gives ``outcome`` (not one on the device's label, which no
+    reason overrides)."""
+    return next(
+        q.id
+        for q in CATALOG.questions
+        if q.severity is outcome and not q.only_if_tags and not q.label
+    )
 
 
 @pytest.mark.parametrize(
@@ -297,3 +303,16 @@ def test_the_summary_lists_severities_and_kinds(wizard):
     assert f"uneven tone and dark spots ({kind.name['en'].lower()})" in text
     assert "Face (cheeks)" in text and "Neck: fine lines and wrinkles" in text
     assert "Spanish (español)" in text
+
+
+def test_a_contraindication_on_the_label_says_it_cannot_be_overridden(wizard, qtbot):
+    wiz = wizard(patient=AN)
+    wiz.next()
+    page = wiz.currentPage()
+    on_label = next(q.id for q in CATALOG.questions if q.label)
+    for question in CATALOG.questions:
+        answer(qtbot, page, question.id, "yes" if question.id == on_label else "no")
+    text = page.banner.text()
+    assert "Do not treat" in text and "cannot be overridden" in text
+    assert "write the reason" not in text  # no way round the device's label is offered
+    assert not page.override_box.isVisible()

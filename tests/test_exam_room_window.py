@@ -11,8 +11,9 @@ from datetime import date, time
 import pytest
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog
+from uihelpers import shown_preview
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
@@ -32,8 +33,8 @@ CATALOG = load_catalog().catalog
 
 
 @pytest.fixture
-def saved(services):
-    patient = services.repo.save_patient(Patient("Nguyễn Thị Minh Khai", date(1988, 2, 3), 3, "es"))
+def saved(clinic):
+    patient = clinic.store.patients.save(Patient("Nguyễn Thị Minh Khai", date(1988, 2, 3), 3, "es"))
     item = Consultation(
         patient=patient,
         provider="Dr Ana Reyes",
@@ -47,12 +48,12 @@ def saved(services):
         appointment_time=time(9, 30),
         times={"session-2": time(16, 15)},
     )
-    return services.repo.finalize(item, build_plan(CATALOG, item))
+    return clinic.store.consultations.finalize(item, build_plan(CATALOG, item))
 
 
 @pytest.fixture
-def window(qtbot, services, answered):
-    win = MainWindow(services)
+def window(qtbot, clinic, answered):
+    win = MainWindow(clinic)
     qtbot.addWidget(win)
     win.show()
     yield win
@@ -62,8 +63,8 @@ def window(qtbot, services, answered):
 def open_preview(qtbot, window, saved):
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    return window.last_preview
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    return shown_preview(window)
 
 
 def test_the_appointments_show_dates_times_and_the_language_in_words(qtbot, window, saved):
@@ -98,11 +99,11 @@ def test_an_empty_records_file_says_what_to_do(qtbot, window):
 def test_the_first_start_asks_for_the_clinic_and_can_add_demo_patients(
     qtbot, catalog, monkeypatch, answered
 ):
-    from consult.paths import data_dir
+    from consult.app.clinic import Clinic
     from consult.storage.database import resolve
-    from consult.ui.services import Services
+    from consult.system.folders import data_dir
 
-    services = Services(catalog, resolve(None), data_dir())  # a new, empty records file
+    services = Clinic(catalog, resolve(None), data_dir())  # a new, empty records file
     assert services.is_first_run()
     window = MainWindow(services)
     qtbot.addWidget(window)
@@ -133,9 +134,9 @@ def test_the_first_start_asks_for_the_clinic_and_can_add_demo_patients(
     services.close()
 
 
-def test_no_plan_is_made_without_the_clinics_name_and_phone(qtbot, window, services, saved,
+def test_no_plan_is_made_without_the_clinics_name_and_phone(qtbot, window, clinic, saved,
                                                             monkeypatch):
-    services.repo.save_settings(ClinicSettings())  # no name, no phone
+    clinic.store.clinic.save_settings(ClinicSettings())  # no name, no phone
     asked = []
 
     def decline(dialog):
@@ -146,7 +147,7 @@ def test_no_plan_is_made_without_the_clinics_name_and_phone(qtbot, window, servi
     window.show_patient(saved.patient.id)
     window.print_current()
     assert asked == ["The clinic's details"]
-    assert not hasattr(window, "last_preview")
+    assert shown_preview(window) is None
     assert "needs the clinic's name and phone" in window.statusBar().currentMessage()
 
     def give(dialog):
@@ -157,22 +158,22 @@ def test_no_plan_is_made_without_the_clinics_name_and_phone(qtbot, window, servi
 
     monkeypatch.setattr(dialogs, "run_dialog", give)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    assert services.settings().phone == "(217) 555-0142"
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    assert clinic.settings().phone == "(217) 555-0142"
 
 
-def test_an_amendment_prints_as_a_revised_plan(qtbot, window, services, saved):
+def test_an_amendment_prints_as_a_revised_plan(qtbot, window, clinic, saved):
     import io
     from dataclasses import replace
 
     from pypdf import PdfReader
 
     changed = replace(saved, session_count=5, amend_reason="Five sessions after review.")
-    new = services.repo.amend(saved.id, changed, build_plan(CATALOG, changed))
+    new = clinic.store.consultations.amend(saved.id, changed, build_plan(CATALOG, changed))
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    text = PdfReader(io.BytesIO(window.last_preview.pdf)).pages[0].extract_text()
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    text = PdfReader(io.BytesIO(shown_preview(window).pdf)).pages[0].extract_text()
     assert f"Plan revisado: sustituye al plan {saved.id} del 26 de noviembre de 2026" in " ".join(
         text.split()
     )
@@ -261,7 +262,7 @@ def test_printing_does_not_freeze_the_window(qtbot, window, saved, tmp_path, mon
     assert steps == ["Printing page 1 of 2…", "Printing page 2 of 2…"]
 
 
-def test_no_pdf_viewer_says_so_and_offers_save_as(qtbot, window, services, saved, tmp_path,
+def test_no_pdf_viewer_says_so_and_offers_save_as(qtbot, window, clinic, saved, tmp_path,
                                                    monkeypatch, answered):
     monkeypatch.setattr(preview, "viewer_available", lambda: False)
     asked = []
@@ -272,10 +273,10 @@ def test_no_pdf_viewer_says_so_and_offers_save_as(qtbot, window, services, saved
     preview_dialog.open_external()
     assert asked and asked[0][0] == "No PDF viewer" and asked[0][2] == "&Save as…"
     assert (tmp_path / "plan.pdf").read_bytes() == bytes(preview_dialog.pdf)
-    assert not services.viewer_path(saved).exists()  # no copy left for a viewer
+    assert not clinic.viewer_path(saved).exists()  # no copy left for a viewer
 
 
-def test_a_failed_open_leaves_no_copy_and_offers_save_as(qtbot, window, services, saved,
+def test_a_failed_open_leaves_no_copy_and_offers_save_as(qtbot, window, clinic, saved,
                                                          monkeypatch):
     from PySide6.QtGui import QDesktopServices
 
@@ -286,4 +287,4 @@ def test_a_failed_open_leaves_no_copy_and_offers_save_as(qtbot, window, services
     preview_dialog = open_preview(qtbot, window, saved)
     preview_dialog.open_external()
     assert asked == ["No PDF viewer"]
-    assert not services.viewer_path(saved).exists()
+    assert not clinic.viewer_path(saved).exists()

@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import CLINIC
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
-from uihelpers import answer_dialog, type_text
+from uihelpers import CLINIC, answer_dialog, shown_preview, type_text
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
+from consult.app.clinic import Clinic
 from consult.domain.model import ClinicSettings, Patient, Status
-from consult.paths import data_dir
 from consult.report import dates
 from consult.storage.database import resolve
+from consult.system.folders import data_dir
 from consult.ui import dialogs, worker
 from consult.ui.main_window import MainWindow
-from consult.ui.services import Services
 
 pytestmark = pytest.mark.gui
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -56,11 +55,11 @@ class Keyboard:
 
 def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
-    services = Services(load_catalog().catalog, resolve(None), data_dir())
-    services.repo.save_settings(ClinicSettings(**CLINIC))
-    services.repo.save_provider("Dr Ana Reyes")
-    services.repo.save_patient(Patient("Amelia Watson", date(1985, 3, 9), 2, "en"))
-    window = MainWindow(services)
+    clinic = Clinic(load_catalog().catalog, resolve(None), data_dir())
+    clinic.store.clinic.save_settings(ClinicSettings(**CLINIC))
+    clinic.store.clinic.save_provider("Dr Ana Reyes")
+    clinic.store.patients.save(Patient("Amelia Watson", date(1985, 3, 9), 2, "en"))
+    window = MainWindow(clinic)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -73,9 +72,9 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     keys.type("amelia")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
     keys.press(Qt.Key.Key_Return)  # to the first result
-    assert window._current_patient_id is not None
+    assert window.current_patient_id is not None
     keys.press(Qt.Key.Key_N, CTRL)
-    wizard = window._wizard
+    wizard = window.wizard
     qtbot.waitExposed(wizard)
     keys.window = wizard
     qtbot.waitUntil(
@@ -112,37 +111,37 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     keys.press(Qt.Key.Key_Right, ALT)
     assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
     keys.press(Qt.Key.Key_Right, ALT)  # Finish and preview
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
 
     printed = []
     monkeypatch.setattr(dialogs, "run_dialog", lambda dialog: printed.append(dialog) or 0)
-    keys.window = window.last_preview
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window.last_preview)
+    keys.window = shown_preview(window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shown_preview(window))
     keys.press(Qt.Key.Key_P, CTRL)
     assert printed, "the print dialog did not open"
 
-    [saved] = services.repo.consultations_for_patient(window._current_patient_id)
+    [saved] = clinic.store.records.for_patient(window.current_patient_id)
     assert saved.status is Status.FINAL
     assert saved.adjuncts == ("peel_lactic",)
     print(f"\nkeyboard-only standard consultation: {keys.presses} key presses")
     assert keys.presses <= 25
     qtbot.waitUntil(lambda: worker.pending() == 0)  # the list refreshed after saving
     window.close()
-    services.close()
+    clinic.close()
 
 
 def test_new_patient_by_keyboard(qtbot, monkeypatch):
     monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
-    services = Services(load_catalog().catalog, resolve(None), data_dir())
-    services.repo.save_settings(ClinicSettings(**CLINIC))
-    window = MainWindow(services)
+    clinic = Clinic(load_catalog().catalog, resolve(None), data_dir())
+    clinic.store.clinic.save_settings(ClinicSettings(**CLINIC))
+    window = MainWindow(clinic)
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(lambda: focused_in(window))
     keys = Keyboard(qtbot, window)
     keys.press(Qt.Key.Key_N, CTRL)
-    wizard = window._wizard
+    wizard = window.wizard
     keys.window = wizard
     qtbot.waitUntil(lambda: focused_in(wizard))
     page = wizard.currentPage()
@@ -155,12 +154,12 @@ def test_new_patient_by_keyboard(qtbot, monkeypatch):
     keys.press(Qt.Key.Key_Tab)  # to the skin types
     keys.press(Qt.Key.Key_Space)  # type I
     keys.press(Qt.Key.Key_Down, times=2)  # type III
-    assert wizard.state.fitzpatrick == 3
+    assert wizard.state.patient.fitzpatrick == 3
     keys.tab_to(lambda w: w in (page.provider, page.provider.lineEdit()))
     keys.type("Dr Ana Reyes")
     keys.press(Qt.Key.Key_Right, ALT)
     assert wizard.currentPage() is not page
-    assert wizard.state.name == "Zoë O'Brien-Łukasiewicz"
-    assert wizard.state.date_of_birth == date(1990, 5, 17)
+    assert wizard.state.patient.name == "Zoë O'Brien-Łukasiewicz"
+    assert wizard.state.patient.date_of_birth == date(1990, 5, 17)
     window.close()
-    services.close()
+    clinic.close()

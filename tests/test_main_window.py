@@ -13,30 +13,30 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-from uihelpers import on_label
+from uihelpers import on_label, shown_preview
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
+from consult.app.clinic import SEARCH_PAGE
 from consult.domain.model import Patient, Status
-from consult.paths import data_dir
+from consult.system.folders import data_dir
 from consult.ui.main_window import MainWindow
-from consult.ui.services import SEARCH_PAGE
 
 pytestmark = pytest.mark.gui
 CATALOG = load_catalog().catalog
 
 
 @pytest.fixture
-def window(qtbot, services, answered):
-    win = MainWindow(services)
+def window(qtbot, clinic, answered):
+    win = MainWindow(clinic)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.close()  # before the services it uses are closed
+    win.close()  # before the clinic it uses are closed
 
 
-def add_patient(services, name="Zoë O'Brien-Łukasiewicz") -> Patient:
-    return services.repo.save_patient(
+def add_patient(clinic, name="Zoë O'Brien-Łukasiewicz") -> Patient:
+    return clinic.store.patients.save(
         Patient(name, date(1990, 5, 17), 4, "en", "+1 555 0100", "zoe@example.org")
     )
 
@@ -46,16 +46,16 @@ def find(qtbot, window, text):
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=5000)
 
 
-def test_title_never_names_a_patient(qtbot, window, services):
-    add_patient(services)
+def test_title_never_names_a_patient(qtbot, window, clinic):
+    add_patient(clinic)
     find(qtbot, window, "zoe")
     window.table.selectRow(0)
     assert "Zoë" not in window.windowTitle()
     assert "Zoë" in window.header.text()
 
 
-def test_whole_consultation_is_saved_and_printed(qtbot, window, services, answered):
-    patient = add_patient(services)
+def test_whole_consultation_is_saved_and_printed(qtbot, window, clinic, answered):
+    patient = add_patient(clinic)
     find(qtbot, window, "lukasiewicz")
     qtbot.mouseClick(
         window.table.viewport(),
@@ -63,8 +63,8 @@ def test_whole_consultation_is_saved_and_printed(qtbot, window, services, answer
         pos=window.table.visualRect(window.model.index(0, 0)).center(),
     )
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    wizard = window._wizard
-    assert wizard is not None and wizard.state.patient_id == patient.id
+    wizard = window.wizard
+    assert wizard is not None and wizard.state.patient.id == patient.id
     qtbot.keyClicks(wizard.currentPage().provider, "Dr Ana Reyes")  # the first provider
 
     def next_page():
@@ -86,31 +86,31 @@ def test_whole_consultation_is_saved_and_printed(qtbot, window, services, answer
     next_page()
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
     assert answered == []
-    [saved] = services.repo.consultations_for_patient(patient.id)
+    [saved] = clinic.store.records.for_patient(patient.id)
     assert saved.status is Status.FINAL
     assert saved.areas[0].area_id == "face" and saved.areas[0].zones == ("cheeks",)
     assert saved.areas[0].concerns[0].concern_id == "acne_scars"
     assert saved.adjuncts == ("peel_mandelic",)
-    sessions = services.repo.planned_sessions(saved.id)
+    sessions = clinic.store.records.planned_sessions(saved.id)
     assert len(sessions) == 4
 
     text = "".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(window.last_preview.pdf)).pages
+        page.extract_text() for page in PdfReader(io.BytesIO(shown_preview(window).pdf)).pages
     )
     assert "Zoë O'Brien-Łukasiewicz" in text
     assert "Mandelic" in text
     first = sessions[0].date
     assert f"{first:%B} {first.day}, {first.year}" in text
-    actions = [e["action"] for e in services.repo.audit_entries("consultation", saved.id)]
+    actions = [e["action"] for e in clinic.store.audit.entries("consultation", saved.id)]
     assert actions == ["finalize", "view"]
-    assert services.drafts.all() == []
+    assert clinic.drafts.all() == []
 
 
-def test_privacy_hides_other_patients(qtbot, window, services):
-    add_patient(services, "Zoë Benoît")
-    add_patient(services, "Zoë Bérenger")
+def test_privacy_hides_other_patients(qtbot, window, clinic):
+    add_patient(clinic, "Zoë Benoît")
+    add_patient(clinic, "Zoë Bérenger")
     find(qtbot, window, "zoe")
     qtbot.waitUntil(lambda: window.model.rowCount() == 2)
     window.table.selectRow(0)
@@ -127,33 +127,33 @@ def test_privacy_hides_other_patients(qtbot, window, services):
     qtbot.waitUntil(lambda: window.model.rowCount() == 2)
 
 
-def test_draft_is_restored_after_a_crash(qtbot, services, answered):
-    first = MainWindow(services)
+def test_draft_is_restored_after_a_crash(qtbot, clinic, answered):
+    first = MainWindow(clinic)
     qtbot.addWidget(first)
     first.show()
     first.new_consultation()
-    page = first._wizard.currentPage()
+    page = first.wizard.currentPage()
     qtbot.keyClicks(page.name, "Ana Lopez")
-    qtbot.waitUntil(lambda: services.drafts.all() != [], timeout=5000)  # autosaved
-    first._wizard.hide()  # the app dies here: no cancel, no finish
-    [draft] = services.drafts.all()
-    assert draft.consultation.patient.name == "Ana Lopez"
+    qtbot.waitUntil(lambda: clinic.drafts.all() != [], timeout=5000)  # autosaved
+    first.wizard.hide()  # the app dies here: no cancel, no finish
+    [draft] = clinic.drafts.all()
+    assert draft.patient_name == "Ana Lopez"
 
     from consult.ui.app import _after_start
 
-    second = MainWindow(services)
+    second = MainWindow(clinic)
     qtbot.addWidget(second)
     second.show()
-    _after_start(second, services, load_catalog())
-    assert second._wizard is not None
-    assert second._wizard.state.name == "Ana Lopez"
+    _after_start(second, clinic, load_catalog())
+    assert second.wizard is not None
+    assert second.wizard.state.patient.name == "Ana Lopez"
     first.close()
     second.close()
 
 
 HOLD_LOCK = textwrap.dedent("""
     import sys
-    from consult.paths import data_dir
+    from consult.system.folders import data_dir
     from consult.ui.instance import acquire_instance_lock
     lock = acquire_instance_lock(data_dir())
     print("locked", flush=True)
@@ -211,13 +211,13 @@ MODIFIERS_PRIVACY = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.Sh
 
 
 @pytest.fixture
-def many_smiths(services):
+def many_smiths(clinic):
     """More patients named Smith than two pages of the list, and one other."""
     saved = [
-        services.repo.save_patient(Patient(f"Smith {i:03d}", date(1980, 1, 2), 3, "en"))
+        clinic.store.patients.save(Patient(f"Smith {i:03d}", date(1980, 1, 2), 3, "en"))
         for i in range(PAGE_TEST_PATIENTS)
     ]
-    services.repo.save_patient(Patient("Zoë Other", date(1980, 1, 2), 3, "en"))
+    clinic.store.patients.save(Patient("Zoë Other", date(1980, 1, 2), 3, "en"))
     return saved
 
 
@@ -277,7 +277,7 @@ def test_privacy_and_the_selected_patient_survive_paging(qtbot, window, many_smi
     bar = two_pages_by_the_scrollbar(qtbot, window)
     chosen = many_smiths[SEARCH_PAGE + 3]  # on the second page
     window.table.selectRow(SEARCH_PAGE + 3)
-    assert window._current_patient_id == chosen.id
+    assert window.current_patient_id == chosen.id
     qtbot.keyClick(window, Qt.Key.Key_H, MODIFIERS_PRIVACY)
     assert window.model.rowCount() == 1 and not window.model.canFetchMore()
     bar.setValue(bar.maximum())
@@ -285,7 +285,7 @@ def test_privacy_and_the_selected_patient_survive_paging(qtbot, window, many_smi
     assert window.model.rowCount() == 1  # nobody else, however it is scrolled
     qtbot.keyClick(window, Qt.Key.Key_H, MODIFIERS_PRIVACY)
     wait_rows(qtbot, window, SEARCH_PAGE)  # the list again, from its first page
-    assert window._current_patient_id == chosen.id
+    assert window.current_patient_id == chosen.id
     bar.setValue(bar.maximum())
     wait_rows(qtbot, window, 2 * SEARCH_PAGE)
     assert window.model.row_at(window.table.currentIndex().row()).id == chosen.id

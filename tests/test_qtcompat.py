@@ -9,6 +9,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.process  # each case runs Python in a child process
+
 SCRIPT = textwrap.dedent(
     """
     import sys

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from consult import qtlibs
+from consult.system import qtlibs
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -110,7 +110,7 @@ def test_a_damaged_catalog_fails_the_catalog_check(tmp_path, monkeypatch, capsys
     broken = tmp_path / "catalog"
     broken.mkdir()
     (broken / "catalog.toml").write_text('catalog_version = "x"\nlanguages = "en"\n')
-    monkeypatch.setattr("consult.context.builtin_catalog_dir", lambda: broken)
+    monkeypatch.setattr("consult.app.catalog.builtin_catalog_dir", lambda: broken)
     assert selftest.run_checks(selftest.CHECKS) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("FAIL catalog: the built-in catalog has problems: ")

@@ -9,10 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog, QPushButton
+from uihelpers import shown_preview
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
 from consult.domain.plan import build_plan
 from consult.ui import dialogs
@@ -24,8 +26,8 @@ CATALOG = load_catalog().catalog
 
 
 @pytest.fixture
-def saved(services):
-    patient = services.repo.save_patient(Patient("Nguyễn Thị Minh Khai", date(1988, 2, 3), 3, "es"))
+def saved(clinic):
+    patient = clinic.store.patients.save(Patient("Nguyễn Thị Minh Khai", date(1988, 2, 3), 3, "es"))
     item = Consultation(
         patient=patient,
         provider="Dr Ana Reyes",
@@ -36,19 +38,19 @@ def saved(services):
         status=Status.FINAL,
         catalog_version=CATALOG.version,
     )
-    return services.repo.finalize(item, build_plan(CATALOG, item))
+    return clinic.store.consultations.finalize(item, build_plan(CATALOG, item))
 
 
 @pytest.fixture
-def window(qtbot, services, answered):
-    win = MainWindow(services)
+def window(qtbot, clinic, answered):
+    win = MainWindow(clinic)
     qtbot.addWidget(win)
     win.show()
     yield win
     win.close()
 
 
-def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, services, saved):
+def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, clinic, saved):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QWizard
     from uihelpers import type_text
@@ -60,7 +62,7 @@ def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, services, s
     window.show_patient(saved.patient.id)
     assert window.amend_button.isEnabled()
     qtbot.mouseClick(window.amend_button, Qt.MouseButton.LeftButton)
-    wizard = window._wizard
+    wizard = window.wizard
     assert wizard.windowTitle() == "Amend consultation"
     # It opens on the consultation (its summary), not on choosing a patient.
     qtbot.waitUntil(lambda: isinstance(wizard.currentPage(), ReviewPage))
@@ -81,37 +83,37 @@ def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, services, s
     type_text(review.reason, "Moved to five sessions after review.")
     assert finish.isEnabled()
     qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    history = services.repo.consultations_for_patient(saved.patient.id)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    history = clinic.store.records.for_patient(saved.patient.id)
     [new] = [c for c in history if c.revision_of == saved.id]
     assert new.session_count == 5
     assert new.amend_reason == "Moved to five sessions after review."
-    assert services.repo.get_consultation(saved.id).notes == saved.notes  # untouched
+    assert clinic.store.records.consultation(saved.id).notes == saved.notes  # untouched
     top = window.consultations.topLevelItem(0)
     assert top.text(0).endswith(f"#{new.id}") and top.child(0).text(1) == "replaced"
     assert window.search.text() == "khai"  # the search box keeps its text
 
 
-def test_settings_are_saved_and_used(qtbot, window, services, monkeypatch):
+def test_settings_are_saved_and_used(qtbot, window, clinic, monkeypatch):
     def fill(dialog):
         dialog.name.setText("West County Dermatology")
         dialog.phone.setText("(555) 010-2000")
         dialog.interval.setValue(6)
         dialog.new_provider.setText("Kofi Mensah, RN")
-        dialog._add_provider()
+        qtbot.keyClick(dialog.new_provider, Qt.Key.Key_Return)  # adds it
         dialog.accept()
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(dialogs, "run_dialog", fill)
     window.open_settings()
-    settings = services.settings()
+    settings = clinic.settings()
     assert settings.name == "West County Dermatology" and settings.interval_weeks == 6
-    assert "Kofi Mensah, RN" in services.providers()
+    assert "Kofi Mensah, RN" in clinic.providers()
     assert window.windowTitle() == "Consult — West County Dermatology"
 
 
 def test_the_logo_is_kept_in_the_data_folder_and_providers_can_be_removed(
-    qtbot, window, services, monkeypatch, tmp_path
+    qtbot, window, clinic, monkeypatch, tmp_path
 ):
     from PySide6.QtGui import QColor, QImage
 
@@ -119,10 +121,13 @@ def test_the_logo_is_kept_in_the_data_folder_and_providers_can_be_removed(
     picture.fill(QColor("#1d5c63"))
     source = tmp_path / "Logo.PNG"
     assert picture.save(str(source))
-    services.repo.save_provider("Dr Gone")
+    clinic.store.clinic.save_provider("Dr Gone")
+
+    monkeypatch.setattr(dialogs, "open_file", lambda *args, **kwargs: source)
 
     def fill(dialog):
-        dialog._set_logo(str(source))
+        choose = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Choose &logo…")
+        qtbot.mouseClick(choose, Qt.MouseButton.LeftButton)
         dialog.providers.takeItem(0)  # "Dr Gone"
         dialog.accept()
         return QDialog.DialogCode.Accepted
@@ -130,14 +135,14 @@ def test_the_logo_is_kept_in_the_data_folder_and_providers_can_be_removed(
     monkeypatch.setattr(dialogs, "run_dialog", fill)
     window.open_settings()
     source.unlink()  # the original goes away; the plan keeps the logo
-    kept = Path(services.settings().logo_path)
+    kept = Path(clinic.settings().logo_path)
     assert kept.name == "clinic-logo.png" and kept.exists()
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
-    assert "Dr Gone" not in services.providers()
+    assert "Dr Gone" not in clinic.providers()
 
 
-def test_settings_refuse_a_week_with_no_open_day(qtbot, services):
-    dialog = SettingsDialog(services.settings(), [])
+def test_settings_refuse_a_week_with_no_open_day(qtbot, clinic):
+    dialog = SettingsDialog(clinic.settings(), [])
     qtbot.addWidget(dialog)
     for box in dialog.closed:
         box.setChecked(True)
@@ -146,9 +151,93 @@ def test_settings_refuse_a_week_with_no_open_day(qtbot, services):
     assert "open on at least one weekday" in dialog.problems.text()
 
 
-def test_holidays_are_added_and_removed_and_sessions_avoid_them(
-    qtbot, window, services, monkeypatch
+def test_settings_refuse_an_interval_below_the_catalogs_floor(qtbot, window, clinic, monkeypatch):
+    said = []
+
+    def fill(dialog):
+        dialog.interval.setValue(2)
+        dialog.accept()
+        said.append(dialog.problems.text())
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs, "run_dialog", fill)
+    window.open_settings()
+    assert said == [
+        "Sessions cannot be planned closer than 4 weeks apart: that is the minimum interval in "
+        "the clinic's catalog, so the skin has time to heal between sessions. Choose 4 weeks "
+        "or more."
+    ]
+    assert clinic.settings().interval_weeks == 4  # nothing was saved
+
+
+@pytest.fixture
+def provisional(clinic):
+    patient = clinic.store.patients.save(Patient("Zoë O'Brien", date(1988, 2, 3), 3, "en"))
+    answers = {q.id: Answer.NO for q in CATALOG.questions} | {"anticoagulants": Answer.YES}
+    item = Consultation(
+        patient=patient,
+        provider="Dr Ana Reyes",
+        date=date(2026, 11, 26),
+        screening=answers,
+        areas=(AreaChoice("face", (), (ConcernChoice("acne_scars", "moderate"),)),),
+        start_date=date(2026, 12, 1),
+        status=Status.FINAL,
+        catalog_version=CATALOG.version,
+    )
+    return clinic.store.consultations.finalize(item, build_plan(CATALOG, item))
+
+
+def test_a_provisional_plan_says_so_and_a_clearance_confirms_it(
+    qtbot, clinic, provisional, answered, monkeypatch
 ):
+    from consult.ui.clearance_dialog import ClearanceDialog
+
+    window = MainWindow(clinic, today=date(2026, 11, 27))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_patient(provisional.patient.id)
+    assert "Provisional" in window.plan_status.text()
+    assert window.sessions.item(0, 2).text().startswith("Proposed: ")
+    assert window.clearance_button.isEnabled()
+
+    shown = []
+
+    def fill(dialog):
+        assert isinstance(dialog, ClearanceDialog)
+        shown.append(dialog)
+        dialog.accept()  # nothing typed yet: refused, in plain words
+        assert "Enter who gave the clearance" in dialog.problems.text()
+        dialog.cleared_by.setText("Dr Sam Okafor, family doctor")
+        dialog.note.setPlainText("Letter on file; keep taking apixaban.")
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs, "run_dialog", fill)
+    window.record_clearance()
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    [cleared] = [
+        c
+        for c in clinic.store.records.for_patient(provisional.patient.id)
+        if c.revision_of == provisional.id
+    ]
+    clearance = cleared.clearance
+    assert clearance.cleared_by == "Dr Sam Okafor, family doctor"
+    assert clearance.cleared_on == date(2026, 11, 27) and clearance.covers == ("anticoagulants",)
+    assert clearance.recorded_by == "Dr Ana Reyes"
+    plan = clinic.plan_for(cleared)
+    assert plan.status.value == "confirmed"
+    assert plan.sessions[0].date == date(2026, 12, 1)  # the proposed start, still ahead
+    assert "Confirmed: cleared by Dr Sam Okafor" in window.plan_status.text()
+    assert not window.clearance_button.isEnabled()
+    top = window.consultations.topLevelItem(0)
+    assert top.text(1) == "final · cleared" and top.child(0).text(1) == "replaced"
+    assert clinic.store.records.consultation(provisional.id).clearance is None  # kept as it was
+    details = [e["detail"] for e in clinic.store.audit.entries("consultation", cleared.id)]
+    assert any("clearance recorded" in d for d in details)
+    assert all("apixaban" not in d for d in details)  # the note is never in the audit trail
+
+
+def test_holidays_are_added_and_removed_and_sessions_avoid_them(qtbot, window, clinic, monkeypatch):
     from PySide6.QtCore import QDate, Qt
 
     christmas, boxing_day = date(2026, 12, 25), date(2026, 12, 26)
@@ -173,7 +262,7 @@ def test_holidays_are_added_and_removed_and_sessions_avoid_them(
 
     monkeypatch.setattr(dialogs, "run_dialog", fill)
     window.open_settings()
-    settings = services.settings()
+    settings = clinic.settings()
     assert settings.holidays == frozenset({christmas})
     item = Consultation(
         patient=Patient("Zoë O'Brien-Łukasiewicz", date(1990, 5, 17), 2, "en"),
@@ -194,11 +283,11 @@ def test_holidays_are_added_and_removed_and_sessions_avoid_them(
     window.open_settings()
 
 
-def test_print_to_a_pdf_printer_writes_the_plan_itself(qtbot, window, services, saved, tmp_path):
+def test_print_to_a_pdf_printer_writes_the_plan_itself(qtbot, window, clinic, saved, tmp_path):
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    preview = window.last_preview
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    preview = shown_preview(window)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
@@ -208,15 +297,15 @@ def test_print_to_a_pdf_printer_writes_the_plan_itself(qtbot, window, services, 
     assert (tmp_path / "printed.pdf").read_bytes() == bytes(preview.pdf)  # vector, exact
     assert printer.docName() == "Treatment plan"
     assert preview.status.text() == "Saved as printed.pdf."
-    actions = [e["action"] for e in services.repo.audit_entries("consultation", saved.id)]
+    actions = [e["action"] for e in clinic.store.audit.entries("consultation", saved.id)]
     assert actions[-1] == "print"
 
 
-def test_large_print_makes_the_plan_again(qtbot, window, services, saved):
+def test_large_print_makes_the_plan_again(qtbot, window, clinic, saved):
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
-    preview = window.last_preview
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
+    preview = shown_preview(window)
     normal = preview.document.pageCount()
     preview.large_action.trigger()
     qtbot.waitUntil(lambda: preview.large_action.isEnabled(), timeout=15000)
@@ -224,16 +313,16 @@ def test_large_print_makes_the_plan_again(qtbot, window, services, saved):
     assert preview.page.suffix() == f" of {preview.document.pageCount()}"
 
 
-def test_save_as_writes_a_private_pdf(qtbot, window, services, saved, tmp_path, monkeypatch):
+def test_save_as_writes_a_private_pdf(qtbot, window, clinic, saved, tmp_path, monkeypatch):
     window.show_patient(saved.patient.id)
     window.print_current()
-    qtbot.waitUntil(lambda: hasattr(window, "last_preview"), timeout=15000)
+    qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
     monkeypatch.setattr(dialogs, "save_file", lambda *a: tmp_path / "plan")
-    window.last_preview.save_as()
+    shown_preview(window).save_as()
     written = tmp_path / "plan.pdf"
-    assert written.read_bytes() == bytes(window.last_preview.pdf)
+    assert written.read_bytes() == bytes(shown_preview(window).pdf)
     assert oct(written.stat().st_mode & 0o777) == "0o600"
-    actions = [e["action"] for e in services.repo.audit_entries("consultation", saved.id)]
+    actions = [e["action"] for e in clinic.store.audit.entries("consultation", saved.id)]
     assert actions[-2:] == ["view", "export"]
 
 

@@ -30,15 +30,15 @@ SLOW_START_UP_SEARCH = textwrap.dedent(
     """
     import time
 
-    import consult.ui.services as services
+    import consult.app.clinic as clinic
 
-    search = services.Services.search
+    search = clinic.Clinic.search
 
     def slow_search(self, text):
         time.sleep(0.5)  # the patient list of a large database, still loading at quit
         return search(self, text)
 
-    services.Services.search = slow_search
+    clinic.Clinic.search = slow_search
     from consult.cli import run
 
     raise SystemExit(run(["--quit-after-launch"]))
@@ -80,9 +80,9 @@ NOT_AT_START_UP = (
 
 
 def test_start_up_loads_only_what_the_main_window_needs():
-    from consult.storage import Repository
+    from consult.storage import RecordStore
 
-    Repository.open().close()  # the records exist, as at every start but the first
+    RecordStore.open().close()  # the records exist, as at every start but the first
     result = python("-c", LOADED_AT_START_UP)
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())

@@ -9,7 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
 from uihelpers import answer_dialog, on_label, type_text
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
+from consult.app.drafts import DraftStore
 from consult.domain.model import Answer, ClinicSettings, Outcome, Patient
 from consult.ui.wizard import ConsultationWizard
 
@@ -130,33 +131,69 @@ def test_standard_consultation_by_mouse(wizard, qtbot):
     assert clicks.count <= 25
 
 
-def test_do_not_treat_blocks_finishing_until_a_reason_is_written(wizard, qtbot):
-    wiz = wizard(patient=ZOE)
+def _answer_yes_then_rest_no(wiz, qtbot, question_id):
     qtbot.mouseClick(next_button(wiz), Qt.MouseButton.LeftButton)
     screening = wiz.currentPage()
-    yes_pregnant = screening.groups["pregnancy"].button(1)
-    qtbot.mouseClick(yes_pregnant, Qt.MouseButton.LeftButton, pos=on_label(yes_pregnant))
+    yes = screening.groups[question_id].button(1)
+    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton, pos=on_label(yes))
     answer_dialog(qtbot)
     qtbot.mouseClick(screening.rest_no, Qt.MouseButton.LeftButton)
-    assert wiz.state.screening().outcome is Outcome.DO_NOT_TREAT
-    assert "Do not treat" in screening.banner.text()
-    assert screening.override_box.isVisible()
     wiz.state.areas = {"face": set()}
-    wiz.state.concerns = {"face": {"texture": (None, None)}}
-    for _ in range(5):
+    wiz.state.concerns = {"face": {"acne_scars": ("mild", None)}}
+    return screening
+
+
+def test_a_label_contraindication_finishes_as_a_letter_and_cannot_be_overridden(wizard, qtbot):
+    wiz = wizard(patient=ZOE)
+    screening = _answer_yes_then_rest_no(wiz, qtbot, "pregnancy")
+    assert wiz.state.screening().outcome is Outcome.DO_NOT_TREAT
+    banner = screening.banner.text()
+    assert "Do not treat" in banner and "on the device's label" in banner
+    assert "cannot be overridden" in banner and "Source: SkinPen IFU" in banner
+    assert not screening.override_box.isVisible()
+    for _ in range(4):
         wiz.next()
-    review = wiz.currentPage()
-    assert not wiz.button(QWizard.WizardButton.FinishButton).isEnabled()
-    assert "do not treat" in review.blocker.text()
-    for _ in range(5):
-        wiz.back()
-    assert wiz.currentPage() is screening
-    qtbot.keyClicks(screening.override, "Confirmed not pregnant by test today.")
-    assert wiz.state.screening().may_finish
-    for _ in range(5):
-        wiz.next()
+    plan_page = wiz.currentPage()
+    assert "Not treating" in plan_page.status.text()
+    assert not plan_page.start.isEnabled() and plan_page.table.rowCount() == 0
+    wiz.next()
     assert wiz.button(QWizard.WizardButton.FinishButton).isEnabled()
-    assert wiz.consultation().override.reason == "Confirmed not pregnant by test today."
+    assert wiz.state.plan().not_treating and wiz.consultation().override is None
+
+
+def test_other_do_not_treat_finishes_as_a_letter_unless_a_reason_is_written(wizard, qtbot):
+    wiz = wizard(patient=ZOE)
+    screening = _answer_yes_then_rest_no(wiz, qtbot, "sunburn")
+    assert screening.override_box.isVisible()
+    assert "finishing gives the patient a letter" in screening.banner.text()
+    assert wiz.state.plan().not_treating
+    qtbot.keyClicks(screening.override, "Sunburn is on the back only; treating the face.")
+    assert wiz.state.screening().overridden
+    for _ in range(4):
+        wiz.next()
+    plan_page = wiz.currentPage()
+    assert "Confirmed" in plan_page.status.text()
+    assert plan_page.table.rowCount() == 4
+    assert (
+        "Source: " not in plan_page.rules.text() and "source: Clinic page" in plan_page.rules.text()
+    )
+    wiz.next()
+    assert wiz.button(QWizard.WizardButton.FinishButton).isEnabled()
+    consultation = wiz.consultation()
+    assert consultation.override.reason == "Sunburn is on the back only; treating the face."
+
+
+def test_needs_clearance_plans_proposed_dates(wizard, qtbot):
+    wiz = wizard(patient=ZOE)
+    _answer_yes_then_rest_no(wiz, qtbot, "anticoagulants")
+    for _ in range(4):
+        wiz.next()
+    plan_page = wiz.currentPage()
+    assert "Provisional" in plan_page.status.text()
+    assert plan_page.table.item(0, 2).text().startswith("Proposed: ")
+    assert "Anticoagulant" not in plan_page.rules.text()  # the question, in its words
+    assert "anticoagulant or antiplatelet" in plan_page.rules.text()
+    assert "source: SkinPen IFU; Chu 2021" in plan_page.rules.text()
 
 
 def test_new_patient_by_keyboard_with_a_future_birth_date(wizard, qtbot):
@@ -176,12 +213,13 @@ def test_new_patient_by_keyboard_with_a_future_birth_date(wizard, qtbot):
     assert "future" in page.problems.text()
 
 
-def test_wizard_restores_a_draft(wizard):
+def test_wizard_restores_a_draft(wizard, tmp_path):
     first = wizard(patient=ZOE)
     first.state.answers = {q.id: Answer.NO for q in CATALOG.questions}
     first.state.areas = {"neck": set()}
     first.state.concerns = {"neck": {"fine_lines": ("moderate", None)}}
     first.state.notes = "Prefers mornings."
-    draft = first.consultation()
-    second = wizard(draft=draft)
-    assert second.consultation() == draft
+    store = DraftStore(tmp_path / "drafts")
+    store.save("k", first.state)
+    second = wizard(draft=store.load("k").resume(CATALOG, first.state.settings, first.state.today))
+    assert second.consultation() == first.consultation()

@@ -6,6 +6,9 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+# A clinic's name and phone: a plan is never printed without them.
+CLINIC = {"name": "Northside Skin Clinic", "phone": "(217) 555-0142"}
+
 
 def type_text(widget, text: str) -> None:
     """Type ``text`` into ``widget`` key by key, any script (QTest.keyClicks is ASCII-only)."""
@@ -46,3 +49,11 @@ def answer_dialog(qtbot, accept: bool = True) -> list[str]:
 
     QTimer.singleShot(0, answer)
     return seen
+
+
+def shown_preview(window):
+    """The plan preview the window opened last and still shows, or None."""
+    from consult.ui.preview import PreviewDialog
+
+    shown = [d for d in window.findChildren(PreviewDialog) if d.isVisible()]
+    return shown[-1] if shown else None

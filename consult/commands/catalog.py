@@ -27,9 +27,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from consult.context import builtin_catalog_dir
+    from consult.app.catalog import builtin_catalog_dir
     from consult.domain.catalog import Problem, check
-    from consult.paths import clinic_catalog_file
+    from consult.system.folders import clinic_catalog_file
 
     path: Path | None = args.file
     if path is None:
@@ -58,7 +58,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 def summary_command(args: argparse.Namespace) -> int:
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.domain.catalog import CatalogError
 
     try:

@@ -115,15 +115,17 @@ def _command(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
 
 def _open(args: argparse.Namespace, **options):
-    from consult.storage import Repository
+    from consult.storage import RecordStore
 
-    return Repository.open(getattr(args, "db", None), provider=_provider(), **options)
+    return RecordStore.open(getattr(args, "db", None), provider=_provider(), **options)
 
 
 def backup_command(args: argparse.Namespace) -> int:
-    with _open(args, create=False) as repo:
-        path = repo.backup(args.dest)
-        counts = repo.counts()
+    from consult.storage.backup import backup_with_audit
+
+    with _open(args, create=False) as store:
+        path = backup_with_audit(store, args.dest)
+        counts = store.health.counts()
     print(
         f"Backed up {counts['patients']} patients and {counts['consultations']} consultations "
         f"to {path}."
@@ -142,8 +144,8 @@ def restore_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    with _open(args, readonly=True, verify=False) as repo:
-        report = repo.check()
+    with _open(args, readonly=True, verify=False) as store:
+        report = store.health.check()
     print(report.summary(), file=sys.stdout if report.healthy else sys.stderr)
     for problem in report.audit.problems:
         print(f"  {problem}", file=sys.stderr)
@@ -151,8 +153,8 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    with _open(args, readonly=True) as repo:
-        report = repo.verify_audit()
+    with _open(args, readonly=True) as store:
+        report = store.audit.verify()
     if report.intact:
         print(report.summary())
         return 0
@@ -163,9 +165,11 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    with _open(args, create=False) as repo:
-        path = repo.export(args.dest, args.format)
-        counts = repo.counts()
+    from consult.storage.exchange import export
+
+    with _open(args, create=False) as store:
+        path = export(store, args.dest, args.format)
+        counts = store.health.counts()
     what = "JSON file" if args.format == "json" else "folder of CSV files"
     print(
         f"Exported {counts['patients']} patients and {counts['consultations']} consultations "
@@ -175,24 +179,29 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def import_command(args: argparse.Namespace) -> int:
-    with _open(args) as repo:
-        repo.auto_backup()
-        result = repo.import_json(args.source)
+    from consult.storage.backup import auto_backup
+    from consult.storage.exchange import import_json
+
+    with _open(args) as store:  # every imported plan is checked against the catalog in use
+        auto_backup(store)
+        result = import_json(store, args.source)
     print(result.summary())
     return 0
 
 
 def seed_command(args: argparse.Namespace) -> int:
-    from consult.context import load_catalog
+    from consult.app.catalog import load_catalog
     from consult.storage.demo import seed_demo
 
     if args.patients < 0:
         print("The number of patients cannot be negative.", file=sys.stderr)
         return 1
     catalog = load_catalog().catalog
-    with _open(args) as repo:
-        repo.catalog = catalog
-        repo.auto_backup()
-        result = seed_demo(repo, catalog, args.patients, seed=args.seed)
+    from consult.storage.backup import auto_backup
+
+    with _open(args) as store:
+        store.catalog = catalog
+        auto_backup(store)
+        result = seed_demo(store, catalog, args.patients, seed=args.seed)
     print(result.summary())
     return 0

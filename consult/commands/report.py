@@ -7,6 +7,24 @@ import sys
 from datetime import date
 from pathlib import Path
 
+FORCE_HELP = (
+    "replace FILE.pdf if it exists (never the records file, a backup, another database or a link)"
+)
+
+
+def output_target(args: argparse.Namespace) -> Path | None:
+    """Where the plan may be written, or ``None`` after saying why not (see storage.protect):
+    checked before the plan is rendered, and again when it is written."""
+    from consult.storage.database import resolve
+    from consult.storage.errors import StorageError
+    from consult.storage.protect import check_output
+
+    try:
+        return check_output(args.output, records=resolve(args.db), replace=args.force, what="plan")
+    except StorageError as exc:
+        print(f"consult: {exc.message}", file=sys.stderr)
+        return None
+
 
 def register(commands, common: argparse.ArgumentParser) -> None:
     demo = commands.add_parser(
@@ -18,6 +36,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "records database.",
     )
     demo.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    demo.add_argument("--force", action="store_true", help=FORCE_HELP)
     demo.add_argument("--name", help="the demo patient's name (any script)")
     demo.add_argument("--lang", help="the plan's language (default: en)")
     demo.add_argument("--paper", choices=("a4", "letter"), default="a4")
@@ -34,6 +53,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     saved.add_argument("consultation_id", type=int, metavar="CONSULTATION_ID")
     saved.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    saved.add_argument("--force", action="store_true", help=FORCE_HELP)
     saved.add_argument("--lang", help="the plan's language (default: the patient's)")
     saved.add_argument("--paper", choices=("a4", "letter"), help="default: the clinic's setting")
     saved.add_argument("--large-print", action="store_true", help="body text of 14 pt or more")
@@ -41,11 +61,14 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def demo_plan_command(args: argparse.Namespace) -> int:
-    from consult.context import load_catalog
+    from consult.app import plans
+    from consult.app.catalog import load_catalog
+    from consult.app.errors import UserFacingError
     from consult.domain.catalog import CatalogError
     from consult.domain.plan import build_plan
     from consult.report.demo import DEMO_NAME, DEMO_PLAN_ID, demo_clinic, demo_consultation
-    from consult.report.plan_pdf import render_plan_pdf, write_pdf_atomic
+    from consult.report.plan_pdf import render_plan_pdf
+    from consult.storage.database import resolve
 
     try:
         catalog = load_catalog().catalog
@@ -57,6 +80,9 @@ def demo_plan_command(args: argparse.Namespace) -> int:
         names = ", ".join(catalog.languages)
         print(f"consult: the catalog has no {lang!r} texts (it has {names}).", file=sys.stderr)
         return 2
+    dest = output_target(args)
+    if dest is None:
+        return 1
     today = date.today()
     clinic = demo_clinic(catalog)
     consultation = demo_consultation(catalog, today, args.name or DEMO_NAME, lang)
@@ -72,7 +98,10 @@ def demo_plan_command(args: argparse.Namespace) -> int:
             printed_on=today,
             plan_id=DEMO_PLAN_ID,
         )
-        write_pdf_atomic(pdf, args.output)
+        plans.save_pdf(bytes(pdf), dest, records=resolve(args.db), replace=args.force)
+    except UserFacingError as exc:
+        print(f"consult: {exc.message}", file=sys.stderr)
+        return 1
     except (OSError, ValueError) as exc:
         print(f"consult: could not write the plan to {args.output}: {exc}", file=sys.stderr)
         return 1
@@ -90,64 +119,33 @@ def demo_plan_command(args: argparse.Namespace) -> int:
 
 
 def render_plan_command(args: argparse.Namespace) -> int:
-    from consult.context import agreed_plan, load_catalog
+    from consult.app import plans
+    from consult.app.catalog import load_catalog
+    from consult.app.errors import UserFacingError
     from consult.domain.catalog import CatalogError
-    from consult.domain.model import Status
-    from consult.report.plan_pdf import render_plan_pdf, write_pdf_atomic
+    from consult.storage import RecordStore
     from consult.storage.errors import StorageError
-    from consult.storage.repository import Repository
 
+    dest = output_target(args)
+    if dest is None:
+        return 1
     try:
         catalog = load_catalog().catalog
-        with Repository.open(args.db, catalog=catalog, create=False, verify=False) as repo:
-            item = repo.get_consultation(args.consultation_id)
-            if item.status is not Status.FINAL:
-                print(
-                    f"consult: consultation {args.consultation_id} is a draft; finish it in the "
-                    "app before printing its plan.",
-                    file=sys.stderr,
-                )
-                return 1
-            lang = args.lang or item.patient.language
-            if lang not in catalog.languages:
-                names = ", ".join(catalog.languages)
-                print(
-                    f"consult: the catalog has no {lang!r} texts (it has {names}).", file=sys.stderr
-                )
-                return 2
-            settings = repo.settings()
-            missing = settings.missing_for_print()
-            if missing:
-                print(
-                    f"consult: the clinic's {' and '.join(missing)} must be set before a plan is "
-                    "printed (the plan tells the patient to call the clinic): set them in the "
-                    "app, under Settings.",
-                    file=sys.stderr,
-                )
-                return 1
-            plan = agreed_plan(catalog, repo, item)
-            replaces = None
-            if item.revision_of is not None:
-                old = repo.get_consultation(item.revision_of)
-                replaces = (str(old.id), old.date)
-            pdf = render_plan_pdf(
+        with RecordStore.open(args.db, catalog=catalog, create=False, verify=False) as store:
+            pdf = plans.export_plan(
                 catalog,
-                item,
-                plan,
-                settings,
-                lang=lang,
-                paper=args.paper or settings.paper_size,
+                store,
+                args.consultation_id,
+                dest,
+                lang=args.lang,
+                paper=args.paper,
                 large_print=args.large_print,
-                printed_on=date.today(),
-                plan_id=str(item.id),
-                replaces=replaces,
+                replace=args.force,
             )
-            write_pdf_atomic(pdf, args.output)
-            repo.record_event("export", item.id, "command line", detail="render-plan")
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 1
-    except StorageError as exc:
+    except (StorageError, UserFacingError) as exc:
         print(f"consult: {exc.message}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -151,7 +151,7 @@ def throwaway_data_folder() -> Iterator[Path]:
 
 
 def check_catalog(run: Run) -> str:
-    from consult.context import builtin_catalog_dir
+    from consult.app.catalog import builtin_catalog_dir
     from consult.domain.catalog import check
 
     catalog, problems = check(builtin_catalog_dir())
@@ -250,7 +250,7 @@ def check_database(run: Run) -> str:
 
     from consult.domain.plan import build_plan
     from consult.report.demo import demo_clinic, demo_consultation
-    from consult.storage import Repository
+    from consult.storage import RecordStore
     from consult.storage.migrations import SCHEMA_VERSION
 
     catalog = run.need_catalog()
@@ -259,12 +259,12 @@ def check_database(run: Run) -> str:
     plan = build_plan(catalog, consultation, clinic.calendar, clinic.interval_weeks)
     # An explicit path in the throwaway folder: never the default records file.
     path = run.folder / "records.sqlite3"
-    with Repository.open(path, catalog=catalog, provider="consult selftest") as repo:
+    with RecordStore.open(path, catalog=catalog, provider="consult selftest") as repo:
         version = repo.db.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
             raise CheckFailed(f"the new database is at schema {version}, not {SCHEMA_VERSION}")
-        saved = repo.finalize(consultation, plan)
-        back = repo.get_consultation(saved.id)
+        saved = repo.consultations.finalize(consultation, plan)
+        back = repo.records.consultation(saved.id)
         expected = replace(
             consultation,
             patient=replace(consultation.patient, id=back.patient.id),
@@ -275,9 +275,9 @@ def check_database(run: Run) -> str:
         )
         if back != expected:
             raise CheckFailed("the consultation read back is not the one saved")
-        if repo.planned_sessions(saved.id) != plan.sessions:
+        if repo.records.planned_sessions(saved.id) != plan.sessions:
             raise CheckFailed("the plan's sessions read back are not the ones saved")
-        report = repo.check()
+        report = repo.health.check()
         if not report.healthy:
             raise CheckFailed(" ".join(report.summary().split()))
     return (
@@ -287,7 +287,7 @@ def check_database(run: Run) -> str:
 
 
 def check_qt(run: Run) -> str:
-    from consult.resources import resource_path
+    from consult.system.resources import resource_path
 
     pdfs = run.need_pdfs()
     lang = "en" if "en" in pdfs else next(iter(pdfs))

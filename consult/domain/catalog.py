@@ -27,6 +27,7 @@ PLACEMENTS = ("between_sessions", "after_last_session", "ongoing")
 PROTOCOL_PLACEHOLDERS = frozenset(
     {
         "numbing_minutes",
+        "numbing_max_area_cm2",
         "recovery_min",
         "recovery_max",
         "interval_weeks",
@@ -34,21 +35,51 @@ PROTOCOL_PLACEHOLDERS = frozenset(
         "results_max",
     }
 )
-# The fixed patient texts, and the placeholders each may use besides the protocol's.
-TEXT_KEYS: dict[str, frozenset[str]] = {
-    "about": frozenset(),
-    "during": frozenset(),
-    "recovery": frozenset(),
-    "results": frozenset({"first_month", "last_month"}),
-    "at_home_warning": frozenset(),
-    "sessions_summary": frozenset({"count"}),
-    "clearance_needed": frozenset(),
+
+
+@dataclass(frozen=True)
+class TextKey:
+    """A fixed patient text: the placeholders it may use besides the protocol's, and whether
+    it makes a clinical statement (then it needs ``sources``)."""
+
+    placeholders: frozenset[str] = frozenset()
+    clinical: bool = True
+
+
+TEXT_KEYS: dict[str, TextKey] = {
+    "about": TextKey(),
+    "during": TextKey(),
+    "recovery": TextKey(),
+    "results": TextKey(frozenset({"first_month", "last_month"})),
+    "at_home_warning": TextKey(),
+    "off_label": TextKey(),
+    "sessions_summary": TextKey(frozenset({"count"}), clinical=False),
+    "clearance_needed": TextKey(clinical=False),
+    "clearance_received": TextKey(frozenset({"cleared_on"}), clinical=False),
+    "not_treating": TextKey(clinical=False),
 }
 SETTING_PLACEHOLDERS = frozenset({"isotretinoin_window_months", "min_age"})
+# The protocol's values that are clinical rules: each needs sources in [protocol.sources].
+PROTOCOL_RULES = (
+    "interval_weeks",
+    "min_interval_weeks",
+    "numbing_minutes",
+    "numbing_max_area_cm2",
+    "recovery_days",
+    "results_months",
+    "sessions",
+    "min_age",
+    "isotretinoin_window_months",
+)
+# What an instruction or a skin type's advice may tell the patient to avoid or to use, for
+# the check that no two printed statements contradict each other (see ``conflicts``).
+TOPIC = re.compile(r"[a-z][a-z0-9_]*")
 SECTION_KEYS = (
     "catalog_version",
     "languages",
+    "sources",
     "protocol",
+    "labelling",
     "texts",
     "phases",
     "adjunct_kinds",
@@ -80,6 +111,16 @@ class LocalText:
 
 
 @dataclass(frozen=True)
+class Source:
+    """One entry of the bibliography: what a rule or a statement rests on."""
+
+    id: str
+    short: str  # e.g. "Waldman 2017", shown beside each rule on the provider's screen
+    citation: str  # enough to find it: authors, title, journal, year, or the agency's page
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Named:
     id: str
     name: LocalText
@@ -97,6 +138,8 @@ class Zone:
     name: LocalText
     depth_mm: tuple[float, float]
     tags: frozenset[str] = frozenset()
+    note: LocalText | None = None  # for the provider, shown beside the depth
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +150,9 @@ class Area:
     concerns: tuple[str, ...]
     tags: frozenset[str] = frozenset()
     zones: tuple[Zone, ...] = ()
+    depth_mm: tuple[float, float] | None = None  # for an area without zones
+    note: LocalText | None = None
+    sources: tuple[str, ...] = ()
 
     def zone(self, zone_id: str) -> Zone:
         for zone in self.zones:
@@ -123,20 +169,35 @@ class Severity:
 
 
 @dataclass(frozen=True)
+class ConcernKind:
+    """A sub-kind of a concern (e.g. melasma under pigmentation), with what the patient should
+    know about it when it is the one treated."""
+
+    id: str
+    name: LocalText
+    caveat: LocalText | None = None
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Concern:
     id: str
     name: LocalText
     description: LocalText
     sessions: tuple[int, int]
     typical_sessions: int
-    kinds: tuple[Named, ...] = ()
+    kinds: tuple[ConcernKind, ...] = ()
     severities: tuple[Severity, ...] = ()
+    sources: tuple[str, ...] = ()
 
     def sessions_for(self, severity_id: str | None) -> int:
         for severity in self.severities:
             if severity.id == severity_id:
                 return severity.sessions
         return self.typical_sessions
+
+    def kind(self, kind_id: str | None) -> ConcernKind | None:
+        return next((k for k in self.kinds if k.id == kind_id), None)
 
 
 @dataclass(frozen=True)
@@ -151,6 +212,7 @@ class Adjunct:
     excluded_by: tuple[str, ...]
     placement: str
     min_days_from_needling: int
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,8 +222,16 @@ class Question:
     not_sure: Outcome
     question: LocalText
     explanation: LocalText
-    source: str
+    sources: tuple[str, ...]
     only_if_tags: frozenset[str] = frozenset()
+    # The device's instructions for use list it as a contraindication: never overridden.
+    label: bool = False
+    # Printed instead of ``explanation`` when a provider goes ahead despite "do not treat".
+    override_explanation: LocalText | None = None
+
+    def ask(self, lang: str, values: Mapping[str, object] | None = None) -> str:
+        """The question as the provider reads it, its placeholders filled."""
+        return self.question.format(lang, values)
 
 
 @dataclass(frozen=True)
@@ -172,6 +242,8 @@ class SkinType:
     swatch: str
     pih_risk: bool
     sun_protection: LocalText
+    sources: tuple[str, ...] = ()
+    avoid: Mapping[str, int] = field(default_factory=dict)  # topic: days after each session
 
 
 @dataclass(frozen=True)
@@ -185,6 +257,15 @@ class Condition:
     screening: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
 
+    def may_meet(self, other: Condition) -> bool:
+        """Whether one patient can match both: only the skin type is one value per patient
+        (any two areas, adjuncts, answers or tags can be chosen together)."""
+        return not (
+            self.fitzpatrick
+            and other.fitzpatrick
+            and self.fitzpatrick.isdisjoint(other.fitzpatrick)
+        )
+
 
 @dataclass(frozen=True)
 class Instruction:
@@ -192,12 +273,17 @@ class Instruction:
     phase: str
     text: LocalText
     when: Condition = field(default_factory=Condition)
+    sources: tuple[str, ...] = ()
+    avoid: Mapping[str, int] = field(default_factory=dict)  # topic: days after each session
+    use: Mapping[str, int] = field(default_factory=dict)  # topic: from this day after a session
 
 
 @dataclass(frozen=True)
 class Protocol:
     interval_weeks: int
+    min_interval_weeks: int  # the floor: needling sessions are never planned closer
     numbing_minutes: int
+    numbing_max_area_cm2: int  # the most skin numbed at one visit on large areas
     recovery_days: tuple[int, int]
     results_months: tuple[int, int]
     sessions: tuple[int, int]
@@ -205,17 +291,55 @@ class Protocol:
     isotretinoin_window_months: int
     closed_weekdays: frozenset[int]
     depth_note: LocalText
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule: source ids
 
     @property
     def placeholders(self) -> dict[str, int]:
         return {
             "numbing_minutes": self.numbing_minutes,
+            "numbing_max_area_cm2": self.numbing_max_area_cm2,
             "recovery_min": self.recovery_days[0],
             "recovery_max": self.recovery_days[1],
             "interval_weeks": self.interval_weeks,
             "results_min": self.results_months[0],
             "results_max": self.results_months[1],
         }
+
+
+@dataclass(frozen=True)
+class LabelledUse:
+    area: str
+    concerns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Labelling:
+    """What the device's authorisation covers: anything else is an off-label use."""
+
+    min_age: int
+    uses: tuple[LabelledUse, ...]
+    sources: tuple[str, ...]
+
+    def covers(self, area_id: str, concern_id: str) -> bool:
+        return any(u.area == area_id and concern_id in u.concerns for u in self.uses)
+
+
+@dataclass(frozen=True)
+class ClinicalText:
+    """A fixed patient text with the sources of what it says."""
+
+    text: LocalText
+    sources: tuple[str, ...] = ()
+
+    def format(self, lang: str, values: Mapping[str, object] | None = None) -> str:
+        return self.text.format(lang, values)
+
+    @property
+    def by_lang(self) -> Mapping[str, str]:
+        return self.text.by_lang
+
+    def __getitem__(self, lang: str) -> str:
+        return self.text[lang]
 
 
 def _index(items: Iterable[Any], key: str = "id") -> dict[Any, Any]:
@@ -227,7 +351,7 @@ class Catalog:
     version: str
     languages: tuple[str, ...]
     protocol: Protocol
-    texts: Mapping[str, LocalText]
+    texts: Mapping[str, ClinicalText]
     phases: tuple[Phase, ...]
     adjunct_kinds: tuple[Named, ...]
     area_groups: tuple[Named, ...]
@@ -237,6 +361,8 @@ class Catalog:
     questions: tuple[Question, ...]
     skin_types: tuple[SkinType, ...]
     instructions: tuple[Instruction, ...]
+    sources: tuple[Source, ...] = ()
+    labelling: Labelling | None = None
 
     @cached_property
     def _areas(self) -> dict[str, Area]:
@@ -258,6 +384,10 @@ class Catalog:
     def _skin_types(self) -> dict[int, SkinType]:
         return _index(self.skin_types, "type")
 
+    @cached_property
+    def _sources(self) -> dict[str, Source]:
+        return _index(self.sources)
+
     def area(self, area_id: str) -> Area:
         return self._areas[area_id]
 
@@ -273,6 +403,16 @@ class Catalog:
     def skin_type(self, fitzpatrick: int) -> SkinType:
         return self._skin_types[fitzpatrick]
 
+    def source(self, source_id: str) -> Source:
+        return self._sources[source_id]
+
+    def cite(self, source_ids: Iterable[str]) -> str:
+        """The sources' short names, for the provider's screen: "Waldman 2017; Spring 2017"."""
+        return "; ".join(self._sources[s].short for s in source_ids if s in self._sources)
+
+    def citations(self, source_ids: Iterable[str]) -> list[Source]:
+        return [self._sources[s] for s in source_ids if s in self._sources]
+
     def adjunct_kind(self, kind_id: str) -> Named:
         return _index(self.adjunct_kinds)[kind_id]
 
@@ -283,10 +423,12 @@ class Catalog:
             "concerns": len(self.concerns),
             "adjuncts": len(self.adjuncts),
             "screening questions": len(self.questions),
+            "of which device-label contraindications": sum(q.label for q in self.questions),
             "skin types": len(self.skin_types),
             "instruction phases": len(self.phases),
             "instructions": len(self.instructions),
             "fixed texts": len(self.texts),
+            "sources": len(self.sources),
         }
 
 
@@ -446,6 +588,7 @@ class _Checker:
         self.default_file = default_file
         self.problems: list[Problem] = []
         self.languages: tuple[str, ...] = ("en",)
+        self.source_ids: set[str] = set()
 
     # -- reporting
 
@@ -484,6 +627,8 @@ class _Checker:
 
     def unknown_keys(self, node: dict[str, Any], path: str, known: Iterable[str]) -> None:
         allowed = {*known, FILE_KEY, "disabled"}
+        if "sources" in allowed:
+            allowed.add("source")  # the old free-text key: ``sources`` says what to do instead
         for key in node:
             if key not in allowed:
                 self.report(node, f"{path}.{key}", "is not a setting the catalog knows (a typo?)")
@@ -564,8 +709,74 @@ class _Checker:
                 )
         return tuple(value)
 
-    def local_text(
+    def sources(
+        self, node: dict, path: str, required: bool = True, key: str = "sources"
+    ) -> tuple[str, ...]:
+        """Ids from the bibliography ([[sources]]): what a clinical entry rests on. An entry
+        that makes a clinical rule or statement must name at least one."""
+        where = f"{path}.{key}"
+        value = node.get(key)
+        if value is None:
+            if "source" in node and key == "sources":
+                self.report(
+                    node,
+                    f"{path}.source",
+                    "is now `sources`: a list of ids from the [[sources]] bibliography, like "
+                    '["waldman_2017"]; put the full reference in [[sources]]',
+                )
+            elif required:
+                self.report(
+                    node,
+                    where,
+                    "is missing: a clinical entry names its sources, ids from [[sources]] "
+                    '(like ["clinic_page"])',
+                )
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.report(node, where, "should be a list of source ids in quotes")
+            return ()
+        if required and not value:
+            self.report(node, where, "is empty: name at least one source from [[sources]]")
+        for item in value:
+            if item not in self.source_ids:
+                self.report(
+                    node, where, f'refers to a source "{item}", which [[sources]] does not list'
+                )
+        return tuple(value)
+
+    def topics(self, node: dict, key: str, path: str, low: int = 0) -> dict[str, int]:
+        """``avoid = { exercise = 3 }``: topics, each with a number of days after a session."""
+        value = node.get(key, {})
+        where = f"{path}.{key}"
+        if not isinstance(value, dict):
+            self.report(node, where, "should be a table of topics and days, like { exercise = 3 }")
+            return {}
+        found = {}
+        for topic, days in value.items():
+            if topic == FILE_KEY:
+                continue
+            if not TOPIC.fullmatch(topic):
+                self.report(value, f"{where}.{topic}", "is not a topic (lower-case letters and _)")
+            elif isinstance(days, bool) or not isinstance(days, int) or not low <= days <= 365:
+                self.report(
+                    value, f"{where}.{topic}", f"should be a number of days from {low} to 365"
+                )
+            else:
+                found[topic] = days
+        return found
+
+    def optional_text(
         self, node: dict, key: str, path: str, placeholders: Iterable[str] = ()
+    ) -> LocalText | None:
+        return self.local_text(node, key, path, placeholders) if key in node else None
+
+    def local_text(
+        self,
+        node: dict,
+        key: str,
+        path: str,
+        placeholders: Iterable[str] = (),
+        extra_keys: tuple[str, ...] = (),
     ) -> LocalText:
         value = node.get(key)
         where = f"{path}.{key}"
@@ -590,7 +801,7 @@ class _Checker:
                 self._check_placeholders(value, f"{where}.{lang}", text, allowed)
             texts[lang] = text
         for lang in value:
-            if lang not in self.languages and lang != FILE_KEY:
+            if lang not in self.languages and lang not in (FILE_KEY, *extra_keys):
                 self.report(
                     value, f"{where}.{lang}", f'"{lang}" is not one of the catalog languages'
                 )
@@ -652,6 +863,7 @@ class _Checker:
             self.report(raw, "languages", 'must include "en"')
         self.languages = tuple(dict.fromkeys(languages))
 
+        sources = self.bibliography()
         phases = self.named_list("phases", title_key="title")
         kinds = self.named_list("adjunct_kinds")
         groups = self.named_list("area_groups")
@@ -666,8 +878,10 @@ class _Checker:
             {c.id for c in concerns},
             {q.id for q in questions},
         )
+        labelling = self.labelling(areas, {c.id for c in concerns})
         texts = self.texts()
         instructions = self.instructions(phases, areas, adjuncts, kinds, questions)
+        self.conflicts(instructions, skin_types)
         if self.problems or protocol is None:
             return None
         return Catalog(
@@ -684,7 +898,29 @@ class _Checker:
             questions=tuple(questions),
             skin_types=tuple(skin_types),
             instructions=tuple(instructions),
+            sources=tuple(sources),
+            labelling=labelling,
         )
+
+    def bibliography(self) -> list[Source]:
+        """[[sources]]: the one table every clinical entry points into."""
+        built, seen = [], []
+        for i, node in enumerate(self.items(self.raw, "sources", "sources")):
+            ident = self.identifier(node, f"sources[{i}]")
+            path = f"sources[{ident or i}]"
+            seen.append((node, path, ident))
+            self.unknown_keys(node, path, ("id", "short", "citation", "url"))
+            short = self.text_value(node, "short", path)
+            citation = self.text_value(node, "citation", path)
+            url = node.get("url", "")
+            if not isinstance(url, str) or (url and not url.startswith(("https://", "http://"))):
+                self.report(node, f"{path}.url", 'should be a web address starting "https://"')
+                url = ""
+            if ident:
+                self.source_ids.add(ident)
+                built.append(Source(ident, short, citation, url))
+        self.unique(seen, "sources")
+        return built
 
     def named_list(self, section: str, title_key: str = "name") -> list:
         built, seen = [], []
@@ -707,20 +943,20 @@ class _Checker:
         self.unknown_keys(
             node,
             p,
-            (
-                "interval_weeks",
-                "numbing_minutes",
-                "recovery_days",
-                "results_months",
-                "sessions",
-                "min_age",
-                "isotretinoin_window_months",
-                "closed_weekdays",
-                "depth_note",
-            ),
+            (*PROTOCOL_RULES, "closed_weekdays", "depth_note", "sources"),
         )
         interval = self.integer(node, "interval_weeks", p, low=1, high=26)
+        floor = self.integer(node, "min_interval_weeks", p, low=1, high=26)
+        if interval is not None and floor is not None and interval < floor:
+            self.report(
+                node,
+                f"{p}.interval_weeks",
+                f"({interval} weeks) is shorter than the minimum interval, min_interval_weeks "
+                f"({floor} weeks): needling sessions are never planned closer than that",
+            )
+            interval = None
         numbing = self.integer(node, "numbing_minutes", p, low=0, high=120)
+        numbing_area = self.integer(node, "numbing_max_area_cm2", p, low=1, high=5000)
         recovery = self.int_range(node, "recovery_days", p, low=0)
         results = self.int_range(node, "results_months", p, low=0)
         sessions = self.int_range(node, "sessions", p, low=1)
@@ -743,12 +979,20 @@ class _Checker:
             if len(closed_days) == 7:
                 self.report(node, f"{p}.closed_weekdays", "closes every day of the week")
         note = self.local_text(node, "depth_note", p)
-        values = (interval, numbing, recovery, results, sessions, min_age, window)
-        if any(v is None for v in values):
+        rule_sources: dict[str, tuple[str, ...]] = {}
+        table = self.table(node, "sources", f"{p}.sources")
+        if table is not None:
+            self.unknown_keys(table, f"{p}.sources", PROTOCOL_RULES)
+            for rule in PROTOCOL_RULES:
+                rule_sources[rule] = self.sources(table, f"{p}.sources", key=rule)
+        values = (interval, floor, numbing, numbing_area, recovery, results, sessions)
+        if any(v is None for v in (*values, min_age, window)):
             return None
         return Protocol(
             interval_weeks=interval,
+            min_interval_weeks=floor,
             numbing_minutes=numbing,
+            numbing_max_area_cm2=numbing_area,
             recovery_days=recovery,
             results_months=results,
             sessions=sessions,
@@ -756,17 +1000,51 @@ class _Checker:
             isotretinoin_window_months=window,
             closed_weekdays=frozenset(closed_days),
             depth_note=note,
+            sources=rule_sources,
         )
 
-    def texts(self) -> dict[str, LocalText]:
+    def labelling(self, areas: list[Area], concerns: set[str]) -> Labelling | None:
+        """[labelling]: the uses and ages the device's authorisation covers."""
+        node = self.table(self.raw, "labelling", "labelling")
+        if node is None:
+            return None
+        p = "labelling"
+        self.unknown_keys(node, p, ("min_age", "uses", "sources"))
+        min_age = self.integer(node, "min_age", p, low=0, high=120)
+        area_ids = {a.id for a in areas}
+        uses = []
+        for i, use in enumerate(self.items(node, "uses", f"{p}.uses")):
+            upath = f"{p}.uses[{i}]"
+            self.unknown_keys(use, upath, ("area", "concerns"))
+            area = use.get("area")
+            if area not in area_ids:
+                self.report(
+                    use, f"{upath}.area", f'refers to an area "{area}", which the catalog lacks'
+                )
+                continue
+            listed = self.id_list(use, "concerns", upath, concerns, "a concern")
+            uses.append(LabelledUse(area, listed))
+        sources = self.sources(node, p)
+        if min_age is None:
+            return None
+        return Labelling(min_age, tuple(uses), sources)
+
+    def texts(self) -> dict[str, ClinicalText]:
         node = self.table(self.raw, "texts", "texts")
         if node is None:
             return {}
         self.unknown_keys(node, "texts", TEXT_KEYS)
-        return {
-            key: self.local_text(node, key, "texts", PROTOCOL_PLACEHOLDERS | extra)
-            for key, extra in TEXT_KEYS.items()
-        }
+        texts = {}
+        for key, spec in TEXT_KEYS.items():
+            text = self.local_text(
+                node, key, "texts", PROTOCOL_PLACEHOLDERS | spec.placeholders, ("sources",)
+            )
+            value = node.get(key)
+            sources: tuple[str, ...] = ()
+            if isinstance(value, dict):
+                sources = self.sources(value, f"texts.{key}", required=spec.clinical)
+            texts[key] = ClinicalText(text, sources)
+        return texts
 
     def concerns(self) -> list[Concern]:
         built, seen = [], []
@@ -785,12 +1063,14 @@ class _Checker:
                     "typical_sessions",
                     "kinds",
                     "severities",
+                    "sources",
                 ),
             )
             name = self.local_text(node, "name", path)
             description = self.local_text(node, "description", path)
             sessions = self.int_range(node, "sessions", path, low=1)
             typical = self.integer(node, "typical_sessions", path, low=1)
+            sources = self.sources(node, path)
             if sessions and typical and not sessions[0] <= typical <= sessions[1]:
                 self.report(
                     node,
@@ -802,10 +1082,12 @@ class _Checker:
                 kid = self.identifier(kind, f"{path}.kinds[{j}]")
                 kpath = f"{path}.kinds[{kid or j}]"
                 kind_seen.append((kind, kpath, kid))
-                self.unknown_keys(kind, kpath, ("id", "name"))
+                self.unknown_keys(kind, kpath, ("id", "name", "caveat", "sources"))
                 text = self.local_text(kind, "name", kpath)
+                caveat = self.optional_text(kind, "caveat", kpath)
+                kind_sources = self.sources(kind, kpath, required=caveat is not None)
                 if kid:
-                    kinds.append(Named(kid, text))
+                    kinds.append(ConcernKind(kid, text, caveat, kind_sources))
             self.unique(kind_seen, f"{path}.kinds")
             severities, sev_seen = [], []
             for j, sev in enumerate(
@@ -829,7 +1111,14 @@ class _Checker:
             if ident and sessions and typical:
                 built.append(
                     Concern(
-                        ident, name, description, sessions, typical, tuple(kinds), tuple(severities)
+                        ident,
+                        name,
+                        description,
+                        sessions,
+                        typical,
+                        tuple(kinds),
+                        tuple(severities),
+                        sources,
                     )
                 )
         self.unique(seen, "concerns")
@@ -848,7 +1137,11 @@ class _Checker:
             ident = self.identifier(node, f"areas[{i}]")
             path = f"areas[{ident or i}]"
             seen.append((node, path, ident))
-            self.unknown_keys(node, path, ("id", "group", "name", "concerns", "tags", "zones"))
+            self.unknown_keys(
+                node,
+                path,
+                ("id", "group", "name", "concerns", "tags", "zones", "depth_mm", "note", "sources"),
+            )
             group = node.get("group")
             if group not in groups:
                 self.report(
@@ -864,20 +1157,40 @@ class _Checker:
                     f"{path}.concerns",
                     "lists no concern: which concerns can be treated here?",
                 )
+            area_sources = self.sources(node, path)
+            note = self.optional_text(node, "note", path)
             zones, zone_seen = [], []
             for j, zone in enumerate(self.items(node, "zones", f"{path}.zones", required=False)):
                 zid = self.identifier(zone, f"{path}.zones[{j}]")
                 zpath = f"{path}.zones[{zid or j}]"
                 zone_seen.append((zone, zpath, zid))
-                self.unknown_keys(zone, zpath, ("id", "name", "depth_mm", "tags"))
+                self.unknown_keys(
+                    zone, zpath, ("id", "name", "depth_mm", "tags", "note", "sources")
+                )
                 zname = self.local_text(zone, "name", zpath)
                 depth = self.depth(zone, zpath)
+                znote = self.optional_text(zone, "note", zpath)
+                # A zone rests on its area's sources unless it names its own.
+                zsources = self.sources(zone, zpath, required=False) or area_sources
                 if zid and depth:
-                    zones.append(Zone(zid, zname, depth, self.tags(zone, zpath)))
+                    zones.append(Zone(zid, zname, depth, self.tags(zone, zpath), znote, zsources))
             self.unique(zone_seen, f"{path}.zones")
+            depth = None
+            if "depth_mm" in node or not node.get("zones"):
+                depth = self.depth(node, path)
             if ident:
                 built.append(
-                    Area(ident, str(group), name, allowed, self.tags(node, path), tuple(zones))
+                    Area(
+                        ident,
+                        str(group),
+                        name,
+                        allowed,
+                        self.tags(node, path),
+                        tuple(zones),
+                        depth,
+                        note,
+                        area_sources,
+                    )
                 )
         self.unique(seen, "areas")
         return built
@@ -912,7 +1225,17 @@ class _Checker:
             self.unknown_keys(
                 node,
                 path,
-                ("id", "severity", "not_sure", "question", "explanation", "source", "only_if_tags"),
+                (
+                    "id",
+                    "severity",
+                    "not_sure",
+                    "question",
+                    "explanation",
+                    "sources",
+                    "only_if_tags",
+                    "label",
+                    "override_explanation",
+                ),
             )
             severity = SEVERITIES.get(node.get("severity"))
             if severity is None:
@@ -927,10 +1250,51 @@ class _Checker:
                 )
             question = self.local_text(node, "question", path, SETTING_PLACEHOLDERS)
             explanation = self.local_text(node, "explanation", path, SETTING_PLACEHOLDERS)
-            source = self.text_value(node, "source", path)
+            sources = self.sources(node, path)
             tags = self.tags(node, path, "only_if_tags")
+            label = self.boolean(node, "label", path, default=False)
+            override = self.optional_text(node, "override_explanation", path, SETTING_PLACEHOLDERS)
+            if label and severity is not Outcome.DO_NOT_TREAT:
+                self.report(
+                    node,
+                    f"{path}.label",
+                    "marks a contraindication on the device's label, so the severity must be "
+                    "do_not_treat",
+                )
+            if severity is Outcome.DO_NOT_TREAT and label and override is not None:
+                self.report(
+                    node,
+                    f"{path}.override_explanation",
+                    "is never printed: a contraindication on the device's label cannot be "
+                    "overridden; remove it",
+                )
+            if severity is Outcome.DO_NOT_TREAT and not label and override is None:
+                self.report(
+                    node,
+                    f"{path}.override_explanation",
+                    "is missing: a provider may go ahead despite this answer, and the plan then "
+                    "prints this text instead of the explanation",
+                )
+            if severity is not Outcome.DO_NOT_TREAT and override is not None:
+                self.report(
+                    node,
+                    f"{path}.override_explanation",
+                    "is only for do_not_treat questions (nothing else is overridden)",
+                )
             if ident and severity and unsure:
-                built.append(Question(ident, severity, unsure, question, explanation, source, tags))
+                built.append(
+                    Question(
+                        ident,
+                        severity,
+                        unsure,
+                        question,
+                        explanation,
+                        sources,
+                        tags,
+                        label,
+                        override,
+                    )
+                )
         self.unique(seen, "questions")
         return built
 
@@ -956,6 +1320,7 @@ class _Checker:
                     "excluded_by",
                     "placement",
                     "min_days_from_needling",
+                    "sources",
                 ),
             )
             kind = node.get("kind")
@@ -988,6 +1353,7 @@ class _Checker:
             if placement not in PLACEMENTS:
                 self.report(node, f"{path}.placement", "should be " + ", ".join(PLACEMENTS))
             days = self.integer(node, "min_days_from_needling", path, low=0, high=60)
+            sources = self.sources(node, path)
             if ident and kind in kinds and placement in PLACEMENTS and days is not None:
                 built.append(
                     Adjunct(
@@ -1001,6 +1367,7 @@ class _Checker:
                         excluded,
                         placement,
                         days,
+                        sources,
                     )
                 )
         self.unique(seen, "adjuncts")
@@ -1016,7 +1383,18 @@ class _Checker:
                 self.report(node, f"{path}.type", "should be a Fitzpatrick type from 1 to 6")
             seen.append((node, path, number if valid else None))
             self.unknown_keys(
-                node, path, ("type", "name", "description", "swatch", "pih_risk", "sun_protection")
+                node,
+                path,
+                (
+                    "type",
+                    "name",
+                    "description",
+                    "swatch",
+                    "pih_risk",
+                    "sun_protection",
+                    "sources",
+                    "avoid",
+                ),
             )
             name = self.local_text(node, "name", path)
             description = self.local_text(node, "description", path)
@@ -1026,8 +1404,10 @@ class _Checker:
                 swatch = "#808080"
             pih = self.boolean(node, "pih_risk", path)
             sun = self.local_text(node, "sun_protection", path)
+            sources = self.sources(node, path)
+            avoid = self.topics(node, "avoid", path, low=1)
             if valid:
-                built.append(SkinType(number, name, description, swatch, pih, sun))
+                built.append(SkinType(number, name, description, swatch, pih, sun, sources, avoid))
         self.unique(seen, "skin_types")
         missing = sorted({1, 2, 3, 4, 5, 6} - {s.type for s in built})
         if missing and isinstance(self.raw.get("skin_types"), list):
@@ -1048,7 +1428,9 @@ class _Checker:
             ident = self.identifier(node, f"instructions[{i}]")
             path = f"instructions[{ident or i}]"
             seen.append((node, path, ident))
-            self.unknown_keys(node, path, ("id", "phase", "text", "when"))
+            self.unknown_keys(
+                node, path, ("id", "phase", "text", "when", "sources", "avoid", "use")
+            )
             phase = node.get("phase")
             if phase not in phase_ids:
                 self.report(
@@ -1057,6 +1439,9 @@ class _Checker:
                     f'refers to a phase "{phase}", which the catalog does not define',
                 )
             text = self.local_text(node, "text", path, PROTOCOL_PLACEHOLDERS)
+            sources = self.sources(node, path)
+            avoid = self.topics(node, "avoid", path, low=1)
+            use = self.topics(node, "use", path)
             when = node.get("when", {})
             condition = Condition()
             if not isinstance(when, dict):
@@ -1108,9 +1493,77 @@ class _Checker:
                     tags=tags,
                 )
             if ident and phase in phase_ids:
-                built.append(Instruction(ident, phase, text, condition))
+                built.append(Instruction(ident, phase, text, condition, sources, avoid, use))
         self.unique(seen, "instructions")
         return built
+
+    def conflicts(self, instructions: list[Instruction], skin_types: list[SkinType]) -> None:
+        """Printed statements that one patient can be given together must not contradict each
+        other: two that say how long to avoid the same thing must give the same number of days,
+        and one must not tell the patient to use something another says to avoid then.
+
+        What each statement avoids or uses is declared beside it (``avoid``, ``use``), so this
+        finds the contradictions a catalog declares; a text with none declared is not checked.
+        """
+        # (where, its file, when it applies, what it avoids, what it uses)
+        statements: list[tuple[str, str, Condition, Mapping[str, int], Mapping[str, int]]] = [
+            (
+                f"instructions[{i.id}]",
+                self._file_of_entry("instructions", "id", i.id),
+                i.when,
+                i.avoid,
+                i.use,
+            )
+            for i in instructions
+        ]
+        statements += [
+            (
+                f"skin_types[{t.type}]",
+                self._file_of_entry("skin_types", "type", t.type),
+                Condition(fitzpatrick=frozenset({t.type})),
+                t.avoid,
+                {},
+            )
+            for t in skin_types
+        ]
+        files = {path: file for path, file, *_ in statements}
+        for n, (path_a, _, when_a, avoid_a, use_a) in enumerate(statements):
+            for path_b, _, when_b, avoid_b, use_b in statements[n + 1 :]:
+                if not when_a.may_meet(when_b):
+                    continue
+                for topic in sorted(set(avoid_a) & set(avoid_b)):
+                    if avoid_a[topic] != avoid_b[topic]:
+                        self.problems.append(
+                            Problem(
+                                files[path_a],
+                                f"{path_a}.avoid.{topic}",
+                                f"says to avoid {topic} for {avoid_a[topic]} days, and "
+                                f"{path_b} for {avoid_b[topic]} days; one patient can be given "
+                                "both: give them the same number of days, or limit one of them "
+                                "with `when`",
+                            )
+                        )
+                for (path_x, avoid), (path_y, use) in (
+                    ((path_a, avoid_a), (path_b, use_b)),
+                    ((path_b, avoid_b), (path_a, use_a)),
+                ):
+                    for topic in sorted(set(avoid) & set(use)):
+                        if use[topic] < avoid[topic]:
+                            self.problems.append(
+                                Problem(
+                                    files[path_y],
+                                    f"{path_y}.use.{topic}",
+                                    f"says to use {topic} from day {use[topic]}, while "
+                                    f"{path_x} says to avoid it for {avoid[topic]} days; one "
+                                    "patient can be given both: make them agree",
+                                )
+                            )
+
+    def _file_of_entry(self, section: str, key: str, value: Any) -> str:
+        for node in self.raw.get(section) or []:
+            if isinstance(node, dict) and node.get(key) == value:
+                return self.file_of(node)
+        return self.default_file
 
 
 # --------------------------------------------------------------------------- loading

@@ -183,6 +183,51 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Clearance:
+    """A doctor's clearance of a patient whose screening needs one: who gave it, when, a note
+    (what they said, where their letter is), and who recorded it. ``covers`` lists the
+    screening questions it answers; a later answer it does not cover needs a new clearance."""
+
+    cleared_by: str
+    cleared_on: date
+    note: str
+    recorded_by: str
+    covers: tuple[str, ...] = ()
+
+    def problems(self, today: date) -> list[FieldProblem]:
+        found = []
+        if not normalize_text(self.cleared_by):
+            found.append(
+                FieldProblem("cleared_by", "Enter who gave the clearance (the doctor's name).")
+            )
+        if self.cleared_on > today:
+            found.append(FieldProblem("cleared_on", "The date of the clearance is in the future."))
+        if len(normalize_text(self.note)) < MIN_OVERRIDE_REASON:
+            found.append(
+                FieldProblem(
+                    "note",
+                    "Write a note on the clearance: what the doctor said, or where their letter "
+                    f"is kept (at least {MIN_OVERRIDE_REASON} characters).",
+                )
+            )
+        if not normalize_text(self.recorded_by):
+            found.append(FieldProblem("recorded_by", "Choose who is recording the clearance."))
+        return found
+
+    def validated(self, today: date) -> Clearance:
+        problems = self.problems(today)
+        if problems:
+            raise ValidationError(problems)
+        return Clearance(
+            normalize_text(self.cleared_by),
+            self.cleared_on,
+            normalize_text(self.note),
+            normalize_text(self.recorded_by),
+            tuple(self.covers),
+        )
+
+
+@dataclass(frozen=True)
 class ClinicCalendar:
     """The days the clinic sees patients."""
 
@@ -243,9 +288,28 @@ class ClinicSettings:
             missing.append("phone")
         return missing
 
-    def problems(self) -> list[FieldProblem]:
+    @property
+    def placeholders(self) -> dict[str, int]:
+        """What the screening questions' placeholders stand for at this clinic."""
+        return {
+            "isotretinoin_window_months": self.isotretinoin_window_months,
+            "min_age": self.min_age,
+        }
+
+    def problems(self, min_interval_weeks: int = 1) -> list[FieldProblem]:
+        """What is wrong with these settings; ``min_interval_weeks`` is the catalog's floor."""
         found = []
-        if not 1 <= self.interval_weeks <= 26:
+        if self.interval_weeks < min_interval_weeks:
+            found.append(
+                FieldProblem(
+                    "interval_weeks",
+                    f"Sessions cannot be planned closer than {min_interval_weeks} weeks apart: "
+                    "that is the minimum interval in the clinic's catalog, so the skin has time "
+                    "to heal between sessions. Choose "
+                    f"{min_interval_weeks} weeks or more.",
+                )
+            )
+        elif not 1 <= self.interval_weeks <= 26:
             found.append(
                 FieldProblem("interval_weeks", "The interval must be between 1 and 26 weeks.")
             )
@@ -280,6 +344,7 @@ class Consultation:
     session_count: int | None = None
     notes: str = ""
     status: Status = Status.DRAFT
+    clearance: Clearance | None = None
     catalog_version: str = ""
     id: int | None = None
     revision_of: int | None = None

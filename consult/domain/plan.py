@@ -1,16 +1,40 @@
-"""The treatment plan: a deterministic function of the consultation and the clinic calendar."""
+"""The treatment plan: a deterministic function of the consultation and the clinic calendar.
+
+What the screening decided governs what the plan is (``PlanStatus``): sessions booked; sessions
+proposed until a doctor's clearance is recorded; or no sessions at all, only a letter. The
+catalog's rules hold in every plan: sessions are never closer than its minimum interval, and
+their number stays within what the chosen concerns need (``rule_problems`` checks a plan that
+comes from elsewhere, e.g. an import).
+"""
 
 from __future__ import annotations
 
+import enum
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from consult.domain.adjuncts import eligibility
+from consult.domain.adjuncts import eligibility, placeholder_values
 from consult.domain.catalog import Adjunct, Catalog, Condition, Instruction
-from consult.domain.model import AreaChoice, ClinicCalendar, ConcernChoice, Consultation, Outcome
+from consult.domain.model import (
+    Answer,
+    AreaChoice,
+    Clearance,
+    ClinicCalendar,
+    ConcernChoice,
+    Consultation,
+    Outcome,
+)
 from consult.domain.screening import ScreeningResult, assess
+
+LARGE_AREA_TAG = "large_area"  # areas where numbing is limited to a maximum area per visit
+
+
+class PlanStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"  # the sessions are booked
+    PROVISIONAL = "provisional"  # proposed dates, until a doctor's clearance is recorded
+    NOT_TREATING = "not_treating"  # "do not treat": no sessions, a letter for the patient
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,16 @@ class PlanWarning:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A rule the plan applied, in the provider's words, with the sources it rests on (ids
+    into the catalog's bibliography): shown on the provider's screen, never printed."""
+
+    code: str
+    message: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SessionBounds:
     low: int
     high: int
@@ -72,12 +106,17 @@ class Plan:
     areas: tuple[AreaChoice, ...]
     bounds: SessionBounds
     interval_weeks: int
-    results_from: date
-    results_to: date
+    results_from: date | None  # None when no session is planned
+    results_to: date | None
     instructions: tuple[Instruction, ...]
     screening: ScreeningResult
     warnings: tuple[PlanWarning, ...]
     catalog_version: str
+    status: PlanStatus = PlanStatus.CONFIRMED
+    notices: tuple[Notice, ...] = ()
+    min_interval_weeks: int = 1
+    off_label: bool = False  # some of it goes beyond the device's authorised uses or age
+    clearance: Clearance | None = None  # the clearance that confirmed a plan that needed one
 
     @property
     def first_session(self) -> date:
@@ -86,6 +125,22 @@ class Plan:
     @property
     def last_session(self) -> date:
         return self.sessions[-1].date
+
+    @property
+    def provisional(self) -> bool:
+        return self.status is PlanStatus.PROVISIONAL
+
+    @property
+    def not_treating(self) -> bool:
+        return self.status is PlanStatus.NOT_TREATING
+
+    @property
+    def uncleared(self) -> tuple[str, ...]:
+        """The screening questions that still need a doctor's clearance."""
+        covered = set(self.clearance.covers) if self.clearance else set()
+        return tuple(
+            q for q in self.screening.reason_ids(Outcome.NEEDS_CLEARANCE) if q not in covered
+        )
 
     def instructions_for(self, phase: str) -> tuple[Instruction, ...]:
         return tuple(i for i in self.instructions if i.phase == phase)
@@ -165,6 +220,8 @@ def _session_dates(
     interval_days: int,
     calendar: ClinicCalendar,
 ) -> tuple[Session, ...]:
+    """Each session at least ``interval_days`` after the one before: a closed day moves a
+    session later, never earlier."""
     sessions = []
     day = calendar.next_open_day(start)
     for number in range(1, count + 1):
@@ -210,23 +267,100 @@ def _applies(
     return all(not wanted or wanted & set(have) for wanted, have in checks)
 
 
+def off_label(
+    catalog: Catalog, consultation: Consultation, areas: Iterable[AreaChoice]
+) -> list[Notice]:
+    """Where the plan goes beyond what the devices are authorised for: the patient's age, and
+    each chosen area and concern outside the labelled uses (none when the catalog has no
+    [labelling])."""
+    labelling = catalog.labelling
+    if labelling is None:
+        return []
+    found = []
+    born = consultation.patient.date_of_birth
+    if born != date.min and consultation.patient.age_on(consultation.date) < labelling.min_age:
+        age = consultation.patient.age_on(consultation.date)
+        found.append(
+            Notice(
+                "off_label_age",
+                f"Off-label: the patient is {age}; the devices are authorised for patients aged "
+                f"{labelling.min_age} and over.",
+                labelling.sources,
+            )
+        )
+    outside = [
+        f"{catalog.area(a.area_id).name['en'].lower()}: "
+        f"{catalog.concern(c.concern_id).name['en'].lower()}"
+        for a in areas
+        for c in a.concerns
+        if not labelling.covers(a.area_id, c.concern_id)
+    ]
+    if outside:
+        found.append(
+            Notice(
+                "off_label_use",
+                "Off-label: outside the devices' authorised uses: " + "; ".join(outside) + ".",
+                labelling.sources,
+            )
+        )
+    return found
+
+
+def _screening_notices(
+    catalog: Catalog, screening: ScreeningResult, values: Mapping[str, object]
+) -> list[Notice]:
+    notices = []
+    for reason in screening.reasons:
+        question = catalog.question(reason.question_id)
+        answer = "not sure" if reason.answer is Answer.NOT_SURE else "yes"
+        what = reason.outcome.label
+        if reason.label:
+            what += " (on the device's label: cannot be overridden)"
+        notices.append(
+            Notice(
+                f"screening:{question.id}",
+                f"{what}: {question.ask('en', values)} ({answer})",
+                question.sources,
+            )
+        )
+    return notices
+
+
 def build_plan(
     catalog: Catalog,
     consultation: Consultation,
     calendar: ClinicCalendar | None = None,
     interval_weeks: int | None = None,
+    placeholders: Mapping[str, object] | None = None,
 ) -> Plan:
     """The plan for ``consultation``: same input, same plan.
 
     Sessions start on the first open day from the consultation's start date (or its date),
-    then follow every ``interval_weeks`` weeks, each moved to the next open day. The count is
-    the provider's choice when given (kept within what the concerns need), otherwise what the
-    chosen concerns recommend. Adjuncts are placed by their sequencing rules; what cannot be
-    placed is reported in ``warnings``, never silently dropped.
+    then follow every ``interval_weeks`` weeks (never fewer than the catalog's minimum
+    interval), each moved to the next open day. The count is the provider's choice when given
+    (kept within what the concerns need), otherwise what the chosen concerns recommend.
+    Adjuncts are placed by their sequencing rules; what cannot be placed is reported in
+    ``warnings``, never silently dropped. "Do not treat" that is not overridden plans no
+    session; "needs clearance" plans proposed dates until ``consultation.clearance`` covers
+    every answer that needs it. ``placeholders`` fill the screening questions' placeholders
+    (the clinic's isotretinoin window and minimum age).
     """
     calendar = calendar or ClinicCalendar(catalog.protocol.closed_weekdays)
-    interval = interval_weeks or catalog.protocol.interval_weeks
+    values = placeholder_values(catalog, placeholders)
+    protocol = catalog.protocol
+    floor = protocol.min_interval_weeks
+    interval = interval_weeks or protocol.interval_weeks
     warnings: list[PlanWarning] = []
+    notices: list[Notice] = []
+    if interval < floor:
+        warnings.append(
+            PlanWarning(
+                "interval_floor",
+                f"The clinic's interval of {interval} weeks is shorter than the catalog's "
+                f"minimum of {floor} weeks; the plan uses {floor}. Change it in Settings.",
+            )
+        )
+        interval = floor
     areas = _clean_areas(catalog, consultation.areas, warnings)
     concerns = [c for a in areas for c in a.concerns]
     bounds = session_bounds(catalog, concerns)
@@ -249,13 +383,11 @@ def build_plan(
             )
         )
         count = clamped
-    sessions = _session_dates(
-        consultation, consultation.start_date or consultation.date, count, interval * 7, calendar
-    )
 
     tags = selected_tags(catalog, areas)
     screening = assess(catalog, consultation.screening, tags, consultation.override)
     flagged = frozenset(screening.reason_ids())
+    notices += _screening_notices(catalog, screening, values)
     if screening.unanswered:
         warnings.append(
             PlanWarning(
@@ -263,26 +395,127 @@ def build_plan(
                 f"{len(screening.unanswered)} screening question(s) are not answered yet.",
             )
         )
-    if screening.outcome is Outcome.DO_NOT_TREAT:
-        if screening.overridden:
+    clearance = consultation.clearance
+    covered = set(clearance.covers) if clearance else set()
+    uncleared = [q for q in screening.reason_ids(Outcome.NEEDS_CLEARANCE) if q not in covered]
+    if screening.not_treating:
+        status = PlanStatus.NOT_TREATING
+        if screening.label_reasons:
+            names = ", ".join(r.question_id for r in screening.label_reasons)
             warnings.append(
                 PlanWarning(
-                    "override",
-                    "Screening said do not treat; the provider went ahead with a written reason.",
+                    "label_contraindication",
+                    f"A contraindication on the device's label ({names}) rules out treatment "
+                    "and cannot be overridden: no sessions are planned, and the patient is "
+                    "given a letter saying what happens next.",
                 )
             )
         else:
             warnings.append(
                 PlanWarning(
                     "do_not_treat",
-                    "Screening says do not treat: the plan "
-                    "cannot be finished without a written override.",
+                    "Screening says do not treat: no sessions are planned, and the patient is "
+                    "given a letter saying what happens next. To go ahead, write the reason on "
+                    "the screening step.",
                 )
             )
-    elif screening.outcome is Outcome.NEEDS_CLEARANCE:
+    elif uncleared:
+        status = PlanStatus.PROVISIONAL
         warnings.append(
-            PlanWarning("needs_clearance", "Clearance is needed before the first session.")
+            PlanWarning(
+                "needs_clearance",
+                "Clearance is needed before the first session: the dates are proposed, and the "
+                "plan prints as provisional until the doctor's clearance is recorded.",
+            )
         )
+    else:
+        status = PlanStatus.CONFIRMED
+    if screening.overridden:
+        warnings.append(
+            PlanWarning(
+                "override",
+                "Screening said do not treat; the provider went ahead with a written reason.",
+            )
+        )
+    if clearance is not None and status is not PlanStatus.PROVISIONAL and covered:
+        notices.append(
+            Notice(
+                "clearance",
+                f"Clearance recorded: {clearance.cleared_by}, {clearance.cleared_on.isoformat()}"
+                f" (recorded by {clearance.recorded_by}): {clearance.note}",
+            )
+        )
+
+    if status is PlanStatus.NOT_TREATING:
+        return Plan(
+            sessions=(),
+            adjunct_visits=(),
+            ongoing_adjuncts=(),
+            adjuncts=(),
+            areas=areas,
+            bounds=bounds,
+            interval_weeks=interval,
+            results_from=None,
+            results_to=None,
+            instructions=(),
+            screening=screening,
+            warnings=tuple(warnings),
+            catalog_version=catalog.version,
+            status=status,
+            notices=tuple(notices),
+            min_interval_weeks=floor,
+            clearance=clearance,
+        )
+
+    sessions = _session_dates(
+        consultation, consultation.start_date or consultation.date, count, interval * 7, calendar
+    )
+    notices.append(
+        Notice(
+            "interval",
+            f"Sessions every {interval} weeks, never closer than the catalog's minimum of "
+            f"{floor} weeks.",
+            tuple(
+                dict.fromkeys(
+                    protocol.sources.get("interval_weeks", ())
+                    + protocol.sources.get("min_interval_weeks", ())
+                )
+            ),
+        )
+    )
+    concern_sources = tuple(
+        dict.fromkeys(s for c in concerns for s in catalog.concern(c.concern_id).sources)
+    ) or protocol.sources.get("sessions", ())
+    notices.append(
+        Notice(
+            "session_count",
+            f"{len(sessions)} sessions, within the {bounds.low}–{bounds.high} the chosen "
+            "concerns need.",
+            concern_sources,
+        )
+    )
+    labelled = off_label(catalog, consultation, areas)
+    notices += labelled
+    if LARGE_AREA_TAG in tags:
+        notices.append(
+            Notice(
+                "numbing_area",
+                f"Numbing on large areas: at most {protocol.numbing_max_area_cm2} cm² at one "
+                "visit, never covered with wrap or heated; treat a larger area in parts.",
+                protocol.sources.get("numbing_max_area_cm2", ()),
+            )
+        )
+    for choice in areas:
+        for pick in choice.concerns:
+            kind = catalog.concern(pick.concern_id).kind(pick.kind)
+            if kind is not None and kind.caveat is not None:
+                notices.append(
+                    Notice(
+                        f"caveat:{pick.concern_id}:{kind.id}",
+                        f"{kind.name['en']}: the plan prints its caveat ({kind.caveat['en']})",
+                        kind.sources,
+                    )
+                )
 
     area_ids = frozenset(a.area_id for a in areas)
     known_adjuncts = {a.id for a in catalog.adjuncts}
@@ -297,7 +530,14 @@ def build_plan(
             )
             continue
         adjunct = catalog.adjunct(adjunct_id)
-        verdict = eligibility(catalog, adjunct, consultation.patient.fitzpatrick, flagged, area_ids)
+        verdict = eligibility(
+            catalog,
+            adjunct,
+            consultation.patient.fitzpatrick,
+            flagged,
+            area_ids,
+            values=values,
+        )
         if not verdict.eligible:
             warnings.append(
                 PlanWarning(
@@ -344,7 +584,7 @@ def build_plan(
             taken.add(day)
     visits.sort(key=lambda v: (v.date, v.adjunct_id))
 
-    low, high = catalog.protocol.results_months
+    low, high = protocol.results_months
     phase_order = {p.id: i for i, p in enumerate(catalog.phases)}
     kinds = frozenset(a.kind for a in chosen)
     adjunct_ids = frozenset(a.id for a in chosen)
@@ -371,4 +611,74 @@ def build_plan(
         screening=screening,
         warnings=tuple(warnings),
         catalog_version=catalog.version,
+        status=status,
+        notices=tuple(notices),
+        min_interval_weeks=floor,
+        off_label=bool(labelled),
+        clearance=clearance,
     )
+
+
+# --------------------------------------------------------------------------- checking a plan
+
+
+def schedule_problems(
+    catalog: Catalog,
+    consultation: Consultation,
+    session_dates: Sequence[date],
+    interval_weeks: int | None = None,
+) -> list[str]:
+    """Why a dated plan (from an import, an amendment, any path but ``build_plan``) breaks
+    the catalog's rules, in plain words: sessions closer than the minimum interval, or more or
+    fewer of them than the chosen concerns need. Concerns the catalog no longer knows are left
+    out of the count's range (as ``build_plan`` leaves them out)."""
+    floor = catalog.protocol.min_interval_weeks
+    problems = []
+    if interval_weeks is not None and interval_weeks < floor:
+        problems.append(
+            f"its interval is {interval_weeks} weeks, shorter than the catalog's minimum of "
+            f"{floor} weeks"
+        )
+    days = sorted(session_dates)
+    for earlier, later in itertools.pairwise(days):
+        if later - earlier < timedelta(weeks=floor):
+            problems.append(
+                f"two sessions are {(later - earlier).days} days apart ({earlier.isoformat()} "
+                f"and {later.isoformat()}); the catalog's minimum is {floor} weeks"
+            )
+            break
+    if days:
+        areas = _clean_areas(catalog, consultation.areas, [])
+        bounds = session_bounds(catalog, [c for a in areas for c in a.concerns])
+        if not bounds.low <= len(days) <= bounds.high:
+            problems.append(
+                f"it has {len(days)} sessions, outside the {bounds.low}–{bounds.high} the chosen "
+                "concerns need"
+            )
+    return problems
+
+
+def rule_problems(catalog: Catalog, consultation: Consultation, plan: Plan) -> list[str]:
+    """Why ``plan`` cannot be saved for ``consultation`` under the catalog's rules (none when
+    it can): what ``schedule_problems`` checks, and that the plan follows the screening,
+    worked out again from the consultation's answers (not taken from the plan)."""
+    problems = []
+    tags = selected_tags(catalog, _clean_areas(catalog, consultation.areas, []))
+    screening = assess(catalog, consultation.screening, tags, consultation.override)
+    if consultation.override is not None and screening.label_reasons:
+        names = ", ".join(r.question_id for r in screening.label_reasons)
+        problems.append(
+            f"the screening meets a contraindication on the device's label ({names}), which "
+            "cannot be overridden: remove the written override; the patient is given a letter"
+        )
+    if screening.not_treating:
+        if plan.sessions:
+            problems.append("the screening says do not treat, yet the plan has sessions")
+        return problems
+    if not plan.sessions:
+        problems.append("the plan has no sessions")
+        return problems
+    problems += schedule_problems(
+        catalog, consultation, [s.date for s in plan.sessions], plan.interval_weeks
+    )
+    return problems

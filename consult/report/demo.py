@@ -49,7 +49,8 @@ def demo_consultation(
     )
     return Consultation(
         patient=Patient(name, date(1988, 5, 17), 4, lang, "(217) 555-0199"),
-        provider="Dr Ana Reyes",
+        # Where a title is printed, Spanish gives a woman doctor hers: "Dra.".
+        provider="Dra. Ana Reyes" if lang == "es" else "Dr Ana Reyes",
         date=today,
         screening=answers,
         areas=(

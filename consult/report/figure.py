@@ -1,8 +1,8 @@
 """The treatment-area drawings on the printed plan, the treated zones shaded.
 
-The same drawings the provider clicked on screen (``consult.drawings``), drawn with reportlab's
-own paths: the line art in the text colour, every treated zone filled, so the patient sees
-at home what will be treated. No Qt here.
+The same drawings the provider clicked on screen (``consult.system.drawings``), drawn with
+reportlab's own paths: the line art in the text colour, every treated zone filled, so the
+patient sees at home what will be treated. No Qt here.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
-from consult.drawings import Drawing, Key, drawings, treated_keys
 from consult.report.fonts import BASE
+from consult.system.drawings import Drawing, Key, drawings, treated_keys
 
 GAP = 4 * mm
 

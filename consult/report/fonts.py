@@ -30,7 +30,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from consult.report.font_files import FONT_FILES, SHAPED_RANGES
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 MARKER = "[?]"
 MARKER_COLOR = "#A0001C"

@@ -40,8 +40,6 @@ from consult import __version__
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Outcome
 from consult.domain.plan import Plan
-from consult.drawings import treated_keys
-from consult.fileio import write_private_atomic
 from consult.report import dates
 from consult.report.figure import ZoneFigure, chosen_drawings
 from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup, needs_shaping
@@ -63,8 +61,12 @@ from consult.report.styles import (
     Styles,
     styles,
 )
+from consult.system.drawings import treated_keys
+from consult.system.files import write_private_atomic
 
 PAGES_FORM = "consult-page-count"
+BAND_TOP = 7 * mm  # the provisional band's distance from the top of the page
+BAND_PAD = 2.5 * mm
 LOGO_MAX = (45 * mm, 18 * mm)
 FOOTER_RIGHT = 0.58  # the share of the width for the footer's right-hand block
 
@@ -96,6 +98,11 @@ class PlanPdf(bytes):
         self.warnings = tuple(warnings)
         self.page_count = page_count
         return self
+
+
+def lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case: a name in a list after a colon."""
+    return text[:1].lower() + text[1:]
 
 
 # --------------------------------------------------------------------------- page furniture
@@ -141,12 +148,12 @@ class _PlanCanvas(Canvas):
 
 
 class _PlanDoc(BaseDocTemplate):
-    def __init__(self, buffer, *, decorate, **kwargs):
+    def __init__(self, buffer, *, decorate, top_margin: float = MARGIN_TOP, **kwargs):
         super().__init__(
             buffer,
             leftMargin=MARGIN_LEFT,
             rightMargin=MARGIN_RIGHT,
-            topMargin=MARGIN_TOP,
+            topMargin=top_margin,
             bottomMargin=MARGIN_BOTTOM,
             **kwargs,
         )
@@ -229,6 +236,8 @@ class _Builder:
             isotretinoin_window_months=self.clinic.isotretinoin_window_months,
             min_age=self.clinic.min_age,
         )
+        if self.plan.clearance is not None:
+            values["cleared_on"] = dates.long_date(self.plan.clearance.cleared_on, self.lang)
         return values
 
     def text(self, key: str) -> str:
@@ -237,6 +246,8 @@ class _Builder:
     # -- parts
 
     def story(self, patient_note: str) -> list[Flowable]:
+        if self.plan.not_treating:
+            return self.letter(patient_note)
         parts: list[Flowable] = [*self.letterhead(), *self.patient_panel()]
         parts += self.your_plan()
         parts += self.calendar()
@@ -248,7 +259,34 @@ class _Builder:
         parts += self.note(patient_note)
         return parts
 
-    def letterhead(self) -> list[Flowable]:
+    def letter(self, patient_note: str) -> list[Flowable]:
+        """ "Do not treat", not overridden: a plain letter saying why and what happens next;
+        no sessions, no calendar, no care instructions."""
+        parts: list[Flowable] = [*self.letterhead("letter_title"), *self.patient_panel()]
+        parts.append(Spacer(1, self.st.gap))
+        day = dates.long_date(self.consultation.date, self.lang)
+        parts.append(self.para(self.t("letter_thanks", date=day)))
+        parts.append(self.para(self.text("not_treating"), self.st.lead, bold=True))
+        values = self.values()
+        reasons = [
+            r for r in self.plan.screening.reasons if r.outcome is Outcome.DO_NOT_TREAT
+        ] or list(self.plan.screening.reasons)
+        parts.append(self.heading("section_letter_reasons"))
+        seen: set[str] = set()
+        for reason in reasons:
+            if reason.question_id in seen:
+                continue
+            seen.add(reason.question_id)
+            question = self.catalog.question(reason.question_id)
+            parts.append(self.bullet(question.explanation.format(self.lang, values)))
+        parts.append(self.heading("section_next"))
+        parts.append(self.para(self.t("letter_next")))
+        if self.clinic.phone.strip():
+            parts.append(self.para(self.t("call_us", phone=self.clinic.phone), bold=True))
+        parts += self.note(patient_note)
+        return parts
+
+    def letterhead(self, title_key: str = "document_title") -> list[Flowable]:
         clinic = self.clinic
         lines: list[Flowable] = []
         if clinic.name.strip():
@@ -283,7 +321,7 @@ class _Builder:
                 )
             )
             parts += [block, Spacer(1, 10)]
-        title = self.t("document_title")
+        title = self.t(title_key)
         parts.append(_Heading(self.m(title, bold=True), self.st.title, title))
         if self.replaces is not None:
             plan_id, day = self.replaces
@@ -343,17 +381,14 @@ class _Builder:
 
     def your_plan(self) -> list[Flowable]:
         plan, catalog = self.plan, self.catalog
+        first = dates.full_date(plan.first_session, self.lang)
+        first_key = "first_session_proposed" if plan.provisional else "first_session"
         parts: list[Flowable] = [
             self.heading("section_plan"),
             self.para(self.text("sessions_summary"), self.st.lead, bold=True),
-            self.para(
-                self.t("first_session", date=dates.full_date(plan.first_session, self.lang)),
-                self.st.lead,
-                bold=True,
-            ),
-            self.para(self.text("about")),
+            self.para(self.t(first_key, date=first), self.st.lead, bold=True),
         ]
-        if plan.screening.outcome is Outcome.NEEDS_CLEARANCE:
+        if plan.provisional:
             parts.append(
                 self.notice_box(
                     [
@@ -362,25 +397,51 @@ class _Builder:
                     ]
                 )
             )
+        elif plan.clearance is not None and plan.clearance.covers:
+            parts.append(
+                self.notice_box(
+                    [
+                        self.para(self.t("clearance_done_heading"), self.st.cell_bold, bold=True),
+                        self.para(self.text("clearance_received"), self.st.notice),
+                    ]
+                )
+            )
+        parts += [self.para(self.text("about")), self.para(self.text("during"))]
         treated = [choice for choice in plan.areas if choice.concerns]
-        if treated:
-            parts.append(self.subheading(self.t("treating_heading")))
         listed: list[Flowable] = []
+        if treated:  # the heading goes beside the drawing too, never left alone at a foot
+            listed.append(self.subheading(self.t("treating_heading")))
         for choice in treated:
             # Paragraphs rather than a table: they split across pages and leave no gaps.
             area = catalog.area(choice.area_id)
             where = area.name[self.lang]
             if choice.zones:
-                zones = ", ".join(area.zone(z).name[self.lang] for z in choice.zones)
+                # A list after a colon, in lower case ("Face: cheeks, upper lip").
+                zones = ", ".join(lower_first(area.zone(z).name[self.lang]) for z in choice.zones)
                 where = f"{where}: {zones}"
             listed.append(self.para(where, self.st.area, bold=True))
             for pick in choice.concerns:
                 concern = catalog.concern(pick.concern_id)
                 name = concern.name[self.lang]
-                kind = next((k for k in concern.kinds if k.id == pick.kind), None)
+                kind = concern.kind(pick.kind)
                 if kind is not None:
                     name = f"{name}: {kind.name[self.lang]}"
                 text = self.m(name, bold=True) + self.m(" — " + concern.description[self.lang])
+                listed.append(Paragraph(text, self.st.bullet, bulletText="•"))
+                if kind is not None and kind.caveat is not None:
+                    listed.append(Paragraph(self.m(kind.caveat[self.lang]), self.st.caveat))
+        # What follows the list flows round the drawing too, so no gap is left beside it.
+        if plan.off_label:
+            listed.append(self.subheading(self.t("off_label_heading")))
+            listed.append(self.para(self.text("off_label")))
+        if plan.adjuncts:
+            listed.append(self.subheading(self.t("adjuncts_heading")))
+            for adjunct_id in plan.adjuncts:
+                adjunct = catalog.adjunct(adjunct_id)
+                name = adjunct.name[self.lang]
+                if adjunct_id in plan.ongoing_adjuncts:
+                    name = f"{name} ({self.t('adjunct_at_home')})"
+                text = self.m(name, bold=True) + self.m(" — " + adjunct.description[self.lang])
                 listed.append(Paragraph(text, self.st.bullet, bulletText="•"))
         figure = self.figure(treated)
         if figure is not None and listed:
@@ -389,15 +450,6 @@ class _Builder:
             parts.append(ImageAndFlowables(figure, listed, imageLeftPadding=8, imageSide="right"))
         else:
             parts += listed
-        if plan.adjuncts:
-            parts.append(self.subheading(self.t("adjuncts_heading")))
-            for adjunct_id in plan.adjuncts:
-                adjunct = catalog.adjunct(adjunct_id)
-                name = adjunct.name[self.lang]
-                if adjunct_id in plan.ongoing_adjuncts:
-                    name = f"{name} ({self.t('adjunct_at_home')})"
-                text = self.m(name, bold=True) + self.m(" — " + adjunct.description[self.lang])
-                parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
         return parts
 
     def figure(self, treated) -> ZoneFigure | None:
@@ -410,7 +462,7 @@ class _Builder:
             "body-front": self.t("figure_front"),
             "body-back": self.t("figure_back"),
         }
-        height = (58 if len(shown) == 1 else 50) * mm
+        height = (54 if len(shown) == 1 else 48) * mm
         if self.st.large_print:
             height *= 1.15
         return ZoneFigure(
@@ -511,16 +563,18 @@ class _Builder:
         # to the next page and leave this one a third empty).
         section = self.st.section
         heading_style = ParagraphStyle("section_then_table", parent=section, keepWithNext=0)
-        title = self.t("section_calendar")
+        proposed = "_proposed" if plan.provisional else ""
+        title = self.t("section_calendar" + proposed)
         heading = _Heading(self.m(title, bold=True), heading_style, title)
+        # The heading, the header row and two rows of one line each (padding 9 points).
         first_rows = section.spaceBefore + section.leading + section.spaceAfter
-        first_rows += 3 * (self.st.cell_bold.leading * 2 + 9)
+        first_rows += 3 * (self.st.cell_bold.leading + 9)
         return [
             CondPageBreak(first_rows),
             heading,
             self.table(rows, [w / self.width for w in widths]),
             Spacer(1, self.st.gap),
-            self.para(self.t("calendar_note")),
+            self.para(self.t("calendar_note" + proposed), bold=plan.provisional),
         ]
 
     def health(self) -> list[Flowable]:
@@ -530,12 +584,25 @@ class _Builder:
         values = self.values()
         parts: list[Flowable] = [self.heading("section_health")]
         seen: set[str] = set()
+        clearance = self.plan.clearance
+        covered = set(clearance.covers) if clearance and not self.plan.provisional else set()
         for reason in reasons:
             if reason.question_id in seen:
                 continue
             seen.add(reason.question_id)
             question = self.catalog.question(reason.question_id)
-            parts.append(self.bullet(question.explanation.format(self.lang, values)))
+            text = question.explanation
+            if (
+                self.plan.screening.overridden
+                and reason.outcome is Outcome.DO_NOT_TREAT
+                and question.override_explanation is not None
+            ):
+                # Never "we do not treat…" above a calendar: the text written for this case.
+                text = question.override_explanation
+            said = text.format(self.lang, values)
+            if reason.question_id in covered:
+                said = f"{said} {self.t('cleared_note')}"
+            parts.append(self.bullet(said))
         return parts
 
     def care(self) -> list[Flowable]:
@@ -604,25 +671,55 @@ class _Builder:
 
     # -- page furniture
 
-    def decorate(self, pagesize: tuple[float, float], running_head: str, footer: dict):
-        """The onPage callback: running head from page 2 on, and the footer on every page."""
+    def band(self) -> Paragraph | None:
+        """The band across the top of every page of a provisional plan."""
+        if not self.plan.provisional:
+            return None
+        return Paragraph(self.m(self.t("provisional_banner"), bold=True), self.st.band)
+
+    def band_height(self, band: Paragraph | None) -> float:
+        if band is None:
+            return 0.0
+        _, h = band.wrap(self.width - BAND_PAD * 2, 100 * mm)
+        return h + BAND_PAD * 2
+
+    def decorate(
+        self,
+        pagesize: tuple[float, float],
+        running_head: str,
+        footer: dict,
+        band: Paragraph | None = None,
+    ):
+        """The onPage callback: the provisional band on every page (when there is one), the
+        running head from page 2 on, and the footer on every page."""
         shape_head = needs_shaping(self.consultation.patient.name)
         page_width, page_height = pagesize
         st = self.st
         left, right = MARGIN_LEFT, page_width - MARGIN_RIGHT
         size = st.footer_size
         prefix, _, suffix = self.t("footer_page", page="{page}", pages="\0").partition("\0")
+        band_h = self.band_height(band)
+        top_margin = MARGIN_TOP + band_h
 
         def on_page(canv: Canvas, doc) -> None:
             page = canv.getPageNumber()
             canv.saveState()
+            if band is not None:
+                y0 = page_height - BAND_TOP - band_h
+                canv.setFillColor(NOTICE_BG)
+                canv.setStrokeColor(NOTICE_RULE)
+                canv.rect(left, y0, right - left, band_h, stroke=0, fill=1)
+                canv.setLineWidth(3)
+                canv.line(left + 1.5, y0, left + 1.5, y0 + band_h)
+                band.wrapOn(canv, right - left - BAND_PAD * 2, band_h)
+                band.drawOn(canv, left + BAND_PAD, y0 + BAND_PAD)
             if page == 1:
                 canv.showOutline()
             else:
                 head_style = shaped(st.running_head) if shape_head else st.running_head
                 head = Paragraph(running_head, head_style)
                 _, h = head.wrapOn(canv, right - left, MARGIN_TOP)
-                y = page_height - MARGIN_TOP + 5 * mm
+                y = page_height - top_margin + 5 * mm
                 head.drawOn(canv, left, y)
                 canv.setStrokeColor(RULE)
                 canv.setLineWidth(0.5)
@@ -689,7 +786,7 @@ def render_plan_pdf(
     paper = (paper or clinic.paper_size or "a4").lower()
     if paper not in PAPER:
         raise ValueError(f"Unknown paper size {paper!r}: use a4 or letter.")
-    if not plan.sessions:
+    if not plan.sessions and not plan.not_treating:
         raise ValueError("The plan has no sessions to print.")
     pagesize = PAPER[paper]
     st = styles(large_print)
@@ -713,8 +810,9 @@ def render_plan_pdf(
         m = builder.m
         dot = m(" · ")
         # Page furniture stays on one line: a very long name or clinic name is shortened there.
+        title_key = "letter_title" if plan.not_treating else "document_title"
         running_head = builder.one_line(
-            consultation.patient.name, dot + m(t("document_title")), st.running_head, width
+            consultation.patient.name, dot + m(t(title_key)), st.running_head, width
         )
         left = (
             m(t("footer_plan", plan_id=plan_id))
@@ -733,15 +831,20 @@ def render_plan_pdf(
         if notice is not None:
             # Right under the patient's details, where the name is.
             story.insert(story.index(builder.panel) + 1, notice)
-        on_page = builder.decorate(pagesize, running_head, {"left": left, "right": right})
+        band = builder.band()
+        on_page = builder.decorate(pagesize, running_head, {"left": left, "right": right}, band)
         buffer = io.BytesIO()
+        title = t(title_key)
+        if plan.provisional:
+            title = t("document_title_provisional")
         doc = _PlanDoc(
             buffer,
             decorate=on_page,
+            top_margin=MARGIN_TOP + builder.band_height(band),
             pagesize=pagesize,
-            title=t("document_title"),
+            title=title,
             author=clinic.name.strip() or "consult",
-            subject=t("document_subject"),
+            subject=t("letter_subject" if plan.not_treating else "document_subject"),
             creator=f"consult {__version__}",
             lang=lang,
             invariant=1 if invariant else 0,
@@ -757,6 +860,7 @@ def render_plan_pdf(
     )
 
 
-def write_pdf_atomic(data: bytes, dest: Path) -> None:
-    """Save a plan: whole or not at all, mode 0600, never via a temp folder (see fileio)."""
-    write_private_atomic(Path(dest), data)
+def write_pdf_atomic(data: bytes, dest: Path, *, replace: bool = False) -> None:
+    """Save a plan: whole or not at all, mode 0600, never via a temp folder (see system.files).
+    An existing file is replaced only with ``replace`` (the caller asked the user)."""
+    write_private_atomic(Path(dest), data, replace=replace)

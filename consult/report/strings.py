@@ -14,12 +14,20 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 # Every key the plan uses, and the placeholders it may use.
 STRING_KEYS: dict[str, frozenset[str]] = {
     "document_title": frozenset(),
+    "document_title_provisional": frozenset(),
     "document_subject": frozenset(),
+    "letter_title": frozenset(),
+    "letter_subject": frozenset(),
+    "letter_thanks": frozenset({"date"}),
+    "section_letter_reasons": frozenset(),
+    "section_next": frozenset(),
+    "letter_next": frozenset(),
+    "provisional_banner": frozenset(),
     "label_name": frozenset(),
     "label_date_of_birth": frozenset(),
     "label_consultation": frozenset(),
@@ -27,17 +35,23 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "clinic_phone": frozenset({"phone"}),
     "section_plan": frozenset(),
     "first_session": frozenset({"date"}),
+    "first_session_proposed": frozenset({"date"}),
+    "clearance_done_heading": frozenset(),
+    "off_label_heading": frozenset(),
     "treating_heading": frozenset(),
     "adjuncts_heading": frozenset(),
     "adjunct_at_home": frozenset(),
     "clearance_heading": frozenset(),
     "section_calendar": frozenset(),
+    "section_calendar_proposed": frozenset(),
     "column_visit": frozenset(),
     "column_day": frozenset(),
     "column_date": frozenset(),
     "session_row": frozenset({"number", "count"}),
     "calendar_note": frozenset(),
+    "calendar_note_proposed": frozenset(),
     "section_health": frozenset(),
+    "cleared_note": frozenset(),
     "section_care": frozenset(),
     "call_us": frozenset({"phone"}),
     "section_sun": frozenset(),

@@ -48,6 +48,8 @@ class Styles:
     cell_bold: ParagraphStyle
     cell_head: ParagraphStyle
     notice: ParagraphStyle
+    caveat: ParagraphStyle
+    band: ParagraphStyle
     note: ParagraphStyle
     running_head: ParagraphStyle
     footer: ParagraphStyle
@@ -141,6 +143,10 @@ def styles(large_print: bool = False) -> Styles:
         cell_bold=style("cell_bold", 11.5, 15, fontName=BASE_BOLD),
         cell_head=style("cell_head", 11, 14, fontName=BASE_BOLD, textColor=ACCENT),
         notice=style("notice", 11.5, 15.5),
+        # What the patient should know about a concern, right under it.
+        caveat=style("caveat", 11, 14.5, leftIndent=14, textColor=MUTED, spaceAfter=4),
+        # Across the top of every page of a provisional plan.
+        band=style("band", 11, 14, fontName=BASE_BOLD),
         note=style("note", 11.5, 16),
         running_head=ParagraphStyle(
             "running_head",

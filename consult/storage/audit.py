@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from consult.storage.part import Part, guarded, missing
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
@@ -152,3 +154,53 @@ def _deleted(first: int, last: int, newest: bool = False) -> str:
     return (
         f"Entries {first}–{last}{', the newest,' if newest else ''} were deleted outside the app."
     )
+
+
+# --------------------------------------------------------------------------- the store's part
+
+_RECORD_TABLES = {"consultation": "consultations", "patient": "patients"}
+
+
+class AuditTrail(Part):
+    """``store.audit``: what was done to the records, by whom; the chain's check."""
+
+    @guarded
+    def record(
+        self,
+        action: str,
+        record_id: int | None,
+        provider: str,
+        record_type: str = "consultation",
+        detail: str = "",
+    ) -> None:
+        """Log that ``provider`` viewed, printed or exported a record (no patient data)."""
+        if action not in (Action.VIEW, Action.PRINT, Action.EXPORT):
+            raise ValueError(f"record is for view, print and export, not {action!r}")
+        table = _RECORD_TABLES.get(record_type)
+        if table is None:
+            raise ValueError(f"unknown record type {record_type!r}")
+        record_uuid = self.store.uuid_of(table, record_id) if record_id is not None else None
+        if record_id is not None and record_uuid is None:
+            raise missing(record_type, record_id)
+        with self.store.transaction():
+            self.store.audit_event(action, record_type, record_id, record_uuid, provider, detail)
+
+    @guarded
+    def entries(
+        self, record_type: str | None = None, record_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The audit trail (oldest first), optionally for one record: a list of dicts."""
+        if record_type is None:
+            return list(self.db.query("SELECT * FROM audit_log ORDER BY id"))
+        return list(
+            self.db.query(
+                "SELECT * FROM audit_log WHERE record_type = ? AND record_id IS ? ORDER BY id",
+                [record_type, record_id],
+            )
+        )
+
+    @guarded
+    def verify(self) -> AuditReport:
+        """Walk the chain (one state of it, while others may be saving)."""
+        with self.store.snapshot():
+            return verify(self.db)

@@ -1,9 +1,9 @@
-"""Backups (``VACUUM INTO``, never a raw copy of a live file), rotation, and restore.
+"""Backups with their audit entry, the daily rotating backup, and restore.
 
-- ``backup_to`` writes a consistent snapshot into a private temporary file beside the
-  destination, checks it, and moves it into place: a backup file is whole or absent.
+- ``backup_with_audit``: a checked copy (``copies.backup_to``) and its audit entry.
 - ``auto_backup`` keeps a daily backup in ``backups/`` beside the records file, and only the
-  newest ``KEEP`` of them. Backups made before a restore or an upgrade are never rotated away.
+  newest ``KEEP`` of them (see ``rotation``). Backups made before a restore or an upgrade are
+  never rotated away.
 - ``restore`` copies the source (SQLite's backup API, read-only) into a staging file, checks
   its integrity and schema version, keeps the current file as a backup, and only then puts
   the staged copy in place.
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,125 +19,61 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from consult.storage import database, errors
+from consult.storage import database, errors, openfiles
 from consult.storage.audit import Action
+from consult.storage.copies import backup_to
 from consult.storage.errors import BackupError, StorageError
+from consult.storage.part import guarded
+from consult.storage.rotation import (
+    INTERVAL,
+    KEEP,
+    SUFFIX,
+    auto_backups,
+    backups_dir,
+    in_rotation_order,
+    newest_backup,
+    stamp,
+    unique_path,
+)
+from consult.storage.store import RecordStore
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-    from consult.storage.repository import Repository
 
-KEEP = 10
-INTERVAL = timedelta(days=1)
-BACKUP_FOLDER = "backups"
-SUFFIX = ".sqlite3"
-_STAMP = "%Y%m%d-%H%M%S"
-
-
-def backups_dir(db_path: Path) -> Path:
-    return db_path.parent / BACKUP_FOLDER
-
-
-def stamp(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(UTC)).astimezone(UTC).strftime(_STAMP)
-
-
-def unique_path(path: Path) -> Path:
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    return candidate
-
-
-def _quick_check(path: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
-    try:
-        return [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-    finally:
-        conn.close()
-
-
-def backup_to(db: Database, dest: Path) -> Path:
-    """A checked snapshot of ``db`` at ``dest`` (mode 0600). ``dest`` must not exist yet."""
-    dest = Path(dest).expanduser().absolute()
-    if dest.exists():
-        raise BackupError(
-            f"{dest} already exists, and a backup never overwrites a file. Choose a new file "
-            "name, or move the old file away first."
-        )
-    folder = dest.parent
-    if not folder.is_dir():
-        raise BackupError(
-            f"The folder {folder} does not exist, so the backup cannot be written there. "
-            "Create the folder or choose another one."
-        )
-    if database.is_read_only(dest):
-        raise errors.read_only_folder(folder)
-    with database.translated(dest):
-        tmp = database.new_private_file(folder, dest.name)
-        try:
-            with database.private_umask():
-                db.execute("VACUUM INTO ?", [str(tmp)])
-            database.make_private(tmp)
-            if _quick_check(tmp) != ["ok"]:
-                raise BackupError(
-                    f"The backup written to {dest} did not read back correctly, so it was "
-                    "removed. The disk may be failing: try another disk or folder."
-                )
-            try:
-                database.place_file(tmp, dest)
-            except FileExistsError:
-                raise BackupError(
-                    f"{dest} appeared while the backup was being written; nothing was "
-                    "overwritten. Choose a new file name."
-                ) from None
-        finally:
-            database.remove_with_sides(tmp)
-    return dest
-
-
-def backup_with_audit(repo: Repository, dest: Path) -> Path:
-    path = backup_to(repo.db, dest)
-    with repo.transaction():
-        repo.audit_event(Action.BACKUP, "database", detail="copy")
+@guarded
+def backup_with_audit(store: RecordStore, dest: Path | str) -> Path:
+    """A consistent copy of the whole records at ``dest`` (never overwritten), audited."""
+    path = backup_to(store.db, Path(dest))
+    with store.transaction():
+        store.audit_event(Action.BACKUP, "database", detail="copy")
     return path
 
 
-_AUTO = re.compile(r"^(?P<stem>.+)-auto-(?P<stamp>\d{8}-\d{6})(?:-\d+)?\.sqlite3$")
+@guarded
+def auto_backup(
+    store: RecordStore, *, keep: int = KEEP, every: timedelta = INTERVAL
+) -> Path | None:
+    """Make the rotating backup when the newest is older than ``every``; keep ``keep``.
 
-
-def auto_backups(folder: Path, stem: str) -> list[tuple[datetime, Path]]:
-    """The automatic backups of ``stem`` in ``folder``, oldest first."""
-    found = []
-    if not folder.is_dir():
-        return found
-    for path in folder.iterdir():
-        match = _AUTO.match(path.name)
-        if match and match["stem"] == stem:
-            moment = datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=UTC)
-            found.append((moment, path))
-    return sorted(found)
-
-
-def auto_backup(repo: Repository, *, keep: int = KEEP, every: timedelta = INTERVAL) -> Path | None:
-    """Make the rotating backup when the newest is older than ``every``; keep ``keep``."""
-    if repo.path is None:
+    Whether a recent backup exists is decided from the backups made in the past: one named
+    in the future (the computer's clock was once set wrong) never stands in for today's.
+    """
+    if store.path is None:
         return None
     if keep < 1:
         raise ValueError("keep at least one backup")
-    now = repo._clock()
-    folder = database.private_folder(backups_dir(repo.path))
-    stem = repo.path.stem
-    existing = auto_backups(folder, stem)
-    if existing and now - existing[-1][0] < every:
+    now = store.clock()
+    folder = database.private_folder(backups_dir(store.path))
+    stem = store.path.stem
+    newest = newest_backup(store.path, now)
+    if newest is not None and now - newest < every:
         return None
     dest = unique_path(folder / f"{stem}-auto-{stamp(now)}{SUFFIX}")
-    backup_to(repo.db, dest)
-    with repo.transaction():
-        repo.audit_event(Action.BACKUP, "database", detail="automatic")
-    for _, old in auto_backups(folder, stem)[:-keep]:
+    backup_to(store.db, dest)
+    with store.transaction():
+        store.audit_event(Action.BACKUP, "database", detail="automatic")
+    for old in in_rotation_order(auto_backups(folder, stem), now)[:-keep]:
         database.remove_with_sides(old)
     return dest
 
@@ -230,8 +165,6 @@ def restore(
     src: Path | str, target: Path | str | None = None, *, provider: str = ""
 ) -> RestoreResult:
     """Replace the records file with a checked copy of ``src``; the old file is kept."""
-    from consult.storage.repository import Repository
-
     src = Path(src).expanduser().absolute()
     target = database.resolve(target)
     moment = datetime.now(UTC)
@@ -253,6 +186,8 @@ def restore(
             f"The folder {target.parent} does not exist. Check the path given with --db."
         )
     database.check_writable(target)
+    if target.exists() and (openfiles.held(target) or openfiles.others_hold(target)):
+        raise errors.busy(target)  # the app has it open: close it first
     with database.translated(target):
         staging = database.new_private_file(target.parent, target.name + ".restore")
         try:
@@ -267,16 +202,9 @@ def restore(
             database.make_private(target)
         finally:
             database.remove_with_sides(staging)
-    with Repository.open(target, provider=provider, verify=False) as repo, repo.transaction():
-        repo.audit_event(Action.RESTORE, "database", detail=f"schema version {version}")
+    with RecordStore.open(target, provider=provider, verify=False) as store, store.transaction():
+        store.audit_event(Action.RESTORE, "database", detail=f"schema version {version}")
     return RestoreResult(target, kept, version)
 
 
-__all__ = [
-    "KEEP",
-    "RestoreResult",
-    "auto_backup",
-    "backup_to",
-    "backups_dir",
-    "restore",
-]
+__all__ = ["RestoreResult", "auto_backup", "backup_with_audit", "restore"]

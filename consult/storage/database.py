@@ -14,6 +14,12 @@ survives a power cut, not only a crash; the cost is one fsync per save, which a 
 desk never notices). Files are created with mode 0600 and folders 0700; SQLite gives the -wal
 and -shm files the mode of the database file.
 
+While any connection of this process is open on the records file, nothing but SQLite may open
+that file or its -wal/-shm: closing such a descriptor cancels the process's locks and lets
+another process delete the write-ahead log under it (see ``openfiles``). The header checks
+below therefore run only before this process's first connection to a file; a later connection
+relies on SQLite's own checks of the same things (``inspect``).
+
 One connection per thread: a worker thread opens its own. ``open_connection`` gives the plain
 ``sqlite3`` connection, which is all that opening the app and listing patients need;
 ``wrap`` makes a sqlite-utils ``Database`` of it where one is needed, and the library is
@@ -28,7 +34,6 @@ import sqlite3
 import stat
 import struct
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,10 +41,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from consult.fileio import fsync_folder
-from consult.paths import data_dir
-from consult.storage import errors, migrations
+from consult.storage import errors, migrations, openfiles
 from consult.storage.errors import StorageError
+from consult.system.files import fsync_folder, place_new
+from consult.system.folders import data_dir
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -129,17 +134,7 @@ def place_file(tmp: Path, dest: Path, *, replace: bool = False) -> None:
     if replace:
         tmp.replace(dest)
     else:
-        try:
-            os.link(tmp, dest)
-        except FileExistsError:
-            raise
-        except OSError:
-            # A file system without hard links: check, then rename.
-            if dest.exists():
-                raise FileExistsError(dest) from None
-            tmp.replace(dest)
-        else:
-            tmp.unlink()
+        place_new(tmp, dest)
     fsync_folder(dest.parent)
 
 
@@ -156,12 +151,22 @@ class Header:
     application_id: int
 
 
-def read_header(path: Path) -> Header:
-    """Check a file from Python alone; raise a StorageError for anything but a sound header."""
+def read_header(path: Path) -> Header | None:
+    """Check a file from Python alone; raise a StorageError for anything but a sound header.
+
+    ``None`` when a connection of this process has the file open: it was checked when that
+    connection was made, and reading it again from Python would cancel the connection's locks.
+    """
     try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:  # noqa: PTH123
-            head = handle.read(100)
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise not_a_file(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise not_a_regular_file(path)
+        size = info.st_size
+        head = openfiles.read_prefix(path, 100)
+        if head is None:
+            return None
     except PermissionError:
         raise errors.StorageError(
             f"The records file {path} cannot be read: your user account has no permission to "
@@ -187,9 +192,10 @@ def needs_upgrade(path: Path) -> bool:
     """True when ``path`` holds records made by an earlier schema (from its header alone,
     without SQLite). Any problem with the file is left for opening it to report."""
     try:
-        return read_header(path).user_version < migrations.SCHEMA_VERSION
+        header = read_header(path)
     except (StorageError, OSError):
         return False
+    return header is not None and header.user_version < migrations.SCHEMA_VERSION
 
 
 def not_a_file(path: Path) -> StorageError:
@@ -199,8 +205,19 @@ def not_a_file(path: Path) -> StorageError:
     )
 
 
-def check_header(path: Path) -> Header:
+def not_a_regular_file(path: Path) -> StorageError:
+    return errors.StorageError(
+        f"{path} is not a plain file (it is a device, a pipe or a socket), so it cannot hold "
+        "records. Point the app at the records file itself (for example records.sqlite3)."
+    )
+
+
+def check_header(path: Path) -> Header | None:
+    """``read_header`` and this app's id and schema version; ``None`` when the file is open
+    in this process (see ``read_header``)."""
     header = read_header(path)
+    if header is None:
+        return None
     if header.application_id != APPLICATION_ID:
         raise errors.foreign_database(path)
     if header.user_version > migrations.SCHEMA_VERSION:
@@ -252,31 +269,47 @@ def preflight(path: Path, *, write: bool) -> bool:
 # --------------------------------------------------------------------------- sqlite errors
 
 
+# SQLite's primary result codes (https://sqlite.org/rescode.html): an extended code's low byte.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
+SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
+
+
+def _translate_code(exc: sqlite3.Error, where: Path) -> StorageError | None:
+    """The plain-words error for SQLite's result code (never its English message text)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF
+    if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return errors.corrupt(where)
+    if primary == SQLITE_READONLY:
+        return errors.read_only_file(where)
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return errors.busy(where)
+    if primary == SQLITE_FULL:
+        return errors.StorageError(
+            f"The disk holding {where} is full, so the last change was not saved (the "
+            "records already saved are safe). Free some space, then try again."
+        )
+    if primary in (SQLITE_IOERR, SQLITE_CANTOPEN):
+        return errors.StorageError(
+            f"The records file {where} could not be read or written (the disk reported an "
+            "error). Check that the disk or network folder is available and not full, then "
+            "try again; if it keeps happening, restore the latest backup."
+        )
+    return None
+
+
 def translate(exc: BaseException, path: Path | None) -> StorageError:
     """A plain-words StorageError for an SQLite or OS error. No patient data in it: SQLite's
     own messages name tables and columns, never values."""
     if isinstance(exc, StorageError):
         return exc
     where = path or Path("(the records database)")
-    text = str(exc).lower()
-    if isinstance(exc, sqlite3.DatabaseError):
-        if "malformed" in text or "corrupt" in text or "not a database" in text:
-            return errors.corrupt(where)
-        if "readonly" in text or "read-only" in text:
-            return errors.read_only_file(where)
-        if "locked" in text or "busy" in text:
-            return errors.busy(where)
-        if "disk is full" in text or "database or disk is full" in text:
-            return errors.StorageError(
-                f"The disk holding {where} is full, so the last change was not saved (the "
-                "records already saved are safe). Free some space, then try again."
-            )
-        if "disk i/o error" in text or "unable to open" in text:
-            return errors.StorageError(
-                f"The records file {where} could not be read or written (the disk reported an "
-                "error). Check that the disk or network folder is available and not full, then "
-                "try again; if it keeps happening, restore the latest backup."
-            )
+    if isinstance(exc, sqlite3.Error):
+        known = _translate_code(exc, where)
+        if known is not None:
+            return known
     if isinstance(exc, PermissionError):
         return errors.read_only_folder(where.parent) if path else errors.StorageError(str(exc))
     if isinstance(exc, OSError):
@@ -334,11 +367,20 @@ def connect_raw(
             # Nothing in a journal to read: opened as immutable, SQLite makes no -wal or
             # -shm file beside a file it may not change.
             query += "&immutable=1"
+    shared = None
+    if readonly and query == "mode=rw":
+        # Another process has the file open (the app, while ``db check`` runs): read it
+        # without write access, so that closing this connection can never checkpoint or
+        # remove the log that process is writing to.
+        shared = openfiles.others_hold(path)
+        if shared:
+            query = "mode=ro"
     uri = f"file:{quote(str(path))}?{query}"
     with private_umask():
-        conn = sqlite3.connect(
-            uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not any_thread
+        conn = openfiles.connect(
+            uri, path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not any_thread
         )
+    conn.shared_with_others = shared
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -379,109 +421,3 @@ def inspect(conn: sqlite3.Connection, path: Path, *, verify: bool) -> int:
         if result != ["ok"]:
             raise errors.corrupt(path)
     return version
-
-
-def open_connection(
-    path: Path | str | None = None,
-    *,
-    create: bool = True,
-    readonly: bool = False,
-    verify: bool = True,
-    any_thread: bool = False,
-) -> sqlite3.Connection:
-    """The records database at ``path`` (default: the data folder), checked and migrated.
-
-    ``verify`` runs SQLite's quick check over every page before use (about a second per
-    100 MB). ``readonly`` opens without writing anything: no migration, no journal change.
-    Raises StorageError (a subclass saying which problem) with a message in plain words.
-    """
-    path = resolve(path)
-    with translated(path):
-        exists = preflight(path, write=not readonly)
-        if not exists:
-            if readonly or not create:
-                raise errors.NotFoundError(
-                    f"There is no records database at {path} yet. Check the path given with "
-                    "--db, or start the app once to create it."
-                )
-            if any(side_file(path, s).exists() for s in ("-wal", "-journal")):
-                raise errors.StorageError(
-                    f"The records file {path} is missing, but its journal file is still next "
-                    "to where it was, so it was probably moved or deleted by hand. The app has "
-                    "not made a new one, to keep that journal safe. Put the records file back, "
-                    "or restore the latest backup with “consult db restore”."
-                )
-            _create(path)
-        conn = connect_raw(path, readonly=readonly, any_thread=any_thread)
-        try:
-            if not readonly:
-                conn.execute("PRAGMA query_only = ON")
-            version = inspect(conn, path, verify=verify)
-            if readonly:
-                return conn
-            conn.execute("PRAGMA query_only = OFF")
-            set_write_pragmas(conn)
-            make_private_with_sides(path)
-            if migrations.pending(conn):
-                _upgrade(wrap(conn), path, version)
-            return conn
-        except BaseException as exc:
-            conn.close()
-            if isinstance(exc, sqlite3.Error | OSError):
-                raise translate(exc, path) from exc
-            raise
-
-
-STALE_SECONDS = 3600
-
-
-def _sweep_stale(folder: Path, stem: str) -> None:
-    """Remove temporary files an earlier, killed process left behind (an hour old or more)."""
-    now = time.time()
-    for leftover in folder.glob(f".{stem}.*.tmp*"):
-        with contextlib.suppress(OSError):
-            if now - leftover.stat().st_mtime > STALE_SECONDS:
-                leftover.unlink()
-
-
-def _create(path: Path) -> None:
-    """Build a whole new database beside ``path``, then move it into place."""
-    _sweep_stale(path.parent, path.name + ".new")
-    tmp = new_private_file(path.parent, path.name + ".new")
-    try:
-        db = connect(tmp)
-        try:
-            set_write_pragmas(db)
-            migrations.apply(db)
-        finally:
-            db.close()  # the last connection checkpoints and removes the -wal
-        if side_file(tmp, "-wal").exists():
-            raise errors.StorageError(
-                f"A new records database could not be finished in {path.parent}. Check that "
-                "the disk has free space, then try again."
-            )
-        with contextlib.suppress(FileExistsError):  # another process made it first
-            place_file(tmp, path)
-    finally:
-        remove_with_sides(tmp)
-
-
-def _upgrade(db: Database, path: Path, version: int) -> None:
-    """Apply the pending migrations to an existing file, after backing it up."""
-    from consult.storage.backup import backup_to, backups_dir, stamp, unique_path
-
-    folder = private_folder(backups_dir(path))
-    kept = backup_to(
-        db, unique_path(folder / f"{path.stem}-before-upgrade-v{version}-{stamp()}.sqlite3")
-    )
-    try:
-        migrations.apply(db)
-    except Exception as exc:
-        done = db.execute("PRAGMA user_version").fetchone()[0]
-        raise errors.StorageError(
-            f"The records file {path} could not be upgraded from records format {version} to "
-            f"{migrations.SCHEMA_VERSION} ({type(exc).__name__}); it stays at format {done}, "
-            "as each step of an upgrade is all or nothing. A copy from before the upgrade is "
-            f"at {kept}. Go on with the previous version of the app for now, and report this "
-            "problem."
-        ) from exc

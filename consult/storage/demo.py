@@ -3,8 +3,9 @@
 Names come from many scripts and naming customs (Latin with diacritics, Vietnamese, Greek,
 Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew, Devanagari). Consultations use the real
 catalog and ``consult.domain.plan.build_plan``: varied areas, zones, concerns, adjuncts,
-screening answers (a few cautions, clearances and overrides), drafts, finals and amendments,
-dated from two years ago to today, so plans reach into the coming months.
+screening answers (a few cautions, clearances, overrides and letters instead of plans),
+drafts, finals and amendments, dated from two years ago to today, so plans reach into the
+coming months.
 
 Every demo patient and consultation is marked ``demo = 1``; phone numbers are from ranges
 reserved for fiction and e-mail addresses use the example.* domains.
@@ -24,6 +25,7 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Outcome,
@@ -33,7 +35,15 @@ from consult.domain.model import (
 from consult.domain.plan import build_plan
 from consult.domain.screening import flagged
 from consult.storage.audit import Action
-from consult.storage.repository import Repository
+from consult.storage.rows import (
+    insert_consultation,
+    mark_final,
+    plan_fields,
+    write_parts,
+    write_patient,
+    write_plan,
+)
+from consult.storage.store import RecordStore
 
 PROVIDERS = ("Dr Ana Reyes", "Kofi Mensah, RN", "Mei Lin (aesthetician)", "Dr Jonas Weber")
 CHUNK = 250
@@ -358,13 +368,13 @@ def demo_consultation(
     offered = [a for a, verdict in eligible.items() if verdict.eligible]
     adjuncts = tuple(rng.sample(offered, k=min(len(offered), rng.choice((0, 0, 1, 2)))))
     override = None
-    if (
-        any(
-            screening[q.id] is Answer.YES and q.severity is Outcome.DO_NOT_TREAT
-            for q in catalog.questions
-        )
-        and rng.random() < 0.5
-    ):
+    stops = [
+        q
+        for q in catalog.questions
+        if screening[q.id] is Answer.YES and q.severity is Outcome.DO_NOT_TREAT
+    ]
+    # Only where an override is allowed: never over a contraindication on the device's label.
+    if stops and not any(q.label for q in stops) and rng.random() < 0.5:
         override = Override(
             "Demo record: condition resolved on examination; treating away from it.", provider
         )
@@ -405,7 +415,7 @@ class SeedResult:
 
 
 def seed_demo(
-    repo: Repository,
+    store: RecordStore,
     catalog: Catalog,
     patients: int,
     *,
@@ -416,21 +426,21 @@ def seed_demo(
     if patients < 0:
         raise ValueError("the number of patients cannot be negative")
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-    today = today or repo._clock().date()
-    settings = repo.settings()
+    today = today or store.today()
+    settings = store.clinic.settings()
     calendar, interval = settings.calendar, settings.interval_weeks
     for provider in PROVIDERS:
-        repo.save_provider(provider)
+        store.clinic.save_provider(provider)
     counts = {"consultations": 0, "finals": 0, "drafts": 0, "amendments": 0}
     done = 0
     while done < patients:
         batch = min(CHUNK, patients - done)
-        with repo.transaction():
+        with store.transaction():
             for _ in range(batch):
-                _seed_one(repo, catalog, rng, today, calendar, interval, counts)
+                _seed_one(store, catalog, rng, today, calendar, interval, counts)
         done += batch
-    with repo.transaction():
-        repo.audit_event(
+    with store.transaction():
+        store.audit_event(
             Action.SEED_DEMO,
             "database",
             detail=f"{patients} demo patients, {counts['consultations']} consultations",
@@ -444,13 +454,14 @@ def seed_demo(
     )
 
 
-def _seed_one(repo, catalog, rng, today, calendar, interval, counts) -> None:
+def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
     patient = demo_patient(rng, today)
     visits = rng.choices((0, 1, 1, 2, 3), k=1)[0]
     days = sorted(today - timedelta(days=rng.randrange(0, 730)) for _ in range(visits))
     first = days[0] if days else today - timedelta(days=rng.randrange(0, 730))
     stamp = _stamp(first, rng)
-    patient_id = repo.write_patient(
+    patient_id = write_patient(
+        store,
         patient,
         record_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         created_at=stamp,
@@ -464,7 +475,8 @@ def _seed_one(repo, catalog, rng, today, calendar, interval, counts) -> None:
         consultation = demo_consultation(rng, catalog, patient, day, provider)
         stamp = _stamp(day, rng)
         record_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        cid = repo.insert_consultation(
+        cid = insert_consultation(
+            store,
             consultation,
             patient_id,
             record_uuid=record_uuid,
@@ -472,42 +484,64 @@ def _seed_one(repo, catalog, rng, today, calendar, interval, counts) -> None:
             updated_at=stamp,
             demo=True,
         )
-        repo.write_parts(cid, consultation)
+        write_parts(store, cid, consultation)
         counts["consultations"] += 1
         plan = build_plan(catalog, consultation, calendar, interval)
         last = index == len(days) - 1
         if not plan.screening.may_finish or (last and rng.random() < 0.12):
             counts["drafts"] += 1
             continue
-        repo.write_plan(cid, plan)
-        repo.mark_final(
-            cid, repo.plan_fields(plan), revision_of=None, finalized_at=stamp, updated_at=stamp
+        write_plan(store, cid, plan)
+        mark_final(
+            store, cid, plan_fields(plan), revision_of=None, finalized_at=stamp, updated_at=stamp
         )
         counts["finals"] += 1
-        if rng.random() < 0.08:
+        roll = rng.random()
+        if plan.not_treating:
+            continue  # a letter: nothing to amend
+        if plan.provisional and roll < 0.6:
+            cleared_on = min(day + timedelta(days=rng.randrange(3, 15)), today)
+            amended = replace(
+                consultation,
+                clearance=Clearance(
+                    "Dr Sam Okafor (family doctor)",
+                    cleared_on,
+                    "Demo record: clearance letter received and filed.",
+                    provider,
+                    plan.uncleared,
+                ),
+                start_date=cleared_on + timedelta(days=7),
+            )
+            amend_day = cleared_on
+        elif roll < 0.08:
             amended = replace(
                 consultation,
                 session_count=plan.bounds.high,
                 notes=(consultation.notes + " Amended: one more session agreed.").strip(),
             )
-            new_plan = build_plan(catalog, amended, calendar, interval)
-            later = _stamp(min(day + timedelta(days=rng.randrange(1, 20)), today), rng)
-            new_id = repo.insert_consultation(
-                amended,
-                patient_id,
-                record_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                created_at=later,
-                updated_at=later,
-                demo=True,
-            )
-            repo.write_parts(new_id, amended)
-            repo.write_plan(new_id, new_plan)
-            repo.mark_final(
-                new_id,
-                repo.plan_fields(new_plan),
-                revision_of=cid,
-                finalized_at=later,
-                updated_at=later,
-            )
-            counts["consultations"] += 1
-            counts["amendments"] += 1
+            amend_day = min(day + timedelta(days=rng.randrange(1, 20)), today)
+        else:
+            continue
+        new_plan = build_plan(catalog, amended, calendar, interval)
+        later = _stamp(amend_day, rng)
+        new_id = insert_consultation(
+            store,
+            amended,
+            patient_id,
+            record_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            created_at=later,
+            updated_at=later,
+            demo=True,
+        )
+        write_parts(store, new_id, amended)
+        write_plan(store, new_id, new_plan)
+        mark_final(
+            store,
+            new_id,
+            plan_fields(new_plan),
+            revision_of=cid,
+            finalized_at=later,
+            updated_at=later,
+        )
+        counts["consultations"] += 1
+        counts["amendments"] += 1

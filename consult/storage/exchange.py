@@ -21,78 +21,76 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from consult import __version__
-from consult.domain.model import (
-    Answer,
-    AreaChoice,
-    ConcernChoice,
-    Consultation,
-    Override,
-    Patient,
-    Status,
-    ValidationError,
-)
-from consult.domain.serialize import areas_to_dicts, override_to_dict, times_to_dict
-from consult.storage import database, migrations
+from consult.domain.catalog import Catalog
+from consult.domain.model import Patient, Status, ValidationError
+from consult.domain.plan import schedule_problems
+from consult.storage import database, errors, migrations, protect, shapes
 from consult.storage.audit import Action
-from consult.storage.errors import ExchangeError
+from consult.storage.errors import ExchangeError, StorageError
+from consult.storage.part import guarded
+from consult.storage.rows import (
+    insert_consultation,
+    mark_final,
+    write_parts,
+    write_patient,
+    write_plan_rows,
+)
+from consult.storage.shapes import (
+    ExportedConsultation,
+    ExportedPatient,
+    ExportedProvider,
+    ExportFile,
+    SettingValue,
+)
 
 if TYPE_CHECKING:
-    from consult.storage.repository import Repository
+    from consult.storage.store import RecordStore
 
 FORMAT = "consult-records"
-FORMAT_VERSION = 1
+# 2: a consultation may carry a doctor's clearance. Version 1 files (no clearances) are read
+# as they are; an app that reads only version 1 refuses a version 2 file rather than drop
+# the clearances in it.
+# 3: appointments booked at a time of day (the consultation's ``appointment_time`` and
+# ``times``, each planned session's and visit's ``time``) and an amendment's ``amend_reason``.
+# Versions 1 and 2 are read as they are (no times, no reasons).
+FORMAT_VERSION = 3
 FORMATS = ("json", "csv")
 
 
 # --------------------------------------------------------------------------- building
 
 
-def _patients(repo: Repository) -> list[dict[str, Any]]:
+def _patients(store: RecordStore) -> list[ExportedPatient]:
     return [
-        {
-            "uuid": r["uuid"],
-            "name": r["name"],
-            "date_of_birth": r["date_of_birth"],
-            "fitzpatrick": r["fitzpatrick"],
-            "language": r["language"],
-            "phone": r["phone"],
-            "email": r["email"],
-            "demo": bool(r["demo"]),
-            "created_at": r["created_at"],
-            "updated_at": r["updated_at"],
-        }
-        for r in repo.db.query("SELECT * FROM patients ORDER BY created_at, uuid")
+        ExportedPatient(
+            uuid=r["uuid"],
+            name=r["name"],
+            date_of_birth=date.fromisoformat(r["date_of_birth"]),
+            fitzpatrick=r["fitzpatrick"],
+            language=r["language"],
+            phone=r["phone"],
+            email=r["email"],
+            demo=bool(r["demo"]),
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+        )
+        for r in store.db.query("SELECT * FROM patients ORDER BY created_at, uuid")
     ]
 
 
-def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
-    grouped: dict[int, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        grouped.setdefault(row[0], []).append(row[1:])
-    return grouped
+_PLAN_FIELDS = ("screening_outcome", "interval_weeks", "results_from", "results_to")
 
 
-def _consultations(repo: Repository) -> list[dict[str, Any]]:
-    db = repo.db
-    objects = {c.id: c for c in repo.load_consultations("1")}
-    sessions = _grouped(
-        db.execute(
-            "SELECT consultation_id, number, date, time FROM planned_sessions "
-            "ORDER BY consultation_id, number"
-        )
-    )
-    visits = _grouped(
-        db.execute(
-            "SELECT consultation_id, adjunct_id, date, after_session, time FROM adjunct_visits "
-            "ORDER BY consultation_id, visit_no"
-        )
-    )
-    rows = db.query(
+def _consultations(store: RecordStore) -> list[ExportedConsultation]:
+    objects = {c.id: c for c in store.records.every_consultation()}
+    rows = store.db.query(
         """
         SELECT c.*, p.uuid AS patient_uuid, r.uuid AS revision_of_uuid
         FROM consultations AS c
@@ -106,75 +104,58 @@ def _consultations(repo: Repository) -> list[dict[str, Any]]:
         c = objects[r["id"]]
         plan = None
         if r["status"] == Status.FINAL:
-            plan = {
-                "screening_outcome": r["screening_outcome"],
-                "interval_weeks": r["interval_weeks"],
-                "results_from": r["results_from"],
-                "results_to": r["results_to"],
-                "sessions": [
-                    {"number": n, "date": d, "time": t} for n, d, t in sessions.get(r["id"], [])
-                ],
-                "adjunct_visits": [
-                    {"adjunct": a, "date": d, "after_session": s, "time": t}
-                    for a, d, s, t in visits.get(r["id"], [])
-                ],
-            }
+            plan = shapes.exported_plan(
+                {k: r[k] for k in _PLAN_FIELDS},
+                store.records.planned_sessions(c.id),
+                store.records.adjunct_visits(c.id),
+            )
         result.append(
-            {
-                "uuid": r["uuid"],
-                "patient": r["patient_uuid"],
-                "status": r["status"],
-                "revision_of": r["revision_of_uuid"],
-                "provider": c.provider,
-                "date": c.date.isoformat(),
-                "start_date": c.start_date.isoformat() if c.start_date else None,
-                "session_count": c.session_count,
-                "notes": c.notes,
-                "catalog_version": c.catalog_version,
-                "override": override_to_dict(c.override),
-                "appointment_time": _hhmm(c.appointment_time),
-                "times": times_to_dict(c.times),
-                "amend_reason": c.amend_reason,
-                "screening": [
-                    {"question": q, "answer": getattr(a, "value", a)}
-                    for q, a in c.screening.items()
-                ],
-                "areas": areas_to_dicts(c.areas),
-                "adjuncts": list(c.adjuncts),
-                "plan": plan,
-                "demo": bool(r["demo"]),
-                "created_at": r["created_at"],
-                "updated_at": r["updated_at"],
-                "finalized_at": r["finalized_at"],
-            }
+            ExportedConsultation(
+                **shapes.body_of(c),
+                uuid=r["uuid"],
+                patient=r["patient_uuid"],
+                status=r["status"],
+                revision_of=r["revision_of_uuid"],
+                plan=plan,
+                demo=bool(r["demo"]),
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+                finalized_at=r["finalized_at"],
+            )
         )
     return result
 
 
-def export_data(repo: Repository) -> dict[str, Any]:
-    """Every record as plain JSON-ready data."""
-    db = repo.db
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "schema_version": migrations.SCHEMA_VERSION,
-        "app_version": __version__,
-        "exported_at": repo.now(),
-        "settings": {
-            key: {"value": json.loads(value), "updated_at": updated}
+def export_file(store: RecordStore) -> ExportFile:
+    """Every record, in the export's shape (read in the caller's snapshot)."""
+    db = store.db
+    return ExportFile(
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        schema_version=migrations.SCHEMA_VERSION,
+        app_version=__version__,
+        exported_at=store.now(),
+        settings={
+            key: SettingValue(json.loads(value), updated)
             for key, value, updated in db.execute(
                 "SELECT key, value, updated_at FROM settings ORDER BY key"
             )
         },
-        "providers": [
-            {"name": n, "active": bool(a), "created_at": t}
+        providers=[
+            ExportedProvider(n, bool(a), t)
             for n, a, t in db.execute(
                 "SELECT name, active, created_at FROM providers ORDER BY created_at, name"
             )
         ],
-        "patients": _patients(repo),
-        "consultations": _consultations(repo),
-    }
+        patients=_patients(store),
+        consultations=_consultations(store),
+    )
+
+
+def export_data(store: RecordStore) -> dict[str, Any]:
+    """Every record as plain JSON-ready data (the export file's content)."""
+    with store.snapshot():
+        return msgspec.to_builtins(export_file(store))
 
 
 # --------------------------------------------------------------------------- writing
@@ -196,24 +177,21 @@ def _write_private(dest: Path, content: bytes | Iterable[bytes]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def json_lines(data: dict[str, Any]) -> Iterator[bytes]:
+def json_lines(data: ExportFile) -> Iterator[bytes]:
     """The export as JSON text with one record per line: valid JSON, quick to write, easy to
     read and to compare line by line."""
-
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
-
+    encode = msgspec.json.encode
     lists = ("patients", "consultations")
     yield b"{\n"
-    for key, value in data.items():
+    for key in data.__struct_fields__:
         if key not in lists:
-            yield f" {dumps(key)}: {dumps(value)},\n".encode()
+            yield b" " + encode(key) + b": " + encode(getattr(data, key)) + b",\n"
     for n, key in enumerate(lists):
-        yield f" {dumps(key)}: [\n".encode()
-        items = data[key]
+        yield b" " + encode(key) + b": [\n"
+        items = getattr(data, key)
         for i, item in enumerate(items):
-            yield f"  {dumps(item)}{',' if i < len(items) - 1 else ''}\n".encode()
-        yield f" ]{',' if n < len(lists) - 1 else ''}\n".encode()
+            yield b"  " + encode(item) + (b"," if i < len(items) - 1 else b"") + b"\n"
+        yield b" ]" + (b"," if n < len(lists) - 1 else b"") + b"\n"
     yield b"}\n"
 
 
@@ -224,11 +202,12 @@ def _exists(dest: Path) -> ExchangeError:
     )
 
 
-def export(repo: Repository, dest: Path, format: str = "json") -> Path:
+@guarded
+def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
     """Write every record to ``dest``: a JSON file, or a folder of CSV files."""
     if format not in FORMATS:
         raise ExchangeError(f"Choose the export format json or csv (not {format!r}).")
-    dest = dest.expanduser().absolute()
+    dest = Path(dest).expanduser().absolute()
     if not dest.parent.is_dir():
         raise ExchangeError(
             f"The folder {dest.parent} does not exist, so the export cannot be written there. "
@@ -239,16 +218,17 @@ def export(repo: Repository, dest: Path, format: str = "json") -> Path:
             f"The folder {dest.parent} is read-only, so the export cannot be written there. "
             "Choose a folder you can write to."
         )
-    data = export_data(repo)
+    with store.snapshot():  # a save made meanwhile is in the export whole, or not at all
+        data = export_file(store)
     if format == "json":
         if dest.exists():
             raise _exists(dest)
         _write_private(dest, json_lines(data))
     else:
-        _export_csv(data, dest)
-    counts = f"{len(data['patients'])} patients, {len(data['consultations'])} consultations"
-    with repo.transaction():
-        repo.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
+        _export_csv(msgspec.to_builtins(data), dest)
+    counts = f"{len(data.patients)} patients, {len(data.consultations)} consultations"
+    with store.transaction():
+        store.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
     return dest
 
 
@@ -300,6 +280,11 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         "interval_weeks",
         "results_from",
         "results_to",
+        "clearance_by",
+        "clearance_on",
+        "clearance_note",
+        "clearance_recorded_by",
+        "clearance_covers",
         "demo",
         "created_at",
         "updated_at",
@@ -322,7 +307,13 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         u = c["uuid"]
         override = c["override"] or {}
         plan = c["plan"] or {}
+        clearance = c.get("clearance") or {}
         flat = c | {
+            "clearance_by": clearance.get("cleared_by"),
+            "clearance_on": clearance.get("cleared_on"),
+            "clearance_note": clearance.get("note"),
+            "clearance_recorded_by": clearance.get("recorded_by"),
+            "clearance_covers": " ".join(clearance["covers"]) if clearance else None,
             "override_reason": override.get("reason"),
             "override_provider": override.get("provider"),
             "appointment_times": json.dumps(c.get("times") or {}, sort_keys=True),
@@ -407,6 +398,8 @@ def _export_csv(data: dict[str, Any], folder: Path) -> None:
 
 # --------------------------------------------------------------------------- importing
 
+MAX_IMPORT_BYTES = 2 * 1024**3  # far above any clinic's records; a bigger file is not one
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -423,65 +416,30 @@ class ImportResult:
         )
 
 
-class _Reader:
-    """Typed access to the parsed file; every problem names where, never a value."""
-
-    def __init__(self, source: Path):
-        self.source = source
-
-    def fail(self, where: str, what: str) -> ExchangeError:
-        return ExchangeError(
-            f"The import file {self.source} cannot be imported: {where} {what}. Nothing was "
-            "imported. Use a file made by “consult db export --format json”, unchanged."
-        )
-
-    def get(
-        self, node: Any, key: str, where: str, kind: type | tuple[type, ...], optional: bool = False
-    ) -> Any:
-        if not isinstance(node, dict):
-            raise self.fail(where, "is not an object")
-        if key not in node:
-            raise self.fail(f"{where}.{key}", "is missing")
-        value = node[key]
-        if value is None and optional:
-            return None
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(f"{where}.{key}", "has the wrong type")
-        return value
-
-    def day(self, node: Any, key: str, where: str, optional: bool = False) -> date | None:
-        text = self.get(node, key, where, str, optional)
-        if text is None:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise self.fail(f"{where}.{key}", "is not a date (yyyy-mm-dd)") from None
-
-    def items(self, node: Any, key: str, where: str) -> list[Any]:
-        return self.get(node, key, where, list)
-
-    def newer(self, node: Any, key: str, where: str, kind: type) -> Any:
-        """A field that exports from earlier versions do not have: None when absent."""
-        if isinstance(node, dict) and key not in node:
-            return None
-        return self.get(node, key, where, kind, optional=True)
-
-    def time(self, node: Any, key: str, where: str) -> time | None:
-        """A time of day ("HH:MM"), from exports that have times; None when absent."""
-        text = self.newer(node, key, where, str)
-        if text is None:
-            return None
-        try:
-            return time.fromisoformat(text)
-        except ValueError:
-            raise self.fail(f"{where}.{key}", "is not a time of day (hh:mm)") from None
+def _refused(source: Path, where: str, what: str) -> ExchangeError:
+    return ExchangeError(
+        f"The import file {source} cannot be imported: {where} {what}. Nothing was "
+        "imported. Use a file made by “consult db export --format json”, unchanged."
+    )
 
 
-def _read(source: Path) -> tuple[_Reader, dict[str, Any]]:
-    reader = _Reader(source)
+def _read(source: Path) -> ExportFile:
+    """The export in ``source``, decoded and checked against its shape; ExchangeError naming
+    the first problem (by its path in the file) otherwise."""
     try:
+        source = protect.check_input(source, what="consult export")
+        if source.stat().st_size > MAX_IMPORT_BYTES:
+            raise ExchangeError(
+                f"The import file {source} is far larger than any consult export "
+                f"({source.stat().st_size // 1024**2:,} MB). Nothing was imported."
+            )
         raw = source.read_bytes()
+    except errors.NotFoundError:
+        raise ExchangeError(f"There is no file at {source}. Check the name.") from None
+    except ExchangeError:
+        raise
+    except StorageError as exc:
+        raise ExchangeError(exc.message) from None
     except FileNotFoundError:
         raise ExchangeError(f"There is no file at {source}. Check the name.") from None
     except OSError as exc:
@@ -489,282 +447,182 @@ def _read(source: Path) -> tuple[_Reader, dict[str, Any]]:
             f"The import file {source} cannot be read ({exc.strerror or exc}). Check that it "
             "exists and that your account may read it."
         ) from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark some editors add
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = msgspec.json.decode(raw, type=shapes.ExportHeader)
+    except (msgspec.DecodeError, RecursionError):
         raise ExchangeError(
             f"The import file {source} is not a consult export: it is not JSON text. Nothing "
             "was imported. Use a file made by “consult db export --format json”."
         ) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    except msgspec.ValidationError:
+        header = shapes.ExportHeader()
+    if header.format != FORMAT:
         raise ExchangeError(
             f"The import file {source} is not a consult export (it does not say "
             f'"format": "{FORMAT}"). Nothing was imported.'
         )
-    version = reader.get(data, "format_version", "the file", int)
-    if version > FORMAT_VERSION:
+    if header.format_version > FORMAT_VERSION:
         raise ExchangeError(
             f"The import file {source} was made by a newer version of this app (export format "
-            f"{version}; this version reads up to {FORMAT_VERSION}). Nothing was imported. "
-            "Install the newer version to import it."
+            f"{header.format_version}; this version reads up to {FORMAT_VERSION}). Nothing was "
+            "imported. Install the newer version to import it."
         )
-    return reader, data
+    try:
+        return msgspec.json.decode(raw, type=ExportFile)
+    except msgspec.ValidationError as exc:
+        raise _refused(source, *shapes.where(exc)) from None
+    except (msgspec.DecodeError, RecursionError):
+        raise _refused(source, "the file", "is not whole JSON text") from None
 
 
-def _parse_patient(r: _Reader, node: Any, where: str) -> Patient:
-    return Patient(
-        name=r.get(node, "name", where, str),
-        date_of_birth=r.day(node, "date_of_birth", where),
-        fitzpatrick=r.get(node, "fitzpatrick", where, int),
-        language=r.get(node, "language", where, str),
-        phone=r.get(node, "phone", where, str),
-        email=r.get(node, "email", where, str),
-    )
+def _checked_stamps(source: Path, data: ExportFile) -> None:
+    """Every moment in the file reads as a date and time."""
+    places = [(f"$.settings.{k}.updated_at", v.updated_at) for k, v in data.settings.items()]
+    places += [(f"$.providers[{i}].created_at", p.created_at) for i, p in enumerate(data.providers)]
+    for i, p in enumerate(data.patients):
+        places += [(f"$.patients[{i}].{k}", getattr(p, k)) for k in ("created_at", "updated_at")]
+    for i, c in enumerate(data.consultations):
+        for k in ("created_at", "updated_at", "finalized_at"):
+            places.append((f"$.consultations[{i}].{k}", getattr(c, k)))
+    for place, text in places:
+        if not shapes.check_stamp(text):
+            raise _refused(source, place, "is not a date and time")
 
 
-def _parse_consultation(r: _Reader, node: Any, where: str, patient: Patient) -> Consultation:
-    override_node = r.get(node, "override", where, dict, optional=True)
-    override = None
-    if override_node is not None:
-        try:
-            override = Override(
-                r.get(override_node, "reason", f"{where}.override", str),
-                r.get(override_node, "provider", f"{where}.override", str),
-            )
-        except ValidationError:
-            raise r.fail(f"{where}.override.reason", "is too short") from None
-    screening: dict[str, Answer] = {}
-    for i, item in enumerate(r.items(node, "screening", where)):
-        place = f"{where}.screening[{i}]"
-        try:
-            answer = Answer(r.get(item, "answer", place, str))
-        except ValueError:
-            raise r.fail(f"{place}.answer", "is not yes, no or not_sure") from None
-        screening[r.get(item, "question", place, str)] = answer
-    areas = []
-    for i, item in enumerate(r.items(node, "areas", where)):
-        place = f"{where}.areas[{i}]"
-        zones = r.items(item, "zones", place)
-        if not all(isinstance(z, str) for z in zones):
-            raise r.fail(f"{place}.zones", "has the wrong type")
-        concerns = tuple(
-            ConcernChoice(
-                r.get(k, "concern", f"{place}.concerns[{j}]", str),
-                r.get(k, "severity", f"{place}.concerns[{j}]", str, optional=True),
-                r.get(k, "kind", f"{place}.concerns[{j}]", str, optional=True),
-            )
-            for j, k in enumerate(r.items(item, "concerns", place))
-        )
-        areas.append(AreaChoice(r.get(item, "area", place, str), tuple(zones), concerns))
-    adjuncts = r.items(node, "adjuncts", where)
-    if not all(isinstance(a, str) for a in adjuncts):
-        raise r.fail(f"{where}.adjuncts", "has the wrong type")
-    status = r.get(node, "status", where, str)
-    if status not in (Status.DRAFT, Status.FINAL):
-        raise r.fail(f"{where}.status", "is not draft or final")
-    return Consultation(
-        patient=patient,
-        provider=r.get(node, "provider", where, str),
-        date=r.day(node, "date", where),
-        screening=screening,
-        areas=tuple(areas),
-        adjuncts=tuple(adjuncts),
-        override=override,
-        start_date=r.day(node, "start_date", where, optional=True),
-        session_count=r.get(node, "session_count", where, int, optional=True),
-        notes=r.get(node, "notes", where, str),
-        status=Status(status),
-        catalog_version=r.get(node, "catalog_version", where, str),
-        # Exports made before appointment times (and amendment reasons) have none.
-        appointment_time=r.time(node, "appointment_time", where),
-        times={
-            key: r.time(times, key, f"{where}.times")
-            for times in [r.newer(node, "times", where, dict) or {}]
-            for key in times
-        },
-        amend_reason=r.newer(node, "amend_reason", where, str) or "",
-    )
-
-
-def _parse_plan(r: _Reader, node: Any, where: str) -> tuple[dict, list, list]:
-    plan = r.get(node, "plan", where, dict)
-    where = f"{where}.plan"
-    fields = {
-        "catalog_version": r.get(node, "catalog_version", where, str),
-        "screening_outcome": r.get(plan, "screening_outcome", where, str, optional=True),
-        "interval_weeks": r.get(plan, "interval_weeks", where, int, optional=True),
-        "results_from": _iso(r.day(plan, "results_from", where, optional=True)),
-        "results_to": _iso(r.day(plan, "results_to", where, optional=True)),
-    }
-    sessions = [
-        (
-            r.get(s, "number", f"{where}.sessions[{i}]", int),
-            _iso(r.day(s, "date", f"{where}.sessions[{i}]")),
-            _hhmm(r.time(s, "time", f"{where}.sessions[{i}]")),
-        )
-        for i, s in enumerate(r.items(plan, "sessions", where))
-    ]
-    visits = [
-        (
-            r.get(v, "adjunct", f"{where}.adjunct_visits[{i}]", str),
-            _iso(r.day(v, "date", f"{where}.adjunct_visits[{i}]")),
-            r.get(v, "after_session", f"{where}.adjunct_visits[{i}]", int),
-            _hhmm(r.time(v, "time", f"{where}.adjunct_visits[{i}]")),
-        )
-        for i, v in enumerate(r.items(plan, "adjunct_visits", where))
-    ]
-    return fields, sessions, visits
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _hhmm(at: time | None) -> str | None:
-    return at.strftime("%H:%M") if at else None
-
-
-def _timestamp(r: _Reader, node: Any, key: str, where: str, optional: bool = False) -> Any:
-    text = r.get(node, key, where, str, optional)
-    if text is not None:
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            raise r.fail(f"{where}.{key}", "is not a date and time") from None
-    return text
-
-
-def import_json(repo: Repository, source: Path) -> ImportResult:
-    """Add the records of an export that are not in the database yet (matched by uuid)."""
-    source = source.expanduser().absolute()
-    r, data = _read(source)
-    db = repo.db
-    patients_in = r.items(data, "patients", "the file")
-    consultations_in = r.items(data, "consultations", "the file")
-    # Parse everything before writing anything.
-    patients = []
-    for i, node in enumerate(patients_in):
-        where = f"patients[{i}]"
-        patients.append(
-            (
-                r.get(node, "uuid", where, str),
-                _parse_patient(r, node, where),
-                bool(r.get(node, "demo", where, bool)),
-                _timestamp(r, node, "created_at", where),
-                _timestamp(r, node, "updated_at", where),
-            )
-        )
+def _parsed(source: Path, data: ExportFile, catalog: Catalog) -> tuple[list, list]:
+    """The file's patients and consultations as domain objects, every one checked, and every
+    final plan against the catalog's rules (the minimum interval, the sessions' range)."""
+    _checked_stamps(source, data)
+    placeholder = Patient("", date(1900, 1, 1), 1)
+    patients = [(p, shapes.patient_of(p)) for p in data.patients]
     consultations = []
-    for i, node in enumerate(consultations_in):
-        where = f"consultations[{i}]"
-        patient_uuid = r.get(node, "patient", where, str)
-        placeholder = Patient("", date(1900, 1, 1), 1)
-        consultation = _parse_consultation(r, node, where, placeholder)
-        plan = _parse_plan(r, node, where) if consultation.status is Status.FINAL else None
-        consultations.append(
-            {
-                "uuid": r.get(node, "uuid", where, str),
-                "patient": patient_uuid,
-                "revision_of": r.get(node, "revision_of", where, str, optional=True),
-                "consultation": consultation,
-                "plan": plan,
-                "demo": bool(r.get(node, "demo", where, bool)),
-                "created_at": _timestamp(r, node, "created_at", where),
-                "updated_at": _timestamp(r, node, "updated_at", where),
-                "finalized_at": _timestamp(r, node, "finalized_at", where, optional=True),
-                "where": where,
-            }
-        )
-    settings = r.get(data, "settings", "the file", dict)
-    providers = r.items(data, "providers", "the file")
+    for i, c in enumerate(data.consultations):
+        where = f"$.consultations[{i}]"
+        try:
+            consultation = shapes.consultation_of(c, placeholder, c.status)
+        except ValidationError:
+            raise _refused(source, f"{where}.override.reason", "is too short") from None
+        except ValueError:
+            raise _refused(source, f"{where}.date", "is missing") from None
+        if c.status == Status.FINAL and c.plan is None:
+            raise _refused(source, f"{where}.plan", "is missing from a final consultation")
+        if c.status == Status.FINAL and c.plan is not None:
+            broken = schedule_problems(
+                catalog,
+                consultation,
+                [s.date for s in c.plan.sessions],
+                c.plan.interval_weeks,
+            )
+            if broken:
+                raise ExchangeError(
+                    f"The import file {source} cannot be imported: the plan of {where} breaks "
+                    f"the clinic catalog's rules ({'; '.join(broken)}). Nothing was imported. "
+                    "Correct that plan where it was made, or leave it out of the file."
+                )
+        consultations.append((where, c, consultation))
+    return patients, consultations
 
-    with repo.transaction():
+
+@guarded
+def import_json(store: RecordStore, source: Path | str) -> ImportResult:
+    """Add the records of an export that are not in the database yet (matched by uuid)."""
+    source = Path(source).expanduser().absolute()
+    data = _read(source)
+    # Every imported plan is checked against the catalog's rules before anything is written.
+    patients, consultations = _parsed(source, data, store.rules_catalog())
+    db = store.db
+    with store.transaction():
         existing_patients = {u: i for i, u in db.execute("SELECT id, uuid FROM patients")}
         existing_consultations = {u: i for i, u in db.execute("SELECT id, uuid FROM consultations")}
-        for i, node in enumerate(providers):
-            where = f"providers[{i}]"
+        for provider in data.providers:
             db.execute(
                 "INSERT INTO providers (name, active, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO NOTHING",
-                [
-                    r.get(node, "name", where, str),
-                    int(r.get(node, "active", where, bool)),
-                    _timestamp(r, node, "created_at", where),
-                ],
+                [provider.name, int(provider.active), provider.created_at],
             )
         if db.execute("SELECT count(*) FROM settings").fetchone()[0] == 0:
-            for key, item in settings.items():
-                where = f"settings.{key}"
+            for key, item in data.settings.items():
                 db.execute(
                     "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-                    [
-                        key,
-                        json.dumps(r.get(item, "value", where, object), ensure_ascii=False),
-                        _timestamp(r, item, "updated_at", where),
-                    ],
+                    [key, json.dumps(item.value, ensure_ascii=False), item.updated_at],
                 )
         added_patients = 0
-        for record_uuid, patient, demo, created, updated in patients:
-            if record_uuid in existing_patients:
+        for record, patient in patients:
+            if record.uuid in existing_patients:
                 continue
-            existing_patients[record_uuid] = repo.write_patient(
+            existing_patients[record.uuid] = write_patient(
+                store,
                 patient,
-                record_uuid=record_uuid,
-                created_at=created,
-                updated_at=updated,
-                demo=demo,
+                record_uuid=record.uuid,
+                created_at=record.created_at,
+                updated_at=record.updated_at,
+                demo=record.demo,
                 audit_it=False,
             )
             added_patients += 1
         added_consultations = 0
-        pending = [c for c in consultations if c["uuid"] not in existing_consultations]
+        pending = [c for c in consultations if c[1].uuid not in existing_consultations]
         while pending:
             ready = [
                 c
                 for c in pending
-                if c["revision_of"] is None or c["revision_of"] in existing_consultations
+                if c[1].revision_of is None or c[1].revision_of in existing_consultations
             ]
             if not ready:
-                raise r.fail(pending[0]["where"] + ".revision_of", "names no consultation")
-            for c in ready:
-                if c["patient"] not in existing_patients:
-                    raise r.fail(c["where"] + ".patient", "names no patient")
-                consultation_id = repo.insert_consultation(
-                    c["consultation"],
-                    existing_patients[c["patient"]],
-                    record_uuid=c["uuid"],
-                    created_at=c["created_at"],
-                    updated_at=c["updated_at"],
-                    demo=c["demo"],
+                raise _refused(source, f"{pending[0][0]}.revision_of", "names no consultation")
+            for where, record, consultation in ready:
+                if record.patient not in existing_patients:
+                    raise _refused(source, f"{where}.patient", "names no patient")
+                consultation_id = insert_consultation(
+                    store,
+                    consultation,
+                    existing_patients[record.patient],
+                    record_uuid=record.uuid,
+                    created_at=record.created_at,
+                    updated_at=record.updated_at,
+                    demo=record.demo,
                 )
-                repo.write_parts(consultation_id, c["consultation"])
-                if c["plan"] is not None:
-                    fields, sessions, visits = c["plan"]
-                    repo.write_plan_rows(consultation_id, sessions, visits)
+                write_parts(store, consultation_id, consultation)
+                if record.plan is not None and record.status == Status.FINAL:
+                    sessions, visits = shapes.plan_rows(record.plan)
+                    write_plan_rows(store, consultation_id, sessions, visits)
                     revision_of = (
-                        existing_consultations[c["revision_of"]] if c["revision_of"] else None
+                        existing_consultations[record.revision_of] if record.revision_of else None
                     )
-                    repo.mark_final(
+                    fields = {
+                        "catalog_version": record.catalog_version,
+                        "screening_outcome": record.plan.screening_outcome,
+                        "interval_weeks": record.plan.interval_weeks,
+                        "results_from": _iso(record.plan.results_from),
+                        "results_to": _iso(record.plan.results_to),
+                    }
+                    mark_final(
+                        store,
                         consultation_id,
                         fields,
                         revision_of=revision_of,
-                        finalized_at=c["finalized_at"],
-                        updated_at=c["updated_at"],
+                        finalized_at=record.finalized_at,
+                        updated_at=record.updated_at,
                     )
-                elif c["revision_of"] is not None:
-                    raise r.fail(c["where"] + ".revision_of", "is set on a draft")
-                existing_consultations[c["uuid"]] = consultation_id
+                elif record.revision_of is not None:
+                    raise _refused(source, f"{where}.revision_of", "is set on a draft")
+                existing_consultations[record.uuid] = consultation_id
                 added_consultations += 1
-            pending = [c for c in pending if c["uuid"] not in existing_consultations]
+            pending = [c for c in pending if c[1].uuid not in existing_consultations]
         result = ImportResult(
             added_patients,
             added_consultations,
             len(patients) - added_patients,
             len(consultations) - added_consultations,
         )
-        repo.audit_event(
+        store.audit_event(
             Action.IMPORT,
             "database",
             detail=f"{added_patients} patients, {added_consultations} consultations added",
         )
     return result
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

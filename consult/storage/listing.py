@@ -12,7 +12,7 @@ so that listing a patient reads the patient's row and nothing else:
 
 "Current" means not replaced by a newer revision. ``compute`` reads the summary from the
 consultation tables; ``store`` writes it for some patients, in the caller's transaction. Every
-write of a consultation calls ``store`` for its patient (see ``Repository``), the upgrade to
+write of a consultation calls ``store`` for its patient (see ``RecordStore``), the upgrade to
 schema 4 for every patient, and ``mismatched`` (``db check``) compares the two.
 """
 

@@ -434,7 +434,25 @@ def _list_dates(db: Database) -> None:
     listing.store_all(db.conn)
 
 
-@migration("0005_appointment_times_and_amend_reason")
+@migration("0005_clearance")
+def _clearance(db: Database) -> None:
+    """A doctor's clearance, kept with the consultation whose screening needed it: who gave
+    it, when, a note, who recorded it, and the screening questions it answers (their ids,
+    separated by spaces). Recording one amends the consultation: a new final revision with
+    the clearance and the confirmed dates; the provisional one stays readable."""
+    _run(
+        db,
+        [
+            "ALTER TABLE consultations ADD COLUMN clearance_by TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_on TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_note TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_recorded_by TEXT",
+            "ALTER TABLE consultations ADD COLUMN clearance_covers TEXT",
+        ],
+    )
+
+
+@migration("0006_appointment_times_and_amend_reason")
 def _appointment_times_and_amend_reason(db: Database) -> None:
     """Appointments are booked at a time of day, and an amendment says why it was made.
 

@@ -11,21 +11,24 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from consult import APP_ID, __version__
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
+from consult.app.clinic import Clinic
 from consult.domain.catalog import CatalogError
-from consult.paths import data_dir
-from consult.resources import resource_path
 from consult.storage.database import needs_upgrade, resolve
 from consult.storage.errors import StorageError
+from consult.system.folders import data_dir
+from consult.system.resources import resource_path
 from consult.ui import dialogs
 from consult.ui.fonts import use_bundled_fonts
 from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
-from consult.ui.services import Services
 from consult.ui.worker import run_in_background, wait_for_background_work
 
 
-def make_application() -> QApplication:
+def make_application(defer_fonts: bool = False) -> QApplication:
+    """The application, named and with its icon. Its bundled fonts are registered now, or
+    (``defer_fonts``, as the app starts) by the main window once its window is up, before
+    the first patients are listed (see ``consult.ui.fonts``)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("consult")
     app.setApplicationDisplayName("Consult")
@@ -34,12 +37,13 @@ def make_application() -> QApplication:
     # Lets Linux desktops match the window to the installed .desktop file and its icon.
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
-    use_bundled_fonts(app)  # names in any script the plan prints show on screen too
+    if not defer_fonts:
+        use_bundled_fonts(app)  # names in any script the plan prints show on screen too
     return app
 
 
 def run_app(quit_after_launch: bool = False, db_path: Path | None = None) -> int:
-    app = make_application()
+    app = make_application(defer_fonts=True)
     folder = data_dir()
     try:
         lock = acquire_instance_lock(folder)
@@ -77,24 +81,24 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
         path = resolve(db_path)
         if needs_upgrade(path):
             upgrade_records(path)
-        services = Services(loaded.catalog, path, folder)
+        clinic = Clinic(loaded.catalog, path, folder)
     except StorageError as exc:
         print(f"consult: {exc.message}", file=sys.stderr)
         if not quit_after_launch:
             dialogs.error(None, "The records cannot be opened", exc.message)
         return 1
     try:
-        window = MainWindow(services)
+        window = MainWindow(clinic)
         window.show()
         QTimer.singleShot(0, _started)
         if quit_after_launch:
             QTimer.singleShot(0, lambda: _quit_when_shown(app, window))
         else:
-            QTimer.singleShot(0, lambda: _after_start(window, services, loaded))
+            QTimer.singleShot(0, lambda: _after_start(window, clinic, loaded))
         return app.exec()
     finally:
         wait_for_background_work()
-        services.close()
+        clinic.close()
 
 
 def upgrade_records(path: Path) -> None:
@@ -104,7 +108,7 @@ def upgrade_records(path: Path) -> None:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QProgressDialog
 
-    from consult.storage import Repository
+    from consult.storage import RecordStore
 
     note = QProgressDialog(
         "Updating the records for this version of Consult. This happens once, after an "
@@ -125,7 +129,7 @@ def upgrade_records(path: Path) -> None:
         loop.quit()
 
     run_in_background(
-        lambda: Repository.open(path, verify=False).close(), lambda _done: loop.quit(), fail
+        lambda: RecordStore.open(path, verify=False).close(), lambda _done: loop.quit(), fail
     )
     loop.exec()
     note.close()
@@ -157,7 +161,7 @@ def _quit_when_shown(app: QApplication, window: MainWindow) -> None:
         QTimer.singleShot(10, lambda: _quit_when_shown(app, window))
 
 
-def _after_start(window: MainWindow, services: Services, loaded) -> None:
+def _after_start(window: MainWindow, clinic: Clinic, loaded) -> None:
     """What follows a normal start: the catalog fallback, the welcome on a first start, a
     draft to resume, the daily backup."""
     if loaded.clinic_problems:
@@ -171,15 +175,15 @@ def _after_start(window: MainWindow, services: Services, loaded) -> None:
             details="\n".join(str(p) for p in problems),
         )
     try:
-        first_run = services.is_first_run()
+        first_run = clinic.is_first_run()
     except StorageError:
         first_run = False
     if first_run:
         window.welcome()
-    drafts = services.drafts.all()
+    drafts = clinic.drafts.all()
     if drafts:
         draft = drafts[0]
-        name = draft.consultation.patient.name or "a new patient"
+        name = draft.patient_name or "a new patient"
         if dialogs.ask(
             window,
             "Resume the unfinished consultation?",
@@ -189,13 +193,35 @@ def _after_start(window: MainWindow, services: Services, loaded) -> None:
             "&Later",
         ):
             window.resume_draft(draft)
-    path = services.db_path
-    run_in_background(
-        lambda: services.auto_backup(),
-        lambda made: made and window.statusBar().showMessage(f"Backup saved: {made.name}", 8000),
-        lambda exc: window.statusBar().showMessage(
+    daily_backup(window, clinic)
+    # A clinic leaves the app open for days: the daily backup is looked at again every hour.
+    timer = QTimer(window)
+    timer.setInterval(BACKUP_CHECK_MS)
+    timer.timeout.connect(lambda: daily_backup(window, clinic))
+    timer.start()
+
+
+BACKUP_CHECK_MS = 60 * 60 * 1000
+
+
+def daily_backup(window: MainWindow, clinic: Clinic) -> None:
+    """Today's backup, off the window's thread, if none was made yet; the status bar says so,
+    or warns (and keeps warning) when the newest backup is older than two days."""
+    path = clinic.db_path
+
+    def made(backup: Path | None) -> None:
+        warning = clinic.backup_warning()
+        if warning:
+            window.statusBar().showMessage(warning)
+        elif backup:
+            window.statusBar().showMessage(f"Backup saved: {backup.name}", 8000)
+
+    def failed(_exc: Exception) -> None:
+        message = (
             "The daily backup could not be made; run “consult db backup” to make one "
-            f"({path.name}).",
-            15000,
-        ),
-    )
+            f"({path.name})."
+        )
+        warning = clinic.backup_warning()
+        window.statusBar().showMessage(f"{message} {warning}" if warning else message, 15000)
+
+    run_in_background(lambda: clinic.auto_backup(), made, failed)

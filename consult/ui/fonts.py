@@ -9,10 +9,11 @@ system font is used where it has the characters, and a bundled font for the rest
 
 from __future__ import annotations
 
+from PySide6.QtCore import QLoggingCategory
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 
 from consult.report.font_files import FONT_FILES
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 _registered: list[str] = []
 
@@ -35,8 +36,15 @@ def register_fonts() -> list[str]:
 
 
 def use_bundled_fonts(app: QGuiApplication) -> QFont:
-    """The application's font: the system's, then the bundled families for what it lacks."""
+    """The application's font: the system's, then the bundled families for what it lacks
+    (once; later calls change nothing)."""
+    if _registered:
+        return app.font()
     families = register_fonts()
+    # Qt tries the fallback families in order for each script and says so when one lacks a
+    # script's OpenType tables ("OpenType support missing for Noto Sans Gurmukhi, script 16"):
+    # expected with a list of single-script fonts, and not a fault.
+    QLoggingCategory.setFilterRules("qt.text.font.db=false")
     font = QFont(app.font())
     own = font.families() or [font.family()]
     font.setFamilies(own + [f for f in families if f not in own])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,11 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from consult import __version__
+from consult.app.clinic import RECENT_DAYS, Clinic, plain_error
+from consult.app.drafts import Draft
 from consult.domain.model import ROMAN, Consultation, Status
-from consult.storage.drafts import Draft
+from consult.system.resources import resource_path
 from consult.ui import dialogs, style
+from consult.ui.fonts import use_bundled_fonts
 from consult.ui.patient_model import PatientTableModel
-from consult.ui.services import RECENT_DAYS, Services, plain_error
+from consult.ui.plan_text import status_text
 from consult.ui.worker import run_in_background
 
 if TYPE_CHECKING:
@@ -47,17 +50,18 @@ DRAFT_DELAY_MS = 1500
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, today: date | None = None):
+    def __init__(self, clinic: Clinic, today: date | None = None):
         super().__init__()
-        self.services = services
+        self.clinic = clinic
         self.today = today or date.today()
         self.setWindowTitle(self._title())
-        self.setWindowIcon(QIcon(str(services.icon_path)))
+        self.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
         self.resize(1200, 760)
         self._search_serial = 0
         self._listed = ("", None, "")  # the list shown: what was typed, next page, its kind
         self._current_patient_id: int | None = None
         self._current_consultation: Consultation | None = None
+        self._current_plan = None  # the selected consultation's plan, when it is current
         self._wizard: ConsultationWizard | None = None
         self._draft_key: str | None = None
         self._closed = False
@@ -67,15 +71,25 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.run_search)
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft)
-        catalog = services.catalog
-        self.statusBar().showMessage(f"Catalog {catalog.version} · records in {services.db_path}")
+        catalog = clinic.catalog
+        self.statusBar().showMessage(f"Catalog {catalog.version} · records in {clinic.db_path}")
         style.touch_size(self)
         self.run_search()
 
     # ------------------------------------------------------------------ building
 
+    @property
+    def wizard(self):
+        """The consultation being entered (a ``ConsultationWizard``), or None."""
+        return self._wizard
+
+    @property
+    def current_patient_id(self) -> int | None:
+        """The patient shown on the right, or None."""
+        return self._current_patient_id
+
     def _title(self) -> str:
-        clinic = self.services.settings().name
+        clinic = self.clinic.settings().name
         return f"Consult — {clinic}" if clinic else "Consult"
 
     def _action(self, text, shortcut, slot, tip="") -> QAction:
@@ -201,23 +215,38 @@ class MainWindow(QMainWindow):
         self.open_button = QPushButton("&Open plan")
         self.amend_button = QPushButton("&Amend…")
         self.reprint_button = QPushButton("&Re-print…")
-        for button in (self.open_button, self.amend_button, self.reprint_button):
+        self.clearance_button = QPushButton("Record &clearance…")
+        self.clearance_button.setToolTip(
+            "Record a doctor's clearance of a provisional plan: who, when, a note; the plan "
+            "can then be printed with confirmed dates."
+        )
+        buttons_list = (
+            self.open_button,
+            self.amend_button,
+            self.reprint_button,
+            self.clearance_button,
+        )
+        for button in buttons_list:
             button.setMinimumHeight(40)
             button.setEnabled(False)
         self.open_button.clicked.connect(self.print_current)
         self.reprint_button.clicked.connect(lambda: self.print_current(print_now=True))
         self.amend_button.clicked.connect(self.amend_current)
+        self.clearance_button.clicked.connect(self.record_clearance)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.amend_button)
-        buttons.addWidget(self.reprint_button)
+        for button in buttons_list:
+            buttons.addWidget(button)
         buttons.addStretch(1)
+        self.plan_status = QLabel()
+        self.plan_status.setWordWrap(True)
+        self.plan_status.setAccessibleName("Status of the selected plan")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)
         right_layout.addWidget(QLabel("Consultations:"))
         right_layout.addWidget(self.consultations, 1)
         right_layout.addWidget(QLabel("Planned appointments:"))
+        right_layout.addWidget(self.plan_status)
         right_layout.addWidget(self.sessions, 1)
         right_layout.addLayout(buttons)
         splitter = QSplitter()
@@ -259,7 +288,7 @@ class MainWindow(QMainWindow):
         self._search_serial += 1
         serial, text = self._search_serial, self.search.text().strip()
         run_in_background(
-            lambda: self.services.search(text),
+            lambda: self.clinic.search(text),
             lambda page: self._show_results(serial, text, page),
             lambda exc: self._explain(exc, "Search failed"),
         )
@@ -269,6 +298,9 @@ class MainWindow(QMainWindow):
         if self._closed or serial != self._search_serial or self.model.private:
             return  # a newer search is on its way, or the screen is private
         self._listed = (text, page.after, page.kind)
+        # Names in any script show with the bundled fonts: registered by now, after the
+        # window was shown (a few milliseconds the window need not wait for).
+        use_bundled_fonts(QApplication.instance())
         self.model.set_rows(page.rows, more=page.more)
         self._count_listed()
         self._select_current()
@@ -281,7 +313,7 @@ class MainWindow(QMainWindow):
             return
         serial = self._search_serial
         run_in_background(
-            lambda: self.services.search(text, after),
+            lambda: self.clinic.search(text, after),
             lambda page: self._show_more(serial, page),
             lambda exc: self._more_failed(serial, exc),
         )
@@ -360,10 +392,8 @@ class MainWindow(QMainWindow):
             self.header.setText("Choose a patient, or start a new consultation (Ctrl+N).")
             return
         try:
-            patient = self.services.repo.get_patient(patient_id)
-            history = self.services.repo.consultations_for_patient(
-                patient_id, include_superseded=True
-            )
+            patient = self.clinic.store.patients.get(patient_id)
+            history = self.clinic.store.records.for_patient(patient_id, include_superseded=True)
         except Exception as exc:
             self._explain(exc, "Could not open the patient")
             return
@@ -393,7 +423,7 @@ class MainWindow(QMainWindow):
             self.consultations.setCurrentItem(self.consultations.topLevelItem(0))
 
     def _consultation_item(self, item: Consultation, revision: bool = False) -> QTreeWidgetItem:
-        catalog = self.services.catalog
+        catalog = self.clinic.catalog
         known_areas = {a.id for a in catalog.areas}
         known_concerns = {c.id for c in catalog.concerns}
         treating = "; ".join(
@@ -411,28 +441,45 @@ class MainWindow(QMainWindow):
 
         label = f"{dates.day(item.date)} · #{item.id}"
         status = "replaced" if revision else item.status.value
+        if item.clearance is not None and not revision:
+            status += " · cleared"
         node = QTreeWidgetItem([label, status, item.provider, treating])
+        if item.amend_reason:  # why this revision was made, where the revision is listed
+            node.setToolTip(0, f"Amended: {item.amend_reason}")
+            node.setToolTip(1, f"Amended: {item.amend_reason}")
         node.setData(0, Qt.ItemDataRole.UserRole, item)
+        node.setData(1, Qt.ItemDataRole.UserRole, revision)
         return node
 
     def _consultation_selected(self, current, _previous) -> None:
         item = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        replaced = bool(current.data(1, Qt.ItemDataRole.UserRole)) if current is not None else False
         self._current_consultation = item
+        self._current_plan = None
         self.sessions.setRowCount(0)
+        self.plan_status.setText("")
         self._update_buttons()
         if item is None:
             return
         try:
-            plan = self.services.plan_for(item)
+            plan = self.clinic.plan_for(item)
         except Exception as exc:
             self._explain(exc, "Could not show the plan")
             return
+        if not replaced:
+            self._current_plan = plan
+        if item.status is Status.FINAL:
+            prefix = "This revision was replaced. " if replaced else ""
+            self.plan_status.setText(f"<b>{escape(prefix + status_text(plan))}</b>")
+        self._update_buttons()
         from consult.report import dates
 
-        catalog = self.services.catalog
+        catalog = self.clinic.catalog
+        proposed = "Proposed: " if plan.provisional else ""
         count = len(plan.sessions)
         rows = [
-            (s.date, s.time, f"Microneedling session {s.number} of {count}") for s in plan.sessions
+            (s.date, s.time, f"{proposed}Microneedling session {s.number} of {count}")
+            for s in plan.sessions
         ]
         rows += [
             (v.date, v.time, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits
@@ -451,6 +498,46 @@ class MainWindow(QMainWindow):
         self.reprint_button.setEnabled(final)
         self.print_action.setEnabled(final)
         self.amend_button.setEnabled(final)
+        plan = self._current_plan
+        self.clearance_button.setEnabled(final and plan is not None and plan.provisional)
+
+    # ------------------------------------------------------------------ clearance
+
+    def record_clearance(self) -> None:
+        """A doctor's clearance of the selected provisional plan: a new revision with
+        confirmed dates, then its plan is shown to print."""
+        from consult.ui.clearance_dialog import ClearanceDialog
+
+        item, plan = self._current_consultation, self._current_plan
+        if item is None or plan is None or not plan.provisional:
+            return
+        clinic = self.clinic
+        try:
+            start = clinic.clearance_start(item, plan, self.today)
+            dialog = ClearanceDialog(
+                clinic.catalog,
+                clinic.settings(),
+                plan,
+                clinic.providers(),
+                item.provider,
+                start,
+                self.today,
+                self,
+            )
+        except Exception as exc:
+            self._explain(exc, "Could not record the clearance")
+            return
+        if dialogs.run_dialog(dialog) != ClearanceDialog.DialogCode.Accepted:
+            return
+        try:
+            saved = clinic.record_clearance(
+                item, dialog.clearance(), dialog.start_date(), self.today
+            )
+        except Exception as exc:
+            self._explain(exc, "The clearance was not recorded")
+            return
+        self.show_patient(saved.patient.id)
+        self.preview(saved)
 
     # ------------------------------------------------------------------ consultations
 
@@ -458,7 +545,7 @@ class MainWindow(QMainWindow):
         patient = None
         if self._current_patient_id is not None:
             try:
-                patient = self.services.repo.get_patient(self._current_patient_id)
+                patient = self.clinic.store.patients.get(self._current_patient_id)
             except Exception as exc:
                 self._explain(exc, "Could not open the patient")
                 return
@@ -469,23 +556,23 @@ class MainWindow(QMainWindow):
         if item is None or item.status is not Status.FINAL:
             return
         try:
-            replaces = (item, self.services.plan_for(item))
+            replaces = (item, self.clinic.plan_for(item))
         except Exception as exc:
             self._explain(exc, "Could not open the consultation")
             return
-        self._start_wizard(draft=replace(item, amend_reason=""), replaces=replaces)
+        self._start_wizard(draft=self.clinic.amendment_of(item, self.today), replaces=replaces)
 
     def resume_draft(self, draft: Draft) -> None:
+        state = draft.resume(self.clinic.catalog, self.clinic.settings(), self.today)
         replaces = None
-        revision_of = draft.consultation.revision_of
-        if revision_of is not None:  # an unfinished amendment: what it amends, to compare
+        if state.revision_of is not None:  # an unfinished amendment: what it amends, to compare
             try:
-                old = self.services.repo.get_consultation(revision_of)
-                replaces = (old, self.services.plan_for(old))
+                old = self.clinic.store.records.consultation(state.revision_of)
+                replaces = (old, self.clinic.plan_for(old))
             except Exception as exc:
                 self._explain(exc, "Could not open the consultation being amended")
                 return
-        self._start_wizard(draft=draft.consultation, key=draft.key, replaces=replaces)
+        self._start_wizard(draft=state, key=draft.key, replaces=replaces)
 
     def _start_wizard(self, patient=None, draft=None, replaces=None, key=None) -> None:
         if self._wizard is not None:
@@ -493,20 +580,20 @@ class MainWindow(QMainWindow):
             return
         from consult.ui.wizard import ConsultationWizard
 
-        services = self.services
+        clinic = self.clinic
         wizard = ConsultationWizard(
-            services.catalog,
-            services.settings(),
+            clinic.catalog,
+            clinic.settings(),
             self.today,
-            providers=services.providers(),
-            find_patients=services.find_patients,
+            providers=clinic.providers(),
+            find_patients=clinic.find_patients,
             patient=patient,
             draft=draft,
             replaces=replaces,
             parent=self,
         )
         self._wizard = wizard
-        self._draft_key = key or services.drafts.new_key()
+        self._draft_key = key or clinic.drafts.new_key()
         wizard.changed.connect(self._draft_timer.start)
         wizard.accepted.connect(self._wizard_finished)
         wizard.rejected.connect(self._wizard_cancelled)
@@ -522,7 +609,7 @@ class MainWindow(QMainWindow):
         if state is None or self._draft_key is None:
             return
         try:
-            self.services.drafts.save(self._draft_key, state.consultation())
+            self.clinic.drafts.save(self._draft_key, state)
         except OSError:
             self.statusBar().showMessage("The draft could not be saved; keep the window open.")
 
@@ -532,7 +619,7 @@ class MainWindow(QMainWindow):
         if wizard is None:
             return
         if self._draft_key is not None:
-            self.services.drafts.delete(self._draft_key)
+            self.clinic.drafts.delete(self._draft_key)
         wizard.deleteLater()
 
     def _wizard_finished(self) -> None:
@@ -542,7 +629,7 @@ class MainWindow(QMainWindow):
             return
         state = wizard.state
         try:
-            saved = self.services.finalize(state)
+            saved = self.clinic.finalize(state)
         except Exception as exc:
             # Keep what was typed: the draft stays, and the wizard reopens on it.
             self.save_draft(state)
@@ -550,7 +637,7 @@ class MainWindow(QMainWindow):
             wizard.deleteLater()
             return
         if self._draft_key is not None:
-            self.services.drafts.delete(self._draft_key)
+            self.clinic.drafts.delete(self._draft_key)
         wizard.deleteLater()
         self._current_patient_id = saved.patient.id
         # The list is made again with what the search box holds (its text is kept): the
@@ -570,22 +657,22 @@ class MainWindow(QMainWindow):
         first (and kept in Settings). False when the provider does not give them."""
         from consult.ui.welcome import ClinicDetailsDialog
 
-        services = self.services
+        clinic = self.clinic
         try:
-            settings = services.settings()
+            settings = clinic.settings()
         except Exception as exc:
             self._explain(exc, "The plan could not be made")
             return False
         if not settings.missing_for_print():
             return True
-        dialog = ClinicDetailsDialog(settings, services.providers(), first_run=False, parent=self)
+        dialog = ClinicDetailsDialog(settings, clinic.providers(), first_run=False, parent=self)
         if dialogs.run_dialog(dialog) != ClinicDetailsDialog.DialogCode.Accepted:
             self.statusBar().showMessage(
                 "The plan was not made: it needs the clinic's name and phone.", 8000
             )
             return False
         try:
-            services.save_settings(dialog.settings(), services.providers())
+            clinic.save_settings(dialog.settings(), clinic.providers())
         except Exception as exc:
             self._explain(exc, "Settings were not saved")
             return False
@@ -597,14 +684,14 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage("Preparing the plan…")
         try:
-            plan = self.services.plan_for(item)
-            settings = self.services.settings()
-            replaces = self.services.replaced(item)
+            plan = self.clinic.plan_for(item)
+            settings = self.clinic.settings()
+            replaces = self.clinic.replaced(item)
         except Exception as exc:
             self._explain(exc, "The plan could not be made")
             return
         run_in_background(
-            lambda: self.services.render(item, plan, settings, replaces=replaces),
+            lambda: self.clinic.render(item, plan, settings, replaces=replaces),
             lambda pdf: self._show_preview(item, pdf, print_now, plan, settings, replaces),
             lambda exc: self._explain(exc, "The plan could not be made"),
         )
@@ -615,16 +702,16 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self.statusBar().clearMessage()
-        services = self.services
-        services.audit("view", item)
+        clinic = self.clinic
+        clinic.audit("view", item)
         dialog = PreviewDialog(
             pdf,
             "Plan preview",
-            services.suggested_file_name(item),
-            save=services.save_pdf,
-            viewer_path=services.viewer_path(item),
-            on_event=lambda action: services.audit(action, item),
-            rerender=lambda large: services.render(
+            clinic.suggested_file_name(item),
+            save=clinic.save_pdf,
+            viewer_path=clinic.viewer_path(item),
+            on_event=lambda action: clinic.audit(action, item),
+            rerender=lambda large: clinic.render(
                 item, plan, settings, large_print=large, replaces=replaces
             ),
             parent=self,
@@ -633,7 +720,6 @@ class MainWindow(QMainWindow):
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
-        self.last_preview = dialog
         if print_now:
             dialog.print()
 
@@ -655,12 +741,18 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from consult.ui.settings_dialog import SettingsDialog
 
-        services = self.services
-        dialog = SettingsDialog(services.settings(), services.providers(), self, today=self.today)
+        clinic = self.clinic
+        dialog = SettingsDialog(
+            clinic.settings(),
+            clinic.providers(),
+            self,
+            today=self.today,
+            min_interval_weeks=clinic.catalog.protocol.min_interval_weeks,
+        )
         if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:
             return
         try:
-            services.save_settings(dialog.settings(), dialog.provider_names())
+            clinic.save_settings(dialog.settings(), dialog.provider_names())
         except Exception as exc:
             self._explain(exc, "Settings were not saved")
         self.setWindowTitle(self._title())
@@ -670,9 +762,9 @@ class MainWindow(QMainWindow):
         and demo patients if wanted."""
         from consult.ui.welcome import DEMO_PATIENTS, ClinicDetailsDialog
 
-        services = self.services
+        clinic = self.clinic
         dialog = ClinicDetailsDialog(
-            services.settings(), services.providers(), first_run=True, parent=self
+            clinic.settings(), clinic.providers(), first_run=True, parent=self
         )
         if dialogs.run_dialog(dialog) != ClinicDetailsDialog.DialogCode.Accepted:
             self.statusBar().showMessage(
@@ -680,7 +772,7 @@ class MainWindow(QMainWindow):
             )
             return
         try:
-            services.save_settings(dialog.settings(), dialog.provider_names())
+            clinic.save_settings(dialog.settings(), dialog.provider_names())
         except Exception as exc:
             self._explain(exc, "Settings were not saved")
             return
@@ -688,7 +780,7 @@ class MainWindow(QMainWindow):
         if dialog.demo.isChecked():
             self.statusBar().showMessage(f"Adding {DEMO_PATIENTS} demo patients…")
             run_in_background(
-                lambda: services.load_demo(DEMO_PATIENTS),
+                lambda: clinic.load_demo(DEMO_PATIENTS),
                 lambda _done: self._demo_loaded(),
                 lambda exc: self._explain(exc, "The demo patients were not added"),
             )
@@ -704,5 +796,5 @@ class MainWindow(QMainWindow):
             self,
             "About consult",
             f"<b>consult {__version__}</b><br>A consultation assistant for microneedling "
-            f"clinics.<br>Catalog version {escape(self.services.catalog.version)}.",
+            f"clinics.<br>Catalog version {escape(self.clinic.catalog.version)}.",
         )

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from consult.app.clinic import UserFacingError
 from consult.ui import dialogs, style
 from consult.ui.printing import JOB_NAME, PrintJob
 
@@ -30,9 +31,10 @@ class PreviewDialog(QDialog):
     """Shows a PDF held in memory; nothing is written to disk unless the provider asks.
 
     ``on_event(action)`` is called after a print ("print"), a save ("export") or an open in
-    the system viewer ("export"), so the caller can audit it. ``save(data, path)`` writes the
-    file (atomically, private to the user); ``viewer_path`` is where a copy for the system
-    viewer goes (a private folder, never a temp folder).
+    the system viewer ("export"), so the caller can audit it. ``save(data, path, replace=)``
+    writes the file (atomically, private to the user; ``replace``: the user agreed to replace
+    an existing file); ``viewer_path`` is where a copy for the system viewer goes (a private
+    folder, never a temp folder).
     """
 
     def __init__(
@@ -41,7 +43,7 @@ class PreviewDialog(QDialog):
         title: str,
         suggested_name: str,
         *,
-        save: Callable[[bytes, Path], None],
+        save: Callable[..., None],
         viewer_path: Path | None = None,
         on_event: Callable[[str], None] = lambda action: None,
         rerender: Callable[[bool], bytes] | None = None,
@@ -187,7 +189,8 @@ class PreviewDialog(QDialog):
         self.job = job
 
         def ended(text: str, printed: bool) -> None:
-            note.close()
+            note.reset()  # stops its timer: a quick print never shows it later
+            note.hide()
             note.deleteLater()
             self.print_action.setEnabled(True)
             self.status.setText(text)
@@ -211,10 +214,21 @@ class PreviewDialog(QDialog):
         )
         if path is None:
             return
+        confirmed = path  # the dialog asked before letting an existing file be replaced
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(path.suffix + ".pdf")
         try:
-            self._save(self.pdf, path)
+            self._save(self.pdf, path, replace=path == confirmed)
+        except UserFacingError as exc:
+            dialogs.error(self, "Could not save the PDF", exc.message)
+            return
+        except FileExistsError:
+            dialogs.error(
+                self,
+                "Could not save the PDF",
+                f"{path} already exists, and it was not replaced. Choose another name.",
+            )
+            return
         except OSError as exc:
             dialogs.error(
                 self,

@@ -45,10 +45,12 @@ class SettingsDialog(QDialog):
         providers: list[str],
         parent=None,
         today: date | None = None,
+        min_interval_weeks: int = 1,
     ):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
+        self.min_interval_weeks = min_interval_weeks  # the catalog's floor
         form = QFormLayout()
 
         self.name = QLineEdit(settings.name)
@@ -91,6 +93,9 @@ class SettingsDialog(QDialog):
         self.paper.setAccessibleName("Paper size")
         self.interval = self._spin(
             1, 26, settings.interval_weeks, " weeks", "Weeks between sessions"
+        )
+        self.interval.setToolTip(
+            f"At least {min_interval_weeks} weeks: the minimum interval in the clinic's catalog."
         )
         self.min_age = self._spin(0, 120, settings.min_age, " years", "Minimum age")
         self.iso_window = self._spin(
@@ -225,7 +230,7 @@ class SettingsDialog(QDialog):
         return [self.providers.item(i).text() for i in range(self.providers.count())]
 
     def accept(self) -> None:
-        problems = self.settings().problems()
+        problems = self.settings().problems(self.min_interval_weeks)
         if problems:
             self.problems.setText("\n".join(p.message for p in problems))
             return

@@ -1,7 +1,7 @@
 """A clickable face and body map: the anatomical drawings, their zones chosen by a click.
 
 The line art is the drawings' own SVG, rendered by QtSvg in the palette's text colour; the
-zones are the drawings' named paths (``consult.drawings``), which highlight under the mouse
+zones are the drawings' named paths (``consult.system.drawings``), which highlight under the mouse
 (with their name beside them) and when chosen. Zones are keyed by ``(area_id, zone_id)``
 (``zone_id`` None for a whole area); a zone the clinic's catalog does not offer is left out,
 and an area the catalog has but no drawing shows is still in the checklist beside the map.
@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QSizePolicy,
 )
 
-from consult import drawings
-from consult.drawings import Drawing, Shape
+from consult.system import drawings
+from consult.system.drawings import Drawing, Shape
 
 Key = tuple[str, str | None]
 HEIGHT = 540.0  # every drawing is shown this tall in the scene
@@ -163,6 +163,7 @@ class ZoneMap(QGraphicsView):
         self.items_by_key: dict[Key, list[ZoneItem]] = {}
         self.renderers: list[QSvgRenderer] = []
         self._draw(names)
+        self.viewport().setMouseTracking(True)  # hover, and the zone's name, without a click
 
     def _ink(self) -> QColor:
         return self.palette().color(QPalette.ColorRole.WindowText)

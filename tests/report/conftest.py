@@ -19,7 +19,11 @@ def render(catalog):
         consultation = demo_consultation(catalog, today, name, lang)
         if "consultation" in options:
             consultation = options.pop("consultation")
-        plan = build_plan(catalog, consultation, clinic.calendar, clinic.interval_weeks)
+        if "consultation_change" in options:
+            consultation = options.pop("consultation_change")(consultation)
+        plan = build_plan(
+            catalog, consultation, clinic.calendar, clinic.interval_weeks, clinic.placeholders
+        )
         if "print_lang" in options:
             options["lang"] = options.pop("print_lang")
         options.setdefault("printed_on", today)

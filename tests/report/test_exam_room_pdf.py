@@ -7,14 +7,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, time
 
-import pytest
 from report_helpers import TODAY, page_texts, pdf_text, reader
 
 from consult.domain.model import AreaChoice, ConcernChoice
-from consult.drawings import treated_keys
 from consult.report.demo import demo_consultation
 from consult.report.figure import chosen_drawings
 from consult.report.styles import ACCENT
+from consult.system.drawings import treated_keys
 
 
 def _fill(colour) -> bytes:
@@ -80,32 +79,55 @@ def test_a_revised_plan_says_which_plan_it_replaces(render):
     assert "Revised plan" not in pdf_text(render()[0])
 
 
-@pytest.mark.parametrize("large", [False, True])
-def test_a_long_calendar_starts_on_page_1_and_goes_on_with_its_header(render, catalog, large):
+def _lowest_body_text(page) -> float:
+    """How high the lowest line of body text sits on a page, in points (the footer aside)."""
+    lowest = [float(page.mediabox.height)]
+    footer_top = 24 * 72 / 25.4
+
+    def visit(text, cm, tm, font, size):
+        y = tm[5] * cm[3] + cm[5]
+        if text.strip() and y > footer_top:
+            lowest.append(y)
+
+    page.extract_text(visitor_text=visit)
+    return min(lowest)
+
+
+def test_a_long_calendar_splits_with_its_header_and_never_leaves_a_page_a_third_empty(
+    render, catalog
+):
+    """Whatever comes before it (here: an address of 0 to 42 lines), the calendar either
+    starts where its heading and first rows fit and goes on over the page with its header
+    repeated, or, with no room for them, starts the next page: and then the page before is
+    full to within that room (it used to move whole and leave a third of page 1 empty)."""
+    from dataclasses import replace as copy
+
+    from consult.report.demo import demo_clinic
+
     neck = AreaChoice("neck", (), (ConcernChoice("fine_lines", "deep"),))
     item = replace(
-        demo_consultation(catalog, TODAY), areas=(neck,), adjuncts=(), session_count=6
+        demo_consultation(catalog, TODAY),
+        areas=(neck,),
+        adjuncts=("peel_mandelic", "facial_custom"),
+        session_count=6,
     )
-    pdf, _, plan = render(consultation=item, large_print=large)
-    texts = page_texts(pdf)
-    count = len(plan.sessions)
-    first = texts[0]
-    if "Your appointments" in first:  # it starts where there is room for its first rows
-        on_first = first.count("Microneedling session")
-        assert on_first >= 2, "the heading is kept with its first rows"
-        if on_first < count:  # it goes on, the header row repeated
-            assert texts[1].count("Microneedling session") == count - on_first
-            assert "Visit Day Date" in texts[1]
-    else:  # no room for its first rows: it starts the next page whole
-        assert f"Microneedling session 1 of {count}" in texts[1]
-
-
-def test_page_one_is_not_left_a_third_empty(render, catalog):
-    """The calendar that used to move whole to page 2 starts on page 1."""
-    neck = AreaChoice("neck", (), (ConcernChoice("fine_lines", "deep"),))
-    item = replace(demo_consultation(catalog, TODAY), areas=(neck,), adjuncts=(), session_count=6)
-    pdf, _, plan = render(consultation=item)
-    first, second = page_texts(pdf)[:2]
-    assert "Your appointments" in first
-    assert f"Microneedling session 1 of {len(plan.sessions)}" in first
-    assert "Visit Day Date" in second  # split, its header on the next page too
+    clinic = demo_clinic(catalog)
+    room = 130  # points: the heading, the header and two rows, the least it starts with
+    split = 0
+    for lines in range(0, 43, 3):
+        address = "\n".join(f"Line {n} of the address" for n in range(lines))
+        pdf, _, plan = render(consultation=item, clinic=copy(clinic, address=address))
+        pages = reader(pdf).pages
+        texts = page_texts(pdf)
+        first = next(i for i, t in enumerate(texts) if "Your appointments" in t)
+        count = len(plan.sessions)
+        on_first = texts[first].count("Microneedling session")
+        assert on_first >= 1, (lines, on_first)  # never the heading alone
+        if on_first < count:  # it goes on over the page, the header row repeated
+            split += 1
+            assert texts[first + 1].count("Microneedling session") == count - on_first
+            assert "Visit Day Date" in texts[first + 1]
+        heading_at_top = texts[first].split("Your appointments")[0].count("•") == 0
+        if first > 0 and heading_at_top:
+            assert _lowest_body_text(pages[first - 1]) < 24 * 72 / 25.4 + room, lines
+    assert split, "no address length made the calendar go on over a page"

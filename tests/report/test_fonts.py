@@ -9,7 +9,7 @@ import pytest
 from report_helpers import NAMES
 
 from consult.report.fonts import FONT_FILES, MARKER, Markup, font_runs, has_glyph, visual_lines
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 
 def test_fonts_and_licences_are_shipped_and_modest():

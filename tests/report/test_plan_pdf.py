@@ -10,7 +10,14 @@ from datetime import date
 import pytest
 from report_helpers import NAMES, page_texts, pdf_text, reader
 
-from consult.domain.model import Answer
+from consult.domain.model import (
+    Answer,
+    AreaChoice,
+    Clearance,
+    ConcernChoice,
+    Outcome,
+    Override,
+)
 from consult.report.demo import demo_clinic
 from consult.report.fonts import MARKER, needs_shaping
 
@@ -21,7 +28,7 @@ EN_SECTIONS = [
     "Your health and this treatment",
     "Looking after your skin",
     "Sun protection for your skin",
-    "When you will see results",
+    "When results usually show",
     "At-home microneedling devices",
 ]
 
@@ -36,12 +43,13 @@ def test_english_plan_reads_as_expected(render, catalog):
         "Zoë O'Brien-Łukasiewicz",
         "May 17, 1988",
         "Dr Ana Reyes",
+        "Face: cheeks, upper lip, chin",
         "We recommend 5 microneedling sessions, 4 weeks apart.",
         "Your first session: Thursday, December 10, 2026",
         "Microneedling session 1 of 5 Thursday December 10, 2026",
         "Microneedling session 5 of 5 Thursday April 1, 2027",
         "Mandelic acid peel Thursday December 24, 2026",
-        "Around July to October 2027",
+        "Usually around July to October 2027",
         "between July 2027 and October 2027",
         "Call us on (217) 555-0142.",
         "Recovery skincare (at home)",
@@ -67,16 +75,18 @@ def test_spanish_plan_has_spanish_dates_and_words(render):
     pdf, _, _ = render(lang="es")
     text = pdf_text(pdf)
     for expected in [
+        "Dra. Ana Reyes",
+        "Cara: mejillas, labio superior, mentón",  # lower case after a colon
         "Su plan de tratamiento con microneedling",
         "Sus citas",
         "Su primera sesión: jueves, 10 de diciembre de 2026",
         "Sesión de microneedling 1 de 5 Jueves 10 de diciembre de 2026",
-        "Entre julio y octubre de 2027",
+        "Por lo general, entre julio y octubre de 2027",
         "entre julio de 2027 y octubre de 2027",
         "17 de mayo de 1988",
         f"Página 1 de {pdf.page_count}",
         "Impreso el 26 de noviembre de 2026",
-        "Catálogo 2026.11.1",
+        "Catálogo 2026.12.1",
         "Llámenos al (217) 555-0142.",
     ]:
         assert expected in text, expected
@@ -87,9 +97,9 @@ def test_spanish_plan_has_spanish_dates_and_words(render):
 def test_results_window_across_two_years(render):
     pdf, _, plan = render(today=date(2027, 3, 1))
     assert plan.results_from.year != plan.results_to.year
-    assert "Around October 2027 to January 2028" in pdf_text(pdf)
+    assert "Usually around October 2027 to January 2028" in pdf_text(pdf)
     pdf, _, _ = render(today=date(2027, 3, 1), lang="es")
-    assert "Entre octubre de 2027 y enero de 2028" in pdf_text(pdf)
+    assert "Por lo general, entre octubre de 2027 y enero de 2028" in pdf_text(pdf)
 
 
 def test_footer_on_every_page(render):
@@ -100,7 +110,7 @@ def test_footer_on_every_page(render):
         for expected in (
             f"Page {number} of {len(pages)}",
             "Plan DEMO-1",
-            "Catalog 2026.11.1",
+            "Catalog 2026.12.1",
             "(217) 555-0142",
             "Printed November 26, 2026",
         ):
@@ -231,15 +241,187 @@ def test_clinic_logo(render, catalog, tmp_path):
     assert len(pdf.warnings) == 1 and "logo" in pdf.warnings[0]
 
 
-def test_clearance_notice(render, catalog):
-    pdf, consultation, _ = render()
-    assert "Before your first session" not in pdf_text(pdf)
-    answers = dict(consultation.screening, bleeding=Answer.YES)
-    pdf, _, _ = render(consultation=replace(consultation, screening=answers))
+def provisional_case(consultation):
+    return replace(consultation, screening=dict(consultation.screening, anticoagulants=Answer.YES))
+
+
+CLEARED = Clearance(
+    "Dr Sam Okafor", date(2026, 11, 30), "Letter on file.", "Dr Ana Reyes", ("anticoagulants",)
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_proceed_with_caution_prints_a_confirmed_plan(render, catalog, lang):
+    pdf, _, plan = render(lang=lang)
+    assert plan.screening.outcome is Outcome.CAUTION
     text = pdf_text(pdf)
-    assert "Before your first session" in text
-    assert catalog.texts["clearance_needed"].by_lang["en"] in text
-    assert catalog.question("bleeding").explanation["en"] in text
+    first = {
+        "en": "Your first session: Thursday, December 10, 2026",
+        "es": "Su primera sesión: jueves, 10 de diciembre de 2026",
+    }[lang]
+    assert first in text
+    for page in page_texts(pdf):
+        assert "rovisional" not in page
+    assert catalog.question("recent_tanning").explanation[lang] in text
+    # "During" says what the patient may see: pinpoint bleeding and possible bruising.
+    during = catalog.texts["during"].format(lang, {"numbing_minutes": 20})
+    assert during in text
+    assert {"en": "pinpoint spots of bleeding", "es": "puntos de sangrado"}[lang] in during
+    assert {"en": "bruising", "es": "moretón"}[lang] in during
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_needs_clearance_prints_proposed_dates_on_every_page(render, catalog, lang):
+    pdf, _, plan = render(lang=lang, consultation_change=provisional_case)
+    assert plan.provisional
+    banner = {
+        "en": "Provisional plan: these dates are proposed, to be confirmed once we hear from "
+        "your doctor.",
+        "es": "Plan provisional: estas fechas son una propuesta y se confirmarán cuando tengamos "
+        "la respuesta de su médico.",
+    }[lang]
+    pages = page_texts(pdf)
+    assert len(pages) >= 2
+    for page in pages:
+        assert banner in page
+    text = pdf_text(pdf)
+    proposed = {
+        "en": "Proposed first session: Thursday, December 10, 2026 (to be confirmed once we hear "
+        "from your doctor)",
+        "es": "Primera sesión propuesta: jueves, 10 de diciembre de 2026 (se confirmará cuando "
+        "tengamos la respuesta de su médico)",
+    }[lang]
+    assert proposed in text
+    assert {"en": "Your first session:", "es": "Su primera sesión:"}[lang] not in text
+    assert {"en": "Your proposed appointments", "es": "Sus citas propuestas"}[lang] in text
+    assert catalog.texts["clearance_needed"][lang] in text
+    assert catalog.question("anticoagulants").explanation[lang] in text
+    # The bruising reassurance goes with blood thinners.
+    assert (
+        catalog.instructions
+        and next(i for i in catalog.instructions if i.id == "before_keep_medicines").text[lang]
+        in text
+    )
+    title = reader(pdf).metadata.title
+    assert title.endswith("(provisional)")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_after_clearance_the_plan_prints_confirmed_dates(render, catalog, lang):
+    def cleared(consultation):
+        return replace(provisional_case(consultation), clearance=CLEARED)
+
+    pdf, _, plan = render(lang=lang, consultation_change=cleared)
+    assert not plan.provisional
+    text = pdf_text(pdf)
+    for page in page_texts(pdf):
+        assert "rovisional" not in page
+    first = {
+        "en": "Your first session: Thursday, December 10, 2026",
+        "es": "Su primera sesión: jueves, 10 de diciembre de 2026",
+    }[lang]
+    assert first in text
+    heard = {
+        "en": "we heard on November 30, 2026",
+        "es": "recibimos su respuesta el 30 de noviembre de 2026",
+    }[lang]
+    assert heard in text
+    assert {"en": "Your doctor's clearance", "es": "El visto bueno de su médico"}[lang] in text
+    # The reason the clearance answered says so, not only that "we will check first".
+    since = {
+        "en": "Your doctor has since confirmed that you can go ahead.",
+        "es": "Desde entonces, su médico confirmó que puede seguir adelante.",
+    }[lang]
+    assert catalog.question("anticoagulants").explanation[lang] + " " + since in text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_label_contraindication_prints_only_a_letter(render, catalog, lang):
+    def pregnant(consultation):
+        return replace(consultation, screening=dict(consultation.screening, pregnancy=Answer.YES))
+
+    pdf, _, plan = render(lang=lang, consultation_change=pregnant)
+    assert plan.not_treating and plan.sessions == ()
+    text = pdf_text(pdf)
+    assert pdf.page_count == 1
+    for expected in (
+        {"en": "About your microneedling consultation", "es": "Sobre su consulta de microneedling"},
+        {"en": "What happens next", "es": "Próximos pasos"},
+        {"en": "Call us on (217) 555-0142.", "es": "Llámenos al (217) 555-0142."},
+    ):
+        assert expected[lang] in text
+    assert catalog.question("pregnancy").explanation[lang] in text
+    assert catalog.texts["not_treating"][lang] in text
+    for absent in (
+        {"en": "Microneedling session", "es": "Sesión de microneedling"},
+        {"en": "Your appointments", "es": "Sus citas"},
+        {"en": "Looking after your skin", "es": "Cómo cuidar su piel"},
+        {"en": "first session", "es": "primera sesión"},
+        {"en": "December 10, 2026", "es": "10 de diciembre de 2026"},
+    ):
+        assert absent[lang] not in text
+    assert (
+        reader(pdf).metadata.title
+        == {
+            "en": "About your microneedling consultation",
+            "es": "Sobre su consulta de microneedling",
+        }[lang]
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_an_overridden_do_not_treat_prints_the_text_written_for_it(render, catalog, lang):
+    def sunburn(consultation):
+        return replace(
+            consultation,
+            screening=dict(consultation.screening, sunburn=Answer.YES),
+            override=Override("Sunburn is on the back only; treating the face.", "Dr Ana Reyes"),
+        )
+
+    pdf, _, plan = render(lang=lang, consultation_change=sunburn)
+    assert plan.screening.overridden and len(plan.sessions) == 5
+    text = pdf_text(pdf)
+    question = catalog.question("sunburn")
+    assert question.override_explanation[lang] in text
+    assert question.explanation[lang] not in text
+    # Nothing that says "we do not treat" above a calendar.
+    for refusal in ("We do not", "we will not treat", "No realizamos", "no trataremos"):
+        assert refusal not in text
+
+
+def test_a_label_override_cannot_reach_the_plan(render, catalog):
+    def allergic(consultation):
+        return replace(
+            consultation,
+            screening=dict(consultation.screening, allergy=Answer.YES),
+            override=Override("Patch test negative, going ahead anyway.", "Dr Ana Reyes"),
+        )
+
+    pdf, _, plan = render(consultation_change=allergic)
+    assert plan.not_treating and pdf.page_count == 1
+    assert "Microneedling session" not in pdf_text(pdf)
+
+
+def test_melasma_prints_its_caveat(render, catalog):
+    def melasma(consultation):
+        areas = (AreaChoice("face", (), (ConcernChoice("pigmentation", None, "melasma"),)),)
+        return replace(consultation, areas=areas)
+
+    pdf, _, _ = render(consultation_change=melasma)
+    caveat = catalog.concern("pigmentation").kind("melasma").caveat["en"]
+    assert caveat in pdf_text(pdf)
+
+
+def test_large_areas_print_the_numbing_limit(render, catalog):
+    def thighs(consultation):
+        areas = (AreaChoice("thighs", (), (ConcernChoice("stretch_marks", "mature"),)),)
+        return replace(consultation, areas=areas, adjuncts=())
+
+    pdf, _, _ = render(consultation_change=thighs)
+    text = pdf_text(pdf)
+    assert "we numb no more than 400 cm² of skin at one visit" in text
+    assert "never cover numbing cream with plastic wrap" in text
+    assert catalog.texts["off_label"]["en"] in text
 
 
 def test_a_character_no_font_has_is_reported_on_the_plan(render):

@@ -10,7 +10,10 @@ from PIL import Image
 
 from consult.report.styles import MARGIN_LEFT, MARGIN_RIGHT
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed")
+pytestmark = [
+    pytest.mark.process,  # pdftoppm
+    pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed"),
+]
 
 DPI = 40
 
@@ -51,3 +54,26 @@ def test_pages_render_and_margins_stay_clear(render, tmp_path, lang, paper, larg
             assert image.crop(box).getextrema()[0] >= 250, (box, image.size)
         # The page has content: dark text.
         assert image.getextrema()[0] < 80
+
+
+def test_the_provisional_band_stays_inside_the_margins(render, tmp_path):
+    from dataclasses import replace
+
+    from consult.domain.model import Answer
+
+    def needs_clearance(consultation):
+        answers = dict(consultation.screening, anticoagulants=Answer.YES)
+        return replace(consultation, screening=answers)
+
+    pdf, _, plan = render(large_print=True, consultation_change=needs_clearance)
+    assert plan.provisional
+    pages = pages_as_png(pdf, tmp_path)
+    for image in pages:
+        width, height = image.size
+        left = int(MARGIN_LEFT / 72 * DPI) - 2
+        right = width - int(MARGIN_RIGHT / 72 * DPI) + 2
+        for box in ((0, 0, left, height), (right, 0, width, height)):
+            assert image.crop(box).getextrema()[0] >= 250, (box, image.size)
+        # The band is at the top of every page: its tinted background shows there.
+        top = image.crop((left + 10, 0, right - 10, int(height * 0.06)))
+        assert top.getextrema()[0] < 250

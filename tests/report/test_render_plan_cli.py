@@ -10,7 +10,7 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
@@ -21,7 +21,7 @@ from consult.domain.model import (
     Status,
 )
 from consult.domain.plan import build_plan
-from consult.storage.repository import Repository
+from consult.storage.store import RecordStore
 
 CATALOG = load_catalog().catalog
 
@@ -38,10 +38,12 @@ def consult(*args):
 
 def saved(tmp_path, status=Status.FINAL, clinic=True):
     db = tmp_path / "records.sqlite3"
-    with Repository.open(db, catalog=CATALOG) as repo:
+    with RecordStore.open(db, catalog=CATALOG) as repo:
         if clinic:
-            repo.save_settings(ClinicSettings(name="Clínica Norte", phone="+34 910 000 000"))
-        patient = repo.save_patient(Patient("Αλέξανδρος Παπαδόπουλος", date(1979, 4, 2), 3, "es"))
+            repo.clinic.save_settings(
+                ClinicSettings(name="Clínica Norte", phone="+34 910 000 000")
+            )
+        patient = repo.patients.save(Patient("Αλέξανδρος Παπαδόπουλος", date(1979, 4, 2), 3, "es"))
         item = Consultation(
             patient=patient,
             provider="Dr Ana Reyes",
@@ -52,9 +54,9 @@ def saved(tmp_path, status=Status.FINAL, clinic=True):
             catalog_version=CATALOG.version,
         )
         if status is Status.FINAL:
-            item = repo.finalize(item, build_plan(CATALOG, item))
+            item = repo.consultations.finalize(item, build_plan(CATALOG, item))
         else:
-            item = repo.save_draft(item)
+            item = repo.consultations.save_draft(item)
     return db, item
 
 
@@ -67,8 +69,8 @@ def test_writes_the_plan_in_the_patients_language_and_audits_it(tmp_path):
     assert "Αλέξανδρος Παπαδόπουλος" in text
     assert "diciembre de 2026" in text  # Spanish, the patient's language
     assert oct(out.stat().st_mode & 0o777) == "0o600"
-    with Repository.open(db, readonly=True) as repo:
-        actions = [e["action"] for e in repo.audit_entries("consultation", item.id)]
+    with RecordStore.open(db, readonly=True) as repo:
+        actions = [e["action"] for e in repo.audit.entries("consultation", item.id)]
     assert actions[-1] == "export"
 
 
@@ -87,5 +89,5 @@ def test_a_plan_is_not_printed_without_the_clinics_name_and_phone(tmp_path):
     out = tmp_path / "plan.pdf"
     result = consult("render-plan", str(item.id), "-o", str(out), "--db", str(db))
     assert result.returncode == 1
-    assert "the clinic's name and phone must be set" in result.stderr
+    assert "the clinic's name and phone must be set" in result.stderr.lower()
     assert "Traceback" not in result.stderr and not out.exists()

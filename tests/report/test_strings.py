@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consult.report.strings import STRING_KEYS, StringsError, builtin_strings, parse
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 
 def test_builtin_strings_are_complete(catalog):

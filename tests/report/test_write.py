@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from consult import fileio
 from consult.report.plan_pdf import write_pdf_atomic
+from consult.system import files as fileio
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +39,20 @@ def test_writes_a_private_file_and_nothing_else(out):
     assert [p.name for p in out.iterdir()] == ["plan.pdf"]
 
 
-def test_replaces_an_existing_file(out):
+def test_never_replaces_an_existing_file_unless_told(out):
+    dest = out / "plan.pdf"
+    dest.write_bytes(b"old")
+    with pytest.raises(FileExistsError):
+        write_pdf_atomic(b"new", dest)
+    assert dest.read_bytes() == b"old"
+    assert [p.name for p in out.iterdir()] == ["plan.pdf"]
+
+
+def test_replaces_an_existing_file_when_told(out):
     dest = out / "plan.pdf"
     dest.write_bytes(b"old")
     dest.chmod(0o644)
-    write_pdf_atomic(b"new", dest)
+    write_pdf_atomic(b"new", dest, replace=True)
     assert dest.read_bytes() == b"new"
     if os.name == "posix":
         assert stat.S_IMODE(dest.stat().st_mode) == 0o600
@@ -70,7 +79,7 @@ def test_a_failed_rename_leaves_nothing_behind(out, monkeypatch):
 
     monkeypatch.setattr(Path, "replace", broken_replace)
     with pytest.raises(PermissionError):
-        write_pdf_atomic(b"new", out / "plan.pdf")
+        write_pdf_atomic(b"new", out / "plan.pdf", replace=True)
     assert list(out.iterdir()) == []
 
 

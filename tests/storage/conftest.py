@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from storage_helpers import CATALOG, Clock
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 
 
 @pytest.fixture
@@ -22,5 +22,5 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def repo(db_path, clock):
-    with Repository.open(db_path, catalog=CATALOG, clock=clock, provider="Dr Reyes") as r:
+    with RecordStore.open(db_path, catalog=CATALOG, clock=clock, provider="Dr Reyes") as r:
         yield r

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from storage_helpers import CATALOG, FACE_ACNE, NECK_LINES, consultation, patient, plan_for
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 
 AREAS = ((FACE_ACNE,), (FACE_ACNE, NECK_LINES), (NECK_LINES,))
 
@@ -32,20 +32,20 @@ def expected(k: int, amended: bool = False):
 
 
 def main(path: str) -> None:
-    repo = Repository.open(path, catalog=CATALOG, verify=False)
-    k = repo.counts()["patients"]
+    repo = RecordStore.open(path, catalog=CATALOG, verify=False)
+    k = repo.health.counts()["patients"]
     print("ready", flush=True)
     while True:
         c = expected(k)
         if k % 3 == 1:
-            draft = repo.save_draft(c)
-            repo.finalize(draft, plan_for(c))
+            draft = repo.consultations.save_draft(c)
+            repo.consultations.finalize(draft, plan_for(c))
         elif k % 3 == 2:
-            final = repo.finalize(c, plan_for(c))
+            final = repo.consultations.finalize(c, plan_for(c))
             changed = replace(expected(k, amended=True), patient=final.patient)
-            repo.amend(final.id, changed, plan_for(changed))
+            repo.consultations.amend(final.id, changed, plan_for(changed))
         else:
-            repo.finalize(c, plan_for(c))
+            repo.consultations.finalize(c, plan_for(c))
         k += 1
 
 

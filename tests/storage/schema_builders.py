@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ConcernChoice,
     Consultation,
     Override,
@@ -249,7 +250,12 @@ V4_LIST_DATES = {
 def build_v4(path: Path) -> Expected:
     """Version 4 keeps the list's dates with each patient: the rows of version 3, and each
     patient's ``last_consultation`` and ``session_dates``."""
-    expected = build_v3_into(schema_at(path, 4), path)
+    return build_v4_into(schema_at(path, 4), path)
+
+
+def build_v4_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 4, written with its SQL into ``schema`` (version 4 or later)."""
+    expected = build_v3_into(schema, path)
     db = database.connect(path)
     db.conn.executemany(
         "UPDATE patients SET last_consultation = ?, session_dates = ? WHERE id = ?",
@@ -262,17 +268,41 @@ def build_v4(path: Path) -> Expected:
 
 # --------------------------------------------------------------------------- version 5
 
-# The times version 5 books: the amendment (consultation 2) at half past nine, its second
-# session in the afternoon, with the reason it was amended.
-V5_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
-V5_REASON = "The patient prefers mornings."
+# A doctor's clearance, as version 5 keeps it in the consultation's row: who, when, a note,
+# who recorded it, and the screening questions it answers. Written on Kim's draft (a draft's
+# row may still change; a final's may not).
+V5_CLEARANCE = ("Dr Sam Okafor", "2026-01-20", "Letter on file.", "Dr Reyes", "keloid")
 
 
 def build_v5(path: Path) -> Expected:
-    """Version 5 books appointments at a time and keeps why an amendment was made: the rows
-    of version 4, written with version 5's SQL (the plan's rows name their columns and have
-    a time), and the amendment booked at times, with its reason."""
-    schema = schema_at(path, 5)
+    """Version 5 keeps a doctor's clearance with the consultation: the rows of version 4, and
+    a clearance on one consultation."""
+    expected = build_v4_into(schema_at(path, 5), path)
+    db = database.connect(path)
+    db.conn.execute(
+        "UPDATE consultations SET clearance_by = ?, clearance_on = ?, clearance_note = ?, "
+        "clearance_recorded_by = ?, clearance_covers = ? WHERE id = 3",
+        V5_CLEARANCE,
+    )
+    db.conn.commit()
+    db.close()
+    by, on, note, recorded_by, covers = V5_CLEARANCE
+    cleared = Clearance(by, date.fromisoformat(on), note, recorded_by, tuple(covers.split()))
+    expected.consultations[2] = replace(expected.consultations[2], clearance=cleared)
+    return expected
+
+
+# The times version 6 books: the amendment (consultation 2) at half past nine, its second
+# session in the afternoon, with the reason it was amended.
+V6_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
+V6_REASON = "The patient prefers mornings."
+
+
+def build_v6(path: Path) -> Expected:
+    """Version 6 books appointments at a time and keeps why an amendment was made: the rows
+    of version 5 (Kim's clearance too), written with version 6's SQL (the plan's rows name
+    their columns and have a time), and the amendment booked at times, with its reason."""
+    schema = schema_at(path, 6)
     x = schema.execute
     for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
         digits = "".join(c for c in phone if c.isdigit())
@@ -307,13 +337,15 @@ def build_v5(path: Path) -> Expected:
         (2, "c0000000-0002-4000-8000-000000000002"),
         (3, "c0000000-0003-4000-8000-000000000003"),
     ):
-        booked = V5_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
+        booked = V6_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
+        cleared = V5_CLEARANCE if cid == 3 else (None,) * 5
         x(
             "INSERT INTO consultations (id, uuid, patient_id, status, provider, date, start_date, "
             "session_count, notes, catalog_version, override_reason, override_provider, "
-            "appointment_time, appointment_times, amend_reason, created_at, updated_at) "
-            "VALUES (?, ?, ?, 'draft', 'Dr Reyes', '2026-01-05', '2026-01-12', NULL, ?, "
-            "'2026.11.1', ?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', "
+            "clearance_by, clearance_on, clearance_note, clearance_recorded_by, "
+            "clearance_covers, appointment_time, appointment_times, amend_reason, created_at, "
+            "updated_at) VALUES (?, ?, ?, 'draft', 'Dr Reyes', '2026-01-05', '2026-01-12', NULL, "
+            "?, '2026.11.1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', "
             "'2026-01-05T10:00:00+00:00')",
             [
                 cid,
@@ -322,9 +354,10 @@ def build_v5(path: Path) -> Expected:
                 f"note {cid}",
                 "Resolved on examination." if cid == 2 else None,
                 "Dr Reyes" if cid == 2 else None,
+                *cleared,
                 booked["appointment_time"],
                 booked["appointment_times"],
-                V5_REASON if cid == 2 else "",
+                V6_REASON if cid == 2 else "",
             ],
         )
         x("INSERT INTO consultation_areas VALUES (?, 0, 'face')", [cid])
@@ -358,23 +391,23 @@ def build_v5(path: Path) -> Expected:
         )
     schema.conn.commit()
     schema.close()
-    expected = _rows_v1_expected()
+    expected = _rows_v5_expected()
     amended = expected.consultations[1]
     expected.consultations[1] = replace(
         amended,
         appointment_time=time(9, 30),
         times={"session-2": time(14, 0)},
-        amend_reason=V5_REASON,
+        amend_reason=V6_REASON,
     )
     return expected
 
 
-def _rows_v1_expected() -> Expected:
-    """What ``_rows_v1`` writes, as the app reads it back (made on a scratch file)."""
+def _rows_v5_expected() -> Expected:
+    """What ``build_v5`` writes, as the app reads it back (made on a scratch file)."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        return build_v1(Path(tmp) / "scratch.sqlite3")
+        return build_v5(Path(tmp) / "scratch.sqlite3")
 
 
 # Every schema version the app has shipped, and how to make a database of it.
@@ -384,6 +417,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     3: build_v3,
     4: build_v4,
     5: build_v5,
+    6: build_v6,
 }
 
 

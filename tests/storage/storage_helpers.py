@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from consult.context import load_catalog
+from consult.app.catalog import load_catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
@@ -163,7 +163,7 @@ def listed_dates(repo) -> dict[int, tuple[date | None, date | None]]:
     before anything is typed names every patient, a page at a time."""
     found, after = {}, None
     while True:
-        page = repo.recent_patients(limit=500, after=after)
+        page = repo.patient_list.recent(limit=500, after=after)
         found |= {r.id: (r.last_consultation, r.next_session) for r in page.rows}
         if not page.more:
             return found

@@ -10,29 +10,31 @@ from dataclasses import replace
 import pytest
 from storage_helpers import consult_cli, consultation, patient, plan_for
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.audit import GENESIS, entry_hash
+from consult.storage.backup import backup_with_audit
+from consult.storage.exchange import export
 
 
 def _busy_day(repo, tmp_path):
-    zoe = repo.save_patient(patient())
-    draft = repo.save_draft(consultation(zoe, notes="Secret note about the patient."))
-    final = repo.finalize(draft, plan_for(draft))
+    zoe = repo.patients.save(patient())
+    draft = repo.consultations.save_draft(consultation(zoe, notes="Secret note about the patient."))
+    final = repo.consultations.finalize(draft, plan_for(draft))
     changed = replace(final, notes="Another secret.")
-    repo.amend(final.id, changed, plan_for(changed))
-    repo.record_event("view", final.id, "Dr Reyes")
-    repo.record_event("print", final.id, "Nurse Ben")
-    repo.record_event("export", zoe.id, "Dr Reyes", record_type="patient")
-    doomed = repo.save_draft(consultation(zoe))
-    repo.delete_draft(doomed.id)
-    repo.backup(tmp_path / "copy.sqlite3")
-    repo.export(tmp_path / "all.json")
+    repo.consultations.amend(final.id, changed, plan_for(changed))
+    repo.audit.record("view", final.id, "Dr Reyes")
+    repo.audit.record("print", final.id, "Nurse Ben")
+    repo.audit.record("export", zoe.id, "Dr Reyes", record_type="patient")
+    doomed = repo.consultations.save_draft(consultation(zoe))
+    repo.consultations.delete_draft(doomed.id)
+    backup_with_audit(repo, tmp_path / "copy.sqlite3")
+    export(repo, tmp_path / "all.json")
     return zoe, final
 
 
 def test_every_action_is_logged(repo, tmp_path):
     _zoe, final = _busy_day(repo, tmp_path)
-    actions = [(e["action"], e["record_type"]) for e in repo.audit_entries()]
+    actions = [(e["action"], e["record_type"]) for e in repo.audit.entries()]
     assert actions == [
         ("create", "patient"),
         ("create", "consultation"),
@@ -46,7 +48,7 @@ def test_every_action_is_logged(repo, tmp_path):
         ("backup", "database"),
         ("export", "database"),
     ]
-    views = repo.audit_entries("consultation", final.id)
+    views = repo.audit.entries("consultation", final.id)
     assert [(e["action"], e["provider"]) for e in views] == [
         ("create", "Dr Reyes"),
         ("finalize", "Dr Reyes"),
@@ -55,19 +57,19 @@ def test_every_action_is_logged(repo, tmp_path):
     ]
     assert all(e["at"].startswith("2026-11-26T09:30:00") for e in views)
     assert views[0]["record_uuid"]
-    assert repo.verify_audit().intact
+    assert repo.audit.verify().intact
 
 
 def test_no_patient_data_in_the_audit_log(repo, tmp_path):
     _zoe, _ = _busy_day(repo, tmp_path)
-    text = json.dumps(repo.audit_entries(), ensure_ascii=False).lower()
+    text = json.dumps(repo.audit.entries(), ensure_ascii=False).lower()
     for secret in ("zoë", "zoe", "brien", "1990-05-17", "secret", "612 345", "example.com"):
         assert secret not in text
 
 
 def test_chain_links_each_entry_to_the_last(repo, tmp_path):
     _busy_day(repo, tmp_path)
-    entries = repo.audit_entries()
+    entries = repo.audit.entries()
     assert entries[0]["prev_hash"] == GENESIS
     for before, after in itertools.pairwise(entries):
         assert after["prev_hash"] == before["hash"]
@@ -77,15 +79,15 @@ def test_chain_links_each_entry_to_the_last(repo, tmp_path):
 
 def test_record_event_checks_its_input(repo):
     with pytest.raises(ValueError, match="view, print and export"):
-        repo.record_event("finalize", None, "Dr Reyes")
+        repo.audit.record("finalize", None, "Dr Reyes")
     from consult.storage.errors import NotFoundError
 
     with pytest.raises(NotFoundError):
-        repo.record_event("view", 999, "Dr Reyes")
+        repo.audit.record("view", 999, "Dr Reyes")
 
 
 def test_the_database_refuses_to_change_the_log(repo):
-    repo.save_patient(patient())
+    repo.patients.save(patient())
     with pytest.raises(sqlite3.IntegrityError, match="cannot be changed"):
         repo.db.execute("UPDATE audit_log SET provider = 'someone else'")
     with pytest.raises(sqlite3.IntegrityError, match="cannot be deleted"):
@@ -105,9 +107,9 @@ def _tamper(path, *statements):
 
 @pytest.fixture
 def logged(db_path, tmp_path):
-    with Repository.open(db_path, provider="Dr Reyes") as repo:
+    with RecordStore.open(db_path, provider="Dr Reyes") as repo:
         _busy_day(repo, tmp_path)
-        count = len(repo.audit_entries())
+        count = len(repo.audit.entries())
     return db_path, count
 
 
@@ -134,8 +136,8 @@ def test_verify_finds_changed_and_deleted_entries(logged, statements, problem):
     path, count = logged
     assert count == 11
     _tamper(path, *statements)
-    with Repository.open(path, readonly=True) as repo:
-        report = repo.verify_audit()
+    with RecordStore.open(path, readonly=True) as repo:
+        report = repo.audit.verify()
     assert not report.intact
     assert any(problem in p for p in report.problems), report.problems
     result = consult_cli("--db", path, "db", "verify")
@@ -155,7 +157,7 @@ def test_verify_says_intact(logged):
 def test_new_entries_after_tampering_still_show_the_gap(logged):
     path, _ = logged
     _tamper(path, "DELETE FROM audit_log WHERE id = 11")
-    with Repository.open(path) as repo:
-        repo.save_patient(patient("Later"))
-        report = repo.verify_audit()
+    with RecordStore.open(path) as repo:
+        repo.patients.save(patient("Later"))
+        report = repo.audit.verify()
     assert any("Entry 11 was deleted" in p for p in report.problems)

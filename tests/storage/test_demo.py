@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from storage_helpers import CATALOG, consult_cli
 
 from consult.domain.plan import build_plan
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.demo import seed_demo
 
 TODAY = date(2026, 11, 26)
@@ -52,31 +52,31 @@ def test_demo_data(repo):
     assert len(areas) >= 8 and len(concerns) >= 5
     dates = [date.fromisoformat(r[0]) for r in repo.db.execute("SELECT date FROM consultations")]
     assert min(dates) < TODAY - timedelta(days=365) and max(dates) <= TODAY
-    assert repo.check().healthy
+    assert repo.health.check().healthy
 
 
 def test_demo_plans_are_the_plan_engines(repo):
     seed_demo(repo, CATALOG, 30, seed=2, today=TODAY)
-    settings = repo.settings()
-    finals = repo.load_consultations("c.status = 'final'")
+    settings = repo.clinic.settings()
+    finals = [c for c in repo.records.every_consultation() if c.status == "final"]
     assert finals
     for c in finals:
         plan = build_plan(CATALOG, c, settings.calendar, settings.interval_weeks)
-        assert repo.planned_sessions(c.id) == plan.sessions
-        assert repo.adjunct_visits(c.id) == plan.adjunct_visits
+        assert repo.records.planned_sessions(c.id) == plan.sessions
+        assert repo.records.adjunct_visits(c.id) == plan.adjunct_visits
         assert plan.screening.may_finish
 
 
 def test_demo_answers_real_questions(repo):
     seed_demo(repo, CATALOG, 200, seed=3, today=TODAY)
-    assert repo.sessions_due(TODAY, TODAY + timedelta(days=30))
-    assert repo.patients_with_concern("acne_scars")
+    assert repo.records.sessions_due(TODAY, TODAY + timedelta(days=30))
+    assert repo.records.patients_with_concern("acne_scars")
 
 
 def test_same_seed_same_records(tmp_path):
     exports = []
     for name in ("a", "b"):
-        with Repository.open(tmp_path / f"{name}.sqlite3", catalog=CATALOG) as repo:
+        with RecordStore.open(tmp_path / f"{name}.sqlite3", catalog=CATALOG) as repo:
             seed_demo(repo, CATALOG, 20, seed=9, today=TODAY)
             exports.append(
                 [tuple(r) for r in repo.db.execute("SELECT uuid, name FROM patients ORDER BY id")]

@@ -17,7 +17,7 @@ from storage_helpers import (
     siblings,
 )
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.errors import CorruptDatabaseError
 
 
@@ -44,10 +44,10 @@ def corrupt_a_page(path: Path, table: str) -> int:
 @pytest.fixture
 def damaged(tmp_path):
     path = tmp_path / "records.sqlite3"
-    with Repository.open(path) as repo:
+    with RecordStore.open(path) as repo:
         for i in range(80):
             c = consultation(patient(f"Patient {i} " + "x" * 200))
-            repo.finalize(c, plan_for(c))
+            repo.consultations.finalize(c, plan_for(c))
     assert siblings(path) == ["records.sqlite3"]  # closed: the WAL is checkpointed away
     corrupt_a_page(path, "patients")
     return path
@@ -56,7 +56,7 @@ def damaged(tmp_path):
 def test_corrupt_page_is_refused_on_open(damaged):
     before = sha256(damaged)
     with pytest.raises(CorruptDatabaseError) as caught:
-        Repository.open(damaged)
+        RecordStore.open(damaged)
     message = caught.value.message
     assert "is damaged" in message and "consult db restore" in message
     assert sha256(damaged) == before
@@ -76,10 +76,10 @@ def test_check_reports_the_damage(damaged):
 def test_reading_a_damaged_page_is_a_plain_error(damaged):
     before = sha256(damaged)
     # verify=False skips the page check on opening, so the damage is met while reading.
-    with Repository.open(damaged, verify=False) as repo, pytest.raises(CorruptDatabaseError):
+    with RecordStore.open(damaged, verify=False) as repo, pytest.raises(CorruptDatabaseError):
         for i in range(80):
-            repo.search_patients(f"patient {i}")
-            repo.get_patient(i + 1)
+            repo.patient_list.search(f"patient {i}")
+            repo.patients.get(i + 1)
     assert sha256(damaged) == before
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from storage_helpers import assert_refused_by_every_command, siblings
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.errors import EmptyFileError
 
 
@@ -13,7 +13,7 @@ def test_zero_byte_file_is_not_migrated(tmp_path):
     path = tmp_path / "records.sqlite3"
     path.touch()
     with pytest.raises(EmptyFileError) as caught:
-        Repository.open(path)
+        RecordStore.open(path)
     message = caught.value.message
     assert "is empty (0 bytes)" in message
     assert "will not treat it as a new database" in message

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from storage_helpers import assert_refused_by_every_command, sha256, siblings
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.errors import CorruptDatabaseError, NotADatabaseError
 
 
@@ -25,7 +25,7 @@ def test_garbage_file_is_refused_untouched(tmp_path, content):
     path = tmp_path / "records.sqlite3"
     path.write_bytes(content)
     with pytest.raises(NotADatabaseError) as caught:
-        Repository.open(path)
+        RecordStore.open(path)
     message = caught.value.message
     assert str(path) in message
     assert "has not changed it" in message
@@ -39,7 +39,7 @@ def test_a_header_that_lies_is_called_damaged(tmp_path):
     content = b"SQLite format 3\x00" + b"\xff" * 5000
     path.write_bytes(content)
     with pytest.raises(CorruptDatabaseError) as caught:
-        Repository.open(path)
+        RecordStore.open(path)
     assert "is damaged" in caught.value.message
     assert path.read_bytes() == content
 
@@ -59,7 +59,7 @@ def test_another_programs_database_is_refused_untouched(tmp_path):
     conn.close()
     before = sha256(path)
     with pytest.raises(NotADatabaseError) as caught:
-        Repository.open(path)
+        RecordStore.open(path)
     assert "not one made by this app" in caught.value.message
     assert sha256(path) == before
     assert_refused_by_every_command(path, tmp_path, "not one made by this app")

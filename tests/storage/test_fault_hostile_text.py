@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from storage_helpers import CATALOG, consultation, patient, plan_for
 
 from consult.domain.model import Override
-from consult.storage import Repository
+from consult.storage import RecordStore
+from consult.storage.exchange import export, import_json
 
 HOSTILE = [
     "Robert'); DROP TABLE patients;--",
@@ -41,8 +42,8 @@ def without_ids(c):
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_round_trip(repo, text):
-    saved = repo.save_patient(patient(text or "x", phone=text, email=text))
-    assert repo.get_patient(saved.id) == saved
+    saved = repo.patients.save(patient(text or "x", phone=text, email=text))
+    assert repo.patients.get(saved.id) == saved
     assert saved.name == (text or "x") and saved.phone == text and saved.email == text
     c = consultation(
         saved,
@@ -51,40 +52,40 @@ def test_hostile_text_round_trip(repo, text):
         override=Override("Reason: " + text + " (ten chars)", text),
         catalog_version=CATALOG.version,
     )
-    final = repo.finalize(c, plan_for(c))
-    again = repo.get_consultation(final.id)
+    final = repo.consultations.finalize(c, plan_for(c))
+    again = repo.records.consultation(final.id)
     assert again == final
     assert again.notes == text and again.provider == text
     assert again.override.reason == "Reason: " + text + " (ten chars)"
-    assert isinstance(repo.search_patients(text).rows, tuple)
-    repo.record_event("view", final.id, text)
-    assert repo.verify_audit().intact
+    assert isinstance(repo.patient_list.search(text).rows, tuple)
+    repo.audit.record("view", final.id, text)
+    assert repo.audit.verify().intact
 
 
 def test_ten_thousand_character_note(repo):
     assert len(LONG_NOTE) == 10_000
     c = consultation(patient(), notes=LONG_NOTE)
-    final = repo.finalize(c, plan_for(c))
-    assert repo.get_consultation(final.id).notes == LONG_NOTE
+    final = repo.consultations.finalize(c, plan_for(c))
+    assert repo.records.consultation(final.id).notes == LONG_NOTE
 
 
 def test_hostile_text_survives_export_and_import(repo, tmp_path):
     for text in HOSTILE:
-        p = repo.save_patient(patient(text or "x", phone=text))
+        p = repo.patients.save(patient(text or "x", phone=text))
         c = consultation(p, provider=text or "x", notes=text + LONG_NOTE)
-        repo.finalize(c, plan_for(c))
-    exported = repo.export(tmp_path / "all.json")
-    with Repository.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
-        other.import_json(exported)
-        again = other.export(tmp_path / "again.json")
-        assert sorted(map(without_ids, other.load_consultations("1")), key=repr) == sorted(
-            map(without_ids, repo.load_consultations("1")), key=repr
+        repo.consultations.finalize(c, plan_for(c))
+    exported = export(repo, tmp_path / "all.json")
+    with RecordStore.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
+        import_json(other, exported)
+        again = export(other, tmp_path / "again.json")
+        assert sorted(map(without_ids, other.records.every_consultation()), key=repr) == sorted(
+            map(without_ids, repo.records.every_consultation()), key=repr
         )
     first, second = json.loads(exported.read_text()), json.loads(again.read_text())
     first.pop("exported_at"), second.pop("exported_at")
     assert first == second
 
-    folder = repo.export(tmp_path / "csv", "csv")
+    folder = export(repo, tmp_path / "csv", "csv")
     with (folder / "patients.csv").open(encoding="utf-8-sig", newline="") as handle:
         names = [row["name"] for row in csv.DictReader(handle)]
     expected = [t or "x" for t in HOSTILE]
@@ -98,8 +99,8 @@ def test_hostile_text_survives_export_and_import(repo, tmp_path):
 @given(name=st.text(min_size=1, max_size=60), notes=st.text(max_size=300))
 def test_any_text_round_trips(tmp_path_factory, name, notes):
     path = tmp_path_factory.getbasetemp() / "any-text.sqlite3"
-    with Repository.open(path, verify=False) as repo:
-        saved = repo.save_patient(patient(name))
-        assert repo.get_patient(saved.id).name == name
-        draft = repo.save_draft(consultation(saved, notes=notes))
-        assert repo.get_consultation(draft.id).notes == notes
+    with RecordStore.open(path, verify=False) as repo:
+        saved = repo.patients.save(patient(name))
+        assert repo.patients.get(saved.id).name == name
+        draft = repo.consultations.save_draft(consultation(saved, notes=notes))
+        assert repo.records.consultation(draft.id).notes == notes

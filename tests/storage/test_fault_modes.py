@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from storage_helpers import consult_cli, consultation, patient, plan_for
 
-from consult.storage import Repository, restore
-from consult.storage.backup import backups_dir
+from consult.storage import RecordStore, restore
+from consult.storage.backup import auto_backup, backup_with_audit
+from consult.storage.exchange import export
+from consult.storage.rotation import backups_dir
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 
@@ -32,9 +34,9 @@ def permissive_umask():
 
 def test_database_and_its_journal_files(tmp_path):
     path = tmp_path / "records.sqlite3"
-    with Repository.open(path) as repo:
+    with RecordStore.open(path) as repo:
         c = consultation(patient())
-        repo.finalize(c, plan_for(c))
+        repo.consultations.finalize(c, plan_for(c))
         wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
         assert wal.exists() and shm.exists()
         assert (mode(path), mode(wal), mode(shm)) == (0o600, 0o600, 0o600)
@@ -43,22 +45,22 @@ def test_database_and_its_journal_files(tmp_path):
 
 def test_an_existing_open_file_is_made_private(tmp_path):
     path = tmp_path / "records.sqlite3"
-    with Repository.open(path):
+    with RecordStore.open(path):
         pass
     path.chmod(0o644)
-    with Repository.open(path):
+    with RecordStore.open(path):
         assert mode(path) == 0o600
 
 
 def test_backups_exports_and_restores(tmp_path):
     path = tmp_path / "records.sqlite3"
-    with Repository.open(path) as repo:
+    with RecordStore.open(path) as repo:
         c = consultation(patient())
-        repo.finalize(c, plan_for(c))
-        backup = repo.backup(tmp_path / "manual.sqlite3")
-        auto = repo.auto_backup()
-        json_file = repo.export(tmp_path / "all.json", "json")
-        csv_folder = repo.export(tmp_path / "all-csv", "csv")
+        repo.consultations.finalize(c, plan_for(c))
+        backup = backup_with_audit(repo, tmp_path / "manual.sqlite3")
+        auto = auto_backup(repo)
+        json_file = export(repo, tmp_path / "all.json", "json")
+        csv_folder = export(repo, tmp_path / "all-csv", "csv")
     assert mode(backup) == 0o600
     assert mode(auto) == 0o600
     assert mode(backups_dir(path)) == 0o700
@@ -87,7 +89,7 @@ def test_files_made_by_the_cli(tmp_path):
 
 @pytest.mark.parametrize("first", ["cache_dir", "config_dir", "data_dir"])
 def test_the_app_folders_are_private_whichever_is_made_first(tmp_path, monkeypatch, first):
-    from consult import paths
+    from consult.system import folders as paths
 
     root = tmp_path / "nested" / "consult-data"
     monkeypatch.setenv("CONSULT_DATA_DIR", str(root))

@@ -7,14 +7,14 @@ import sqlite3
 import pytest
 from storage_helpers import assert_refused_by_every_command, patient, sha256, siblings
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.errors import NewerSchemaError
 from consult.storage.migrations import MIGRATION_SET, SCHEMA_VERSION
 
 
 def _future(path, *, bump_version: bool, add_migration: bool) -> None:
-    with Repository.open(path) as repo:
-        repo.save_patient(patient())
+    with RecordStore.open(path) as repo:
+        repo.patients.save(patient())
     conn = sqlite3.connect(path)
     if add_migration:
         conn.execute(
@@ -38,7 +38,7 @@ def test_newer_schema_is_refused_untouched(tmp_path, bump_version, add_migration
     _future(path, bump_version=bump_version, add_migration=add_migration)
     before = sha256(path)
     with pytest.raises(NewerSchemaError) as caught:
-        Repository.open(path)
+        RecordStore.open(path)
     message = caught.value.message
     assert "newer version of this app" in message
     assert f"this version knows up to {SCHEMA_VERSION}" in message
@@ -46,7 +46,7 @@ def test_newer_schema_is_refused_untouched(tmp_path, bump_version, add_migration
     assert sha256(path) == before
     assert siblings(path) == ["records.sqlite3"]
     with pytest.raises(NewerSchemaError):
-        Repository.open(path, readonly=True)
+        RecordStore.open(path, readonly=True)
     assert sha256(path) == before
 
 

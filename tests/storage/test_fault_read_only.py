@@ -19,7 +19,7 @@ from storage_helpers import (
     sha256,
 )
 
-from consult.storage import Repository
+from consult.storage import RecordStore
 from consult.storage.errors import ReadOnlyError
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
@@ -30,9 +30,9 @@ def saved(tmp_path):
     folder = tmp_path / "clinic"
     folder.mkdir()
     path = folder / "records.sqlite3"
-    with Repository.open(path) as repo:
+    with RecordStore.open(path) as repo:
         c = consultation(patient())
-        repo.finalize(c, plan_for(c))
+        repo.consultations.finalize(c, plan_for(c))
     yield path
     folder.chmod(0o700)
     if path.exists():
@@ -63,7 +63,7 @@ def test_read_only_file(saved, tmp_path):
     saved.chmod(0o444)
     before = sha256(saved)
     with pytest.raises(ReadOnlyError) as caught:
-        Repository.open(saved)
+        RecordStore.open(saved)
     message = caught.value.message
     assert "is read-only" in message and "permission" in message
     assert sha256(saved) == before
@@ -80,7 +80,7 @@ def test_read_only_folder(saved, tmp_path):
     saved.parent.chmod(0o555)
     before = sha256(saved)
     with pytest.raises(ReadOnlyError) as caught:
-        Repository.open(saved)
+        RecordStore.open(saved)
     message = caught.value.message
     assert "folder" in message and "is read-only" in message
     assert sha256(saved) == before
@@ -92,7 +92,7 @@ def test_no_new_database_in_a_read_only_folder(tmp_path):
     folder.mkdir(mode=0o555)
     try:
         with pytest.raises(ReadOnlyError):
-            Repository.open(folder / "records.sqlite3")
+            RecordStore.open(folder / "records.sqlite3")
         result = consult_cli("--db", folder / "records.sqlite3", "db", "seed-demo")
         assert_plain_failure(result, "read-only")
         assert list(folder.iterdir()) == []

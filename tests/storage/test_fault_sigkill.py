@@ -22,7 +22,7 @@ from kill_child import expected
 from storage_helpers import CATALOG, plan_for
 
 from consult.domain.model import Status
-from consult.storage import Repository
+from consult.storage import RecordStore
 
 pytestmark = [
     pytest.mark.slow,
@@ -61,11 +61,11 @@ def _without_ids(c):
 
 def check_whole(path: Path) -> int:
     """Open after the crash and check everything; the number of patients found."""
-    with Repository.open(path, catalog=CATALOG) as repo:
-        report = repo.check()
+    with RecordStore.open(path, catalog=CATALOG) as repo:
+        report = repo.health.check()
         assert report.healthy, report.summary()
-        patients = repo.counts()["patients"]
-        consultations = repo.load_consultations("1")
+        patients = repo.health.counts()["patients"]
+        consultations = repo.records.every_consultation()
         seen = set()
         for c in consultations:
             k = int(c.notes.split()[1])
@@ -74,18 +74,18 @@ def check_whole(path: Path) -> int:
             status = c.status
             if status is Status.FINAL:
                 want = replace(want, status=Status.FINAL)
-                assert repo.planned_sessions(c.id) == plan_for(want).sessions
-                assert repo.adjunct_visits(c.id) == plan_for(want).adjunct_visits
+                assert repo.records.planned_sessions(c.id) == plan_for(want).sessions
+                assert repo.records.adjunct_visits(c.id) == plan_for(want).adjunct_visits
             else:
                 assert k % 3 == 1  # only "draft first" leaves a draft between its two saves
-                assert repo.planned_sessions(c.id) == ()
+                assert repo.records.planned_sessions(c.id) == ()
             assert _without_ids(c) == _without_ids(want)
             seen.add(k)
         # A patient is saved in the same transaction as its first consultation.
         assert seen == set(range(patients))
         for c in consultations:
             if c.revision_of is not None:
-                assert repo.get_consultation(c.revision_of).status is Status.FINAL
+                assert repo.records.consultation(c.revision_of).status is Status.FINAL
     return patients
 
 
@@ -122,5 +122,5 @@ def test_sigkill_while_starting_leaves_no_half_made_database(tmp_path):
             assert path.stat().st_size > 0
             check_whole(path)
         else:
-            with Repository.open(path) as repo:  # made afresh, not from a half-made file
-                assert repo.counts()["patients"] == 0
+            with RecordStore.open(path) as repo:  # made afresh, not from a half-made file
+                assert repo.health.counts()["patients"] == 0

@@ -22,8 +22,9 @@ from storage_helpers import (
     plan_for,
 )
 
-from consult.storage import Repository, listing
+from consult.storage import RecordStore, listing
 from consult.storage.demo import seed_demo
+from consult.storage.exchange import export, import_json
 
 
 def _kept(repo, patient_id):
@@ -37,13 +38,13 @@ def _listed(repo, patient_id):
 
 
 def test_every_write_of_a_consultation_keeps_them_in_step(repo):
-    zoe = repo.save_patient(patient())
-    ana = repo.save_patient(patient("Ana Núñez"))
+    zoe = repo.patients.save(patient())
+    ana = repo.patients.save(patient("Ana Núñez"))
     assert _kept(repo, zoe.id) == (None, "")
     assert_list_dates_in_step(repo)
 
     c = consultation(zoe)  # 20 Nov, sessions from 1 Dec
-    first = repo.finalize(c, plan_for(c))
+    first = repo.consultations.finalize(c, plan_for(c))
     sessions = [s.date for s in plan_for(c).sessions]
     assert _kept(repo, zoe.id) == ("2026-11-20", " ".join(d.isoformat() for d in sessions))
     assert _listed(repo, zoe.id) == (date(2026, 11, 20), sessions[0])
@@ -51,7 +52,7 @@ def test_every_write_of_a_consultation_keeps_them_in_step(repo):
 
     # An amendment: the replaced plan's sessions are no longer listed, only the new ones.
     moved = replace(first, start_date=date(2027, 1, 4), areas=(*first.areas, NECK_LINES))
-    newer = repo.amend(first.id, moved, plan_for(moved))
+    newer = repo.consultations.amend(first.id, moved, plan_for(moved))
     later = [s.date for s in plan_for(moved).sessions]
     assert later[0] == date(2027, 1, 4) and not set(sessions) & set(later)
     assert _kept(repo, zoe.id) == ("2026-11-20", " ".join(d.isoformat() for d in later))
@@ -59,49 +60,49 @@ def test_every_write_of_a_consultation_keeps_them_in_step(repo):
     assert_list_dates_in_step(repo)
 
     # A draft counts as the last consultation; its sessions do not count until it is final.
-    draft = repo.save_draft(consultation(zoe, date=date(2026, 11, 25)))
+    draft = repo.consultations.save_draft(consultation(zoe, date=date(2026, 11, 25)))
     assert _kept(repo, zoe.id)[0] == "2026-11-25"
     assert_list_dates_in_step(repo)
-    redated = repo.save_draft(replace(draft, date=date(2026, 11, 24)))
+    redated = repo.consultations.save_draft(replace(draft, date=date(2026, 11, 24)))
     assert _kept(repo, zoe.id)[0] == "2026-11-24"
     assert_list_dates_in_step(repo)
 
     # A draft moved to another patient counts for that patient, and no longer for the first.
-    repo.save_draft(replace(redated, patient=ana))
+    repo.consultations.save_draft(replace(redated, patient=ana))
     assert _kept(repo, zoe.id)[0] == "2026-11-20"
     assert _kept(repo, ana.id) == ("2026-11-24", "")
     assert_list_dates_in_step(repo)
 
-    repo.delete_draft(draft.id)
+    repo.consultations.delete_draft(draft.id)
     assert _kept(repo, ana.id) == (None, "")
     assert_list_dates_in_step(repo)
 
     # A draft finalised: its date and its sessions count.
-    draft = repo.save_draft(consultation(ana, date=date(2026, 11, 26)))
-    repo.finalize(draft, plan_for(draft))
+    draft = repo.consultations.save_draft(consultation(ana, date=date(2026, 11, 26)))
+    repo.consultations.finalize(draft, plan_for(draft))
     assert _listed(repo, ana.id) == (date(2026, 11, 26), date(2026, 12, 1))
     assert_list_dates_in_step(repo)
     assert newer.revision_of == first.id
 
 
 def test_the_next_session_moves_on_with_the_day(repo, clock):
-    zoe = repo.save_patient(patient())
+    zoe = repo.patients.save(patient())
     c = consultation(zoe)
-    repo.finalize(c, plan_for(c))
+    repo.consultations.finalize(c, plan_for(c))
     sessions = [s.date for s in plan_for(c).sessions]
     for day in (sessions[0], sessions[0] + timedelta(days=1), sessions[-1]):
         clock.moment = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-        (row,) = repo.search_patients("zoe").rows
+        (row,) = repo.patient_list.search("zoe").rows
         assert row.next_session == min(d for d in sessions if d >= day)
         assert_list_dates_in_step(repo, day)
     clock.moment += timedelta(days=1)
-    assert repo.search_patients("zoe").rows[0].next_session is None
+    assert repo.patient_list.search("zoe").rows[0].next_session is None
 
 
 def test_a_failed_write_leaves_them_as_they_were(repo, monkeypatch):
-    zoe = repo.save_patient(patient())
+    zoe = repo.patients.save(patient())
     c = consultation(zoe)
-    repo.finalize(c, plan_for(c))
+    repo.consultations.finalize(c, plan_for(c))
     before = _kept(repo, zoe.id)
 
     def broken(*args, **kwargs):
@@ -109,7 +110,7 @@ def test_a_failed_write_leaves_them_as_they_were(repo, monkeypatch):
 
     monkeypatch.setattr(repo, "audit_event", broken)
     with pytest.raises(Exception):  # noqa: B017 - whatever it becomes, nothing is kept
-        repo.save_draft(consultation(zoe, date=date(2026, 11, 25)))
+        repo.consultations.save_draft(consultation(zoe, date=date(2026, 11, 25)))
     assert _kept(repo, zoe.id) == before
 
 
@@ -124,12 +125,12 @@ def test_demo_seeding_keeps_them_in_step(repo):
 
 def test_an_import_keeps_them_in_step(repo, tmp_path):
     seed_demo(repo, CATALOG, 60, seed=6, today=TODAY)
-    exported = repo.export(tmp_path / "records.json")
-    with Repository.open(tmp_path / "other.sqlite3", clock=lambda: repo._clock()) as other:
-        zoe = other.save_patient(patient())
+    exported = export(repo, tmp_path / "records.json")
+    with RecordStore.open(tmp_path / "other.sqlite3", clock=lambda: repo.clock()) as other:
+        zoe = other.patients.save(patient())
         c = consultation(zoe)
-        other.finalize(c, plan_for(c))
-        other.import_json(exported)
+        other.consultations.finalize(c, plan_for(c))
+        import_json(other, exported)
         assert_list_dates_in_step(other)
         assert listing.compute(other.conn, [zoe.id])[zoe.id][0] == "2026-11-20"
         by_uuid = dict(other.conn.execute("SELECT uuid, session_dates FROM patients"))
@@ -138,11 +139,11 @@ def test_an_import_keeps_them_in_step(repo, tmp_path):
 
 
 def test_check_finds_a_patient_whose_kept_dates_are_wrong(repo, db_path):
-    zoe = repo.save_patient(patient())
+    zoe = repo.patients.save(patient())
     c = consultation(zoe)
-    repo.finalize(c, plan_for(c))
-    repo.save_patient(patient("Ana Núñez"))
-    assert repo.check().healthy
+    repo.consultations.finalize(c, plan_for(c))
+    repo.patients.save(patient("Ana Núñez"))
+    assert repo.health.check().healthy
     for tampered in (
         "UPDATE patients SET session_dates = '' WHERE id = 1",
         "UPDATE patients SET last_consultation = '2020-01-01' WHERE id = 1",
@@ -150,14 +151,14 @@ def test_check_finds_a_patient_whose_kept_dates_are_wrong(repo, db_path):
     ):
         repo.conn.execute("SAVEPOINT tamper")
         repo.conn.execute(tampered)
-        report = repo.check()
+        report = repo.health.check()
         repo.conn.execute("ROLLBACK TO tamper")
         repo.conn.execute("RELEASE tamper")
         assert not report.healthy, tampered
         (problem,) = report.problems
         assert "1 patient(s)" in problem and "do not match their consultations" in problem
         assert "Zoë" not in report.summary() and "Ana" not in report.summary()
-    assert repo.check().healthy
+    assert repo.health.check().healthy
 
 
 def test_next_session():
@@ -175,7 +176,7 @@ def test_the_upgrade_to_version_4_lists_what_version_3_listed(tmp_path, clock):
     kept dates: after the upgrade the list shows, for every patient and on any day, what the
     subqueries of version 3 showed."""
     path = tmp_path / "records.sqlite3"
-    with Repository.open(path, catalog=CATALOG, clock=clock) as repo:
+    with RecordStore.open(path, catalog=CATALOG, clock=clock) as repo:
         seed_demo(repo, CATALOG, 300, seed=8, today=TODAY)
     conn = sqlite3.connect(path)
     with conn:
@@ -189,7 +190,7 @@ def test_the_upgrade_to_version_4_lists_what_version_3_listed(tmp_path, clock):
     assert any(nxt for d in before.values() for _, nxt in d.values())
     for day in days:
         clock.moment = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-        with Repository.open(path, catalog=CATALOG, clock=clock) as repo:
+        with RecordStore.open(path, catalog=CATALOG, clock=clock) as repo:
             assert repo.conn.execute("PRAGMA user_version").fetchone()[0] == 4
             assert listed_dates(repo) == before[day], day
             assert_list_dates_in_step(repo, day)

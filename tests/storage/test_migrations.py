@@ -18,11 +18,11 @@ from schema_builders import (
 )
 from sqlite_utils import Migrations
 
-from consult.storage import Repository, migrations
-from consult.storage.backup import backups_dir
+from consult.storage import RecordStore, migrations
 from consult.storage.database import APPLICATION_ID, read_header
 from consult.storage.errors import StorageError
 from consult.storage.migrations import MIGRATION_SET, SCHEMA_VERSION, names
+from consult.storage.rotation import backups_dir
 
 # Every migration that has shipped, in order. Append only: never rename, reorder or edit.
 SHIPPED = (
@@ -30,7 +30,8 @@ SHIPPED = (
     "0002_consultations_by_patient_and_status",
     "0003_name_keys",
     "0004_list_dates",
-    "0005_appointment_times_and_amend_reason",
+    "0005_clearance",
+    "0006_appointment_times_and_amend_reason",
 )
 
 
@@ -68,7 +69,7 @@ def _without_ids(c):
 def test_each_version_upgrades_without_loss(tmp_path, version):
     path = tmp_path / "records.sqlite3"
     expected = BUILDERS[version](path)
-    with Repository.open(path) as repo:
+    with RecordStore.open(path) as repo:
         assert repo.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         applied = [
             r[0]
@@ -78,21 +79,21 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
         ]
         assert applied == list(names())
         rows = list(repo.db.query("SELECT id FROM patients ORDER BY id"))
-        patients = [replace(repo.get_patient(r["id"]), id=None) for r in rows]
+        patients = [replace(repo.patients.get(r["id"]), id=None) for r in rows]
         assert patients == expected.patients
-        consultations = repo.load_consultations("1")
+        consultations = repo.records.every_consultation()
         assert [_without_ids(c) for c in consultations] == expected.consultations
         for uuid, dates in expected.sessions.items():
             (cid,) = repo.db.execute(
                 "SELECT id FROM consultations WHERE uuid = ?", [uuid]
             ).fetchone()
-            assert [s.date for s in repo.planned_sessions(cid)] == dates
+            assert [s.date for s in repo.records.planned_sessions(cid)] == dates
         # Amendments, search and the questions still work on upgraded data.
-        assert [c.id for c in repo.revisions(1)] == [1, 2]
-        assert [r.name for r in repo.search_patients("obrien").rows] == ["Zoë O'Brien"]
-        assert [r.name for r in repo.search_patients("민준").rows] == ["김민준"]
-        assert repo.patients_with_concern("acne_scars")
-        assert repo.check().healthy
+        assert [c.id for c in repo.records.revisions(1)] == [1, 2]
+        assert [r.name for r in repo.patient_list.search("obrien").rows] == ["Zoë O'Brien"]
+        assert [r.name for r in repo.patient_list.search("민준").rows] == ["김민준"]
+        assert repo.records.patients_with_concern("acne_scars")
+        assert repo.health.check().healthy
         # The name keys are what version 3 writes, however the file got them.
         keys = repo.conn.execute("SELECT patient_id, sort_name, key FROM name_keys").fetchall()
         assert sorted(keys) == sorted(
@@ -106,9 +107,9 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
     # And the list shows them: the last consultation, drafts included; the next session of
     # the current plan only.
     new_year = datetime(2026, 1, 1, 9, tzinfo=UTC)
-    with Repository.open(path, clock=lambda: new_year) as repo:
-        (zoe,) = repo.search_patients("obrien").rows
-        (kim,) = repo.search_patients("민준").rows
+    with RecordStore.open(path, clock=lambda: new_year) as repo:
+        (zoe,) = repo.patient_list.search("obrien").rows
+        (kim,) = repo.patient_list.search("민준").rows
         assert (zoe.last_consultation, zoe.next_session) == (date(2026, 1, 5), date(2026, 1, 12))
         assert (kim.last_consultation, kim.next_session) == (date(2026, 1, 5), None)
     # The upgraded file has the schema a new one gets.
@@ -127,17 +128,17 @@ def test_version_3_writes_the_name_keys_from_the_names(tmp_path):
     conn.execute("UPDATE patients SET search_name = 'stale words' WHERE id = 1")
     conn.commit()
     conn.close()
-    with Repository.open(path) as repo:
+    with RecordStore.open(path) as repo:
         stored = repo.conn.execute("SELECT search_name FROM patients WHERE id = 1").fetchone()
         assert stored == ("zoe o brien obrien",)
-        assert [r.id for r in repo.search_patients("o'bri").rows] == [1]
-        assert repo.search_patients("stale").rows == ()
-        assert repo.check().healthy
+        assert [r.id for r in repo.patient_list.search("o'bri").rows] == [1]
+        assert repo.patient_list.search("stale").rows == ()
+        assert repo.health.check().healthy
 
 
 def test_the_file_says_what_it_is(tmp_path):
     path = tmp_path / "records.sqlite3"
-    with Repository.open(path):
+    with RecordStore.open(path):
         pass
     header = read_header(path)
     assert header.application_id == APPLICATION_ID
@@ -169,10 +170,10 @@ def test_an_upgrade_backs_up_first_then_migrates(tmp_path, future):
     path = tmp_path / "records.sqlite3"
     expected = BUILDERS[SCHEMA_VERSION](path)
     future(lambda db: db.execute("ALTER TABLE patients ADD COLUMN nickname TEXT DEFAULT ''"))
-    with Repository.open(path) as repo:
+    with RecordStore.open(path) as repo:
         assert repo.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
         assert "nickname" in repo.db["patients"].columns_dict
-        assert [replace(repo.get_patient(i), id=None) for i in (1, 2)] == expected.patients
+        assert [replace(repo.patients.get(i), id=None) for i in (1, 2)] == expected.patients
     (kept,) = backups_dir(path).iterdir()
     assert kept.name.startswith(f"records-before-upgrade-v{SCHEMA_VERSION}-")
     assert read_header(kept).user_version == SCHEMA_VERSION
@@ -188,7 +189,7 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, future):
 
     future(broken)
     with pytest.raises(StorageError) as caught:
-        Repository.open(path)
+        RecordStore.open(path)
     message = caught.value.message
     assert "could not be upgraded" in message and "before the upgrade" in message
     conn = sqlite3.connect(path)
@@ -205,8 +206,8 @@ def test_check_reads_an_older_file_without_upgrading_it(tmp_path, version):
     and columns later versions derive), and its version reported."""
     path = tmp_path / "records.sqlite3"
     BUILDERS[version](path)
-    with Repository.open(path, readonly=True, verify=False) as repo:
-        report = repo.check()
+    with RecordStore.open(path, readonly=True, verify=False) as repo:
+        report = repo.health.check()
     (problem,) = report.problems
     assert f"The schema is version {version}" in problem
     assert read_header(path).user_version == version
@@ -219,7 +220,7 @@ def test_a_file_from_an_earlier_version_is_known_from_its_header(tmp_path, versi
     path = tmp_path / "records.sqlite3"
     BUILDERS[version](path)
     assert needs_upgrade(path) is (version < SCHEMA_VERSION)
-    with Repository.open(path):
+    with RecordStore.open(path):
         pass
     assert not needs_upgrade(path)
 
@@ -257,9 +258,9 @@ def test_the_app_upgrades_an_earlier_file_before_its_window_opens(tmp_path):
     assert read_header(path).user_version == SCHEMA_VERSION
     (kept,) = backups_dir(path).glob("records-before-upgrade-*")
     assert read_header(kept).user_version == min(BUILDERS)
-    with Repository.open(path) as repo:
-        assert len(repo.search_patients("zoe").rows) >= 1
-        assert len(expected.patients) == repo.counts()["patients"]
+    with RecordStore.open(path) as repo:
+        assert len(repo.patient_list.search("zoe").rows) >= 1
+        assert len(expected.patients) == repo.health.counts()["patients"]
 
 
 @pytest.mark.gui
@@ -271,7 +272,7 @@ def test_upgrading_says_so_on_screen_while_it_works(tmp_path, qtbot, monkeypatch
 
     path = tmp_path / "records.sqlite3"
     BUILDERS[min(BUILDERS)](path)
-    opened = Repository.open
+    opened = RecordStore.open
 
     def slow_open(*args, **kwargs):
         import time
@@ -279,7 +280,7 @@ def test_upgrading_says_so_on_screen_while_it_works(tmp_path, qtbot, monkeypatch
         time.sleep(0.3)  # a large file
         return opened(*args, **kwargs)
 
-    monkeypatch.setattr(Repository, "open", slow_open)
+    monkeypatch.setattr(RecordStore, "open", slow_open)
     seen: list[str] = []
 
     def look():
@@ -309,7 +310,7 @@ def test_an_upgrade_that_fails_is_explained_as_opening_would_be(
     def failing_open(*args, **kwargs):
         raise problem
 
-    monkeypatch.setattr(Repository, "open", failing_open)
+    monkeypatch.setattr(RecordStore, "open", failing_open)
     with pytest.raises(StorageError) as raised:
         app.upgrade_records(path)
     if isinstance(problem, StorageError):

@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from storage_helpers import patient
 
-from consult.storage import search
-from consult.storage.repository import Page
+from consult.storage import Page, search
 from consult.storage.search import fold, name_keys, name_terms, parse_query, search_words
 
 NAMES = [
@@ -117,7 +116,7 @@ def test_parse_query(text, dob, phone):
 def people(repo):
     saved = {}
     for i, name in enumerate(NAMES):
-        p = repo.save_patient(
+        p = repo.patients.save(
             patient(
                 name, date_of_birth=date(1960 + i, 1 + i % 12, 1 + i), phone=f"+44 7700 90{i:04d}"
             )
@@ -159,7 +158,7 @@ def people(repo):
     ],
 )
 def test_name_search(repo, people, typed, name):
-    page = repo.search_patients(typed)
+    page = repo.patient_list.search(typed)
     assert [r.id for r in page.rows] == [people[name]]
     assert page.kind == "name" and not page.more and page.after is None
 
@@ -169,24 +168,24 @@ def ids(page: Page) -> list[int]:
 
 
 def test_a_word_must_start_a_word_of_the_name(repo, people):
-    assert repo.search_patients("rien").rows == ()
-    assert repo.search_patients("zoe nobody").rows == ()
+    assert repo.patient_list.search("rien").rows == ()
+    assert repo.patient_list.search("zoe nobody").rows == ()
 
 
 def test_search_by_date_of_birth_and_phone(repo, people):
     zoe = people["Zoë O'Brien-Łukasiewicz"]
-    assert ids(repo.search_patients("1960-01-01")) == [zoe]
-    assert ids(repo.search_patients("01/01/1960")) == [zoe]
-    assert repo.search_patients("01/01/1960").kind == "date_of_birth"
-    assert ids(repo.search_patients("+44 7700 900000")) == [zoe]
-    assert ids(repo.search_patients("900000")) == [zoe]  # the end of the number
-    assert len(repo.search_patients("+44 7700").rows) == len(NAMES)  # the start of the number
-    assert repo.search_patients("+44 7700").kind == "phone"
-    assert repo.search_patients("7700 91").rows == ()
+    assert ids(repo.patient_list.search("1960-01-01")) == [zoe]
+    assert ids(repo.patient_list.search("01/01/1960")) == [zoe]
+    assert repo.patient_list.search("01/01/1960").kind == "date_of_birth"
+    assert ids(repo.patient_list.search("+44 7700 900000")) == [zoe]
+    assert ids(repo.patient_list.search("900000")) == [zoe]  # the end of the number
+    assert len(repo.patient_list.search("+44 7700").rows) == len(NAMES)  # the start of the number
+    assert repo.patient_list.search("+44 7700").kind == "phone"
+    assert repo.patient_list.search("7700 91").rows == ()
 
 
 def test_rows_carry_what_the_list_shows(repo, people):
-    row = repo.search_patients("zoe").rows[0]
+    row = repo.patient_list.search("zoe").rows[0]
     assert row.name == "Zoë O'Brien-Łukasiewicz"
     assert row.date_of_birth == date(1960, 1, 1)
     assert row.last_consultation is None and row.next_session is None
@@ -194,15 +193,15 @@ def test_rows_carry_what_the_list_shows(repo, people):
 
 def test_limit_and_order(repo):
     for name in ("Ana Zapata", "Ana Álvarez", "Ana Martín"):
-        repo.save_patient(patient(name))
-    assert [r.name for r in repo.search_patients("ana").rows] == [
+        repo.patients.save(patient(name))
+    assert [r.name for r in repo.patient_list.search("ana").rows] == [
         "Ana Álvarez",
         "Ana Martín",
         "Ana Zapata",
     ]
-    first = repo.search_patients("ana", limit=2)
+    first = repo.patient_list.search("ana", limit=2)
     assert [r.name for r in first.rows] == ["Ana Álvarez", "Ana Martín"] and first.more
-    rest = repo.search_patients("ana", limit=2, after=first.after)
+    rest = repo.patient_list.search("ana", limit=2, after=first.after)
     assert [r.name for r in rest.rows] == ["Ana Zapata"] and not rest.more
     assert rest.after is None
 
@@ -211,7 +210,7 @@ def all_pages(repo, text: str, limit: int) -> list[int]:
     """Every patient a search lists, page after page."""
     found, after = [], None
     while True:
-        page = repo.search_patients(text, limit=limit, after=after)
+        page = repo.patient_list.search(text, limit=limit, after=after)
         assert len(page.rows) <= limit
         assert page.more == (page.after is not None)
         found += ids(page)
@@ -222,9 +221,11 @@ def all_pages(repo, text: str, limit: int) -> list[int]:
 
 
 def test_paging_reaches_every_match_once_in_name_order(repo):
-    made = [repo.save_patient(patient(f"Smith {chr(ord('a') + i % 26)}{i:03d}")) for i in range(95)]
-    made += [repo.save_patient(patient("Smith Twin")) for _ in range(3)]  # same name: by id
-    made.append(repo.save_patient(patient("Anna Smithson")))
+    made = [
+        repo.patients.save(patient(f"Smith {chr(ord('a') + i % 26)}{i:03d}")) for i in range(95)
+    ]
+    made += [repo.patients.save(patient("Smith Twin")) for _ in range(3)]  # same name: by id
+    made.append(repo.patients.save(patient("Anna Smithson")))
     expected = [p.id for p in sorted(made, key=lambda p: (search.search_name(p.name), p.id))]
     for limit in (1, 7, 40, 200):
         assert all_pages(repo, "smi", limit) == expected
@@ -233,7 +234,7 @@ def test_paging_reaches_every_match_once_in_name_order(repo):
 
 def test_date_of_birth_and_phone_searches_page_the_same_way(repo):
     made = [
-        repo.save_patient(patient(f"Born Same {i}", phone=f"+44 20 7946 {i:04d}"))
+        repo.patients.save(patient(f"Born Same {i}", phone=f"+44 20 7946 {i:04d}"))
         for i in range(12)
     ]
     expected = [p.id for p in sorted(made, key=lambda p: (search.search_name(p.name), p.id))]
@@ -253,25 +254,25 @@ def test_date_of_birth_and_phone_searches_page_the_same_way(repo):
     ],
 )
 def test_hostile_names_are_found(repo, name, typed):
-    saved = repo.save_patient(patient(name))
-    repo.save_patient(patient("Someone Else"))
+    saved = repo.patients.save(patient(name))
+    repo.patients.save(patient("Someone Else"))
     for text in typed:
-        assert ids(repo.search_patients(text)) == [saved.id], text
-    assert repo.check().healthy
+        assert ids(repo.patient_list.search(text)) == [saved.id], text
+    assert repo.health.check().healthy
 
 
 def test_a_very_long_name_is_found_and_its_keys_stay_bounded(repo):
     latin = " ".join(["Wolfeschlegelsteinhausenbergerdorff"] * 8 + ["Zed", "X" * 8])
     cjk = "龍" * 150 + "小" * 150  # one word of 300 characters: every suffix is a word
-    latin_id = repo.save_patient(patient(latin)).id
-    cjk_id = repo.save_patient(patient(cjk)).id
+    latin_id = repo.patients.save(patient(latin)).id
+    cjk_id = repo.patients.save(patient(cjk)).id
     assert len(latin) == 300 and len(cjk) == 300
-    assert ids(repo.search_patients("wolfeschlegelsteinhausenbergerdorff")) == [latin_id]
-    assert ids(repo.search_patients("wolfeschlegelsteinhausenbergerdorffx")) == []
-    assert ids(repo.search_patients("wolfeschlegelsteinhausenbergerdorf zed")) == [latin_id]
-    assert ids(repo.search_patients("小" * 30)) == [cjk_id]
-    assert ids(repo.search_patients("龍" * 30 + "小")) == [cjk_id]
-    assert ids(repo.search_patients("小" * 30 + "龍")) == []
+    assert ids(repo.patient_list.search("wolfeschlegelsteinhausenbergerdorff")) == [latin_id]
+    assert ids(repo.patient_list.search("wolfeschlegelsteinhausenbergerdorffx")) == []
+    assert ids(repo.patient_list.search("wolfeschlegelsteinhausenbergerdorf zed")) == [latin_id]
+    assert ids(repo.patient_list.search("小" * 30)) == [cjk_id]
+    assert ids(repo.patient_list.search("龍" * 30 + "小")) == [cjk_id]
+    assert ids(repo.patient_list.search("小" * 30 + "龍")) == []
     keys = repo.conn.execute(
         "SELECT count(*), max(length(key)), max(length(sort_name)) FROM name_keys "
         "WHERE patient_id = ?",
@@ -279,19 +280,19 @@ def test_a_very_long_name_is_found_and_its_keys_stay_bounded(repo):
     ).fetchone()
     assert keys[0] <= 300 * search.KEY_CHARS
     assert keys[1:] == (search.KEY_CHARS, search.SORT_CHARS)
-    assert repo.check().healthy
+    assert repo.health.check().healthy
 
 
 @settings(max_examples=60)
 @given(st.text(max_size=40))
 def test_any_text_is_a_safe_search(tmp_path_factory, text):
-    from consult.storage import Repository
+    from consult.storage import RecordStore
 
     path = tmp_path_factory.getbasetemp() / "search-any.sqlite3"
-    with Repository.open(path, verify=False) as repo:
-        if not repo.counts()["patients"]:
-            repo.save_patient(patient())
-        assert isinstance(repo.search_patients(text).rows, tuple)
+    with RecordStore.open(path, verify=False) as repo:
+        if not repo.health.counts()["patients"]:
+            repo.patients.save(patient())
+        assert isinstance(repo.patient_list.search(text).rows, tuple)
 
 
 # A few letters, marks, scripts and punctuation, so that names share words and starts.
@@ -321,17 +322,18 @@ def names_and_typing(draw):
     return names, text, draw(st.integers(1, 6))
 
 
+@pytest.mark.slow
 @settings(max_examples=80)
 @given(names_and_typing())
 def test_paged_search_is_exactly_the_reference(tmp_path_factory, case):
-    from consult.storage import Repository
+    from consult.storage import RecordStore
 
     names, text, limit = case
     if search.parse_query(text).names is None:
         return  # a date, phone digits or nothing to search by: not a name search
     path = tmp_path_factory.mktemp("property") / "records.sqlite3"
-    with Repository.open(path, verify=False) as repo:
-        saved = [repo.save_patient(patient(name)) for name in names]
+    with RecordStore.open(path, verify=False) as repo:
+        saved = [repo.patients.save(patient(name)) for name in names]
         expected = [
             p.id
             for p in sorted(
@@ -343,22 +345,22 @@ def test_paged_search_is_exactly_the_reference(tmp_path_factory, case):
 
 
 def test_saving_keeps_the_keys_in_step_and_check_reports_any_that_are_not(repo):
-    ana = repo.save_patient(patient("Ana Keys"))
-    bea = repo.save_patient(patient("Bea Keys"))
-    renamed = repo.save_patient(replace(ana, name="Anabel Núñez"))
-    assert ids(repo.search_patients("nunez anab")) == [ana.id]
-    assert ids(repo.search_patients("keys")) == [bea.id]
-    assert repo.check().healthy
+    ana = repo.patients.save(patient("Ana Keys"))
+    bea = repo.patients.save(patient("Bea Keys"))
+    renamed = repo.patients.save(replace(ana, name="Anabel Núñez"))
+    assert ids(repo.patient_list.search("nunez anab")) == [ana.id]
+    assert ids(repo.patient_list.search("keys")) == [bea.id]
+    assert repo.health.check().healthy
     with repo.transaction():
         repo.conn.execute("DELETE FROM name_keys WHERE patient_id = ? AND key = 'an'", [ana.id])
         repo.conn.execute("INSERT INTO name_keys VALUES ('zz', 'bea keys', ?)", [bea.id])
-    report = repo.check()
+    report = repo.health.check()
     assert not report.healthy
     assert "The name search keys of 2 patient(s) do not match their names" in report.summary()
     assert "Anabel" not in report.summary() and "Bea" not in report.summary()
     # Saving the name again writes its keys whole.
-    repo.save_patient(replace(renamed, name="Ana Keys"))
-    repo.save_patient(replace(bea, name="Bea Other"))
+    repo.patients.save(replace(renamed, name="Ana Keys"))
+    repo.patients.save(replace(bea, name="Bea Other"))
     with repo.transaction():
         repo.conn.execute("DELETE FROM name_keys WHERE key = 'zz'")
-    assert repo.check().healthy
+    assert repo.health.check().healthy

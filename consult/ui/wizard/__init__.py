@@ -7,12 +7,14 @@ from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QApplication, QWizard
 
+from consult.app.draft import ConsultationDraft, PatientDraft
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Patient
 from consult.domain.plan import Plan
 from consult.ui import style
+from consult.ui.fonts import use_bundled_fonts
 from consult.ui.wizard.pages import (
     AdjunctsPage,
     AreasPage,
@@ -22,7 +24,6 @@ from consult.ui.wizard.pages import (
     ReviewPage,
     ScreeningPage,
 )
-from consult.ui.wizard.state import ConsultationState
 from consult.ui.wizard.steps import StepList
 
 STEP_NAMES = ["Patient", "Screening", "Areas", "Concerns", "Adjuncts", "Plan", "Finish"]
@@ -42,23 +43,21 @@ class ConsultationWizard(QWizard):
         providers: list[str] = (),
         find_patients: Callable[[str], list[Patient]] | None = None,
         patient: Patient | None = None,
-        draft: Consultation | None = None,
+        draft: ConsultationDraft | None = None,
         replaces: tuple[Consultation, Plan] | None = None,
         parent=None,
     ):
         """``replaces``: amending, the final consultation this one replaces and its agreed
         plan (the wizard opens on the summary, which shows what changed against it)."""
         super().__init__(parent)
+        use_bundled_fonts(QApplication.instance())  # a name typed in any script shows
         self.replaces = replaces
         if draft is not None:
-            self.state = ConsultationState.from_consultation(catalog, settings, today, draft)
+            self.state = draft
         else:
-            self.state = ConsultationState(catalog, settings, today)
+            self.state = ConsultationDraft(catalog, settings, today)
             if patient is not None:
-                self.state.patient_id = patient.id
-                self.state.name, self.state.date_of_birth = patient.name, patient.date_of_birth
-                self.state.fitzpatrick, self.state.language = patient.fitzpatrick, patient.language
-                self.state.phone, self.state.email = patient.phone, patient.email
+                self.state.patient = PatientDraft.of(patient)
         if not self.state.provider and providers:
             self.state.provider = providers[0]
         if replaces is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, time
 from functools import partial
 from html import escape
@@ -43,13 +44,14 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from consult.app.draft import ConsultationDraft
 from consult.domain.adjuncts import all_eligibility, suggestions
 from consult.domain.amendment import changes, describe_area, describe_concern, reason_problem
-from consult.domain.model import ROMAN, Answer, Outcome, Patient, age_on
+from consult.domain.model import ROMAN, Answer, Outcome, Patient, ValidationError, age_on
 from consult.domain.plan import session_bounds
 from consult.report import dates
 from consult.ui import dialogs, outcomes, style
-from consult.ui.wizard.state import ConsultationState
+from consult.ui.plan_text import rules_html, status_text
 from consult.ui.zone_map import ZoneMap
 
 UI_LANG = "en"  # the provider's screens; the patient's language is for the printed plan
@@ -57,12 +59,6 @@ NO_DATE = QDate(1900, 1, 1)
 ANSWER_IDS = {Answer.YES: 1, Answer.NO: 2, Answer.NOT_SURE: 3}
 ANSWER_LABELS = {Answer.YES: "Yes", Answer.NO: "No", Answer.NOT_SURE: "Not sure"}
 CHECKED = {True: Qt.CheckState.Checked, False: Qt.CheckState.Unchecked}
-OUTCOME_COLOURS = {
-    Outcome.PROCEED: "proceed",
-    Outcome.CAUTION: "caution",
-    Outcome.NEEDS_CLEARANCE: "clearance",
-    Outcome.DO_NOT_TREAT: "danger",
-}
 
 
 def to_qdate(day: date | None) -> QDate:
@@ -107,6 +103,28 @@ def swatch_icon(colour: str) -> QIcon:
     return QIcon(pixmap)
 
 
+def outcome_lines(result) -> list[str]:
+    """What the screening's outcome means for the plan, in the provider's words."""
+    if result.label_reasons:
+        return [
+            "A contraindication on the device's label: it cannot be overridden. Finishing gives "
+            "the patient a letter saying what happens next, not a plan."
+        ]
+    if result.overridden:
+        return ["Overridden by the provider with a written reason."]
+    if result.outcome is Outcome.DO_NOT_TREAT:
+        return [
+            "Without a written reason to go ahead, finishing gives the patient a letter saying "
+            "what happens next, not a plan."
+        ]
+    if result.outcome is Outcome.NEEDS_CLEARANCE:
+        return [
+            "The plan will be provisional, its dates proposed, until a doctor's clearance is "
+            "recorded (Record clearance… on the main window)."
+        ]
+    return []
+
+
 class DateLineEdit(QLineEdit):
     """A masked yyyy-mm-dd field that starts typing at the year, however it got the focus."""
 
@@ -125,10 +143,10 @@ class DateLineEdit(QLineEdit):
 
 
 class Page(QWizardPage):
-    """A page that reads and writes the wizard's ConsultationState."""
+    """A page that reads and writes the wizard's ConsultationDraft."""
 
     @property
-    def state(self) -> ConsultationState:
+    def state(self) -> ConsultationDraft:
         return self.wizard().state
 
     def changed(self) -> None:
@@ -276,17 +294,18 @@ class PatientPage(Page):
         state = self.state
         self._loading = True
         try:
-            self.name.setText(state.name)
-            self.dob.setText(state.date_of_birth.isoformat() if state.date_of_birth else "")
-            self.phone.setText(state.phone)
-            self.email.setText(state.email)
-            index = self.language.findData(state.language)
+            self.name.setText(state.patient.name)
+            born = state.patient.date_of_birth
+            self.dob.setText(born.isoformat() if born else "")
+            self.phone.setText(state.patient.phone)
+            self.email.setText(state.patient.email)
+            index = self.language.findData(state.patient.language)
             self.language.setCurrentIndex(max(index, 0))
             if state.provider:
                 self.provider.setCurrentText(state.provider)
             self.skin_group.setExclusive(False)
             for number, button in self.skin_buttons.items():
-                button.setChecked(number == state.fitzpatrick)
+                button.setChecked(number == state.patient.fitzpatrick)
             self.skin_group.setExclusive(True)
         finally:
             self._loading = False
@@ -296,21 +315,21 @@ class PatientPage(Page):
         if self._loading:
             return
         state = self.state
-        state.name = self.name.text()
-        state.date_of_birth = parse_day(self.dob.text())
-        if state.date_of_birth is None:
+        state.patient.name = self.name.text()
+        state.patient.date_of_birth = parse_day(self.dob.text())
+        if state.patient.date_of_birth is None:
             typed = self.dob.text().replace("-", "").replace("_", "").strip()
             self.dob_words.setText("not a date" if len(typed) == 8 else "")
         else:
-            age = state.date_of_birth and age_on(state.date_of_birth, state.today)
-            words = dates.long_date(state.date_of_birth, UI_LANG)
+            age = state.patient.date_of_birth and age_on(state.patient.date_of_birth, state.today)
+            words = dates.long_date(state.patient.date_of_birth, UI_LANG)
             self.dob_words.setText(f"{words} (age {age})")
-        state.phone = self.phone.text()
-        state.email = self.email.text()
-        state.language = self.language.currentData() or "en"
+        state.patient.phone = self.phone.text()
+        state.patient.email = self.email.text()
+        state.patient.language = self.language.currentData() or "en"
         state.provider = self.provider.currentText().strip()
         chosen = self.skin_group.checkedId()
-        state.fitzpatrick = chosen if chosen > 0 else None
+        state.patient.fitzpatrick = chosen if chosen > 0 else None
         self.problems.setText("")
         self.changed()
 
@@ -330,18 +349,18 @@ class PatientPage(Page):
     def _pick(self, item: QListWidgetItem) -> None:
         patient: Patient = item.data(Qt.ItemDataRole.UserRole)
         state = self.state
-        state.patient_id = patient.id
-        state.name, state.date_of_birth = patient.name, patient.date_of_birth
-        state.fitzpatrick, state.language = patient.fitzpatrick, patient.language
-        state.phone, state.email = patient.phone, patient.email
+        state.patient.id = patient.id
+        state.patient.name, state.patient.date_of_birth = patient.name, patient.date_of_birth
+        state.patient.fitzpatrick, state.patient.language = patient.fitzpatrick, patient.language
+        state.patient.phone, state.patient.email = patient.phone, patient.email
         self.load_from_state()
         self.name.setFocus()
 
     def _new_patient(self) -> None:
         state = self.state
-        state.patient_id = None
-        state.name, state.date_of_birth, state.fitzpatrick = "", None, None
-        state.phone = state.email = ""
+        state.patient.id = None
+        state.patient.name, state.patient.date_of_birth, state.patient.fitzpatrick = "", None, None
+        state.patient.phone = state.patient.email = ""
         self.search.clear()
         self.load_from_state()
         self.name.setFocus()
@@ -349,7 +368,10 @@ class PatientPage(Page):
     def isComplete(self) -> bool:
         state = self.state
         return bool(
-            state.name.strip() and state.date_of_birth and state.fitzpatrick and state.provider
+            state.patient.name.strip()
+            and state.patient.date_of_birth
+            and state.patient.fitzpatrick
+            and state.provider
         )
 
     def validatePage(self) -> bool:
@@ -435,12 +457,7 @@ class ScreeningPage(Page):
         self.labels: dict[str, QLabel] = {}
 
     def _asked(self, question) -> str:
-        settings = self.state.settings
-        values = {
-            "isotretinoin_window_months": settings.isotretinoin_window_months,
-            "min_age": settings.min_age,
-        }
-        return question.question.format(UI_LANG, values)
+        return question.ask(UI_LANG, self.state.settings.placeholders)
 
     def initializePage(self) -> None:
         state = self.state
@@ -550,19 +567,28 @@ class ScreeningPage(Page):
         found = outcomes.look(result.outcome if result.complete else None)
         colour = style.colour(found.colour)
         lines = [f"<b style='font-size:large'>{escape(found.headline)}</b>"]
-        if result.overridden:
+        # What happens next: the provider's next step, then what it means for the plan.
+        if not result.complete:
+            lines.append(escape(found.next_step, quote=False))
+        elif result.label_reasons:  # the device's label rules it out: no override
+            lines += [f"<b>{escape(line)}</b>" for line in outcome_lines(result)]
+        elif result.overridden:
             lines.append("<b>Going ahead: the provider wrote the reason below.</b>")
         else:
             lines.append(escape(found.next_step, quote=False))
+            if result.outcome is Outcome.DO_NOT_TREAT:
+                lines += [escape(line) for line in outcome_lines(result)]
         if result.reasons:
             lines.append("So far:" if not result.complete else "Because:")
         for reason in result.reasons:
             question = catalog.question(reason.question_id)
             answer = "not sure" if reason.answer is Answer.NOT_SURE else "yes"
             reason_colour = style.colour(outcomes.look(reason.outcome).colour)
+            label = " — <b>on the device's label</b>" if reason.label else ""
             lines.append(
                 f"• <span style='color:{reason_colour}'><b>{escape(reason.outcome.label)}</b>"
-                f"</span>: {escape(self._asked(question))} (<i>{answer}</i>)"
+                f"</span>: {escape(self._asked(question))} (<i>{answer}</i>){label}<br>"
+                f"&nbsp;&nbsp;<small>Source: {escape(catalog.cite(question.sources))}</small>"
             )
         self.banner.setText("<br>".join(lines))
         self.banner_icon.setPixmap(
@@ -576,8 +602,7 @@ class ScreeningPage(Page):
         )
         self.banner.setAccessibleDescription(f"{found.headline}. {answered} of {total} answered.")
         self.rest_no.setEnabled(bool(result.unanswered))
-        needs_override = result.complete and result.outcome is Outcome.DO_NOT_TREAT
-        self.override_box.setVisible(needs_override)
+        self.override_box.setVisible(result.complete and result.overridable)
         self._show_below()
 
     def isComplete(self) -> bool:
@@ -880,10 +905,16 @@ class AdjunctsPage(Page):
         catalog = state.catalog
         screening = state.screening()
         verdicts = all_eligibility(
-            catalog, state.fitzpatrick, screening.reason_ids(), list(state.areas)
+            catalog,
+            state.patient.fitzpatrick,
+            screening.reason_ids(),
+            list(state.areas),
+            values=state.settings.placeholders,
         )
         wanted = [c.concern_id for a in state.area_choices() for c in a.concerns]
-        suggested = suggestions(catalog, state.fitzpatrick, wanted, list(state.areas), verdicts)
+        suggested = suggestions(
+            catalog, state.patient.fitzpatrick, wanted, list(state.areas), verdicts
+        )
         host = QWidget()
         layout = QVBoxLayout(host)
         if suggested:
@@ -981,7 +1012,10 @@ class PlanPage(Page):
         start_label.setBuddy(self.start)
         count_label = QLabel("&Sessions:")
         count_label.setBuddy(self.count)
-        form.addRow(start_label, self.start)
+        start_row = QHBoxLayout()
+        start_row.addWidget(self.start)
+        start_row.addStretch(1)
+        form.addRow(start_label, start_row)
         count_row = QHBoxLayout()
         count_row.addWidget(self.count)
         count_row.addWidget(self.bounds, 1)
@@ -1004,6 +1038,13 @@ class PlanPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Planned appointments")
         self.table.setTabKeyNavigation(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Plan status")
+        self.rules = QLabel()
+        self.rules.setWordWrap(True)
+        self.rules.setTextFormat(Qt.TextFormat.RichText)
+        self.rules.setAccessibleName("Rules applied, with their sources")
         self.results = QLabel()
         self.results.setWordWrap(True)
         self.warnings = QLabel()
@@ -1018,10 +1059,12 @@ class PlanPage(Page):
         notes_label = QLabel("N&otes:")
         notes_label.setBuddy(self.notes)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
         layout.addLayout(form)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.results)
         layout.addWidget(self.warnings)
+        layout.addWidget(self.rules)
         layout.addWidget(notes_label)
         layout.addWidget(self.notes)
         self.start.dateChanged.connect(self._store)
@@ -1085,7 +1128,13 @@ class PlanPage(Page):
         state = self.state
         plan = state.plan()
         catalog = state.catalog
-        self.time.setEnabled(self.book.isChecked())
+        self.status.setText(f"<b>{escape(status_text(plan))}</b>")
+        self.start.setEnabled(not plan.not_treating)
+        self.count.setEnabled(not plan.not_treating)
+        rules = rules_html(catalog, plan)
+        self.rules.setText(f"<b>Rules applied:</b>{rules}" if rules else "")
+        self.book.setEnabled(not plan.not_treating)
+        self.time.setEnabled(self.book.isChecked() and not plan.not_treating)
         own = len(state.times)
         self.time_note.setText(
             "not booked yet: the plan shows dates only"
@@ -1094,7 +1143,11 @@ class PlanPage(Page):
                 f"every appointment, {own} at its own time" if own else "every appointment"
             )
         )
-        rows = [(s.date, s.time, s.key, f"Microneedling session {s.number}") for s in plan.sessions]
+        proposed = "Proposed: " if plan.provisional else ""
+        rows = [
+            (s.date, s.time, s.key, f"{proposed}Microneedling session {s.number}")
+            for s in plan.sessions
+        ]
         rows += [
             (v.date, v.time, v.key, catalog.adjunct(v.adjunct_id).name[UI_LANG])
             for v in plan.adjunct_visits
@@ -1129,11 +1182,14 @@ class PlanPage(Page):
         self.table.resizeColumnsToContents()
         ongoing = [catalog.adjunct(a).name[UI_LANG] for a in plan.ongoing_adjuncts]
         low, high = catalog.protocol.results_months
-        text = (
-            f"Results: best around {dates.month_year(plan.results_from, UI_LANG)} to "
-            f"{dates.month_year(plan.results_to, UI_LANG)} ({low}–{high} months after the "
-            "last session)."
-        )
+        if plan.results_from is None:
+            text = "No sessions are planned."
+        else:
+            text = (
+                f"Results: usually best around {dates.month_year(plan.results_from, UI_LANG)} "
+                f"to {dates.month_year(plan.results_to, UI_LANG)} ({low}–{high} months after "
+                "the last session)."
+            )
         if ongoing:
             text += " At home: " + ", ".join(ongoing) + "."
         self.results.setText(text)
@@ -1190,10 +1246,14 @@ class ReviewPage(Page):
             self.setSubTitle(
                 "The amendment is saved as a new revision; the one it replaces stays readable."
             )
+            try:
+                now = state.consultation()
+            except ValidationError:  # the patient's details are not whole yet
+                now = replace(old, patient=old.patient)
             changed = changes(
                 catalog,
                 old,
-                state.consultation(),
+                now,
                 old_plan,
                 plan,
                 describe_day=dates.day,
@@ -1214,26 +1274,20 @@ class ReviewPage(Page):
                 self.reason.blockSignals(True)
                 self.reason.setPlainText(state.amend_reason)
                 self.reason.blockSignals(False)
-        born = dates.long_date(state.date_of_birth, UI_LANG) if state.date_of_birth else "?"
+        who = state.patient
+        born = dates.long_date(who.date_of_birth, UI_LANG) if who.date_of_birth else "?"
         outcome_colour = style.colour(outcomes.look(screening.outcome).colour)
         parts += [
-            f"<h3>{escape(state.name)}</h3>",
-            f"<p>Born {escape(born)} · skin type {ROMAN.get(state.fitzpatrick or 0, '?')}"
-            f" · plan in {escape(dates.language_name(state.language))}"
+            f"<h3>{escape(who.name)}</h3>",
+            f"<p>Born {escape(born)} · skin type {ROMAN.get(who.fitzpatrick or 0, '?')}"
+            f" · plan in {escape(dates.language_name(who.language))}"
             f" · provider {escape(state.provider)}</p>",
             f"<p><b>Screening:</b> <b style='color:{outcome_colour}'>"
             f"{escape(screening.outcome.label)}</b>"
             + (" (overridden with a written reason)" if screening.overridden else "")
             + "</p>",
+            f"<p><b>{escape(status_text(plan))}</b></p>",
         ]
-        if screening.reasons:
-            parts.append("<ul>")
-            parts += [
-                f"<li>{escape(r.outcome.label)}: "
-                f"{escape(catalog.question(r.question_id).question[UI_LANG])}</li>"
-                for r in screening.reasons
-            ]
-            parts.append("</ul>")
         parts.append("<p><b>Treating:</b></p><ul>")
         for choice in plan.areas:
             where = describe_area(catalog, choice.area_id, choice.zones, UI_LANG)
@@ -1243,18 +1297,24 @@ class ReviewPage(Page):
         if plan.adjuncts:
             names = ", ".join(catalog.adjunct(a).name[UI_LANG] for a in plan.adjuncts)
             parts.append(f"<p><b>Adjuncts:</b> {escape(names)}</p>")
-        at = (
-            f", at {dates.time_of_day(state.appointment_time)}"
-            + (f" ({len(state.times)} at another time)" if state.times else "")
-            if state.appointment_time
-            else ", times not booked yet"
-        )
-        parts.append(
-            f"<p><b>{len(plan.sessions)} sessions</b> from {escape(long_date(plan.first_session))}"
-            f" to {escape(long_date(plan.last_session))}{escape(at)}; results best around "
-            f"{escape(dates.month_year(plan.results_from, UI_LANG))} to "
-            f"{escape(dates.month_year(plan.results_to, UI_LANG))}.</p>"
-        )
+        if plan.sessions:
+            proposed = "proposed " if plan.provisional else ""
+            at = (
+                f", at {dates.time_of_day(state.appointment_time)}"
+                + (f" ({len(state.times)} at another time)" if state.times else "")
+                if state.appointment_time
+                else ", times not booked yet"
+            )
+            parts.append(
+                f"<p><b>{len(plan.sessions)} sessions</b>, {proposed}from "
+                f"{escape(long_date(plan.first_session))} to "
+                f"{escape(long_date(plan.last_session))}{escape(at)}; results usually best "
+                f"around {escape(dates.month_year(plan.results_from, UI_LANG))} to "
+                f"{escape(dates.month_year(plan.results_to, UI_LANG))}.</p>"
+            )
+        rules = rules_html(catalog, plan)
+        if rules:
+            parts.append(f"<p><b>Rules applied:</b></p>{rules}")
         if plan.warnings:
             parts.append("<p><b>Warnings:</b></p><ul>")
             parts += [f"<li>{escape(w.message)}</li>" for w in plan.warnings]
@@ -1272,11 +1332,6 @@ class ReviewPage(Page):
         problems = []
         if not screening.complete:
             problems.append("Some screening questions are not answered.")
-        elif not screening.may_finish:
-            problems.append(
-                "Screening says do not treat. To go ahead, go back to Safety screening and write "
-                "the reason."
-            )
         problems += self.state.patient_problems()
         if self.replaces is not None:
             problem = reason_problem(self.state.amend_reason)

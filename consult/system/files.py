@@ -19,12 +19,14 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_private_atomic(dest: Path, data: bytes) -> None:
+def write_private_atomic(dest: Path, data: bytes, *, replace: bool = True) -> None:
     """Write ``data`` to ``dest`` all at once, readable by the user only (mode 0600).
 
     The bytes go to a temporary file in ``dest``'s own folder (never a temp folder), are
     flushed to disk, and the file is then renamed over ``dest``: a reader sees the old file or
     the whole new one, never part of one, and nothing is left behind if writing fails.
+    Without ``replace``, an existing ``dest`` (even one that appears while writing) is never
+    overwritten: FileExistsError, and nothing is left behind.
     """
     dest = Path(dest)
     folder = dest.parent
@@ -37,9 +39,28 @@ def write_private_atomic(dest: Path, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         tmp.chmod(0o600)
-        tmp.replace(dest)
+        if replace:
+            tmp.replace(dest)
+        else:
+            place_new(tmp, dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
     fsync_folder(folder)
+
+
+def place_new(tmp: Path, dest: Path) -> None:
+    """Give ``tmp`` the name ``dest`` only if no file has it (a hard link fails on an existing
+    name, atomically), then drop the temporary name."""
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links: check, then rename.
+        if dest.exists() or dest.is_symlink():
+            raise FileExistsError(dest) from None
+        tmp.replace(dest)
+        return
+    tmp.unlink()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from consult.resources import resource_path
+from consult.system.resources import resource_path
 
 SVG = "{http://www.w3.org/2000/svg}"
 DRAWINGS = ("face", "body-front", "body-back")

@@ -1,4 +1,10 @@
-"""What the provider has entered so far: plain Python, shared by the wizard's pages."""
+"""A consultation as the provider is entering it: every field may still be missing.
+
+The wizard's pages read and write a ``ConsultationDraft``; it is saved to disk as the provider
+types (see ``drafts``), and becomes a domain ``Consultation`` only when it is whole
+(``Clinic.finalize``). Its ``PatientDraft`` holds what is known of the patient so far — no
+stand-in dates or skin types — and is checked by the domain's own rules when it is finished.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,11 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Answer,
     AreaChoice,
+    Clearance,
     ClinicSettings,
     ConcernChoice,
     Consultation,
+    FieldProblem,
     Override,
     Patient,
     Status,
@@ -22,17 +30,71 @@ from consult.domain.screening import ScreeningResult, assess
 
 
 @dataclass
-class ConsultationState:
-    catalog: Catalog
-    settings: ClinicSettings
-    today: date
-    patient_id: int | None = None
+class PatientDraft:
+    """The patient's details as far as they are known; ``None`` where not entered yet."""
+
     name: str = ""
     date_of_birth: date | None = None
     fitzpatrick: int | None = None
     language: str = "en"
     phone: str = ""
     email: str = ""
+    id: int | None = None
+
+    @classmethod
+    def of(cls, patient: Patient) -> PatientDraft:
+        return cls(
+            patient.name,
+            patient.date_of_birth,
+            patient.fitzpatrick,
+            patient.language,
+            patient.phone,
+            patient.email,
+            patient.id,
+        )
+
+    def _checked(self, today: date) -> Patient:
+        """A ``Patient`` to run the domain's checks on: a missing date of birth or skin type
+        is reported by ``problems`` itself, never stood in for."""
+        return Patient(
+            name=self.name,
+            date_of_birth=self.date_of_birth or today,
+            fitzpatrick=self.fitzpatrick or 0,
+            language=self.language,
+            phone=self.phone,
+            email=self.email,
+            id=self.id,
+        )
+
+    def problems(
+        self, today: date, min_age: int, languages: tuple[str, ...] = ("en", "es")
+    ) -> list[str]:
+        """What must be entered or corrected before the patient can be saved."""
+        if self.date_of_birth is None:
+            found = [
+                p.message
+                for p in self._checked(today).problems(today, 0, languages)
+                if p.field != "date_of_birth"
+            ]
+            return ["Enter the date of birth.", *found]
+        return [p.message for p in self._checked(today).problems(today, min_age, languages)]
+
+    def validated(
+        self, today: date, min_age: int, languages: tuple[str, ...] = ("en", "es")
+    ) -> Patient:
+        """The patient, tidied; ValidationError naming every problem when something is
+        missing or wrong."""
+        if self.date_of_birth is None:
+            raise ValidationError([FieldProblem("date_of_birth", "Enter the date of birth.")])
+        return self._checked(today).validated(today, min_age, languages)
+
+
+@dataclass
+class ConsultationDraft:
+    catalog: Catalog
+    settings: ClinicSettings
+    today: date
+    patient: PatientDraft = field(default_factory=PatientDraft)
     provider: str = ""
     answers: dict[str, Answer] = field(default_factory=dict)
     override_reason: str = ""
@@ -46,6 +108,9 @@ class ConsultationState:
     notes: str = ""
     consultation_id: int | None = None
     revision_of: int | None = None
+    # A doctor's clearance recorded on the consultation being amended: kept, for the answers
+    # it covers (a new answer that needs clearance makes the plan provisional again).
+    clearance: Clearance | None = None
     # The time the appointments are booked at, and those booked at their own time.
     appointment_time: time | None = None
     times: dict[str, time] = field(default_factory=dict)
@@ -53,31 +118,8 @@ class ConsultationState:
 
     # -- building domain objects
 
-    def patient(self) -> Patient:
-        return Patient(
-            name=self.name,
-            date_of_birth=self.date_of_birth or date.min,
-            fitzpatrick=self.fitzpatrick or 0,
-            language=self.language,
-            phone=self.phone,
-            email=self.email,
-            id=self.patient_id,
-        )
-
     def patient_problems(self) -> list[str]:
-        if self.date_of_birth is None:
-            problems = [
-                p.message
-                for p in self.patient().problems(self.today, 0)
-                if p.field != "date_of_birth"
-            ]
-            return ["Enter the date of birth.", *problems]
-        return [
-            p.message
-            for p in self.patient().problems(
-                self.today, self.settings.min_age, self.catalog.languages
-            )
-        ]
+        return self.patient.problems(self.today, self.settings.min_age, self.catalog.languages)
 
     def area_choices(self) -> tuple[AreaChoice, ...]:
         choices = []
@@ -112,14 +154,22 @@ class ConsultationState:
         return assess(self.catalog, self.answers, tags, self.override())
 
     def consultation(self, status: Status = Status.DRAFT) -> Consultation:
+        """The consultation entered, once the patient's details are whole (ValidationError
+        naming what is missing otherwise)."""
+        patient = self.patient.validated(self.today, self.settings.min_age, self.catalog.languages)
+        return self.consultation_with(patient, status)
+
+    def consultation_with(self, patient: Patient, status: Status = Status.DRAFT) -> Consultation:
+        # The override only where it applies: "do not treat" with no contraindication on the
+        # device's label (a reason typed before the answers changed is not kept).
         return Consultation(
-            patient=self.patient(),
+            patient=patient,
             provider=self.provider,
             date=self.today,
             screening=dict(self.answers),
             areas=self.area_choices(),
             adjuncts=tuple(self.adjuncts),
-            override=self.override(),
+            override=self.screening().override,
             start_date=self.start_date,
             session_count=self.session_count,
             notes=self.notes,
@@ -127,6 +177,7 @@ class ConsultationState:
             catalog_version=self.catalog.version,
             id=self.consultation_id,
             revision_of=self.revision_of,
+            clearance=self.clearance,
             appointment_time=self.appointment_time,
             times=dict(self.times),
             amend_reason=self.amend_reason.strip(),
@@ -134,7 +185,11 @@ class ConsultationState:
 
     def plan(self) -> Plan:
         return build_plan(
-            self.catalog, self.consultation(), self.settings.calendar, self.settings.interval_weeks
+            self.catalog,
+            self.consultation(),
+            self.settings.calendar,
+            self.settings.interval_weeks,
+            self.settings.placeholders,
         )
 
     # -- restoring
@@ -142,19 +197,13 @@ class ConsultationState:
     @classmethod
     def from_consultation(
         cls, catalog: Catalog, settings: ClinicSettings, today: date, item: Consultation
-    ) -> ConsultationState:
-        patient = item.patient
+    ) -> ConsultationDraft:
+        """A draft to go on with, or to amend, from a saved consultation."""
         state = cls(
             catalog=catalog,
             settings=settings,
             today=today,
-            patient_id=patient.id,
-            name=patient.name,
-            date_of_birth=patient.date_of_birth if patient.date_of_birth != date.min else None,
-            fitzpatrick=patient.fitzpatrick or None,
-            language=patient.language,
-            phone=patient.phone,
-            email=patient.email,
+            patient=PatientDraft.of(item.patient),
             provider=item.provider,
             answers={k: Answer(v) for k, v in item.screening.items()},
             override_reason=item.override.reason if item.override else "",
@@ -164,6 +213,7 @@ class ConsultationState:
             notes=item.notes,
             consultation_id=item.id,
             revision_of=item.revision_of,
+            clearance=item.clearance,
             appointment_time=item.appointment_time,
             times=dict(item.times),
             amend_reason=item.amend_reason,

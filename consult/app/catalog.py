@@ -5,16 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from consult.domain.catalog import Catalog, LoadResult, load, parse_toml
-from consult.domain.model import Consultation
-from consult.domain.plan import Plan, build_plan
-from consult.fileio import write_private_atomic
-from consult.paths import cache_dir, clinic_catalog_file
-from consult.resources import resource_path
+from consult.domain.catalog import LoadResult, load, parse_toml
+from consult.system.files import write_private_atomic
+from consult.system.folders import cache_dir, clinic_catalog_file
+from consult.system.resources import resource_path
 
 PARSED_CACHE = "catalog-parsed.json"
 PARSED_FORMAT = 1
@@ -79,21 +76,3 @@ class ParsedCache:
         data = {"format": PARSED_FORMAT, "documents": self._used}
         with contextlib.suppress(OSError):
             write_private_atomic(self.path, json.dumps(data, ensure_ascii=False).encode())
-
-
-def agreed_plan(catalog: Catalog, repo, item: Consultation) -> Plan:
-    """The plan of ``item`` with the clinic's settings; for a saved consultation, with the
-    dates as they were agreed (settings changed since then do not move them)."""
-    settings = repo.settings()
-    plan = build_plan(catalog, item, settings.calendar, settings.interval_weeks)
-    stored = repo.stored_plan(item.id) if item.id is not None else None
-    if stored is None or not stored.sessions:
-        return plan
-    return replace(
-        plan,
-        sessions=stored.sessions,
-        adjunct_visits=stored.adjunct_visits,
-        interval_weeks=stored.interval_weeks or plan.interval_weeks,
-        results_from=stored.results_from or plan.results_from,
-        results_to=stored.results_to or plan.results_to,
-    )

@@ -20,7 +20,7 @@ def resources_dir() -> Path:
     candidates = []
     if frozen_root:
         candidates.append(Path(frozen_root) / "resources")
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parent.parent  # consult/
     candidates += [package_dir / "_resources", package_dir.parent / "resources"]
     for candidate in candidates:
         if (candidate / "catalog").is_dir():

@@ -1,0 +1,216 @@
+"""The record store: one connection to the records, and the parts that work on it.
+
+As Anki's collection hands its work to managers, ``RecordStore`` owns the connection, the
+transactions and the clock, and each kind of record has a part of its own:
+
+======================  ===================================================================
+``store.patients``      a patient's details (``patients.py``)
+``store.patient_list``  the list beside the window: who is due, searches (``patient_list.py``)
+``store.consultations`` drafts, finalising, amending (``consultations.py``)
+``store.records``       reading consultations and their plans back (``records.py``)
+``store.clinic``        the clinic's settings and providers (``clinic.py``)
+``store.audit``         the audit trail (``audit.py``)
+``store.health``        counts and the damage check (``health.py``)
+======================  ===================================================================
+
+What the layers above may call is the typed ``RecordStoreAPI`` (``protocol.py``); a second
+engine implements the same surface. Every write runs in one transaction (``BEGIN IMMEDIATE``,
+so a second writer waits for the lock instead of failing half-way) together with its audit
+entry; a part's method called inside another's transaction joins it. SQLite and OS errors
+leave the store as ``StorageError`` with a plain-words ``message``. Use one store per thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from consult.domain.catalog import Catalog
+from consult.storage import audit, database, opening
+from consult.storage.audit import AuditTrail
+from consult.storage.clinic import Clinic
+from consult.storage.consultations import Consultations
+from consult.storage.health import Health
+from consult.storage.patient_list import PatientList
+from consult.storage.patients import Patients
+from consult.storage.records import Records
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class RecordStore:
+    """The clinic's records. Open with ``RecordStore.open(path)``; close when done."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path | None = None,
+        *,
+        catalog: Catalog | None = None,
+        provider: str = "",
+        clock: Callable[[], datetime] | None = None,
+        readonly: bool = False,
+    ):
+        # The plain connection serves the reads; the sqlite-utils Database over it is made on
+        # first use (see ``db``), so listing patients never waits for the library to import.
+        self.conn = conn
+        self._db: Database | None = None
+        self.path = path
+        self.catalog = catalog
+        self.provider = provider  # who is at the desk: recorded in the audit trail
+        self.readonly = readonly
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.patients = Patients(self)
+        self.patient_list = PatientList(self)
+        self.consultations = Consultations(self)
+        self.records = Records(self)
+        self.clinic = Clinic(self)
+        self.audit = AuditTrail(self)
+        self.health = Health(self)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str | None = None,
+        *,
+        catalog: Catalog | None = None,
+        provider: str = "",
+        readonly: bool = False,
+        create: bool = True,
+        verify: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        any_thread: bool = False,
+    ) -> RecordStore:
+        """Open (or create) the records file; see ``opening.open_connection``. ``any_thread``:
+        usable from any thread, one at a time (by default only from the opening thread)."""
+        resolved = database.resolve(path)
+        conn = opening.open_connection(
+            resolved, create=create, readonly=readonly, verify=verify, any_thread=any_thread
+        )
+        return cls(
+            conn, resolved, catalog=catalog, provider=provider, clock=clock, readonly=readonly
+        )
+
+    @property
+    def db(self) -> Database:
+        """The connection as a sqlite-utils ``Database`` (transactions, rows as dicts)."""
+        if self._db is None:
+            self._db = database.wrap(self.conn)
+        return self._db
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def set_cache_size(self, mib: int) -> None:
+        """Keep up to ``mib`` MiB of the file's pages in memory on this connection, for the
+        next queries to find there (SQLite's default is 2 MiB)."""
+        self.conn.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def rules_catalog(self) -> Catalog:
+        """The catalog whose rules every saved plan must keep: the one given, or else the one
+        the app uses (the built-in catalog with the clinic's laid over it). No path saves a
+        plan unchecked."""
+        if self.catalog is None:
+            from consult.domain.catalog import load
+            from consult.system.folders import clinic_catalog_file
+            from consult.system.resources import resource_path
+
+            self.catalog = load(resource_path("catalog"), clinic_catalog_file()).catalog
+        return self.catalog
+
+    # ------------------------------------------------------------------ time
+
+    def now(self) -> str:
+        """This moment, as the records keep it (UTC, ISO 8601, microseconds)."""
+        return self.clock().astimezone(UTC).isoformat(timespec="microseconds")
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction; nested calls join the outer one (as savepoints)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            with self.db.atomic():
+                yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            # A failed COMMIT (disk full, I/O error) must not leave a transaction open that
+            # later calls would silently join.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The reads inside see one state of the records, however many statements they take
+        and whatever other connections commit meanwhile (one read transaction)."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")  # nothing was written: this only ends the read
+
+    def audit_event(
+        self,
+        action: str,
+        record_type: str,
+        record_id: int | None = None,
+        record_uuid: str | None = None,
+        provider: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """One entry at the end of the audit chain, in the caller's transaction."""
+        audit.append(
+            self.db,
+            action,
+            record_type,
+            record_id,
+            record_uuid,
+            self.provider if provider is None else provider,
+            detail,
+            at=self.now(),
+        )
+
+    # ------------------------------------------------------------------ small reads
+
+    def uuid_of(self, table: str, record_id: int) -> str | None:
+        """The uuid of a patient or consultation (``table`` one of the two), None if absent."""
+        if table not in ("patients", "consultations"):
+            raise ValueError(f"no uuids in {table!r}")
+        row = self.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
+        return row[0] if row else None
+
+    def row(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        """The first row of a storage-internal query, as a dict (None when there is none)."""
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
