@@ -316,3 +316,23 @@ def test_a_contraindication_on_the_label_says_it_cannot_be_overridden(wizard, qt
     assert "Do not treat" in text and "cannot be overridden" in text
     assert "write the reason" not in text  # no way round the device's label is offered
     assert not page.override_box.isVisible()
+
+
+def test_a_name_searched_and_not_found_becomes_the_new_patients_name(qtbot):
+    """Found in the exam room: the nurse typed the new patient's name in the search box."""
+    from uihelpers import type_text
+
+    wiz = ConsultationWizard(
+        CATALOG, ClinicSettings(), TODAY, providers=["Dr Ana Reyes"], find_patients=lambda t: []
+    )
+    qtbot.addWidget(wiz)
+    wiz.show()
+    qtbot.waitExposed(wiz)
+    wiz.activateWindow()
+    qtbot.waitUntil(wiz.isActiveWindow)
+    page = wiz.currentPage()
+    type_text(page.search, "Nguyễn Thị Thu Hà")
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert page.name.text() == "Nguyễn Thị Thu Hà" and page.search.text() == ""
+    assert wiz.state.patient.name == "Nguyễn Thị Thu Hà"
+    assert page.dob.hasFocus()  # on to the date of birth

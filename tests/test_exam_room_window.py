@@ -288,3 +288,20 @@ def test_a_failed_open_leaves_no_copy_and_offers_save_as(qtbot, window, clinic, 
     preview_dialog.open_external()
     assert asked == ["No PDF viewer"]
     assert not clinic.viewer_path(saved).exists()
+
+
+def test_enter_in_the_provider_field_adds_the_provider_and_keeps_the_welcome_open(qtbot):
+    """Found in the exam room: Enter after typing a provider closed the whole dialog."""
+    from PySide6.QtCore import Qt
+    from uihelpers import type_text
+
+    from consult.ui.welcome import ClinicDetailsDialog
+
+    dialog = ClinicDetailsDialog(ClinicSettings(), [], first_run=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_text(dialog.new_provider, "Dr Ana Reyes")
+    qtbot.keyClick(dialog.new_provider, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.result() == 0
+    assert dialog.provider_names() == ["Dr Ana Reyes"] and dialog.new_provider.text() == ""

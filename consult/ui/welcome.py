@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from consult.domain.model import ClinicSettings
 from consult.ui import style
-from consult.ui.settings_dialog import _list_editor
+from consult.ui.settings_dialog import _list_editor, enter_adds
 
 DEMO_PATIENTS = 50
 
@@ -75,14 +75,14 @@ class ClinicDetailsDialog(QDialog):
         self.new_provider = QLineEdit()
         self.new_provider.setPlaceholderText("Name of a provider, e.g. Dr Ana Reyes")
         self.new_provider.setAccessibleName("New provider's name")
-        self.new_provider.returnPressed.connect(self._add_provider)
+        enter_adds(self.new_provider, self._add_provider)
         self.demo = QCheckBox(
             f"Add {DEMO_PATIENTS} demo patients to try the app with (marked as demo)"
         )
         self.demo.setAccessibleName("Add demo patients")
         if first_run:
             form.addRow(
-                "Pro&viders:",
+                "Providers:",
                 _list_editor(
                     self.providers, self.new_provider, ("&Add", self._add_provider), "&Remove"
                 ),

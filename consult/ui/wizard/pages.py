@@ -357,13 +357,17 @@ class PatientPage(Page):
         self.name.setFocus()
 
     def _new_patient(self) -> None:
+        """A new patient; a name typed in the search (and not found) becomes their name."""
         state = self.state
+        typed = " ".join(self.search.text().split())
+        is_name = bool(typed) and not any(ch.isdigit() for ch in typed)
         state.patient.id = None
-        state.patient.name, state.patient.date_of_birth, state.patient.fitzpatrick = "", None, None
+        state.patient.name = typed if is_name else ""
+        state.patient.date_of_birth, state.patient.fitzpatrick = None, None
         state.patient.phone = state.patient.email = ""
         self.search.clear()
         self.load_from_state()
-        self.name.setFocus()
+        (self.dob if is_name else self.name).setFocus()
 
     def isComplete(self) -> bool:
         state = self.state
