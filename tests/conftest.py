@@ -183,6 +183,7 @@ def answered(monkeypatch):
     for kind in ("error", "warning", "information"):
         monkeypatch.setattr(dialogs, kind, record(kind))
     monkeypatch.setattr(dialogs, "ask", lambda *args, **kwargs: True)
+    monkeypatch.setattr(dialogs, "ask_list", lambda *args, **kwargs: True)
     return said
 
 

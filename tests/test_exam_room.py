@@ -189,6 +189,11 @@ def test_questions_below_the_fold_are_counted_and_reached(wizard, qtbot):
     assert top <= target.geometry().top() and target.geometry().bottom() <= bottom
     bar.setValue(bar.maximum())
     assert page.below.text() == ""
+    # One left unanswered at the top, out of sight: the line says so too.
+    del wiz.state.answers[CATALOG.questions[0].id]
+    page.load_from_state()
+    bar.setValue(bar.maximum())
+    assert page.below.text() == "▲ 1 not answered above"
 
 
 def test_the_caption_lists_everything_chosen(wizard, qtbot):
@@ -336,3 +341,24 @@ def test_a_name_searched_and_not_found_becomes_the_new_patients_name(qtbot):
     assert page.name.text() == "Nguyễn Thị Thu Hà" and page.search.text() == ""
     assert wiz.state.patient.name == "Nguyễn Thị Thu Hà"
     assert page.dob.hasFocus()  # on to the date of birth
+
+
+def test_the_confirmation_of_the_rest_keeps_its_buttons_on_a_small_screen(qtbot):
+    """Found under Xvfb: 27 questions in a message box pushed its buttons off the screen.
+    The list scrolls; the dialog fits the screen and its buttons are inside it."""
+    from PySide6.QtWidgets import QApplication
+
+    from consult.ui.dialogs import ListQuestion
+
+    items = [f"{n}. {q.question['en']}" for n, q in enumerate(CATALOG.questions, start=1)]
+    dialog = ListQuestion(None, "Answer the rest “No”?", "Did the patient say no?", items,
+                          "&Yes", "&Go back")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    room = QApplication.primaryScreen().availableGeometry()
+    assert dialog.frameGeometry().height() <= room.height()
+    for button in dialog.buttons():
+        bottom = button.mapTo(dialog, button.rect().bottomLeft()).y()
+        assert button.isVisible() and bottom <= dialog.height()
+    assert all(item in dialog.text() for item in items)

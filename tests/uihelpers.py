@@ -26,16 +26,19 @@ def on_label(button) -> QPoint:
 
 
 def answer_dialog(qtbot, accept: bool = True) -> list[str]:
-    """Answer the next modal message box as a person would: a click on its default button
+    """Answer the next modal question (a message box, or a question about a list) as a person
+    would: a click on its default button
     (accept) or on the other one. Returns a list that gets the box's text once answered."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
+
+    from consult.ui.dialogs import ListQuestion
 
     seen: list[str] = []
 
     def answer() -> None:
         box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox) or not box.isVisible():
+        if not isinstance(box, QMessageBox | ListQuestion) or not box.isVisible():
             QTimer.singleShot(10, answer)
             return
         chosen = box.defaultButton()

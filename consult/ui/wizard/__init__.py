@@ -92,7 +92,13 @@ class ConsultationWizard(QWizard):
             (QWizard.WizardButton.BackButton, "Alt+Left"),
         ):
             self.button(button).setToolTip(keys)
-        self.resize(1000, 720)
+        # As large as the exam room's screen allows: the map and the questions need the room.
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is not None:
+            self.resize(min(1180, int(room.width() * 0.92)), min(820, int(room.height() * 0.9)))
+        else:
+            self.resize(1000, 720)
         # A page makes some of its controls when it is shown (initializePage, which runs
         # before the page's id is announced): sized then.
         self.currentIdChanged.connect(lambda _id: style.touch_size(self))

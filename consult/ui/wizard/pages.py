@@ -519,11 +519,12 @@ class ScreeningPage(Page):
         if not left:
             return
         numbers = {q.id: i for i, q in enumerate(self.state.catalog.questions, start=1)}
-        listed = "\n".join(f"{numbers[q.id]}. {self._asked(q)}" for q in left)
-        if not dialogs.ask(
+        listed = [f"{numbers[q.id]}. {self._asked(q)}" for q in left]
+        if not dialogs.ask_list(
             self,
             "Answer the rest “No”?",
-            f"Did the patient say no to each of these {len(left)} questions?\n\n{listed}",
+            f"Did the patient say no to each of these {len(left)} questions?",
+            listed,
             f"&Yes, mark {'it' if len(left) == 1 else f'all {len(left)}'} “No”",
             "&Go back and ask",
         ):
@@ -551,16 +552,24 @@ class ScreeningPage(Page):
         """Says how many questions are below the visible part, and how many are unanswered."""
         if not self.labels:
             return
-        bottom = self.scroll.verticalScrollBar().value() + self.scroll.viewport().height()
+        top = self.scroll.verticalScrollBar().value()
+        bottom = top + self.scroll.viewport().height()
         hidden = [qid for qid, label in self.labels.items() if label.geometry().top() >= bottom]
         waiting = [qid for qid in hidden if qid not in self.state.answers]
+        above = [
+            qid
+            for qid, label in self.labels.items()
+            if label.geometry().bottom() <= top and qid not in self.state.answers
+        ]
+        parts = []
         if hidden:
             text = f"▼ {len(hidden)} more question{'s' if len(hidden) != 1 else ''} below"
             if waiting:
                 text += f", {len(waiting)} not answered"
-            self.below.setText(text)
-        else:
-            self.below.setText("")
+            parts.append(text)
+        if above:
+            parts.append(f"▲ {len(above)} not answered above")
+        self.below.setText(" · ".join(parts))
         self.next_unanswered.setEnabled(bool(self.unanswered()))
 
     def refresh(self) -> None:
