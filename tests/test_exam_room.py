@@ -14,6 +14,7 @@ from uihelpers import answer_dialog, on_label
 from consult.app.catalog import load_catalog
 from consult.domain.adjuncts import all_eligibility, suggestions
 from consult.domain.model import Answer, ClinicSettings, Outcome, Patient
+from consult.report import dates
 from consult.ui import outcomes, style
 from consult.ui.wizard import STEP_NAMES, ConsultationWizard
 
@@ -275,7 +276,7 @@ def test_times_are_booked_on_the_plan_and_one_can_differ(wizard, qtbot):
     for _ in range(5):
         wiz.next()
     page = wiz.currentPage()
-    assert page.table.item(0, 1).text() == "—" and "not booked" in page.time_note.text()
+    assert page.table.item(0, 1).text() == "—" and "no time booked" in page.time_note.text()
     click(qtbot, page.book)
     page.time.setTime(QTime(10, 30))
     assert wiz.state.appointment_time == time(10, 30)
@@ -286,6 +287,15 @@ def test_times_are_booked_on_the_plan_and_one_can_differ(wizard, qtbot):
     assert [s.time for s in plan.sessions][:3] == [time(10, 30), time(16, 0), time(10, 30)]
     assert {v.time for v in plan.adjunct_visits} == {time(10, 30)}
     assert "1 at its own time" in page.time_note.text()
+    # A slot is picked from the list, or typed as a person writes it.
+    page.time.lineEdit().setText("4:15 pm")
+    page.time.lineEdit().editingFinished.emit()
+    assert wiz.state.appointment_time == time(16, 15)
+    page.time.lineEdit().setText("lunch")  # not a time: the box shows the time it had
+    page.time.lineEdit().editingFinished.emit()
+    assert wiz.state.appointment_time == time(16, 15)
+    assert page.time.currentText() == dates.time_of_day(time(16, 15))
+    page.time.setTime(QTime(10, 30))
     wiz.next()
     summary = wiz.currentPage().summary.toPlainText()
     assert "at 10:30" in summary.replace("\u202f", " ").replace("10:30 AM", "10:30")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
@@ -9,7 +10,7 @@ from functools import partial
 from html import escape
 from itertools import pairwise
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer
+from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,7 +37,6 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
-    QTimeEdit,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -93,8 +93,61 @@ def qt_date_format() -> str:
     return re.sub(r"E+|y+", lambda m: _QT_DATE_FIELDS.get(m.group(), m.group()), pattern)
 
 
-def qt_time_format() -> str:
-    return "HH:mm" if dates.uses_24_hours() else "h:mm AP"
+class SlotBox(QComboBox):
+    """A time of day chosen from the clinic's slots, every 15 minutes from 7:00 to 20:45,
+    written as the screens' locale writes times; another time can be typed ("10:40")."""
+
+    timeChanged = Signal(QTime)
+
+    def __init__(self, at: time | None = None, parent=None):
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(12)
+        for minutes in range(7 * 60, 21 * 60, 15):
+            slot = time(minutes // 60, minutes % 60)
+            self.addItem(dates.time_of_day(slot), slot)
+        self._current: time | None = None
+        self.currentIndexChanged.connect(lambda _i: self._picked(self.currentData()))
+        self.lineEdit().editingFinished.connect(self._typed)
+        if at is not None:
+            self.setTime(QTime(at))
+
+    def time(self) -> QTime:
+        return QTime(self._current) if self._current is not None else QTime()
+
+    def setTime(self, value: QTime) -> None:
+        at = value.toPython().replace(second=0, microsecond=0)
+        index = self.findData(at)
+        if index < 0:  # not on a slot: kept as its own item, in order
+            index = sum(1 for i in range(self.count()) if self.itemData(i) < at)
+            self.insertItem(index, dates.time_of_day(at), at)
+        self.setCurrentIndex(index)
+        self._picked(at)
+
+    def _picked(self, at) -> None:
+        if isinstance(at, time) and at != self._current:
+            self._current = at
+            self.timeChanged.emit(QTime(at))
+
+    def _typed(self) -> None:
+        """A time typed in the box: "10:40", "1040", "4:15 pm"."""
+        text = self.lineEdit().text().strip().lower().replace(".", ":")
+        match = re.fullmatch(r"(\d{1,2}):?(\d{2})?\s*([ap])?\.?m?\.?", text)
+        if match is None:
+            self.setEditText(dates.time_of_day(self._current) if self._current else "")
+            return
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if match.group(3) == "p" and hour < 12:
+            hour += 12
+        if match.group(3) == "a" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            self.setEditText(dates.time_of_day(self._current) if self._current else "")
+            return
+        self.setTime(QTime(hour, minute))
+
+
 
 
 def swatch_icon(colour: str) -> QIcon:
@@ -1015,8 +1068,7 @@ class PlanPage(Page):
         self.bounds = QLabel()
         self.book = QCheckBox("Book at")
         self.book.setAccessibleName("Book the appointments at a time of day")
-        self.time = QTimeEdit()
-        self.time.setDisplayFormat(qt_time_format())
+        self.time = SlotBox()
         self.time.setAccessibleName("Time of day of the appointments")
         self.time.setToolTip("Every appointment at this time; change one in the table below")
         self.time_note = QLabel()
@@ -1085,7 +1137,7 @@ class PlanPage(Page):
         self.notes.textChanged.connect(self._store)
         self.book.toggled.connect(self._store)
         self.time.timeChanged.connect(self._store)
-        self.row_times: dict[str, QTimeEdit] = {}
+        self.row_times: dict[str, SlotBox] = {}
         self._loading = False
 
     def initializePage(self) -> None:
@@ -1150,7 +1202,7 @@ class PlanPage(Page):
         self.time.setEnabled(self.book.isChecked() and not plan.not_treating)
         own = len(state.times)
         self.time_note.setText(
-            "not booked yet: the plan shows dates only"
+            "no time booked yet: the plan shows the dates only"
             if state.appointment_time is None
             else (
                 f"every appointment, {own} at its own time" if own else "every appointment"
@@ -1177,8 +1229,7 @@ class PlanPage(Page):
                     self.table.setItem(row, 1, QTableWidgetItem("—"))
                 else:
                     self.table.setItem(row, 1, QTableWidgetItem(""))
-                    edit = QTimeEdit(QTime(at or state.appointment_time))
-                    edit.setDisplayFormat(qt_time_format())
+                    edit = SlotBox(at or state.appointment_time)
                     edit.setFrame(False)
                     edit.setAccessibleName(f"Time of {what} on {dates.day(day_)}")
                     edit.timeChanged.connect(partial(self._row_time_changed, key))
