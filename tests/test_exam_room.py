@@ -372,3 +372,33 @@ def test_the_confirmation_of_the_rest_keeps_its_buttons_on_a_small_screen(qtbot)
         bottom = button.mapTo(dialog, button.rect().bottomLeft()).y()
         assert button.isVisible() and bottom <= dialog.height()
     assert all(item in dialog.text() for item in items)
+
+
+def test_what_an_amendment_changes_is_said_once_and_only_if_it_changed():
+    from dataclasses import replace
+
+    from consult.domain.amendment import changes
+    from consult.domain.model import AreaChoice, ConcernChoice, Consultation
+    from consult.domain.plan import build_plan
+
+    old = Consultation(
+        patient=AN,
+        provider="Dr Ana Reyes",
+        date=TODAY,
+        screening={q.id: Answer.NO for q in CATALOG.questions},
+        areas=(AreaChoice("face", ("cheeks",), (ConcernChoice("acne_scars", "moderate"),)),),
+        adjuncts=("peel_mandelic",),
+        start_date=date(2026, 12, 1),
+        session_count=4,
+        appointment_time=time(10, 30),
+    )
+
+    def said(new):
+        return changes(CATALOG, old, new, build_plan(CATALOG, old), build_plan(CATALOG, new))
+
+    assert said(old) == []
+    assert said(replace(old, session_count=5)) == ["Sessions: 4 → 5"]  # nothing else moved
+    assert said(replace(old, times={"session-2": time(16, 0)})) == ["Appointment times changed"]
+    moved = said(replace(old, start_date=date(2026, 12, 8)))
+    assert len(moved) == 1 and moved[0].startswith("First session:")
+    assert said(replace(old, adjuncts=())) == ["Removed: Mandelic acid peel"]

@@ -99,11 +99,11 @@ def changes(
             f"First session: {describe_day(old_plan.first_session)} → "
             f"{describe_day(new_plan.first_session)}"
         )
-    elif [s.date for s in old_plan.sessions] != [s.date for s in new_plan.sessions]:
-        found.append("Session dates moved")
-    if [s.time for s in old_plan.sessions] != [s.time for s in new_plan.sessions] or [
-        v.time for v in old_plan.adjunct_visits
-    ] != [v.time for v in new_plan.adjunct_visits]:
+    elif any(a.date != b.date for a, b in zip(old_plan.sessions, new_plan.sessions, strict=False)):
+        found.append("Session dates moved")  # the sessions both plans have (a count apart)
+    before = {a.key: a.time for a in (*old_plan.sessions, *old_plan.adjunct_visits)}
+    after = {a.key: a.time for a in (*new_plan.sessions, *new_plan.adjunct_visits)}
+    if any(before[key] != after[key] for key in before.keys() & after.keys()):
         found.append("Appointment times changed")
     if (old.override is None) != (new.override is None) or (
         old.override and new.override and old.override.reason != new.override.reason

@@ -1100,6 +1100,8 @@ class PlanPage(Page):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
+        # Rows tall enough for the time boxes in them (touch-sized, like every control).
+        self.table.verticalHeader().setDefaultSectionSize(style.TOUCH_HEIGHT + 2)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Planned appointments")
         self.table.setTabKeyNavigation(False)
