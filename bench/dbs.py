@@ -41,11 +41,12 @@ if sys.path[:1] != [str(REPO_ROOT)]:
 def _digest() -> str:
     """What the cached files depend on: the demo generator, the schema (its migrations, which
     never change once shipped), the catalog."""
-    from consult.storage import demo, migrations
+    from consult.storage import audit, content, demo, migrations
     from consult.system.resources import resource_path
 
     h = hashlib.sha256(f"seed={SEED} migrations={migrations.names()}".encode())
-    h.update(Path(demo.__file__).read_bytes())
+    for module in (demo, content, audit):  # the records, and how they are sealed
+        h.update(Path(module.__file__).read_bytes())
     for path in sorted(resource_path("catalog").rglob("*.toml")):
         h.update(path.read_bytes())
     return h.hexdigest()[:10]

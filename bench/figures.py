@@ -310,6 +310,42 @@ def save(db: Path, scratch: Path, repeat: int) -> Samples:
     return samples
 
 
+def checks(db: Path, scratch: Path, repeat: int) -> Samples:
+    """``consult db check`` then ``consult db verify`` on a copy of ``db``, as whole commands
+    (what an administrator waits for); the floor: SQLite's own page check (``quick_check``)
+    of the same file on a fresh connection, which no check of the records can skip."""
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True)
+    copy = scratch / "records.sqlite3"
+    shutil.copyfile(db, copy)
+    samples = Samples([], [])
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for command in ("check", "verify"):
+                done = subprocess.run(
+                    [sys.executable, "-m", "consult", "--db", str(copy), "db", command],
+                    capture_output=True,
+                    text=True,
+                    env=_env(scratch / "data"),
+                    check=False,
+                )
+                if done.returncode != 0:
+                    raise RuntimeError(f"db {command} failed: {done.stderr.strip()}")
+            samples.figure.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+            try:
+                conn.execute("PRAGMA quick_check").fetchall()
+            finally:
+                conn.close()
+            samples.floor.append(time.perf_counter() - started)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return samples
+
+
 def timed(label: str, fn: Callable[[], object]):
     started = time.perf_counter()
     log(f"{label} …")

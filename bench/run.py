@@ -40,10 +40,15 @@ class Repeats:
     search: int
     names: int
     save: int
+    checks: int
 
 
-FULL = Repeats(startup=7, warmup=1, memory=3, pdf=10, printing=3, search=3, names=8, save=30)
-SMOKE = Repeats(startup=1, warmup=0, memory=1, pdf=1, printing=1, search=1, names=2, save=2)
+FULL = Repeats(
+    startup=7, warmup=1, memory=3, pdf=10, printing=3, search=3, names=8, save=30, checks=3
+)
+SMOKE = Repeats(
+    startup=1, warmup=0, memory=1, pdf=1, printing=1, search=1, names=2, save=2, checks=1
+)
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         for n in sorted(dbs)
     }
     saved = figures.timed("save", lambda: figures.save(dbs[large], cache / "scratch", repeats.save))
+    checked = figures.timed(
+        "db check and db verify",
+        lambda: figures.checks(dbs[large], cache / "scratch", repeats.checks),
+    )
 
     bare = median(times["bare"])
     start = {n: median(times[str(n)]) for n in dbs}
@@ -252,6 +261,15 @@ def main(argv: list[str] | None = None) -> int:
             "s",
             "≤ 20 ms",
             median(saved.figure) <= 0.020,
+        ),
+        Row(
+            f"db check + db verify (whole commands), {label[large]} patients",
+            median(checked.figure),
+            median(checked.floor),
+            "SQLite's page check alone",
+            "s",
+            "≤ 5 s",
+            median(checked.figure) <= 5.0,
         ),
         Row(
             "resident memory, main window idle",

@@ -478,6 +478,34 @@ def test_clinic_catalog_not_utf8(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested far too deeply"),
+        ("x = " + "{a=" * 3000 + "1" + "}" * 3000 + "\n", "nested far too deeply"),
+    ],
+)
+def test_a_hostile_clinic_catalog_is_refused_by_name(tmp_path, content, words):
+    clinic = tmp_path / "catalog.toml"
+    clinic.write_text(content, encoding="utf-8")
+    result = load(builtin_catalog_dir(), clinic)
+    assert not result.used_clinic_catalog
+    assert [str(p) for p in result.clinic_problems] == [
+        f"catalog.toml: (file): is {words} to be a catalog"
+    ]
+    assert result.catalog.areas  # the built-in one, as documented
+
+
+@pytest.mark.posix
+def test_a_clinic_catalog_that_is_a_pipe_is_refused(tmp_path):
+    import os
+
+    clinic = tmp_path / "catalog.toml"
+    os.mkfifo(clinic)
+    result = load(builtin_catalog_dir(), clinic)
+    assert [str(p) for p in result.clinic_problems] == ["catalog.toml: (file): is not a plain file"]
+
+
 # --------------------------------------------------------------------------- the parsed cache
 
 

@@ -1,18 +1,22 @@
 """Render the app's windows to PNG (offscreen), for docs/ and for looking at them.
 
-    CONSULT_DATA_DIR=$(mktemp -d) .venv/bin/python tools/screenshots.py OUT_DIR
+    .venv/bin/python tools/screenshots.py OUT_DIR
 
-Starts on an empty data folder: the first-start welcome, then demo patients. Then a first
-consultation as a nurse runs it with the patient watching: a new patient with a Vietnamese
-name, the plan in Spanish, a screening caution, face and neck, two concerns, a peel, booked
-times; the plan's preview, then an amendment. Every screen is grabbed on the way, and the
-screening's outcomes side by side in the light and the dark theme.
+Starts on an empty data folder (``CONSULT_DATA_DIR`` when set, otherwise a private folder
+made for the run and removed after it: never the user's own records): the first-start
+welcome, then demo patients. Then a first consultation as a nurse runs it with the patient
+watching: a new patient with a Vietnamese name, the plan in Spanish, a screening caution, face
+and neck, two concerns, a peel, booked times; the plan's preview, then an amendment. Every
+screen is grabbed on the way, and the screening's outcomes side by side in the light and the
+dark theme.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -258,4 +262,12 @@ if __name__ == "__main__":
     # Dialogs the tour does not expect (none should come) are answered "no" rather than
     # waiting for a person.
     dialogs.ask = lambda *a, **k: False
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    own_folder = None
+    if not os.environ.get("CONSULT_DATA_DIR"):
+        own_folder = tempfile.mkdtemp(prefix="consult-screenshots-")
+        os.environ["CONSULT_DATA_DIR"] = own_folder
+    try:
+        main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    finally:
+        if own_folder is not None:
+            shutil.rmtree(own_folder, ignore_errors=True)

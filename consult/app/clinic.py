@@ -41,6 +41,7 @@ from consult.system.files import write_private_atomic
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
 SEARCH_PAGE = PAGE  # patients listed at once: about a screenful; scrolling fetches the next
+MAX_LOGO_BYTES = 10 * 1024**2
 RECENT_DAYS = 7  # before anything is typed: the patients with a session this many days ahead
 
 __all__ = ["RECENT_DAYS", "SEARCH_PAGE", "Clinic", "UserFacingError", "plain_error"]
@@ -83,6 +84,11 @@ class Clinic:
     def providers(self) -> list[str]:
         return list(self.store.clinic.providers())
 
+    def settings_problems(self) -> list[str]:
+        """The saved settings that could not be used (the defaults stand in), in plain words."""
+        self.store.clinic.settings()
+        return [f"{key.replace('_', ' ')}: {what}" for key, what in self.store.clinic.invalid]
+
     def save_settings(self, settings: ClinicSettings, providers: list[str]) -> None:
         """The clinic's settings and its providers, saved together or not at all."""
         try:
@@ -94,7 +100,7 @@ class Clinic:
                     clinic.remove_provider(name)
                 for name in providers:
                     clinic.save_provider(name)
-        except (StorageError, OSError, ValidationError) as exc:
+        except (StorageError, OSError, ValidationError, UserFacingError) as exc:
             raise plain_error(exc) from exc
 
     def keep_logo(self, settings: ClinicSettings) -> ClinicSettings:
@@ -103,6 +109,12 @@ class Clinic:
         if not settings.logo_path:
             return settings
         source = check_input(settings.logo_path, what="logo picture")
+        if source.stat().st_size > MAX_LOGO_BYTES:
+            raise UserFacingError(
+                f"The logo picture {source} is too large ({source.stat().st_size // 1024**2} "
+                f"MB); a logo of at most {MAX_LOGO_BYTES // 1024**2} MB prints as well. Choose a "
+                "smaller picture."
+            )
         kept = self.data_folder / f"clinic-logo{source.suffix.lower()}"
         if source.resolve() != kept.resolve():
             write_private_atomic(kept, source.read_bytes())
@@ -317,9 +329,21 @@ class Clinic:
     def viewer_path(self, item: Consultation) -> Path:
         return self.viewer_folder / f"plan-{item.id}.pdf"
 
-    def save_pdf(self, data: bytes, path: Path, *, replace: bool = True) -> None:
+    def save_pdf(
+        self, data: bytes, path: Path, *, replace: bool = True, item: Consultation | None = None
+    ) -> None:
         """Write a plan the provider asked for; ``replace``: the save dialog already asked
-        before replacing an existing file. Never onto the records, a backup or a link."""
+        before replacing an existing file. Never onto the records, a backup or a link. With
+        ``item``, the export is in the audit trail before the file appears (and no file
+        appears if it cannot be written there)."""
         if path.parent == self.viewer_folder:
             private_folder(self.viewer_folder)
-        plans.save_pdf(data, path, records=self.db_path, replace=replace)
+
+        def audited() -> None:
+            if item is not None:
+                try:
+                    self.store.audit.record("export", item.id, item.provider)
+                except StorageError as exc:
+                    raise plain_error(exc) from exc
+
+        plans.save_pdf(data, path, records=self.db_path, replace=replace, before_visible=audited)

@@ -8,6 +8,7 @@ backup or a link) and recorded in the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from consult.app.errors import UserFacingError
 from consult.domain.catalog import Catalog
-from consult.domain.model import ClinicSettings, Consultation, Status
+from consult.domain.model import ClinicCalendar, ClinicSettings, Consultation, Status
 from consult.domain.plan import Plan, build_plan
 from consult.storage.errors import StorageError
 from consult.storage.protect import check_output
@@ -32,10 +33,13 @@ def agreed_plan(catalog: Catalog, store: RecordStoreAPI, item: Consultation) -> 
     dates as they were agreed (settings changed since then do not move them). Whether it is
     confirmed, provisional or a letter follows the screening under the catalog in use."""
     settings = store.clinic.settings()
-    plan = build_plan(
-        catalog, item, settings.calendar, settings.interval_weeks, settings.placeholders
-    )
     stored = store.records.stored_plan(item.id) if item.id is not None else None
+    # A saved plan keeps the dates it was agreed with: today's closures and holidays never
+    # re-date it (it is built again only for what it says besides its dates).
+    calendar = settings.calendar
+    if stored is not None and stored.sessions:
+        calendar = ClinicCalendar(frozenset(), frozenset())
+    plan = build_plan(catalog, item, calendar, settings.interval_weeks, settings.placeholders)
     if stored is None or not stored.sessions or plan.not_treating:
         # "Do not treat" under the catalog in use prints a letter, whatever was stored.
         return plan
@@ -99,9 +103,17 @@ def check_clinic(settings: ClinicSettings) -> None:
         )
 
 
-def save_pdf(data: bytes, dest: Path, *, records: Path | None, replace: bool) -> Path:
+def save_pdf(
+    data: bytes,
+    dest: Path,
+    *,
+    records: Path | None,
+    replace: bool,
+    before_visible: Callable[[], None] | None = None,
+) -> Path:
     """Write a plan the user asked for; never onto the records, a backup or a link, and over
-    an existing file only with ``replace``. Where it was written."""
+    an existing file only with ``replace``. ``before_visible`` (the export's audit entry)
+    runs before the file takes its name: if it fails, no file is left. Where it was written."""
     from consult.report.plan_pdf import write_pdf_atomic
 
     try:
@@ -109,7 +121,7 @@ def save_pdf(data: bytes, dest: Path, *, records: Path | None, replace: bool) ->
     except StorageError as exc:
         raise UserFacingError(exc.message) from exc
     try:
-        write_pdf_atomic(data, dest, replace=replace)
+        write_pdf_atomic(data, dest, replace=replace, before_visible=before_visible)
     except FileExistsError:
         raise UserFacingError(
             f"{dest} appeared while the plan was being written; nothing was overwritten. "
@@ -160,6 +172,11 @@ def export_plan(
         large_print=large_print,
         replaces=replaced(store, item),
     )
-    save_pdf(bytes(pdf), dest, records=store.path, replace=replace)
-    store.audit.record("export", item.id, who, detail="render-plan")
+    save_pdf(
+        bytes(pdf),
+        dest,
+        records=store.path,
+        replace=replace,
+        before_visible=lambda: store.audit.record("export", item.id, who, detail="render-plan"),
+    )
     return pdf

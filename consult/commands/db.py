@@ -44,6 +44,16 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="check the database for damage and walk the audit trail (exit 1 on a problem)",
     )
+    check.add_argument(
+        "--full",
+        action="store_true",
+        help="also check every index against its table (SQLite's integrity_check; slower)",
+    )
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="put back safety checks (triggers) removed outside the app, then check",
+    )
     check.set_defaults(func=_command(check_command))
 
     verify = actions.add_parser(
@@ -144,8 +154,14 @@ def restore_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
+    if getattr(args, "repair", False):
+        from consult.storage.opening import repair_guards
+
+        names = repair_guards(getattr(args, "db", None))
+        if names:
+            print(f"Put back {len(names)} safety check(s): {', '.join(names)}.")
     with _open(args, readonly=True, verify=False) as store:
-        report = store.health.check()
+        report = store.health.check(full=args.full)
     print(report.summary(), file=sys.stdout if report.healthy else sys.stderr)
     for problem in report.audit.problems:
         print(f"  {problem}", file=sys.stderr)

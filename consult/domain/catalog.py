@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import stat
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -518,6 +519,9 @@ _TOML_LOCATION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 Parse = Callable[[str], dict[str, Any]]  # a TOML file's text to its tables
 
 
+MAX_CATALOG_BYTES = 5 * 1024**2  # the built-in catalog is about 150 kB
+
+
 def parse_toml(text: str) -> dict[str, Any]:
     import tomllib  # here, so that a caller with its own ``parse`` never loads it
 
@@ -529,6 +533,17 @@ def _read_toml(
 ) -> dict[str, Any] | None:
     name = path.name
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(name, "(file)", "is not a plain file"))
+            return None
+        if info.st_size > MAX_CATALOG_BYTES:
+            problems.append(
+                Problem(
+                    name, "(file)", f"is far too large to be a catalog ({info.st_size:,} bytes)"
+                )
+            )
+            return None
         data = path.read_bytes()
     except OSError as exc:
         problems.append(Problem(name, "(file)", f"cannot be read ({exc.strerror or exc})"))
@@ -540,6 +555,9 @@ def _read_toml(
         return None
     try:
         return _tag(parse(text), name)
+    except RecursionError:
+        problems.append(Problem(name, "(file)", "is nested far too deeply to be a catalog"))
+        return None
     except ValueError as exc:  # tomllib.TOMLDecodeError
         message = str(exc)
         where = "(file)"

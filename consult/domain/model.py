@@ -328,7 +328,20 @@ class ClinicSettings:
             )
         if self.paper_size not in ("a4", "letter"):
             found.append(FieldProblem("paper_size", "The paper size must be A4 or Letter."))
+        if any(not 0 <= day <= 6 for day in self.closed_weekdays):
+            found.append(FieldProblem("closed_weekdays", "A weekday is a number from 0 to 6."))
+        if len(self.holidays) > MAX_HOLIDAYS:
+            found.append(FieldProblem("holidays", f"At most {MAX_HOLIDAYS} holidays can be kept."))
+        for name, limit in (("name", 200), ("address", 1000), ("phone", 100), ("logo_path", 4096)):
+            text = getattr(self, name)
+            if len(text) > limit:
+                found.append(FieldProblem(name, f"The {name} is too long (at most {limit})."))
+            elif any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
+                found.append(FieldProblem(name, f"The {name} holds control characters."))
         return found
+
+
+MAX_HOLIDAYS = 1000
 
 
 @dataclass(frozen=True)

@@ -860,7 +860,10 @@ def render_plan_pdf(
     )
 
 
-def write_pdf_atomic(data: bytes, dest: Path, *, replace: bool = False) -> None:
+def write_pdf_atomic(
+    data: bytes, dest: Path, *, replace: bool = False, before_visible=None
+) -> None:
     """Save a plan: whole or not at all, mode 0600, never via a temp folder (see system.files).
-    An existing file is replaced only with ``replace`` (the caller asked the user)."""
-    write_private_atomic(Path(dest), data, replace=replace)
+    An existing file is replaced only with ``replace`` (the caller asked the user);
+    ``before_visible`` (its audit entry) runs before the file takes its name."""
+    write_private_atomic(Path(dest), data, replace=replace, before_visible=before_visible)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from consult.storage import database, errors, openfiles
+from consult.storage import anchor, audit, database, errors, openfiles, schema_check
 from consult.storage.audit import Action
 from consult.storage.copies import backup_to
 from consult.storage.errors import BackupError, StorageError
@@ -44,10 +44,12 @@ if TYPE_CHECKING:
 @guarded
 def backup_with_audit(store: RecordStore, dest: Path | str) -> Path:
     """A consistent copy of the whole records at ``dest`` (never overwritten), audited."""
-    path = backup_to(store.db, Path(dest))
-    with store.transaction():
-        store.audit_event(Action.BACKUP, "database", detail="copy")
-    return path
+
+    def audited() -> None:
+        with store.transaction():
+            store.audit_event(Action.BACKUP, "database", detail="copy")
+
+    return backup_to(store.db, Path(dest), before_visible=audited)
 
 
 @guarded
@@ -69,12 +71,17 @@ def auto_backup(
     newest = newest_backup(store.path, now)
     if newest is not None and now - newest < every:
         return None
-    dest = unique_path(folder / f"{stem}-auto-{stamp(now)}{SUFFIX}")
-    backup_to(store.db, dest)
-    with store.transaction():
-        store.audit_event(Action.BACKUP, "database", detail="automatic")
+
+    def audited() -> None:
+        with store.transaction():
+            store.audit_event(Action.BACKUP, "database", detail="automatic")
+
+    dest = backup_to(
+        store.db, folder / f"{stem}-auto-{stamp(now)}{SUFFIX}", unique=True, before_visible=audited
+    )
     for old in in_rotation_order(auto_backups(folder, stem), now)[:-keep]:
         database.remove_with_sides(old)
+        anchor.anchor_path(old).unlink(missing_ok=True)
     return dest
 
 
@@ -106,7 +113,7 @@ def _source_problem(src: Path, exc: StorageError) -> BackupError:
     )
 
 
-def _stage(src: Path, staging: Path) -> int:
+def _stage(src: Path, staging: Path, target: Path) -> int:
     """Copy ``src`` into ``staging`` with SQLite's backup API and check the copy."""
     source = sqlite3.connect(f"file:{quote(str(src))}?mode=ro", uri=True)
     try:
@@ -121,9 +128,31 @@ def _stage(src: Path, staging: Path) -> int:
     try:
         db.conn.execute("PRAGMA journal_mode = DELETE")
         _full_check(db, src)
-        return database.inspect(db.conn, src, verify=False)
+        version = database.inspect(db.conn, src, verify=False)
+        changed = schema_check.differences(db.conn, version)
+        if changed:
+            raise BackupError(
+                f"The backup {src} cannot be restored. {schema_check.describe(changed)} Nothing "
+                "was changed: the records file is as it was. Choose another backup, and keep "
+                "this one as it is for investigation."
+            )
+        _check_trail(db, src, target)
+        return version
     finally:
         db.close()
+
+
+def _check_trail(db: Database, src: Path, target: Path) -> None:
+    """A backup's audit chain must be whole, and hold the head its sidecar anchor recorded
+    when it was made (``anchor``): a backup whose newest entries were cut is refused."""
+    problems = list(audit.verify(db).problems)
+    problems += anchor.problems(db.conn, target, anchor.anchor_path(src))
+    if problems:
+        raise BackupError(
+            f"The backup {src} was changed after it was made: {problems[0]} Nothing was "
+            "changed: the records file is as it was. Choose another backup, and keep this one "
+            "as it is for investigation."
+        )
 
 
 def _full_check(db: Database, src: Path) -> None:
@@ -141,7 +170,7 @@ def _keep_current(target: Path, moment: datetime) -> Path:
         db = database.connect(target)
         try:
             kept = backup_to(
-                db, unique_path(folder / f"{target.stem}-before-restore-{stamp(moment)}{SUFFIX}")
+                db, folder / f"{target.stem}-before-restore-{stamp(moment)}{SUFFIX}", unique=True
             )
         finally:
             db.close()
@@ -192,7 +221,9 @@ def restore(
         staging = database.new_private_file(target.parent, target.name + ".restore")
         try:
             try:
-                version = _stage(src, staging)
+                version = _stage(src, staging, target)
+            except BackupError:
+                raise
             except StorageError as exc:
                 raise _source_problem(src, exc) from exc
             except sqlite3.DatabaseError as exc:
@@ -200,11 +231,28 @@ def restore(
             kept = _keep_current(target, moment) if target.exists() else None
             database.place_file(staging, target, replace=True)
             database.make_private(target)
+            # The anchor beside the records was the replaced file's (kept beside its copy).
+            anchor.forget(target)
         finally:
             database.remove_with_sides(staging)
+    _rotate_kept(target)
     with RecordStore.open(target, provider=provider, verify=False) as store, store.transaction():
         store.audit_event(Action.RESTORE, "database", detail=f"schema version {version}")
     return RestoreResult(target, kept, version)
+
+
+KEEP_BEFORE_RESTORE = 10
+
+
+def _rotate_kept(target: Path) -> None:
+    """The copies kept before restores: the newest ``KEEP_BEFORE_RESTORE``."""
+    folder = backups_dir(target)
+    kept = sorted(
+        folder.glob(f"{target.stem}-before-restore-*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns
+    )
+    for old in kept[:-KEEP_BEFORE_RESTORE]:
+        database.remove_with_sides(old)
+        anchor.anchor_path(old).unlink(missing_ok=True)
 
 
 __all__ = ["RestoreResult", "auto_backup", "backup_with_audit", "restore"]

@@ -28,23 +28,74 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
     }
 
 
-def settings_from_json(values: dict[str, Any], base: ClinicSettings) -> ClinicSettings:
-    fields: dict[str, Any] = {}
+_UNREADABLE = object()  # a stored value that is not JSON
+
+
+def _parse(key: str, value: Any) -> Any:
+    """One stored setting as ``ClinicSettings`` holds it; ValueError/TypeError if it cannot be."""
+    if key == "closed_weekdays":
+        return frozenset(_integer(v) for v in _sequence(value))
+    if key == "holidays":
+        return frozenset(date.fromisoformat(_string(v)) for v in _sequence(value))
+    if key in ("interval_weeks", "min_age", "isotretinoin_window_months"):
+        return _integer(value)
+    return _string(value)
+
+
+def _sequence(value: Any) -> list:
+    if not isinstance(value, list) or len(value) > 5000:
+        raise TypeError("not a list")
+    return value
+
+
+def _integer(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 10**6:
+        raise TypeError("not a whole number")
+    return value
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+def settings_checked(
+    values: dict[str, Any], base: ClinicSettings, min_interval_weeks: int = 1
+) -> tuple[ClinicSettings, list[tuple[str, str]]]:
+    """The settings from their stored values, each one that cannot be read or breaks the
+    settings dialog's rules left at ``base``'s value; and those, as (key, problem)."""
+    known = settings_to_json(base)
+    fields = {k: getattr(base, k) for k in known}
+    invalid: list[tuple[str, str]] = []
     for key, value in values.items():
-        if key == "closed_weekdays":
-            fields[key] = frozenset(int(v) for v in value)
-        elif key == "holidays":
-            fields[key] = frozenset(date.fromisoformat(v) for v in value)
-        elif key in ("interval_weeks", "min_age", "isotretinoin_window_months"):
-            fields[key] = int(value)
-        elif key in ("name", "address", "phone", "paper_size", "logo_path"):
-            fields[key] = str(value)
-    current = settings_to_json(base)
-    current_fields = {k: getattr(base, k) for k in current}
-    return ClinicSettings(**(current_fields | fields))
+        if key not in known:
+            continue  # a setting of a newer version: kept in the file, not used here
+        try:
+            fields[key] = _parse(key, value)
+        except (TypeError, ValueError, OverflowError):
+            invalid.append((key, "cannot be read"))
+    settings = ClinicSettings(**fields)
+    for problem in settings.problems(min_interval_weeks):
+        if problem.field in fields and problem.field not in {k for k, _ in invalid}:
+            invalid.append((problem.field, problem.message))
+            settings = replace(settings, **{problem.field: getattr(base, problem.field)})
+    return settings, invalid
+
+
+def settings_from_json(values: dict[str, Any], base: ClinicSettings) -> ClinicSettings:
+    return settings_checked(values, base)[0]
 
 
 class Clinic(Part):
+    #: The saved settings that could not be used when last read (key, problem): the app
+    #: shows them and goes on with the defaults (``settings_checked``).
+    invalid: list[tuple[str, str]]
+
+    def __init__(self, store) -> None:
+        super().__init__(store)
+        self.invalid = []
+
     def _defaults(self) -> ClinicSettings:
         catalog = self.store.catalog
         if catalog is None:
@@ -59,8 +110,15 @@ class Clinic(Part):
 
     @guarded
     def stored_settings(self) -> dict[str, Any]:
-        """The settings as saved (JSON values by key); what was never set is absent."""
-        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
+        """The settings as saved (JSON values by key); what was never set is absent, and so is
+        a value that is not JSON (damaged outside the app: its default is used)."""
+        found = {}
+        for key, value in self.conn.execute("SELECT key, value FROM settings"):
+            try:
+                found[key] = json.loads(value)
+            except (TypeError, ValueError, RecursionError):
+                found[key] = _UNREADABLE
+        return found
 
     @guarded
     def settings(self) -> ClinicSettings:
@@ -68,10 +126,16 @@ class Clinic(Part):
 
         A logo path naming a records file open here, or a pipe or device, is left out: the
         plan's renderer would open it from Python (see ``protect``)."""
-        settings = settings_from_json(self.stored_settings(), self._defaults())
+        settings, self.invalid = settings_checked(
+            self.stored_settings(), self._defaults(), self._floor()
+        )
         if settings.logo_path and not protect.may_read(settings.logo_path):
             settings = replace(settings, logo_path="")
         return settings
+
+    def _floor(self) -> int:
+        catalog = self.store.catalog
+        return catalog.protocol.min_interval_weeks if catalog is not None else 1
 
     @guarded
     def save_settings(self, settings: ClinicSettings) -> ClinicSettings:

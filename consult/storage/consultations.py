@@ -10,7 +10,7 @@ from __future__ import annotations
 from consult.domain.catalog import Catalog
 from consult.domain.model import Consultation, Status
 from consult.domain.plan import Plan, rule_problems
-from consult.storage import rows
+from consult.storage import content, rows
 from consult.storage.audit import Action
 from consult.storage.errors import ConflictError
 from consult.storage.part import Part, guarded, missing
@@ -54,9 +54,16 @@ class Consultations(Part):
         return consultation_id
 
     def _audit(self, action: str, consultation_id: int, provider: str, detail: str = "") -> None:
-        uuid = self.store.uuid_of("consultations", consultation_id)
-        self.store.audit_event(
-            action, "consultation", consultation_id, uuid, provider=provider, detail=detail
+        """The change's audit entry, sealed with the consultation's content after it."""
+        store = self.store
+        store.audit_event(
+            action,
+            "consultation",
+            consultation_id,
+            store.uuid_of("consultations", consultation_id),
+            provider=provider,
+            detail=detail,
+            content_hash=content.of_consultation(store.conn, consultation_id),
         )
 
     @guarded

@@ -6,29 +6,52 @@ destination, checks it, and moves it into place: a backup file is whole or absen
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from consult.storage import database, errors, protect
+from consult.storage import anchor, database, errors, protect
 from consult.storage.errors import BackupError
+from consult.storage.rotation import unique_path
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 
 def quick_check(path: Path) -> list[str]:
+    return _checked(path)[0]
+
+
+def _checked(path: Path) -> tuple[list[str], anchor.Head | None]:
+    """SQLite's quick check of a copy, and its audit chain's head (None if it has none)."""
     conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
     try:
-        return [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+        result = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+        try:
+            head = anchor.head_of(conn)
+        except sqlite3.Error:
+            head = None
+        return result, head
     finally:
         conn.close()
 
 
-def backup_to(db: Database, dest: Path) -> Path:
-    """A checked snapshot of ``db`` at ``dest`` (mode 0600). ``dest`` must not exist yet."""
+def backup_to(
+    db: Database,
+    dest: Path,
+    *,
+    unique: bool = False,
+    before_visible: Callable[[], None] | None = None,
+) -> Path:
+    """A checked snapshot of ``db`` at ``dest`` (mode 0600), with the head of its audit
+    chain in a sidecar anchor (``anchor``). ``dest`` must not exist yet; with ``unique``
+    (the app's own backups), a name taken meanwhile by another process gets "-2", "-3"…"""
     dest = Path(dest).expanduser().absolute()
+    if unique and (dest.is_symlink() or dest.exists()):
+        dest = unique_path(dest)
     if dest.is_symlink() or dest.exists():
         raise BackupError(
             f"{dest} already exists, and a backup never overwrites a file. Choose a new file "
@@ -50,21 +73,38 @@ def backup_to(db: Database, dest: Path) -> Path:
             with database.private_umask():
                 db.execute("VACUUM INTO ?", [str(tmp)])
             database.make_private(tmp)
-            if quick_check(tmp) != ["ok"]:
+            result, head = _checked(tmp)
+            if result != ["ok"]:
                 raise BackupError(
                     f"The backup written to {dest} did not read back correctly, so it was "
                     "removed. The disk may be failing: try another disk or folder."
                 )
-            try:
-                database.place_file(tmp, dest)
-            except FileExistsError:
+            if before_visible is not None:
+                before_visible()  # its audit entry: no backup appears without it
+            dest = _place(tmp, dest, unique)
+        finally:
+            database.remove_with_sides(tmp)
+    if head is not None and head.entries:
+        records = _main_file(db) or dest
+        with contextlib.suppress(OSError):  # the backup stands without it
+            anchor.write(records, head, dest=anchor.anchor_path(dest))
+    return dest
+
+
+def _place(tmp: Path, dest: Path, unique: bool) -> Path:
+    for _ in range(100):
+        try:
+            database.place_file(tmp, dest)
+        except FileExistsError:
+            if not unique:
                 raise BackupError(
                     f"{dest} appeared while the backup was being written; nothing was "
                     "overwritten. Choose a new file name."
                 ) from None
-        finally:
-            database.remove_with_sides(tmp)
-    return dest
+            dest = unique_path(dest)
+            continue
+        return dest
+    raise BackupError(f"No free name for the backup was found beside {dest}.")
 
 
 def _main_file(db: Database) -> Path | None:

@@ -34,6 +34,7 @@ from consult.domain.model import (
 )
 from consult.domain.plan import build_plan
 from consult.domain.screening import flagged
+from consult.storage import audit
 from consult.storage.audit import Action
 from consult.storage.rows import (
     insert_consultation,
@@ -436,8 +437,11 @@ def seed_demo(
     while done < patients:
         batch = min(CHUNK, patients - done)
         with store.transaction():
+            made: dict[str, list[int]] = {"patients": [], "consultations": []}
             for _ in range(batch):
-                _seed_one(store, catalog, rng, today, calendar, interval, counts)
+                _seed_one(store, catalog, rng, today, calendar, interval, counts, made)
+            # Every demo record is in the audit trail, sealed with its content.
+            audit.seal(store.db, Action.SEED_DEMO, **made, provider=store.provider, at=store.now())
         done += batch
     with store.transaction():
         store.audit_event(
@@ -454,7 +458,7 @@ def seed_demo(
     )
 
 
-def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
+def _seed_one(store, catalog, rng, today, calendar, interval, counts, made) -> None:
     patient = demo_patient(rng, today)
     visits = rng.choices((0, 1, 1, 2, 3), k=1)[0]
     days = sorted(today - timedelta(days=rng.randrange(0, 730)) for _ in range(visits))
@@ -470,6 +474,7 @@ def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
         audit_it=False,
     )
     patient = replace(patient, id=patient_id)
+    made["patients"].append(patient_id)
     for index, day in enumerate(days):
         provider = rng.choice(PROVIDERS)
         consultation = demo_consultation(rng, catalog, patient, day, provider)
@@ -485,6 +490,7 @@ def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
             demo=True,
         )
         write_parts(store, cid, consultation)
+        made["consultations"].append(cid)
         counts["consultations"] += 1
         plan = build_plan(catalog, consultation, calendar, interval)
         last = index == len(days) - 1
@@ -534,6 +540,7 @@ def _seed_one(store, catalog, rng, today, calendar, interval, counts) -> None:
             demo=True,
         )
         write_parts(store, new_id, amended)
+        made["consultations"].append(new_id)
         write_plan(store, new_id, new_plan)
         mark_final(
             store,

@@ -58,6 +58,15 @@ class ExchangeError(StorageError):
     """An export or import file cannot be written or read."""
 
 
+class SchemaChangedError(StorageError):
+    """The file's tables, indexes or triggers differ from what the migrations made.
+    ``mendable``: only guard triggers are missing, which the app can put back once told."""
+
+    def __init__(self, message: str, mendable: bool = False):
+        super().__init__(message)
+        self.mendable = mendable
+
+
 class BackupError(StorageError):
     """A backup or restore could not be done."""
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from consult import __version__
+from consult.domain import checks
 from consult.domain.catalog import Catalog
 from consult.domain.model import Patient, Status, ValidationError
 from consult.domain.plan import schedule_problems
-from consult.storage import database, errors, migrations, protect, shapes
+from consult.storage import audit, database, errors, migrations, protect, shapes
 from consult.storage.audit import Action
 from consult.storage.errors import ExchangeError, StorageError
 from consult.storage.part import guarded
@@ -49,6 +52,7 @@ from consult.storage.shapes import (
     ExportFile,
     SettingValue,
 )
+from consult.system.files import fsync_folder
 
 if TYPE_CHECKING:
     from consult.storage.store import RecordStore
@@ -161,8 +165,11 @@ def export_data(store: RecordStore) -> dict[str, Any]:
 # --------------------------------------------------------------------------- writing
 
 
-def _write_private(dest: Path, content: bytes | Iterable[bytes]) -> None:
-    """Write ``dest`` (mode 0600) through a temporary file beside it; never overwrite."""
+def _write_private(
+    dest: Path, content: bytes | Iterable[bytes], before_visible: Callable[[], None] | None = None
+) -> None:
+    """Write ``dest`` (mode 0600) through a temporary file beside it; never overwrite.
+    ``before_visible`` (the export's audit entry) runs before the file takes its name."""
     tmp = database.new_private_file(dest.parent, dest.name)
     try:
         with tmp.open("wb") as handle:
@@ -170,6 +177,8 @@ def _write_private(dest: Path, content: bytes | Iterable[bytes]) -> None:
                 handle.write(content)
             else:
                 handle.writelines(content)
+        if before_visible is not None:
+            before_visible()
         database.place_file(tmp, dest)
     except FileExistsError:
         raise _exists(dest) from None
@@ -220,15 +229,18 @@ def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
         )
     with store.snapshot():  # a save made meanwhile is in the export whole, or not at all
         data = export_file(store)
+    counts = f"{len(data.patients)} patients, {len(data.consultations)} consultations"
+
+    def audited() -> None:  # before the file appears: no export without its audit entry
+        with store.transaction():
+            store.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
+
     if format == "json":
         if dest.exists():
             raise _exists(dest)
-        _write_private(dest, json_lines(data))
+        _write_private(dest, json_lines(data), audited)
     else:
-        _export_csv(msgspec.to_builtins(data), dest)
-    counts = f"{len(data.patients)} patients, {len(data.consultations)} consultations"
-    with store.transaction():
-        store.audit_event(Action.EXPORT, "database", detail=f"{format}: {counts}")
+        _export_csv(msgspec.to_builtins(data), dest, audited)
     return dest
 
 
@@ -381,19 +393,34 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
     return tables
 
 
-def _export_csv(data: dict[str, Any], folder: Path) -> None:
+def _export_csv(data: dict[str, Any], folder: Path, before_visible: Callable[[], None]) -> None:
+    """The CSV files in a private folder of their own, named ``folder`` once whole (and once
+    ``before_visible``, the export's audit entry, has run)."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExchangeError(
             f"{folder} already exists and is not an empty folder. A CSV export is a folder of "
             "files: give the name of a new folder, and nothing is overwritten."
         )
-    database.private_folder(folder)
-    for name, (header, rows) in _csv_tables(data).items():
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([_cell(v) for v in row] for row in rows)
-        _write_private(folder / f"{name}.csv", buffer.getvalue().encode("utf-8-sig"))
+    staging = database.private_folder(folder.parent / f".{folder.name}.{os.urandom(6).hex()}.tmp")
+    try:
+        for name, (header, rows) in _csv_tables(data).items():
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(header)
+            writer.writerows([_cell(v) for v in row] for row in rows)
+            _write_private(staging / f"{name}.csv", buffer.getvalue().encode("utf-8-sig"))
+        before_visible()
+        try:
+            staging.rename(folder)  # onto an empty folder, or none
+        except OSError:
+            raise ExchangeError(
+                f"{folder} appeared while the export was being written, and is not an empty "
+                "folder; nothing was overwritten. Give the name of a new folder."
+            ) from None
+        fsync_folder(folder.parent)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- importing
@@ -490,12 +517,18 @@ def _checked_stamps(source: Path, data: ExportFile) -> None:
             raise _refused(source, place, "is not a date and time")
 
 
-def _parsed(source: Path, data: ExportFile, catalog: Catalog) -> tuple[list, list]:
-    """The file's patients and consultations as domain objects, every one checked, and every
-    final plan against the catalog's rules (the minimum interval, the sessions' range)."""
+def _parsed(source: Path, data: ExportFile, catalog: Catalog, today: date) -> tuple[list, list]:
+    """The file's patients and consultations as domain objects, every one checked against
+    the catalog and the domain's rules (``domain.checks``), and every final plan against the
+    catalog's rules (the minimum interval, the sessions' range)."""
     _checked_stamps(source, data)
     placeholder = Patient("", date(1900, 1, 1), 1)
-    patients = [(p, shapes.patient_of(p)) for p in data.patients]
+    patients = []
+    for i, record in enumerate(data.patients):
+        patient = shapes.patient_of(record)
+        for field, what in checks.patient_problems(catalog, patient, today):
+            raise _refused(source, f"$.patients[{i}].{field}", what)
+        patients.append((record, patient))
     consultations = []
     for i, c in enumerate(data.consultations):
         where = f"$.consultations[{i}]"
@@ -505,6 +538,8 @@ def _parsed(source: Path, data: ExportFile, catalog: Catalog) -> tuple[list, lis
             raise _refused(source, f"{where}.override.reason", "is too short") from None
         except ValueError:
             raise _refused(source, f"{where}.date", "is missing") from None
+        for field, what in checks.consultation_problems(catalog, consultation, today):
+            raise _refused(source, f"{where}.{field}", what)
         if c.status == Status.FINAL and c.plan is None:
             raise _refused(source, f"{where}.plan", "is missing from a final consultation")
         if c.status == Status.FINAL and c.plan is not None:
@@ -530,11 +565,14 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
     source = Path(source).expanduser().absolute()
     data = _read(source)
     # Every imported plan is checked against the catalog's rules before anything is written.
-    patients, consultations = _parsed(source, data, store.rules_catalog())
+    catalog = store.rules_catalog()
+    patients, consultations = _parsed(source, data, catalog, store.today())
+    _checked_settings(source, data, store)
     db = store.db
     with store.transaction():
         existing_patients = {u: i for i, u in db.execute("SELECT id, uuid FROM patients")}
         existing_consultations = {u: i for i, u in db.execute("SELECT id, uuid FROM consultations")}
+        _refuse_conflicts(source, store, data, existing_patients, existing_consultations)
         for provider in data.providers:
             db.execute(
                 "INSERT INTO providers (name, active, created_at) VALUES (?, ?, ?) "
@@ -548,6 +586,8 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
                     [key, json.dumps(item.value, ensure_ascii=False), item.updated_at],
                 )
         added_patients = 0
+        new_patients: list[int] = []
+        new_consultations: list[int] = []
         for record, patient in patients:
             if record.uuid in existing_patients:
                 continue
@@ -561,6 +601,7 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
                 audit_it=False,
             )
             added_patients += 1
+            new_patients.append(existing_patients[record.uuid])
         added_consultations = 0
         pending = [c for c in consultations if c[1].uuid not in existing_consultations]
         while pending:
@@ -574,6 +615,17 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             for where, record, consultation in ready:
                 if record.patient not in existing_patients:
                     raise _refused(source, f"{where}.patient", "names no patient")
+                if record.revision_of is not None:
+                    replaced = existing_consultations[record.revision_of]
+                    owner, status = db.execute(
+                        "SELECT patient_id, status FROM consultations WHERE id = ?", [replaced]
+                    ).fetchone()
+                    if owner != existing_patients[record.patient]:
+                        raise _refused(
+                            source, f"{where}.revision_of", "names another patient's consultation"
+                        )
+                    if status != Status.FINAL:
+                        raise _refused(source, f"{where}.revision_of", "names a draft, not a final")
                 consultation_id = insert_consultation(
                     store,
                     consultation,
@@ -608,6 +660,7 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
                 elif record.revision_of is not None:
                     raise _refused(source, f"{where}.revision_of", "is set on a draft")
                 existing_consultations[record.uuid] = consultation_id
+                new_consultations.append(consultation_id)
                 added_consultations += 1
             pending = [c for c in pending if c[1].uuid not in existing_consultations]
         result = ImportResult(
@@ -616,12 +669,70 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             len(patients) - added_patients,
             len(consultations) - added_consultations,
         )
+        # Every record added is in the audit trail, sealed with its content.
+        audit.seal(
+            store.db,
+            Action.IMPORT,
+            patients=new_patients,
+            consultations=new_consultations,
+            provider=store.provider,
+            detail=f"from {source.name}",
+            at=store.now(),
+        )
         store.audit_event(
             Action.IMPORT,
             "database",
             detail=f"{added_patients} patients, {added_consultations} consultations added",
         )
     return result
+
+
+def _checked_settings(source: Path, data: ExportFile, store: RecordStore) -> None:
+    """The file's settings pass the settings dialog's own checks (``clinic.settings_checked``)."""
+    from consult.storage.clinic import settings_checked
+
+    values = {key: item.value for key, item in data.settings.items()}
+    floor = store.rules_catalog().protocol.min_interval_weeks
+    _, invalid = settings_checked(values, store.clinic.settings(), floor)
+    for key, what in invalid:
+        raise _refused(source, f"$.settings.{key}.value", what.rstrip(".").lower())
+
+
+def _refuse_conflicts(
+    source: Path,
+    store: RecordStore,
+    data: ExportFile,
+    patients: dict[str, int],
+    consultations: dict[str, int],
+) -> None:
+    """A record whose uuid is already in the records must say the same: else it is a
+    conflict (two different records under one uuid), not "already there"."""
+    shared_patients = [p.uuid for p in data.patients if p.uuid in patients]
+    shared_consultations = [c.uuid for c in data.consultations if c.uuid in consultations]
+    if not shared_patients and not shared_consultations:
+        return
+    mine_p = {p.uuid: p for p in _patients(store) if p.uuid in set(shared_patients)}
+    for i, record in enumerate(data.patients):
+        if record.uuid in mine_p and mine_p[record.uuid] != record:
+            raise _conflict(source, f"$.patients[{i}]", "patient")
+    if shared_consultations:
+        mine_c = {c.uuid: c for c in _consultations(store) if c.uuid in set(shared_consultations)}
+        for i, record in enumerate(data.consultations):
+            theirs = (
+                msgspec.structs.replace(record, updated_at=mine_c[record.uuid].updated_at)
+                if (record.uuid in mine_c)
+                else None
+            )
+            if theirs is not None and theirs != mine_c[record.uuid]:
+                raise _conflict(source, f"$.consultations[{i}]", "consultation")
+
+
+def _conflict(source: Path, where: str, kind: str) -> ExchangeError:
+    return ExchangeError(
+        f"The import file {source} cannot be imported: {where} has the uuid of a {kind} "
+        "already in the records, but says something else (two different records under one "
+        "uuid). Nothing was imported. Find out which is right before importing this file."
+    )
 
 
 def _iso(day: date | None) -> str | None:

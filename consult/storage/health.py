@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consult.storage import audit, listing, migrations, rotation, search
+from consult.storage import anchor, listing, migrations, rotation, schema_check, search
 from consult.storage.audit import AuditReport
 from consult.storage.part import Part, guarded
 
@@ -43,6 +44,36 @@ class CheckReport:
         return "\n".join(lines)
 
 
+class _PageCheck:
+    """SQLite's page check of ``path`` on a read-only connection of its own, on a thread."""
+
+    def __init__(self, path: Path, full: bool):
+        self._pragma = "integrity_check" if full else "quick_check"
+        self._path = path
+        self._result: list[str] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="page check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from consult.storage.opening import open_connection
+
+        try:
+            conn = open_connection(self._path, readonly=True, verify=False)
+            try:
+                self._result = [r[0] for r in conn.execute(f"PRAGMA {self._pragma}(20)")]
+            finally:
+                conn.close()
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+
+    def result(self) -> list[str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
 class Health(Part):
     @guarded
     def counts(self) -> dict[str, int]:
@@ -57,19 +88,44 @@ class Health(Part):
         }
 
     @guarded
-    def check(self) -> CheckReport:
-        """SQLite's full integrity check, foreign keys, the name search keys, the dates the
-        list shows, the audit chain: all of one state of the records, also while another
-        process is saving."""
-        with self.store.snapshot():
-            return self._check()
+    def check(self, *, full: bool = False) -> CheckReport:
+        """SQLite's check of every page, foreign keys, the name search keys, the dates the
+        list shows, the file's structure, the audit chain and the records' seals: all of one
+        state of the records, also while another process is saving.
 
-    def _check(self) -> CheckReport:
+        SQLite's page check runs on a connection of its own, on another thread, while this
+        one does the rest (SQLite works without Python's lock, so on two cores the two take
+        the time of the longer). ``full``: ``integrity_check``, which also checks every
+        index against its table (about twice as long), instead of ``quick_check``."""
+        path = self.store.path
+        pages = _PageCheck(path, full) if path is not None else None
+        anchored = anchor.read(path) if path is not None else None  # before the snapshot
+        try:
+            with self.store.snapshot():
+                report = self._check(anchored, None if pages else full)
+        finally:
+            result = pages.result() if pages else ["ok"]
+        if result != ["ok"]:
+            problem = f"SQLite's check of the file's pages found {len(result)} problem(s)."
+            return CheckReport(
+                report.path,
+                report.schema_version,
+                (problem, *report.problems),
+                report.audit,
+                {},
+                report.notes,
+            )
+        return report
+
+    def _check(self, anchored, full: bool | None) -> CheckReport:
         problems = []
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        result = [r[0] for r in self.conn.execute("PRAGMA integrity_check(20)")]
+        result = ["ok"]
+        if full is not None:  # no file of its own to check on another connection
+            pragma = "integrity_check" if full else "quick_check"
+            result = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}(20)")]
         if result != ["ok"]:
-            problems.append(f"SQLite's integrity check found {len(result)} problem(s).")
+            problems.append(f"SQLite's check of the file's pages found {len(result)} problem(s).")
         else:
             if self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 problems.append("Some parts of records point to records that do not exist.")
@@ -90,12 +146,15 @@ class Health(Part):
                     f"The dates the patient list shows for {wrong} patient(s) (last "
                     "consultation, next session) do not match their consultations."
                 )
+        changed = schema_check.differences(self.conn, version)
+        if changed:
+            problems.append(schema_check.describe(changed))
         if version < migrations.SCHEMA_VERSION:
             problems.append(
                 f"The schema is version {version}; opening it for writing upgrades it to "
                 f"{migrations.SCHEMA_VERSION}."
             )
-        report = audit.verify(self.db)
+        report = self.store.audit.verify(anchored)
         counts = {} if problems else self.counts()
         return CheckReport(self.store.path, version, tuple(problems), report, counts, self._notes())
 

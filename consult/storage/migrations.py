@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from consult.storage import listing, search
+from consult.storage import audit, listing, search
 
 if TYPE_CHECKING:
     import sqlite3
@@ -452,7 +452,29 @@ def _clearance(db: Database) -> None:
     )
 
 
-@migration("0006_appointment_times_and_amend_reason")
+@migration("0006_audit_content")
+def _audit_content(db: Database) -> None:
+    """Audit entries seal the records they are about (see ``content``).
+
+    Each entry for a change to a patient or a consultation carries the record's content hash
+    after the change, chained with the entry's other fields. A file from an earlier version
+    gets one ``seal`` entry for every patient and every final consultation, so that from here
+    on a change made to any of them outside the app shows.
+    """
+    _run(db, ["ALTER TABLE audit_log ADD COLUMN content_hash TEXT"])
+    audit.seal(
+        db,
+        "seal",
+        patients=[row[0] for row in db.execute("SELECT id FROM patients")],
+        consultations=[
+            row[0] for row in db.execute("SELECT id FROM consultations WHERE status = 'final'")
+        ],
+        provider="consult (records upgraded)",
+        detail="sealed at the upgrade to records format 6",
+    )
+
+
+@migration("0007_appointment_times_and_amend_reason")
 def _appointment_times_and_amend_reason(db: Database) -> None:
     """Appointments are booked at a time of day, and an amendment says why it was made.
 

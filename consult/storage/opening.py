@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from consult.storage import errors, migrations
+from consult.storage import errors, migrations, schema_check
 from consult.storage.copies import backup_to
 from consult.storage.database import (
     connect,
@@ -77,6 +77,7 @@ def open_connection(
             version = inspect(conn, path, verify=verify)
             if readonly:
                 return conn
+            _refuse_changed_structure(conn, path, version)
             conn.execute("PRAGMA query_only = OFF")
             set_write_pragmas(conn)
             make_private_with_sides(path)
@@ -88,6 +89,54 @@ def open_connection(
             if isinstance(exc, sqlite3.Error | OSError):
                 raise translate(exc, path) from exc
             raise
+
+
+def _refuse_changed_structure(conn: sqlite3.Connection, path: Path, version: int) -> None:
+    """Nothing is written to a file whose structure was changed outside the app: an added
+    trigger could alter every save (see ``schema_check``). Reading it (``db check``) still
+    works, and says what changed."""
+    found = schema_check.differences(conn, version)
+    if not found:
+        return
+    mendable = schema_check.only_missing_guards(found)
+    action = (
+        "The app can put the missing safety checks back: run “consult db check --repair”, or "
+        "answer yes when the app asks."
+        if mendable
+        else "Restore the latest backup with “consult db restore”, and keep this file as it is "
+        "for investigation."
+    )
+    raise errors.SchemaChangedError(
+        f"{schema_check.describe(found)} The records file {path} was not opened for "
+        f"changes. {action}",
+        mendable=mendable,
+    )
+
+
+def repair_guards(path: Path) -> list[str]:
+    """Put back the guard triggers missing from ``path`` (nothing else may differ); their
+    names. The repair is recorded in the audit trail."""
+    from consult.storage import audit
+
+    path = resolve(path)
+    conn = connect_raw(path)
+    try:
+        version = inspect(conn, path, verify=False)
+        found = schema_check.differences(conn, version)
+        if not found:
+            return []
+        if not schema_check.only_missing_guards(found):
+            raise errors.SchemaChangedError(
+                f"{schema_check.describe(found)} Only missing safety checks can be put back; "
+                "restore the latest backup instead.",
+            )
+        names = schema_check.restore_guards(conn, version)
+        db = wrap(conn)
+        with conn:
+            audit.append(db, "repair", "database", detail=f"guards put back: {len(names)}")
+        return names
+    finally:
+        conn.close()
 
 
 STALE_SECONDS = 3600

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from consult.domain.model import Answer, Consultation, Patient, Status
 from consult.domain.plan import Plan
-from consult.storage import listing, search
+from consult.storage import content, listing, search
 from consult.storage.audit import Action
 from consult.storage.errors import ConflictError
 from consult.storage.part import missing
@@ -98,7 +98,13 @@ def write_patient(
     if words != old_words:
         write_name_keys(store, patient_id, old_words, words)
     if audit_it:
-        store.audit_event(action, "patient", patient_id, store.uuid_of("patients", patient_id))
+        store.audit_event(
+            action,
+            "patient",
+            patient_id,
+            store.uuid_of("patients", patient_id),
+            content_hash=content.of_patient(store.conn, patient_id),
+        )
     return patient_id
 
 

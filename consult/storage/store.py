@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from consult.domain.catalog import Catalog
-from consult.storage import audit, database, opening
-from consult.storage.audit import AuditTrail
+from consult.storage import anchor, audit, database, opening
+from consult.storage.audit_trail import AuditTrail
 from consult.storage.clinic import Clinic
 from consult.storage.consultations import Consultations
 from consult.storage.health import Health
@@ -65,6 +65,7 @@ class RecordStore:
         self.provider = provider  # who is at the desk: recorded in the audit trail
         self.readonly = readonly
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.wrote = False  # a write transaction was committed: the anchor is updated at close
         self.patients = Patients(self)
         self.patient_list = PatientList(self)
         self.consultations = Consultations(self)
@@ -104,7 +105,14 @@ class RecordStore:
         return self._db
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the connection; after writes, first keep the audit chain's head in the
+        anchor beside the file (``anchor``)."""
+        try:
+            if self.wrote and self.path is not None and not self.readonly:
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    anchor.update(self.conn, self.path)
+        finally:
+            self.conn.close()
 
     def set_cache_size(self, mib: int) -> None:
         """Keep up to ``mib`` MiB of the file's pages in memory on this connection, for the
@@ -158,6 +166,7 @@ class RecordStore:
             raise
         try:
             conn.execute("COMMIT")
+            self.wrote = True
         except BaseException:
             # A failed COMMIT (disk full, I/O error) must not leave a transaction open that
             # later calls would silently join.
@@ -188,8 +197,10 @@ class RecordStore:
         record_uuid: str | None = None,
         provider: str | None = None,
         detail: str = "",
+        content_hash: str | None = None,
     ) -> None:
-        """One entry at the end of the audit chain, in the caller's transaction."""
+        """One entry at the end of the audit chain, in the caller's transaction; for a change
+        to a patient or consultation, with the record's content hash after it (``content``)."""
         audit.append(
             self.db,
             action,
@@ -199,6 +210,7 @@ class RecordStore:
             self.provider if provider is None else provider,
             detail,
             at=self.now(),
+            content_hash=content_hash,
         )
 
     # ------------------------------------------------------------------ small reads

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -19,14 +20,22 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_private_atomic(dest: Path, data: bytes, *, replace: bool = True) -> None:
+def write_private_atomic(
+    dest: Path,
+    data: bytes,
+    *,
+    replace: bool = True,
+    before_visible: Callable[[], None] | None = None,
+) -> None:
     """Write ``data`` to ``dest`` all at once, readable by the user only (mode 0600).
 
     The bytes go to a temporary file in ``dest``'s own folder (never a temp folder), are
     flushed to disk, and the file is then renamed over ``dest``: a reader sees the old file or
     the whole new one, never part of one, and nothing is left behind if writing fails.
     Without ``replace``, an existing ``dest`` (even one that appears while writing) is never
-    overwritten: FileExistsError, and nothing is left behind.
+    overwritten: FileExistsError, and nothing is left behind. ``before_visible`` runs once the
+    bytes are safely on disk and before the file takes its name (an audit entry: when it
+    fails, no file is left).
     """
     dest = Path(dest)
     folder = dest.parent
@@ -39,6 +48,8 @@ def write_private_atomic(dest: Path, data: bytes, *, replace: bool = True) -> No
             out.flush()
             os.fsync(out.fileno())
         tmp.chmod(0o600)
+        if before_visible is not None:
+            before_visible()
         if replace:
             tmp.replace(dest)
         else:

@@ -15,7 +15,8 @@ from consult.app.catalog import load_catalog
 from consult.app.clinic import Clinic
 from consult.domain.catalog import CatalogError
 from consult.storage.database import needs_upgrade, resolve
-from consult.storage.errors import StorageError
+from consult.storage.errors import SchemaChangedError, StorageError
+from consult.storage.opening import repair_guards
 from consult.system.folders import data_dir
 from consult.system.resources import resource_path
 from consult.ui import dialogs
@@ -81,7 +82,7 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
         path = resolve(db_path)
         if needs_upgrade(path):
             upgrade_records(path)
-        clinic = Clinic(loaded.catalog, path, folder)
+        clinic = open_clinic(loaded.catalog, path, folder, ask=not quit_after_launch)
     except StorageError as exc:
         print(f"consult: {exc.message}", file=sys.stderr)
         if not quit_after_launch:
@@ -99,6 +100,29 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
     finally:
         wait_for_background_work()
         clinic.close()
+
+
+def open_clinic(catalog, path: Path, folder: Path, *, ask: bool = True) -> Clinic:
+    """The clinic's records, opened. When only safety checks (guard triggers) were removed
+    from the file outside the app, the person at the desk is told and asked before they are
+    put back; anything else changed in the file's structure is refused (StorageError)."""
+    try:
+        return Clinic(catalog, path, folder)
+    except SchemaChangedError as exc:
+        if not (exc.mendable and ask):
+            raise
+        if not dialogs.ask(
+            None,
+            "The records' safety checks were removed",
+            f"{exc.message}\n\nPut the safety checks back now? The records themselves are "
+            "not changed; the repair is written to the audit trail. Run “consult db check” "
+            "afterwards to see whether anything else was changed.",
+            "&Put them back",
+            "&Quit",
+        ):
+            raise
+        repair_guards(path)
+        return Clinic(catalog, path, folder)
 
 
 def upgrade_records(path: Path) -> None:
@@ -173,6 +197,14 @@ def _after_start(window: MainWindow, clinic: Clinic, loaded) -> None:
             "app is using its built-in catalog. Run “consult catalog validate” or see the "
             "details to fix the file.",
             details="\n".join(str(p) for p in problems),
+        )
+    invalid = clinic.settings_problems()
+    if invalid:
+        dialogs.warning(
+            window,
+            "Some settings could not be used",
+            "These saved settings could not be used, so the app uses their defaults until they "
+            "are corrected in Settings: " + "; ".join(invalid),
         )
     try:
         first_run = clinic.is_first_run()

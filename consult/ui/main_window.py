@@ -708,7 +708,9 @@ class MainWindow(QMainWindow):
             pdf,
             "Plan preview",
             clinic.suggested_file_name(item),
-            save=clinic.save_pdf,
+            save=lambda data, path, replace=True: clinic.save_pdf(
+                data, path, replace=replace, item=item
+            ),
             viewer_path=clinic.viewer_path(item),
             on_event=lambda action: clinic.audit(action, item),
             rerender=lambda large: clinic.render(

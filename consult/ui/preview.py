@@ -30,8 +30,9 @@ from consult.ui.printing import JOB_NAME, PrintJob
 class PreviewDialog(QDialog):
     """Shows a PDF held in memory; nothing is written to disk unless the provider asks.
 
-    ``on_event(action)`` is called after a print ("print"), a save ("export") or an open in
-    the system viewer ("export"), so the caller can audit it. ``save(data, path, replace=)``
+    ``on_event(action)`` is called after a print ("print"), so the caller can audit it; a
+    save or a copy for the system viewer is audited by ``save`` itself, before the file
+    appears. ``save(data, path, replace=)``
     writes the file (atomically, private to the user; ``replace``: the user agreed to replace
     an existing file); ``viewer_path`` is where a copy for the system viewer goes (a private
     folder, never a temp folder).
@@ -237,7 +238,6 @@ class PreviewDialog(QDialog):
                 "Choose another folder (for example your Documents folder).",
             )
             return
-        self._on_event("export")
         self.status.setText(f"Saved to {path}")
 
     def open_external(self) -> None:
@@ -250,6 +250,9 @@ class PreviewDialog(QDialog):
             return
         try:
             self._save(self.pdf, self._viewer_path)
+        except UserFacingError as exc:
+            dialogs.error(self, "Could not open the viewer", exc.message)
+            return
         except OSError as exc:
             dialogs.error(
                 self,
@@ -261,7 +264,6 @@ class PreviewDialog(QDialog):
             self._viewer_path.unlink(missing_ok=True)  # no copy of a plan left lying about
             self._no_viewer()
             return
-        self._on_event("export")
         self.status.setText("Opened in the PDF viewer.")
 
     def _no_viewer(self) -> None:

@@ -211,14 +211,28 @@ class PrintJob(QObject):
 
         path = Path(self.printer.outputFileName())
         self.progress.emit("Writing the PDF…")
-        run_in_background(
-            lambda: self._save(pages_of(self.pdf, pages, self.total), path),
-            lambda _done: self.finished.emit(f"Saved as {path.name}."),
-            lambda exc: self.failed.emit(
+
+        def failed(exc: BaseException) -> None:
+            self.failed.emit(
                 f"The plan could not be written to {path}: "
                 f"{getattr(exc, 'strerror', None) or exc}."
-            ),
-        )
+            )
+
+        def write(data: bytes) -> None:
+            # On this thread: saving records the export in the audit trail first, and the
+            # records belong to this thread. Writing a few hundred kilobytes is quick.
+            if self._cancel.is_set():
+                self.cancelled.emit()
+                return
+            try:
+                self._save(data, path)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes the user's message
+                failed(exc)
+                return
+            self.finished.emit(f"Saved as {path.name}.")
+
+        # Choosing the pages (pypdf) may take a moment for a long plan: off this thread.
+        run_in_background(lambda: pages_of(self.pdf, pages, self.total), write, failed)
 
     def _to_spooler(self, lp: str, pages: Pages) -> None:
         process = QProcess(self)

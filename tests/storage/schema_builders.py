@@ -32,9 +32,9 @@ from consult.domain.model import (
     Patient,
     Status,
 )
-from consult.storage import database, migrations
+from consult.storage import audit, database, migrations
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).resolve().parents[2] / "resources" / "schema"  # schema-vN.sql
 
 
 @dataclass
@@ -277,7 +277,12 @@ V5_CLEARANCE = ("Dr Sam Okafor", "2026-01-20", "Letter on file.", "Dr Reyes", "k
 def build_v5(path: Path) -> Expected:
     """Version 5 keeps a doctor's clearance with the consultation: the rows of version 4, and
     a clearance on one consultation."""
-    expected = build_v4_into(schema_at(path, 5), path)
+    return build_v5_into(schema_at(path, 5), path)
+
+
+def build_v5_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 5, written with its SQL into ``schema`` (version 5 or later)."""
+    expected = build_v4_into(schema, path)
     db = database.connect(path)
     db.conn.execute(
         "UPDATE consultations SET clearance_by = ?, clearance_on = ?, clearance_note = ?, "
@@ -292,17 +297,41 @@ def build_v5(path: Path) -> Expected:
     return expected
 
 
-# The times version 6 books: the amendment (consultation 2) at half past nine, its second
-# session in the afternoon, with the reason it was amended.
-V6_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
-V6_REASON = "The patient prefers mornings."
+# --------------------------------------------------------------------------- version 6
 
 
 def build_v6(path: Path) -> Expected:
-    """Version 6 books appointments at a time and keeps why an amendment was made: the rows
-    of version 5 (Kim's clearance too), written with version 6's SQL (the plan's rows name
-    their columns and have a time), and the amendment booked at times, with its reason."""
-    schema = schema_at(path, 6)
+    """Version 6 seals records in the audit trail: the rows of version 5, and an entry with
+    the content hash of each patient and final consultation (``audit.seal``, as the upgrade
+    to version 6 writes them)."""
+    expected = build_v5_into(schema_at(path, 6), path)
+    db = database.connect(path)
+    with db.conn:
+        audit.seal(
+            db,
+            "seal",
+            patients=[r[0] for r in db.execute("SELECT id FROM patients")],
+            consultations=[
+                r[0] for r in db.execute("SELECT id FROM consultations WHERE status = 'final'")
+            ],
+            provider="tests",
+        )
+    db.close()
+    return expected
+
+
+# The times version 7 books: the amendment (consultation 2) at half past nine, its second
+# session in the afternoon, with the reason it was amended.
+V7_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
+V7_REASON = "The patient prefers mornings."
+
+
+def build_v7(path: Path) -> Expected:
+    """Version 7 books appointments at a time and keeps why an amendment was made: the rows
+    of version 6 (Kim's clearance, the records sealed), written with version 7's SQL (the
+    plan's rows name their columns and have a time), and the amendment booked at times, with
+    its reason."""
+    schema = schema_at(path, 7)
     x = schema.execute
     for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
         digits = "".join(c for c in phone if c.isdigit())
@@ -337,7 +366,7 @@ def build_v6(path: Path) -> Expected:
         (2, "c0000000-0002-4000-8000-000000000002"),
         (3, "c0000000-0003-4000-8000-000000000003"),
     ):
-        booked = V6_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
+        booked = V7_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
         cleared = V5_CLEARANCE if cid == 3 else (None,) * 5
         x(
             "INSERT INTO consultations (id, uuid, patient_id, status, provider, date, start_date, "
@@ -357,7 +386,7 @@ def build_v6(path: Path) -> Expected:
                 *cleared,
                 booked["appointment_time"],
                 booked["appointment_times"],
-                V6_REASON if cid == 2 else "",
+                V7_REASON if cid == 2 else "",
             ],
         )
         x("INSERT INTO consultation_areas VALUES (?, 0, 'face')", [cid])
@@ -390,24 +419,35 @@ def build_v6(path: Path) -> Expected:
             [1 if cid == 2 else None, cid],
         )
     schema.conn.commit()
+    with schema.conn:
+        audit.seal(
+            schema,
+            "seal",
+            patients=[r[0] for r in schema.execute("SELECT id FROM patients")],
+            consultations=[
+                r[0]
+                for r in schema.execute("SELECT id FROM consultations WHERE status = 'final'")
+            ],
+            provider="tests",
+        )
     schema.close()
-    expected = _rows_v5_expected()
+    expected = _rows_v6_expected()
     amended = expected.consultations[1]
     expected.consultations[1] = replace(
         amended,
         appointment_time=time(9, 30),
         times={"session-2": time(14, 0)},
-        amend_reason=V6_REASON,
+        amend_reason=V7_REASON,
     )
     return expected
 
 
-def _rows_v5_expected() -> Expected:
-    """What ``build_v5`` writes, as the app reads it back (made on a scratch file)."""
+def _rows_v6_expected() -> Expected:
+    """What ``build_v6`` writes, as the app reads it back (made on a scratch file)."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        return build_v5(Path(tmp) / "scratch.sqlite3")
+        return build_v6(Path(tmp) / "scratch.sqlite3")
 
 
 # Every schema version the app has shipped, and how to make a database of it.
@@ -418,6 +458,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     4: build_v4,
     5: build_v5,
     6: build_v6,
+    7: build_v7,
 }
 
 

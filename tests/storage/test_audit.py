@@ -8,12 +8,16 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from storage_helpers import consult_cli, consultation, patient, plan_for
 
-from consult.storage import RecordStore
+from consult.storage import RecordStore, audit
 from consult.storage.audit import GENESIS, entry_hash
 from consult.storage.backup import backup_with_audit
+from consult.storage.errors import SchemaChangedError
 from consult.storage.exchange import export
+from consult.storage.opening import repair_guards
 
 
 def _busy_day(repo, tmp_path):
@@ -157,7 +161,28 @@ def test_verify_says_intact(logged):
 def test_new_entries_after_tampering_still_show_the_gap(logged):
     path, _ = logged
     _tamper(path, "DELETE FROM audit_log WHERE id = 11")
+    # The guards are gone: nothing is written until they are put back, on request.
+    with pytest.raises(SchemaChangedError) as refused:
+        RecordStore.open(path)
+    assert refused.value.mendable and "audit_log_no_delete" in refused.value.message
+    assert sorted(repair_guards(path)) == ["audit_log_no_delete", "audit_log_no_update"]
     with RecordStore.open(path) as repo:
         repo.patients.save(patient("Later"))
         report = repo.audit.verify()
     assert any("Entry 11 was deleted" in p for p in report.problems)
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        st.text(max_size=12),
+        st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(max_size=40),
+        max_size=10,
+    )
+)
+def test_the_canonical_form_never_changes(entry):
+    """Entries hashed by any version verify in every other: the fast encoder gives exactly
+    the bytes of the standard library's canonical JSON, for any text (control characters,
+    line separators, any script)."""
+    expected = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert audit.canonical_json(entry) == expected.encode("utf-8")

@@ -72,7 +72,8 @@ def test_read_only_file(saved, tmp_path):
     result = consult_cli("--db", saved, "db", "check")
     assert result.returncode == 0, result.stderr
     assert sha256(saved) == before
-    assert sorted(p.name for p in saved.parent.iterdir()) == ["records.sqlite3"]
+    names = sorted(p.name for p in saved.parent.iterdir())
+    assert names == ["records.anchor.json", "records.sqlite3"]
     assert stat.S_IMODE(saved.stat().st_mode) == 0o444
 
 

@@ -31,7 +31,8 @@ SHIPPED = (
     "0003_name_keys",
     "0004_list_dates",
     "0005_clearance",
-    "0006_appointment_times_and_amend_reason",
+    "0006_audit_content",
+    "0007_appointment_times_and_amend_reason",
 )
 
 
@@ -174,7 +175,7 @@ def test_an_upgrade_backs_up_first_then_migrates(tmp_path, future):
         assert repo.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
         assert "nickname" in repo.db["patients"].columns_dict
         assert [replace(repo.patients.get(i), id=None) for i in (1, 2)] == expected.patients
-    (kept,) = backups_dir(path).iterdir()
+    (kept,) = backups_dir(path).glob("*.sqlite3")
     assert kept.name.startswith(f"records-before-upgrade-v{SCHEMA_VERSION}-")
     assert read_header(kept).user_version == SCHEMA_VERSION
 

@@ -28,7 +28,7 @@ def records(tmp_path) -> Path:
 
 
 def _backup_of(records: Path) -> Path:
-    [made] = list(backups_dir(records).iterdir())
+    [made] = list(backups_dir(records).glob("*.sqlite3"))
     return made
 
 

@@ -28,6 +28,7 @@ from consult.domain.model import (
     Consultation,
     Override,
     Patient,
+    normalize_text,
 )
 from consult.domain.plan import build_plan
 from consult.storage import RecordStore, shapes
@@ -41,7 +42,8 @@ TEXT = st.text(
     st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\u2028\u2029"),
     max_size=40,
 )
-NAMES = TEXT.map(str.strip).filter(bool)
+NAMES = TEXT.map(normalize_text).filter(bool)  # as the app saves names (NFC, trimmed)
+EMAILS = st.just("") | st.emails()
 DAYS = st.dates(date(1930, 1, 1), date(2008, 1, 1))
 
 
@@ -73,7 +75,7 @@ def consultations(draw) -> Consultation:
         draw(st.integers(1, 6)),
         draw(st.sampled_from(CATALOG.languages)),
         draw(TEXT),
-        draw(TEXT),
+        draw(EMAILS),
     )
     answers = {q.id: Answer.NO for q in CATALOG.questions}
     reason = draw(st.none() | TEXT.filter(lambda t: len(t.strip()) >= 10))

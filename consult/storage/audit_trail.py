@@ -1,0 +1,66 @@
+"""``store.audit``: the audit trail as the layers above read it, and its checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consult.storage import anchor, audit, content
+from consult.storage.audit import Action, AuditReport, verify
+from consult.storage.part import Part, guarded, missing
+
+_RECORD_TABLES = {"consultation": "consultations", "patient": "patients"}
+
+
+class AuditTrail(Part):
+    """``store.audit``: what was done to the records, by whom; the chain's check."""
+
+    @guarded
+    def record(
+        self,
+        action: str,
+        record_id: int | None,
+        provider: str,
+        record_type: str = "consultation",
+        detail: str = "",
+    ) -> None:
+        """Log that ``provider`` viewed, printed or exported a record (no patient data)."""
+        if action not in (Action.VIEW, Action.PRINT, Action.EXPORT):
+            raise ValueError(f"record is for view, print and export, not {action!r}")
+        table = _RECORD_TABLES.get(record_type)
+        if table is None:
+            raise ValueError(f"unknown record type {record_type!r}")
+        record_uuid = self.store.uuid_of(table, record_id) if record_id is not None else None
+        if record_id is not None and record_uuid is None:
+            raise missing(record_type, record_id)
+        with self.store.transaction():
+            self.store.audit_event(action, record_type, record_id, record_uuid, provider, detail)
+
+    @guarded
+    def entries(
+        self, record_type: str | None = None, record_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The audit trail (oldest first), optionally for one record: a list of dicts."""
+        if record_type is None:
+            return list(self.db.query("SELECT * FROM audit_log ORDER BY id"))
+        return list(
+            self.db.query(
+                "SELECT * FROM audit_log WHERE record_type = ? AND record_id IS ? ORDER BY id",
+                [record_type, record_id],
+            )
+        )
+
+    @guarded
+    def verify(self, anchored: anchor.Anchored | str | None = None) -> AuditReport:
+        """Walk the chain, and check every patient and final consultation against its last
+        sealed content (one state of the records, while others may be saving)."""
+        path = self.store.path
+        if anchored is None and path is not None and not self.conn.in_transaction:
+            anchored = anchor.read(path)  # before the snapshot: see ``anchor.problems``
+        with self.store.snapshot():
+            report = verify(self.db)
+            cut = anchor.problems(self.conn, path, anchored=anchored) if anchored else []
+            if not audit.has_content_column(self.db):
+                # An older file: its records are sealed when it is upgraded.
+                return AuditReport(report.entries, (*report.problems, *cut))
+            problems = content.mismatches(self.conn)
+        return AuditReport(report.entries, (*report.problems, *cut, *problems), sealed=True)

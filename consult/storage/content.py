@@ -1,0 +1,216 @@
+"""What a record says, as one hash: the seal each audit entry of a change carries.
+
+The audit trail's chain shows when an entry is changed or removed; it cannot show a change
+made to the records themselves with the file in another program. So each audit entry of a
+change to a patient or a consultation also carries the SHA-256 of the record's canonical
+content *after* the change (``content_hash``), and ``db verify`` recomputes it for every
+patient and every final consultation: one whose content no longer matches its last audited
+hash was changed outside the app, and one with no audited hash at all was added outside it.
+
+The content is everything the record says, by uuid (never a row id): the patient's details;
+a consultation's fields, its patient, the revision it replaces, its areas, zones, concerns,
+adjuncts, screening answers and dated plan. Not ``updated_at``: that says when, not what.
+Canonical JSON (sorted keys, no spaces, UTF-8) hashed with SHA-256.
+
+Computed for one record at each save, and for every record in slices of ids when checking
+(each table read once per slice, in its primary key's order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+PATIENT_FIELDS = (
+    "uuid",
+    "name",
+    "date_of_birth",
+    "fitzpatrick",
+    "language",
+    "phone",
+    "email",
+    "demo",
+    "created_at",
+)
+CONSULTATION_FIELDS = (
+    "uuid",
+    "status",
+    "provider",
+    "date",
+    "start_date",
+    "session_count",
+    "notes",
+    "catalog_version",
+    "override_reason",
+    "override_provider",
+    "screening_outcome",
+    "interval_weeks",
+    "results_from",
+    "results_to",
+    "demo",
+    "created_at",
+    "finalized_at",
+    "clearance_by",
+    "clearance_on",
+    "clearance_note",
+    "clearance_recorded_by",
+    "clearance_covers",
+)
+# The parts of a consultation, each read in its primary key's order (after the id).
+PARTS = {
+    "areas": "SELECT consultation_id, area_no, area_id FROM consultation_areas",
+    "zones": "SELECT consultation_id, area_no, zone_no, zone_id FROM consultation_zones",
+    "concerns": (
+        "SELECT consultation_id, area_no, concern_no, concern_id, severity, kind "
+        "FROM consultation_concerns"
+    ),
+    "adjuncts": "SELECT consultation_id, adjunct_no, adjunct_id FROM consultation_adjuncts",
+    "answers": "SELECT consultation_id, question_no, question_id, answer FROM screening_answers",
+    "sessions": "SELECT consultation_id, number, date FROM planned_sessions",
+    "visits": (
+        "SELECT consultation_id, visit_no, adjunct_id, date, after_session FROM adjunct_visits"
+    ),
+}
+SLICE = 5_000  # ids read at once when checking every record
+
+
+def digest(*texts: str | None) -> str:
+    """SHA-256 of the record's content texts, each SQLite's own JSON (one line per part)."""
+    return hashlib.sha256("\n".join(t or "[]" for t in texts).encode("utf-8")).hexdigest()
+
+
+def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> Iterator[list]:
+    """(low, high) id ranges covering ``ids``, or every row of ``table``."""
+    if ids is not None:
+        ordered = sorted(set(ids))
+        start = 0
+        while start < len(ordered):  # runs of consecutive ids, at most SLICE long
+            end = start
+            while (
+                end + 1 < len(ordered)
+                and ordered[end + 1] == ordered[end] + 1
+                and end - start < SLICE
+            ):
+                end += 1
+            yield [ordered[start], ordered[end]]
+            start = end + 1
+        return
+    low, high = conn.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
+    if low is None:
+        return
+    for start in range(low, high + 1, SLICE):
+        yield [start, start + SLICE - 1]
+
+
+def patient_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Each patient's content hash (of ``ids``, or of every patient)."""
+    fields = ", ".join(PATIENT_FIELDS)
+    found = {}
+    for low, high in _slices(conn, "patients", ids):
+        for pid, text in conn.execute(
+            f"SELECT id, json_array({fields}) FROM patients WHERE id BETWEEN ? AND ? ORDER BY id",
+            [low, high],
+        ):
+            found[pid] = digest(text)
+    return found
+
+
+def consultation_hashes(
+    conn: sqlite3.Connection, ids: Iterable[int] | None = None, *, finals_only: bool = False
+) -> dict[int, str]:
+    """Each consultation's content hash (of ``ids``, or of every one; only finals if asked).
+
+    SQLite writes each part as JSON in one pass over the part's table, a slice of ids at a
+    time, its rows in primary-key order; Python only hashes the texts."""
+    fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
+    status = " AND c.status = 'final'" if finals_only else ""
+    found = {}
+    for low, high in _slices(conn, "consultations", ids):
+        rows = conn.execute(
+            f"SELECT c.id, json_array({fields}, p.uuid, r.uuid) FROM consultations AS c "
+            "JOIN patients AS p ON p.id = c.patient_id "
+            "LEFT JOIN consultations AS r ON r.id = c.revision_of "
+            f"WHERE c.id BETWEEN ? AND ?{status} ORDER BY c.id",
+            [low, high],
+        ).fetchall()
+        if not rows:
+            continue
+        parts = [dict(conn.execute(_grouped(sql), [low, high])) for sql in PARTS.values()]
+        for cid, text in rows:
+            found[cid] = digest(text, *(part.get(cid) for part in parts))
+    return found
+
+
+def _grouped(select: str) -> str:
+    """One JSON array per consultation of a part's rows (in their primary key's order)."""
+    columns = select.removeprefix("SELECT ").split(" FROM ")[0]
+    rest = [c.strip() for c in columns.split(",")][1:]
+    return (
+        f"SELECT consultation_id, json_group_array(json_array({', '.join(rest)})) FROM ("
+        f"{select} WHERE consultation_id BETWEEN ? AND ? ORDER BY 1, 2, 3"
+        ") GROUP BY consultation_id"
+    )
+
+
+def of_patient(conn: sqlite3.Connection, patient_id: int) -> str | None:
+    return patient_hashes(conn, [patient_id]).get(patient_id)
+
+
+def of_consultation(conn: sqlite3.Connection, consultation_id: int) -> str | None:
+    return consultation_hashes(conn, [consultation_id]).get(consultation_id)
+
+
+def _last_seals(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[str | None, str]]:
+    """(record_type, record_id) -> (content_hash, action) of each record's last entry that
+    sealed it (or deleted it)."""
+    found = {}
+    for record_type, record_id, seal, action in conn.execute(
+        "SELECT record_type, record_id, content_hash, action FROM audit_log WHERE id IN ("
+        " SELECT max(id) FROM audit_log"
+        " WHERE record_type IN ('patient', 'consultation') AND record_id IS NOT NULL"
+        " AND (content_hash IS NOT NULL OR action = 'delete')"
+        " GROUP BY record_type, record_id)"
+    ):
+        found[record_type, record_id] = (seal, action)
+    return found
+
+
+def mismatches(conn: sqlite3.Connection) -> list[str]:
+    """Every patient and final consultation whose content differs from its last audited
+    hash, has none, or is gone although the trail never recorded its deletion. Names records
+    by kind and id, never by what they say."""
+    seals = _last_seals(conn)
+    problems = []
+    current = {("patient", i): h for i, h in patient_hashes(conn).items()}
+    current |= {
+        ("consultation", i): h for i, h in consultation_hashes(conn, finals_only=True).items()
+    }
+    drafts = {row[0] for row in conn.execute("SELECT id FROM consultations WHERE status = 'draft'")}
+    changed = sorted(k for k, h in current.items() if k in seals and seals[k][0] != h)
+    unsealed = sorted(k for k in current if k not in seals)
+    gone = sorted(
+        k
+        for k, (_, action) in seals.items()
+        if action != "delete"
+        and k not in current
+        and not (k[0] == "consultation" and k[1] in drafts)
+    )
+    for what, found in (
+        ("changed outside the app (its content no longer matches the audit trail)", changed),
+        ("added outside the app (the audit trail never recorded it)", unsealed),
+        ("removed outside the app (the audit trail never recorded its deletion)", gone),
+    ):
+        if found:
+            shown = ", ".join(f"{kind} {ident}" for kind, ident in found[:10])
+            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+            problems.append(f"{len(found)} record(s) {what}: {shown}{more}.")
+    return problems
+
+
+def uuids_of(conn: sqlite3.Connection, table: str, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(
+        conn.execute(f"SELECT id, uuid FROM {table} WHERE id BETWEEN ? AND ?", [ids[0], ids[-1]])
+    )
