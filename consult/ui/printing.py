@@ -226,7 +226,7 @@ class PrintJob(QObject):
                 return
             try:
                 self._save(data, path)
-            except Exception as exc:  # noqa: BLE001 - every failure becomes the user's message
+            except Exception as exc:  # every failure becomes the user's message
                 failed(exc)
                 return
             self.finished.emit(f"Saved as {path.name}.")
