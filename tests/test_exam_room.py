@@ -241,8 +241,10 @@ def test_only_what_the_rules_suggest_is_marked_with_why(wizard, qtbot):
     peels = [a.id for a in CATALOG.adjuncts if a.kind == "peel"]
     marked = [p for p in peels if "suggested" in page.checks[p].text()]
     assert marked == ["peel_salicylic"]  # not every peel that lists acne scars
-    assert page.checks["peel_salicylic"].accessibleDescription().startswith(
-        "Suggested: Treats acne scars."
+    assert (
+        page.checks["peel_salicylic"]
+        .accessibleDescription()
+        .startswith("Suggested: Treats acne scars.")
     )
     assert "suggested" not in page.checks["peel_mandelic"].text()
 
@@ -361,8 +363,9 @@ def test_the_confirmation_of_the_rest_keeps_its_buttons_on_a_small_screen(qtbot)
     from consult.ui.dialogs import ListQuestion
 
     items = [f"{n}. {q.question['en']}" for n, q in enumerate(CATALOG.questions, start=1)]
-    dialog = ListQuestion(None, "Answer the rest “No”?", "Did the patient say no?", items,
-                          "&Yes", "&Go back")
+    dialog = ListQuestion(
+        None, "Answer the rest “No”?", "Did the patient say no?", items, "&Yes", "&Go back"
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

@@ -134,8 +134,9 @@ def test_the_first_start_asks_for_the_clinic_and_can_add_demo_patients(
     services.close()
 
 
-def test_no_plan_is_made_without_the_clinics_name_and_phone(qtbot, window, clinic, saved,
-                                                            monkeypatch):
+def test_no_plan_is_made_without_the_clinics_name_and_phone(
+    qtbot, window, clinic, saved, monkeypatch
+):
     clinic.store.clinic.save_settings(ClinicSettings())  # no name, no phone
     asked = []
 
@@ -180,8 +181,9 @@ def test_an_amendment_prints_as_a_revised_plan(qtbot, window, clinic, saved):
     assert new.revision_of == saved.id
 
 
-def test_the_spooler_gets_the_pdf_itself_named_treatment_plan(qtbot, window, saved, tmp_path,
-                                                              monkeypatch):
+def test_the_spooler_gets_the_pdf_itself_named_treatment_plan(
+    qtbot, window, saved, tmp_path, monkeypatch
+):
     got = tmp_path / "got"
     fake = tmp_path / "lp"
     fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {got}.args\ncat > {got}.pdf\n')
@@ -205,8 +207,9 @@ def test_the_spooler_gets_the_pdf_itself_named_treatment_plan(qtbot, window, sav
     assert "Nguy" not in " ".join(args)  # never the patient's name
 
 
-def test_pages_are_drawn_at_most_600_dpi_in_bands_and_can_be_cancelled(qtbot, window, saved,
-                                                                       tmp_path):
+def test_pages_are_drawn_at_most_600_dpi_in_bands_and_can_be_cancelled(
+    qtbot, window, saved, tmp_path
+):
     from pypdf import PdfReader
 
     preview_dialog = open_preview(qtbot, window, saved)
@@ -233,8 +236,7 @@ def test_pages_are_drawn_at_most_600_dpi_in_bands_and_can_be_cancelled(qtbot, wi
     cancelled.set()
     printer.setOutputFileName(str(tmp_path / "cancelled.pdf"))
     with pytest.raises(printing.PrintCancelled):
-        printing.raster(preview_dialog.pdf, printer, printing.Pages(1, total), print,
-                        cancelled)
+        printing.raster(preview_dialog.pdf, printer, printing.Pages(1, total), print, cancelled)
 
 
 def test_printing_does_not_freeze_the_window(qtbot, window, saved, tmp_path, monkeypatch):
@@ -244,8 +246,9 @@ def test_printing_does_not_freeze_the_window(qtbot, window, saved, tmp_path, mon
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "raster.pdf"))
-    job = printing.PrintJob(preview_dialog.pdf, preview_dialog.document.pageCount(), printer,
-                            lambda *a: None)
+    job = printing.PrintJob(
+        preview_dialog.pdf, preview_dialog.document.pageCount(), printer, lambda *a: None
+    )
     steps, done = [], []
     job.progress.connect(steps.append)
     job.finished.connect(done.append)
@@ -262,12 +265,16 @@ def test_printing_does_not_freeze_the_window(qtbot, window, saved, tmp_path, mon
     assert steps == ["Printing page 1 of 2…", "Printing page 2 of 2…"]
 
 
-def test_no_pdf_viewer_says_so_and_offers_save_as(qtbot, window, clinic, saved, tmp_path,
-                                                   monkeypatch, answered):
+def test_no_pdf_viewer_says_so_and_offers_save_as(
+    qtbot, window, clinic, saved, tmp_path, monkeypatch, answered
+):
     monkeypatch.setattr(preview, "viewer_available", lambda: False)
     asked = []
-    monkeypatch.setattr(dialogs, "ask", lambda parent, title, text, yes, no: asked.append(
-        (title, text, yes)) or True)
+    monkeypatch.setattr(
+        dialogs,
+        "ask",
+        lambda parent, title, text, yes, no: asked.append((title, text, yes)) or True,
+    )
     monkeypatch.setattr(dialogs, "save_file", lambda *a: tmp_path / "plan.pdf")
     preview_dialog = open_preview(qtbot, window, saved)
     preview_dialog.open_external()
@@ -276,8 +283,7 @@ def test_no_pdf_viewer_says_so_and_offers_save_as(qtbot, window, clinic, saved, 
     assert not clinic.viewer_path(saved).exists()  # no copy left for a viewer
 
 
-def test_a_failed_open_leaves_no_copy_and_offers_save_as(qtbot, window, clinic, saved,
-                                                         monkeypatch):
+def test_a_failed_open_leaves_no_copy_and_offers_save_as(qtbot, window, clinic, saved, monkeypatch):
     from PySide6.QtGui import QDesktopServices
 
     monkeypatch.setattr(preview, "viewer_available", lambda: None)

@@ -80,9 +80,7 @@ def d(*paths: list[Seg], close: bool = True, dx: float = 0.0) -> str:
         x, y = segs[0][0]
         parts.append(f"M {x + dx:.1f} {y:.1f}")
         for _, (ax, ay), (bx, by), (ex, ey) in segs:
-            parts.append(
-                f"C {ax + dx:.1f} {ay:.1f} {bx + dx:.1f} {by:.1f} {ex + dx:.1f} {ey:.1f}"
-            )
+            parts.append(f"C {ax + dx:.1f} {ay:.1f} {bx + dx:.1f} {by:.1f} {ex + dx:.1f} {ey:.1f}")
         if close:
             parts.append("Z")
     return " ".join(parts)
@@ -200,8 +198,15 @@ def face() -> Svg:
     svg.draw("nose-wing-right", d(spline(wing), close=False))
     svg.draw("nose-wing-left", d(spline(mirror_x(wing, CX)), close=False))
     svg.draw("nose-tip", d(spline([(208, 299), (200, 302), (192, 299)]), close=False))
-    upper_lip = [(231, 333, "c"), (216, 324), (206, 321), (200, 325, "c"), (194, 321),
-                 (184, 324), (169, 333, "c")]
+    upper_lip = [
+        (231, 333, "c"),
+        (216, 324),
+        (206, 321),
+        (200, 325, "c"),
+        (194, 321),
+        (184, 324),
+        (169, 333, "c"),
+    ]
     mouth = [(231, 333, "c"), (215, 334.5), (200, 336), (185, 334.5), (169, 333, "c")]
     lower_lip = [(229, 336), (214, 348), (200, 351), (186, 348), (171, 336)]
     svg.draw("lip-upper", d(spline(upper_lip), close=False))
@@ -232,8 +237,17 @@ def face() -> Svg:
 
     # --- zones
     forehead_low = spline(
-        [knots[5], (314, 190), (282, 179), (240, 176), (200, 183), (160, 176), (118, 179),
-         (86, 190), knots[m(5)]]
+        [
+            knots[5],
+            (314, 190),
+            (282, 179),
+            (240, 176),
+            (200, 183),
+            (160, 176),
+            (118, 179),
+            (86, 190),
+            knots[m(5)],
+        ]
     )
     forehead = line(
         between(head, m(5), m(4)),
@@ -243,8 +257,18 @@ def face() -> Svg:
     )
     svg.zone("face", "forehead", d(forehead))
 
-    around = [(206, 229), (212, 213), (238, 204), (272, 205), (298, 215), (308, 232), (298, 249),
-              (268, 258), (238, 256), (214, 246)]
+    around = [
+        (206, 229),
+        (212, 213),
+        (238, 204),
+        (272, 205),
+        (298, 215),
+        (308, 232),
+        (298, 249),
+        (268, 258),
+        (238, 256),
+        (214, 246),
+    ]
     eye = line(spline(upper_lid), reverse(spline(lower_lid)))
     around_left = mirror_x(around, CX)
     eye_left = line(spline(mirror_x(upper_lid, CX)), reverse(spline(mirror_x(lower_lid, CX))))
@@ -255,13 +279,26 @@ def face() -> Svg:
         evenodd=True,
     )
 
-    nose = [(191, 234), (187, 256), (180, 274), (175, 289), (185, 300), (200, 304), (215, 300),
-            (225, 289), (220, 274), (213, 256), (209, 234), (200, 231)]
+    nose = [
+        (191, 234),
+        (187, 256),
+        (180, 274),
+        (175, 289),
+        (185, 300),
+        (200, 304),
+        (215, 300),
+        (225, 289),
+        (220, 274),
+        (213, 256),
+        (209, 234),
+        (200, 231),
+    ]
     svg.zone("face", "nose", d(spline(nose, closed=True)))
 
     cheek_top = spline([knots[6], (302, 258), (268, 265), (238, 266, "c")])
-    cheek_inner = spline([(238, 266, "c"), (234, 286), (244, 310), (268, 324), (298, 312),
-                          knots[7]])
+    cheek_inner = spline(
+        [(238, 266, "c"), (234, 286), (244, 310), (268, 324), (298, 312), knots[7]]
+    )
     cheek = line(cheek_top, cheek_inner, reverse(between(head, 6, 7)))
     svg.zone("face", "cheeks", d(cheek, mirror_segments(cheek)))
 
@@ -389,11 +426,16 @@ def body(view: str) -> Svg:
         svg.draw("groin-r", dd(spline([(154, 250), (143, 270), (133, 286)]), close=False), 1.2)
         svg.draw("groin-l", dd(spline([(106, 250), (117, 270), (127, 286)]), close=False), 1.2)
     else:
-        svg.draw("spine", dd(spline([(130, 98), (131, 150), (130, 200), (130, 240)]),
-                            close=False), 1.2)
+        svg.draw(
+            "spine", dd(spline([(130, 98), (131, 150), (130, 200), (130, 240)]), close=False), 1.2
+        )
         for sign in (1, -1):
-            blade = [(BX + sign * 12, 112), (BX + sign * 28, 118), (BX + sign * 30, 138),
-                     (BX + sign * 18, 150)]
+            blade = [
+                (BX + sign * 12, 112),
+                (BX + sign * 28, 118),
+                (BX + sign * 30, 138),
+                (BX + sign * 18, 150),
+            ]
             svg.draw(f"blade-{sign}", dd(spline(blade), close=False), 1.2)
             fold = [(BX + sign * 4, 302), (BX + sign * 24, 306), (BX + sign * 42, 298)]
             svg.draw(f"gluteal-fold-{sign}", dd(spline(fold), close=False), 1.4)
@@ -426,18 +468,41 @@ def body(view: str) -> Svg:
         chest = line(
             spline([left[1], (130, 93), right[1]]),
             along(r(1), r(2)),
-            spline([right[2], (164, 110), (152, 123), (130, 127), (108, 123), (96, 110),
-                    left[2]]),
+            spline([right[2], (164, 110), (152, 123), (130, 127), (108, 123), (96, 110), left[2]]),
             along(lft(2), lft(1)),
         )
         svg.zone("chest", None, dd(chest))
-        breast = [(137, 131), (153, 127), (166, 135), (168, 149), (158, 160), (142, 161),
-                  (134, 151), (133, 139)]
-        svg.zone("breasts", None, dd(spline(breast, closed=True),
-                                    spline(mirror_x(breast, BX), closed=True)))
-        abdomen = [(161, 167, "c"), (158, 196), (157, 222), (160, 245, "c"), (146, 257),
-                   (130, 262), (114, 257), (100, 245, "c"), (103, 222), (102, 196),
-                   (99, 167, "c"), (115, 164), (130, 165), (145, 164)]
+        breast = [
+            (137, 131),
+            (153, 127),
+            (166, 135),
+            (168, 149),
+            (158, 160),
+            (142, 161),
+            (134, 151),
+            (133, 139),
+        ]
+        svg.zone(
+            "breasts",
+            None,
+            dd(spline(breast, closed=True), spline(mirror_x(breast, BX), closed=True)),
+        )
+        abdomen = [
+            (161, 167, "c"),
+            (158, 196),
+            (157, 222),
+            (160, 245, "c"),
+            (146, 257),
+            (130, 262),
+            (114, 257),
+            (100, 245, "c"),
+            (103, 222),
+            (102, 196),
+            (99, 167, "c"),
+            (115, 164),
+            (130, 165),
+            (145, 164),
+        ]
         svg.zone("abdomen", None, dd(spline(abdomen, closed=True)))
         hip = line(along(r(22), r(24)), spline([right[24], (168, 278), (162, 256), right[22]]))
         svg.zone("hips", None, both(hip))

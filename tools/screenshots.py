@@ -107,9 +107,7 @@ def main(out: Path) -> None:
     wizard.grab().save(str(out / "wizard-2-screening-start.png"))
     for question in catalog.questions:
         answer = Answer.YES if question.id == "pih_history" else Answer.NO
-        screening.groups[question.id].button({Answer.YES: 1, Answer.NO: 2}[answer]).setChecked(
-            True
-        )
+        screening.groups[question.id].button({Answer.YES: 1, Answer.NO: 2}[answer]).setChecked(True)
     screening.scroll.verticalScrollBar().setValue(0)
     pump(0.3)
     wizard.grab().save(str(out / "wizard-2-screening.png"))

@@ -551,8 +551,9 @@ class _Builder:
         def widest(texts) -> float:
             return pad + max(stringWidth(text, BASE_BOLD, size) for text in texts)
 
-        day_w = min(widest(dates.capitalized(dates.weekday(v[0], lang)) for v in visits),
-                    self.width * 0.22)
+        day_w = min(
+            widest(dates.capitalized(dates.weekday(v[0], lang)) for v in visits), self.width * 0.22
+        )
         date_w = min(widest(dates.long_date(v[0], lang) for v in visits), self.width * 0.4)
         times = [dates.time_of_day(v[4], lang) for v in visits if v[4]]
         time_w = widest([self.t("column_time"), *times]) if timed else 0

@@ -366,9 +366,7 @@ def plan_rows(
 ) -> tuple[list[tuple[int, str, str | None]], list[tuple[str, str, int, str | None]]]:
     """A plan's sessions and adjunct visits as the records keep them."""
     sessions = [(s.number, s.date.isoformat(), s.time) for s in plan.sessions]
-    visits = [
-        (v.adjunct, v.date.isoformat(), v.after_session, v.time) for v in plan.adjunct_visits
-    ]
+    visits = [(v.adjunct, v.date.isoformat(), v.after_session, v.time) for v in plan.adjunct_visits]
     return sessions, visits
 
 

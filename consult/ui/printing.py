@@ -214,8 +214,7 @@ class PrintJob(QObject):
 
         def failed(exc: BaseException) -> None:
             self.failed.emit(
-                f"The plan could not be written to {path}: "
-                f"{getattr(exc, 'strerror', None) or exc}."
+                f"The plan could not be written to {path}: {getattr(exc, 'strerror', None) or exc}."
             )
 
         def write(data: bytes) -> None:
@@ -285,4 +284,3 @@ class PrintJob(QObject):
                 )
 
         run_in_background(work, lambda _done: self.finished.emit("Sent to the printer."), failed)
-

@@ -64,8 +64,9 @@ def test_booked_times_are_in_the_calendar(render, catalog):
     text = pdf_text(render(consultation=item)[0])
     assert "Time" in text and "2:30 PM" in text.replace("\u202f", " ")
     assert "9:00 AM" in text.replace("\u202f", " ")
-    spanish = pdf_text(render(consultation=replace(item, patient=replace(item.patient,
-                                                                         language="es")))[0])
+    spanish = pdf_text(
+        render(consultation=replace(item, patient=replace(item.patient, language="es")))[0]
+    )
     assert "Hora" in spanish and "14:30" in spanish
     # Without a booked time there is no time column.
     assert "Time" not in pdf_text(render()[0]).split("Your appointments")[1][:40]

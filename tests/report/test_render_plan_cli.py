@@ -40,9 +40,7 @@ def saved(tmp_path, status=Status.FINAL, clinic=True):
     db = tmp_path / "records.sqlite3"
     with RecordStore.open(db, catalog=CATALOG) as repo:
         if clinic:
-            repo.clinic.save_settings(
-                ClinicSettings(name="Clínica Norte", phone="+34 910 000 000")
-            )
+            repo.clinic.save_settings(ClinicSettings(name="Clínica Norte", phone="+34 910 000 000"))
         patient = repo.patients.save(Patient("Αλέξανδρος Παπαδόπουλος", date(1979, 4, 2), 3, "es"))
         item = Consultation(
             patient=patient,

@@ -425,8 +425,7 @@ def build_v7(path: Path) -> Expected:
             "seal",
             patients=[r[0] for r in schema.execute("SELECT id FROM patients")],
             consultations=[
-                r[0]
-                for r in schema.execute("SELECT id FROM consultations WHERE status = 'final'")
+                r[0] for r in schema.execute("SELECT id FROM consultations WHERE status = 'final'")
             ],
             provider="tests",
         )

@@ -111,9 +111,7 @@ def test_an_export_from_before_appointment_times_imports(filled, tmp_path):
         import_json(other, old)
         finals = [c for c in other.records.every_consultation() if c.status.value == "final"]
         assert finals and all(c.appointment_time is None and not c.times for c in finals)
-        assert all(
-            s.time is None for c in finals for s in other.records.planned_sessions(c.id)
-        )
+        assert all(s.time is None for c in finals for s in other.records.planned_sessions(c.id))
 
 
 def test_a_time_that_is_not_a_time_is_refused(filled, tmp_path):

@@ -148,8 +148,6 @@ class SlotBox(QComboBox):
         self.setTime(QTime(hour, minute))
 
 
-
-
 def swatch_icon(colour: str) -> QIcon:
     pixmap = QPixmap(28, 28)
     pixmap.fill(QColor(colour))
@@ -488,8 +486,7 @@ class ScreeningPage(Page):
         self.next_unanswered.clicked.connect(self.go_to_unanswered)
         self.rest_no = QPushButton("Answer the &rest “No”…")
         self.rest_no.setToolTip(
-            "After you asked them: marks every unanswered question “No”, once you confirm the "
-            "list."
+            "After you asked them: marks every unanswered question “No”, once you confirm the list."
         )
         self.rest_no.clicked.connect(self._rest_no)
         row = QHBoxLayout()
@@ -1022,9 +1019,8 @@ class AdjunctsPage(Page):
                 if not verdict.eligible:
                     words = "<i>Not available: " + escape(" ".join(verdict.reasons)) + "</i>"
                 elif suggestion:
-                    words = (
-                        f"<b>Suggested:</b> {escape(suggestion.reason)}<br>"
-                        + escape(adjunct.description[UI_LANG])
+                    words = f"<b>Suggested:</b> {escape(suggestion.reason)}<br>" + escape(
+                        adjunct.description[UI_LANG]
                     )
                 else:
                     words = escape(adjunct.description[UI_LANG])
@@ -1206,9 +1202,7 @@ class PlanPage(Page):
         self.time_note.setText(
             "no time booked yet: the plan shows the dates only"
             if state.appointment_time is None
-            else (
-                f"every appointment, {own} at its own time" if own else "every appointment"
-            )
+            else (f"every appointment, {own} at its own time" if own else "every appointment")
         )
         proposed = "Proposed: " if plan.provisional else ""
         rows = [

@@ -59,6 +59,5 @@ class StepList(QWidget):
             button.setText(f"{mark}  {i + 1}  {self.names[i]}")
             button.setEnabled(i <= self.reached)  # the current one too: it reads as "here"
             button.setAccessibleName(
-                f"Step {i + 1} of {total}: {self.names[i]}"
-                + (" (current)" if i == index else "")
+                f"Step {i + 1} of {total}: {self.names[i]}" + (" (current)" if i == index else "")
             )
