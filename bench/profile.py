@@ -79,6 +79,7 @@ def profile_search(cache: Path) -> None:
 
     names = figures.typed_names(db, 8)
     clinic = Clinic(load_catalog().catalog, db, folder)
+    figures.sign_in(clinic)
     try:
 
         def work():

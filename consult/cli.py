@@ -33,6 +33,7 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         action="store_true",
         help="open the main window, wait until it is shown, then exit (for smoke tests)",
     )
+    add_account_options(parser, suppress=False)
     if not with_commands:
         parser.set_defaults(command=None)
         return parser
@@ -45,10 +46,30 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the records database file",
     )
+    add_account_options(common, suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in MODULES:
         importlib.import_module(name).register(commands, common)
     return parser
+
+
+def add_account_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """``--user`` and ``--password-stdin`` (see ``consult.commands.credentials``): on the
+    top-level parser, and on every command (``suppress``: a command's own option does not
+    hide the top-level value)."""
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        default=argparse.SUPPRESS if suppress else None,
+        help="the account to run a command as (default: $CONSULT_USER, or asked)",
+    )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="read the PIN or password from the first line of standard input "
+        "(it is never taken from the command line)",
+    )
 
 
 def has_display() -> bool:

@@ -186,10 +186,32 @@ def answered(monkeypatch):
     return said
 
 
+from signin_helpers import TEST_ADMIN, TEST_SECRET  # noqa: E402 - after the folders are set
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(request, monkeypatch):
+    """Accounts' hashes made with argon2id's smallest cost, so that tests that sign in many
+    times stay fast; tests of the real cost ask for ``real_hashes``."""
+    if "real_hashes" in request.fixturenames:
+        return
+    from consult.storage import passwords
+
+    monkeypatch.setattr(
+        passwords, "PARAMETERS", passwords.Parameters(time_cost=1, memory_kib=8, parallelism=1)
+    )
+
+
+@pytest.fixture
+def real_hashes():
+    """The production argon2id parameters (see ``quick_hashes``)."""
+
+
 @pytest.fixture
 def clinic(catalog):
-    """The app's clinic on a fresh records file in the test's data folder, the clinic's
-    name and phone set (a plan is never printed without them)."""
+    """The app's clinic on a fresh records file in the test's data folder, with its first
+    administrator (``TEST_ADMIN``) signed in and the clinic's name and phone set (a plan is
+    never printed without them)."""
     from uihelpers import CLINIC
 
     from consult.app.clinic import Clinic
@@ -198,6 +220,7 @@ def clinic(catalog):
     from consult.system.folders import data_dir
 
     made = Clinic(catalog, resolve(None), data_dir())
+    made.create_first_administrator(TEST_ADMIN, TEST_SECRET)
     made.store.clinic.save_settings(ClinicSettings(**CLINIC))
     yield made
     made.close()

@@ -19,6 +19,7 @@ from consult.system.folders import data_dir
 @pytest.fixture
 def clinic(catalog):
     made = Clinic(catalog, resolve(None), data_dir())
+    made.create_first_administrator("Dr Test Admin", "246810")
     yield made
     made.close()
 

@@ -11,6 +11,7 @@ from datetime import date, time
 import pytest
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog
+from signin_helpers import TEST_SECRET
 from uihelpers import shown_preview
 
 from consult.app.catalog import load_catalog
@@ -122,8 +123,15 @@ def test_the_first_start_asks_for_the_clinic_and_can_add_demo_patients(
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(dialogs, "run_dialog", fill)
-    window.welcome()
-    assert seen == ["Welcome to Consult"], answered
+    # The first start makes the administrator on the lock screen; the welcome follows.
+    window.show()
+    screen = window.lock_screen
+    assert screen.first_run
+    screen.new_name.setText("Office Admin")
+    screen.new_secret.setText(TEST_SECRET)
+    screen.new_secret_again.setText(TEST_SECRET)
+    screen.create_button.click()
+    qtbot.waitUntil(lambda: seen == ["Welcome to Consult"], timeout=15000)
     assert not answered, answered
     assert services.settings().name == "Clínica Norte"
     assert services.providers() == ["Dr Ana Reyes"]

@@ -10,6 +10,7 @@ import sys
 from datetime import date
 
 import pytest
+from signin_helpers import TEST_ADMIN, TEST_SECRET
 from uihelpers import shown_preview, type_text
 
 from consult.domain.model import Answer, Patient
@@ -21,8 +22,13 @@ pytestmark = pytest.mark.gui
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
+    """A command of the clinic's administrator (its PIN on standard input)."""
     return subprocess.run(
-        [sys.executable, "-m", "consult", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "consult", *args, "--user", TEST_ADMIN, "--password-stdin"],
+        input=TEST_SECRET + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

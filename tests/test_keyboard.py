@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
+from signin_helpers import TEST_SECRET
 from uihelpers import CLINIC, answer_dialog, shown_preview, type_text
 
 from consult.app.catalog import load_catalog
 from consult.app.clinic import Clinic
+from consult.domain.access import Role
 from consult.domain.model import ClinicSettings, Patient, Status
 from consult.report import dates
 from consult.storage.database import resolve
@@ -53,11 +55,33 @@ class Keyboard:
         raise AssertionError(f"no such control in the tab order of {type(page).__name__}")
 
 
+def signed_out_clinic() -> Clinic:
+    """A clinic with an administrator and the provider Dr Ana Reyes, no one signed in."""
+    clinic = Clinic(load_catalog().catalog, resolve(None), data_dir())
+    clinic.create_first_administrator("Office Admin", TEST_SECRET)
+    clinic.add_account("Dr Ana Reyes", Role.PROVIDER, TEST_SECRET)
+    clinic.store.clinic.save_settings(ClinicSettings(**CLINIC))
+    clinic.sign_out()
+    return clinic
+
+
+def sign_in_by_keyboard(qtbot, window, keys) -> int:
+    """The provider signs in on the lock screen: name, Tab, PIN, Enter. The keys pressed."""
+    before = keys.presses
+    assert window.locked
+    qtbot.waitUntil(lambda: focused_in(window))
+    keys.type("Dr Ana Reyes")
+    keys.press(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.lock_screen.secret
+    keys.type(TEST_SECRET)
+    keys.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.locked)
+    return keys.presses - before
+
+
 def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
-    clinic = Clinic(load_catalog().catalog, resolve(None), data_dir())
-    clinic.store.clinic.save_settings(ClinicSettings(**CLINIC))
-    clinic.store.clinic.save_provider("Dr Ana Reyes")
+    clinic = signed_out_clinic()
     clinic.store.patients.save(Patient("Amelia Watson", date(1985, 3, 9), 2, "en"))
     window = MainWindow(clinic)
     qtbot.addWidget(window)
@@ -66,6 +90,8 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
     window.activateWindow()
     qtbot.waitUntil(lambda: focused_in(window))
     keys = Keyboard(qtbot, window)
+    assert sign_in_by_keyboard(qtbot, window, keys) == 2
+    keys.presses = 0  # the consultation's own keys from here
 
     keys.press(Qt.Key.Key_F, CTRL)
     assert QApplication.focusWidget() is window.search
@@ -132,14 +158,14 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
 
 def test_new_patient_by_keyboard(qtbot, monkeypatch):
     monkeypatch.setattr(dialogs, "error", lambda *a, **k: pytest.fail(f"error dialog: {a[1:]}"))
-    clinic = Clinic(load_catalog().catalog, resolve(None), data_dir())
-    clinic.store.clinic.save_settings(ClinicSettings(**CLINIC))
+    clinic = signed_out_clinic()
     window = MainWindow(clinic)
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(lambda: focused_in(window))
     keys = Keyboard(qtbot, window)
+    sign_in_by_keyboard(qtbot, window, keys)
     keys.press(Qt.Key.Key_N, CTRL)
     wizard = window.wizard
     keys.window = wizard
@@ -156,7 +182,7 @@ def test_new_patient_by_keyboard(qtbot, monkeypatch):
     keys.press(Qt.Key.Key_Down, times=2)  # type III
     assert wizard.state.patient.fitzpatrick == 3
     keys.tab_to(lambda w: w in (page.provider, page.provider.lineEdit()))
-    keys.type("Dr Ana Reyes")
+    assert page.provider.currentText() == "Dr Ana Reyes"  # the signed-in provider
     keys.press(Qt.Key.Key_Right, ALT)
     assert wizard.currentPage() is not page
     assert wizard.state.patient.name == "Zoë O'Brien-Łukasiewicz"

@@ -139,13 +139,10 @@ def test_draft_is_restored_after_a_crash(qtbot, clinic, answered):
     [draft] = clinic.drafts.all()
     assert draft.patient_name == "Ana Lopez"
 
-    from consult.ui.app import _after_start
-
-    second = MainWindow(clinic)
+    second = MainWindow(clinic)  # offers the signed-in account its draft
     qtbot.addWidget(second)
     second.show()
-    _after_start(second, clinic, load_catalog())
-    assert second.wizard is not None
+    qtbot.waitUntil(lambda: second.wizard is not None)
     assert second.wizard.state.patient.name == "Ana Lopez"
     first.close()
     second.close()

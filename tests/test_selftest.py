@@ -12,7 +12,7 @@ import pytest
 
 from consult.commands import selftest
 
-EXPECTED = ["catalog", "fonts", "dates", "pdf", "database", "qt"]
+EXPECTED = ["catalog", "fonts", "dates", "pdf", "database", "sign-in", "qt"]
 
 
 def no_display_env(tmp: Path) -> dict[str, str]:
@@ -38,13 +38,16 @@ def test_selftest_passes_without_a_display_and_leaves_nothing(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
+    # The disk's encryption is advice on its own line (stdout when encrypted, else stderr).
+    assert "Disk encryption: The disk holding the records" in result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("Disk ")]
     assert [line.split()[1] for line in lines[:-1]] == EXPECTED
     assert all(line.startswith("ok ") for line in lines[:-1])
     assert lines[0].startswith("ok catalog 2026.")
     assert re.fullmatch(r"ok pdf en \d+ pages, es \d+ pages, written and read back", lines[3])
     assert re.match(r"ok database schema \d+: demo consultation saved final", lines[4])
-    assert re.match(r"ok qt 6\.\d+\.\d+ \(offscreen\): plan opened in QtPdf", lines[5])
+    assert lines[5].startswith("ok sign-in argon2id: account made, PIN accepted")
+    assert re.match(r"ok qt 6\.\d+\.\d+ \(offscreen\): plan opened in QtPdf", lines[6])
     assert lines[-1].startswith(f"consult selftest: all {len(EXPECTED)} checks passed")
     assert "Traceback" not in result.stderr
     # Its temporary folder is gone, and the real data folder was never created.
@@ -115,7 +118,8 @@ def test_a_damaged_catalog_fails_the_catalog_check(tmp_path, monkeypatch, capsys
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("FAIL catalog: the built-in catalog has problems: ")
     assert lines[1].startswith("ok fonts ")
-    assert lines[2:] == [
+    assert lines[5].startswith("ok sign-in ")  # the accounts need no catalog
+    assert lines[2:5] + lines[6:] == [
         "skip dates: needs the catalog",
         "skip pdf: needs the catalog",
         "skip database: needs the catalog",

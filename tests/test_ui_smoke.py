@@ -66,9 +66,14 @@ LOADED_AT_START_UP = textwrap.dedent(
 )
 # Loaded when first used, not to show the main window: sqlite-utils (the records are opened
 # and listed on the plain connection), reportlab, Qt's PDF and printing modules, the wizard
-# and the settings dialog.
+# and the settings dialog; argon2 (the sign-in's hash runs after the window shows), the audit
+# viewer and the accounts dialog.
 NOT_AT_START_UP = (
     "sqlite_utils",
+    "argon2",
+    "_argon2_cffi_bindings",
+    "consult.ui.audit_view",
+    "consult.ui.accounts_dialog",
     "reportlab",
     "consult.report.plan_pdf",
     "PySide6.QtPdf",

@@ -3,12 +3,13 @@
     .venv/bin/python tools/screenshots.py OUT_DIR
 
 Starts on an empty data folder (``CONSULT_DATA_DIR`` when set, otherwise a private folder
-made for the run and removed after it: never the user's own records): the first-start
-welcome, then demo patients. Then a first consultation as a nurse runs it with the patient
-watching: a new patient with a Vietnamese name, the plan in Spanish, a screening caution, face
-and neck, two concerns, a peel, booked times; the plan's preview, then an amendment. Every
-screen is grabbed on the way, and the screening's outcomes side by side in the light and the
-dark theme.
+made for the run and removed after it: never the user's own records): the first start's
+administrator form, then the welcome with the clinic's details, then demo patients. Then a
+first consultation as a nurse runs it with the patient watching: a new patient with a
+Vietnamese name, the plan in Spanish, a screening caution, face and neck, two concerns, a
+peel, booked times; the plan's preview, then an amendment. Every screen is grabbed on the
+way, and the screening's outcomes side by side in the light and the dark theme; then the
+lock screen, "who has seen this record", the settings, the audit trail and the accounts.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from consult.ui.welcome import ClinicDetailsDialog
 from consult.ui.wizard import ConsultationWizard
 
 NAME = "Nguyễn Thị Thu Hà"
+SECRET = "screenshots-pin"  # noqa: S105 - the demo administrator's, in a throwaway folder
 
 
 def main(out: Path) -> None:
@@ -59,6 +61,22 @@ def main(out: Path) -> None:
     window = MainWindow(clinic)
     window.resize(1280, 800)
     window.show()
+    window.welcome = lambda: None  # the tour shows the welcome itself, filled in
+    pump(0.3)
+    screen = window.lock_screen
+    if screen.first_run:
+        window.grab().save(str(out / "first-start.png"))
+        screen.new_name.setText("Dr Ana Reyes")
+        screen.new_secret.setText(SECRET)
+        screen.new_secret_again.setText(SECRET)
+        screen.create_button.click()
+    else:
+        screen.account.setCurrentText("Dr Ana Reyes")
+        screen.secret.setText(SECRET)
+        screen.sign_in_button.click()
+    deadline = time.monotonic() + 10
+    while window.locked and time.monotonic() < deadline:
+        pump(0.05)
     pump(0.8)
     if clinic.is_first_run():
         window.grab().save(str(out / "main-window-empty.png"))
@@ -163,6 +181,23 @@ def main(out: Path) -> None:
     preview.close()
 
     window.grab().save(str(out / "main-window.png"))
+    shown = clinic.find_patients(NAME)[0]
+    window.lock("Ctrl+L")
+    pump(0.3)
+    window.grab().save(str(out / "locked.png"))
+    screen.secret.setText(SECRET)
+    screen.sign_in_button.click()
+    deadline = time.monotonic() + 10
+    while window.locked and time.monotonic() < deadline:
+        pump(0.05)
+    pump(0.5)
+    from consult.ui.audit_view import AuditDialog, WhoHasSeenDialog
+
+    seen = WhoHasSeenDialog(shown.name, clinic.who_has_seen(shown.id), window)
+    seen.show()
+    pump(0.3)
+    seen.grab().save(str(out / "who-has-seen.png"))
+    seen.close()
 
     # -- an amendment: it opens on the consultation, says what changed, asks why
     window.amend_current()
@@ -186,6 +221,22 @@ def main(out: Path) -> None:
     pump(0.3)
     settings.grab().save(str(out / "settings.png"))
     settings.close()
+    audit = AuditDialog(clinic, window)
+    audit.show()
+    pump(1.5)
+    audit.grab().save(str(out / "audit.png"))
+    audit.close()
+    from consult.domain.access import Role
+    from consult.ui.accounts_dialog import AccountsDialog
+
+    if len(clinic.accounts()) == 1:
+        clinic.add_account("Kofi Mensah, RN", Role.PROVIDER, SECRET)
+        clinic.add_account("Ben Ortiz", Role.ASSISTANT, SECRET)
+    accounts = AccountsDialog(clinic, window)
+    accounts.show()
+    pump(0.3)
+    accounts.grab().save(str(out / "accounts.png"))
+    accounts.close()
     window.close()
     clinic.close()
     print(f"screenshots in {out}")

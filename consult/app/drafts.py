@@ -104,9 +104,16 @@ class Draft:
     saved_at: datetime
     record: DraftConsultation
 
+    owner: str = ""  # the account that was typing it ("" in drafts from before accounts)
+
     @property
     def patient_name(self) -> str:
         return self.record.patient.name
+
+    def offered_to(self, account: str) -> bool:
+        """A draft is resumed by the account that typed it (one from before accounts, by
+        anyone who may consult)."""
+        return not self.owner or self.owner.casefold() == account.casefold()
 
     def resume(self, catalog: Catalog, settings: ClinicSettings, today: date) -> ConsultationDraft:
         return from_record(catalog, settings, today, self.record)
@@ -124,9 +131,11 @@ class DraftStore:
             raise ValueError("a draft key is letters and digits only")
         return self.folder / f"{key}{SUFFIX}"
 
-    def save(self, key: str, state: ConsultationDraft) -> None:
+    def save(self, key: str, state: ConsultationDraft, owner: str = "") -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        payload = DraftFile(saved_at=datetime.now().astimezone(), consultation=to_record(state))
+        payload = DraftFile(
+            saved_at=datetime.now().astimezone(), consultation=to_record(state), owner=owner
+        )
         write_private_atomic(self._path(key), msgspec.json.encode(payload))
 
     def load(self, key: str) -> Draft:
@@ -138,10 +147,11 @@ class DraftStore:
             payload = msgspec.json.decode(path.read_bytes(), type=DraftFile)
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             raise ValueError(f"not a draft ({exc})") from None
-        return Draft(key, payload.saved_at, payload.consultation)
+        return Draft(key, payload.saved_at, payload.consultation, payload.owner)
 
-    def all(self) -> list[Draft]:
-        """Every readable draft, newest first; unreadable files are skipped, never deleted."""
+    def all(self, owner: str | None = None) -> list[Draft]:
+        """Every readable draft (``owner``'s only, when given), newest first; unreadable
+        files are skipped, never deleted."""
         drafts = []
         if not self.folder.is_dir():
             return drafts
@@ -150,6 +160,8 @@ class DraftStore:
                 drafts.append(self.load(path.name.removesuffix(SUFFIX)))
             except (OSError, ValueError):
                 continue
+        if owner is not None:
+            drafts = [d for d in drafts if d.offered_to(owner)]
         return sorted(drafts, key=lambda d: d.saved_at, reverse=True)
 
     def delete(self, key: str) -> None:

@@ -151,9 +151,9 @@ def export_plan(
     paper: str | None = None,
     large_print: bool = False,
     replace: bool = False,
-    who: str = "command line",
 ) -> PlanPdf:
-    """A saved consultation's plan written to ``dest`` and recorded as exported."""
+    """A saved consultation's plan written to ``dest`` and recorded as exported by the
+    store's signed-in account."""
     item = final_consultation(store, consultation_id)
     lang = lang or item.patient.language
     if lang not in catalog.languages:
@@ -177,6 +177,6 @@ def export_plan(
         dest,
         records=store.path,
         replace=replace,
-        before_visible=lambda: store.audit.record("export", item.id, who, detail="render-plan"),
+        before_visible=lambda: store.audit.record("export", item.id, detail="render-plan"),
     )
     return pdf

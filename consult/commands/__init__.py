@@ -4,6 +4,7 @@
 """
 
 MODULES = (
+    "consult.commands.accounts",
     "consult.commands.catalog",
     "consult.commands.db",
     "consult.commands.report",

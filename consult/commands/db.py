@@ -7,10 +7,17 @@ traceback. ``--db PATH`` picks the records file (default: records.sqlite3 in the
 from __future__ import annotations
 
 import argparse
-import getpass
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from consult.commands import credentials
+from consult.domain.access import Permission
+
+if TYPE_CHECKING:
+    from consult.storage.store import RecordStore
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -90,25 +97,21 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     seed.set_defaults(func=_command(seed_command))
 
 
-def _provider() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown user"
-    return f"command line ({user})"
-
-
 def _command(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import sqlite3
 
+        from consult.app.errors import UserFacingError
         from consult.domain.catalog import CatalogError
         from consult.storage.database import resolve, translate
         from consult.storage.errors import StorageError
 
         try:
-            return body(args)
-        except StorageError as exc:
+            status = body(args)
+            if status == 0:
+                credentials.note_if_unprotected()
+            return status
+        except (StorageError, UserFacingError) as exc:
             print(exc.message, file=sys.stderr)
             return 1
         except (sqlite3.Error, OSError) as exc:
@@ -124,16 +127,20 @@ def _command(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
     return run
 
 
-def _open(args: argparse.Namespace, **options):
+@contextlib.contextmanager
+def _open(args: argparse.Namespace, permission: Permission, **options) -> Iterator[RecordStore]:
+    """The records, opened for an account that may do ``permission`` (see credentials)."""
     from consult.storage import RecordStore
 
-    return RecordStore.open(getattr(args, "db", None), provider=_provider(), **options)
+    with RecordStore.open(getattr(args, "db", None), **options) as store:
+        credentials.sign_in(args, store, permission)
+        yield store
 
 
 def backup_command(args: argparse.Namespace) -> int:
     from consult.storage.backup import backup_with_audit
 
-    with _open(args, create=False) as store:
+    with _open(args, Permission.BACKUP, create=False) as store:
         path = backup_with_audit(store, args.dest)
         counts = store.health.counts()
     print(
@@ -144,9 +151,21 @@ def backup_command(args: argparse.Namespace) -> int:
 
 
 def restore_command(args: argparse.Namespace) -> int:
-    from consult.storage import restore
+    from consult.storage import RecordStore, restore
+    from consult.storage.database import resolve
+    from consult.storage.errors import StorageError
 
-    result = restore(args.source, getattr(args, "db", None), provider=_provider())
+    target = resolve(getattr(args, "db", None))
+    # The records being replaced decide who may replace them; when they cannot be opened
+    # (damaged: the reason to restore), the backup's own accounts do.
+    try:
+        store = RecordStore.open(target, readonly=True, verify=False)
+    except StorageError:
+        store = RecordStore.open(args.source, readonly=True, verify=False)
+    with store:
+        credentials.sign_in(args, store, Permission.RESTORE)
+        provider = store.provider
+    result = restore(args.source, target, provider=provider)
     print(f"Restored {result.path} from {args.source}.")
     if result.kept is not None:
         print(f"The file it replaced is kept at {result.kept}.")
@@ -154,22 +173,36 @@ def restore_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
+    from consult.system import diskcrypt
+
     if getattr(args, "repair", False):
+        from consult.storage import RecordStore
+        from consult.storage.database import connect_raw, resolve
         from consult.storage.opening import repair_guards
 
-        names = repair_guards(getattr(args, "db", None))
+        # Putting the file's safety checks back changes it: an administrator's task. The
+        # file is refused by the ordinary opening (that is why it needs repair), so the
+        # sign-in is checked on a connection without the schema check.
+        path = resolve(getattr(args, "db", None))
+        with RecordStore(connect_raw(path), path) as store:
+            credentials.sign_in(args, store, Permission.RESTORE)
+        names = repair_guards(path)
         if names:
             print(f"Put back {len(names)} safety check(s): {', '.join(names)}.")
-    with _open(args, readonly=True, verify=False) as store:
+    with _open(args, Permission.BACKUP, readonly=True, verify=False) as store:
         report = store.health.check(full=args.full)
+        path = store.path
     print(report.summary(), file=sys.stdout if report.healthy else sys.stderr)
     for problem in report.audit.problems:
         print(f"  {problem}", file=sys.stderr)
+    # Advice, not a problem with the file: the exit code says only whether the file is sound.
+    disk = diskcrypt.check(path.parent if path is not None else Path.cwd())
+    print(f"Disk encryption: {disk.summary()}", file=sys.stdout if disk.encrypted else sys.stderr)
     return 0 if report.healthy else 1
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    with _open(args, readonly=True) as store:
+    with _open(args, Permission.BACKUP, readonly=True) as store:
         report = store.audit.verify()
     if report.intact:
         print(report.summary())
@@ -183,7 +216,7 @@ def verify_command(args: argparse.Namespace) -> int:
 def export_command(args: argparse.Namespace) -> int:
     from consult.storage.exchange import export
 
-    with _open(args, create=False) as store:
+    with _open(args, Permission.EXCHANGE, create=False) as store:
         path = export(store, args.dest, args.format)
         counts = store.health.counts()
     what = "JSON file" if args.format == "json" else "folder of CSV files"
@@ -198,7 +231,8 @@ def import_command(args: argparse.Namespace) -> int:
     from consult.storage.backup import auto_backup
     from consult.storage.exchange import import_json
 
-    with _open(args) as store:  # every imported plan is checked against the catalog in use
+    # Every imported plan is checked against the catalog in use.
+    with _open(args, Permission.EXCHANGE) as store:
         auto_backup(store)
         result = import_json(store, args.source)
     print(result.summary())
@@ -215,7 +249,7 @@ def seed_command(args: argparse.Namespace) -> int:
     catalog = load_catalog().catalog
     from consult.storage.backup import auto_backup
 
-    with _open(args) as store:
+    with _open(args, Permission.EXCHANGE) as store:
         store.catalog = catalog
         auto_backup(store)
         result = seed_demo(store, catalog, args.patients, seed=args.seed)

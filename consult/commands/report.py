@@ -122,6 +122,8 @@ def render_plan_command(args: argparse.Namespace) -> int:
     from consult.app import plans
     from consult.app.catalog import load_catalog
     from consult.app.errors import UserFacingError
+    from consult.commands import credentials
+    from consult.domain.access import Permission
     from consult.domain.catalog import CatalogError
     from consult.storage import RecordStore
     from consult.storage.errors import StorageError
@@ -132,6 +134,7 @@ def render_plan_command(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog().catalog
         with RecordStore.open(args.db, catalog=catalog, create=False, verify=False) as store:
+            credentials.sign_in(args, store, Permission.PRINT_PLAN)
             pdf = plans.export_plan(
                 catalog,
                 store,
@@ -156,4 +159,5 @@ def render_plan_command(args: argparse.Namespace) -> int:
         return 1
     pages = pdf.page_count
     print(f"Wrote {args.output} ({pages} page{'s' if pages != 1 else ''}).")
+    credentials.note_if_unprotected()
     return 0

@@ -93,9 +93,17 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def selftest_command(args: argparse.Namespace) -> int:
+    from consult.system import diskcrypt
+    from consult.system.folders import data_dir
+
     if getattr(args, "db", None) is not None:
         print("consult selftest: --db is not used; the self-test never opens your records.")
-    return run_checks(CHECKS)
+    # The clinic's data folder (not the throwaway one): is its disk encrypted? Advice, not a
+    # failed check: the installation works either way.
+    disk = diskcrypt.check(data_dir(create=False))
+    status = run_checks(CHECKS)
+    print(f"Disk encryption: {disk.summary()}", file=sys.stdout if disk.encrypted else sys.stderr)
+    return status
 
 
 def run_checks(checks: list[Check] | tuple[Check, ...]) -> int:
@@ -286,6 +294,40 @@ def check_database(run: Run) -> str:
     )
 
 
+def check_sign_in(run: Run) -> str:
+    """The accounts' hash (argon2id, the real cost) on a throwaway records file: an account
+    made, its PIN accepted, a wrong one refused and audited."""
+    from consult.domain.access import Role
+    from consult.storage import RecordStore
+    from consult.storage.accounts import SignInRefused
+
+    secret = "selftest-" + os.urandom(6).hex()
+    path = run.folder / "accounts.sqlite3"
+    started = time.perf_counter()
+    with RecordStore.open(path, provider="consult selftest") as repo:
+        made = repo.accounts.add("Selftest Administrator", Role.ADMINISTRATOR, secret)
+        (stored,) = repo.conn.execute(
+            "SELECT secret_hash FROM accounts WHERE id = ?", [made.id]
+        ).fetchone()
+        if not stored.startswith("$argon2id$") or secret in stored:
+            raise CheckFailed("the PIN is not kept as an argon2id hash")
+        if repo.accounts.sign_in(made.name, secret).id != made.id:
+            raise CheckFailed("the account's own PIN was not accepted")
+        try:
+            repo.accounts.sign_in(made.name, secret + "x")
+        except SignInRefused:
+            pass
+        else:
+            raise CheckFailed("a wrong PIN was accepted")
+        actions = [e["action"] for e in repo.audit.entries() if e["record_type"] == "account"]
+    if actions != ["account-add", "sign-in", "sign-in-failed"]:
+        raise CheckFailed(f"the sign-ins were not audited as they happened ({actions})")
+    seconds = time.perf_counter() - started
+    return (
+        f"argon2id: account made, PIN accepted, a wrong one refused and audited ({seconds:.1f} s)"
+    )
+
+
 def check_qt(run: Run) -> str:
     from consult.system.resources import resource_path
 
@@ -311,5 +353,6 @@ CHECKS: tuple[Check, ...] = (
     ("dates", check_dates),
     ("pdf", check_pdf),
     ("database", check_database),
+    ("sign-in", check_sign_in),
     ("qt", check_qt),
 )

@@ -273,6 +273,7 @@ class ClinicSettings:
     isotretinoin_window_months: int = 6
     paper_size: str = "a4"
     logo_path: str = ""  # an image printed at the top of the patient's plan; "" for none
+    lock_minutes: int = 5  # the window locks after this many minutes without a key or click
 
     @property
     def calendar(self) -> ClinicCalendar:
@@ -325,6 +326,10 @@ class ClinicSettings:
         if len(self.closed_weekdays) >= 7:
             found.append(
                 FieldProblem("closed_weekdays", "The clinic must be open on at least one weekday.")
+            )
+        if not 1 <= self.lock_minutes <= 60:
+            found.append(
+                FieldProblem("lock_minutes", "The window must lock after 1 to 60 idle minutes.")
             )
         if self.paper_size not in ("a4", "letter"):
             found.append(FieldProblem("paper_size", "The paper size must be A4 or Letter."))

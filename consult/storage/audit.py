@@ -242,3 +242,76 @@ def seal(
                 (action, "consultation", cid, uuids.get(cid), provider, detail, hashes[cid])
             )
     append_many(db, entries, at)
+
+
+# --------------------------------------------------------------------------- reading it
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    action: str
+    record_type: str
+    record_id: int | None
+    record_uuid: str | None
+    provider: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]
+    more: bool  # more entries match than were returned
+
+
+#: What "seeing a patient's record" is in the trail: each of these on the patient or one of
+#: their consultations.
+SEEING = (
+    Action.VIEW,
+    Action.PRINT,
+    Action.EXPORT,
+    Action.CREATE,
+    Action.UPDATE,
+    Action.FINALIZE,
+    Action.AMEND,
+)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to read: each given condition must hold."""
+
+    patient_id: int | None = None  # the patient's record and every consultation of theirs
+    account: str | None = None  # the name in the entry's ``provider``
+    action: str | None = None
+    actions: tuple[str, ...] | None = None  # any of these
+    since: str | None = None  # ISO time (UTC), inclusive
+    until: str | None = None  # ISO time (UTC), exclusive
+    limit: int = 500
+
+    def conditions(self) -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.patient_id is not None:
+            parts.append(
+                "((record_type = 'patient' AND record_id = ?) OR (record_type = 'consultation' "
+                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?)))"
+            )
+            params += [self.patient_id, self.patient_id]
+        if self.account is not None:
+            parts.append("provider = ?")
+            params.append(self.account)
+        if self.action is not None:
+            parts.append("action = ?")
+            params.append(self.action)
+        if self.actions is not None:
+            parts.append(f"action IN ({', '.join('?' for _ in self.actions)})")
+            params += list(self.actions)
+        if self.since is not None:
+            parts.append("at >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            parts.append("at < ?")
+            params.append(self.until)
+        return ("WHERE " + " AND ".join(parts) if parts else ""), params

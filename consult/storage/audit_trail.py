@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from consult.storage import anchor, audit, content
-from consult.storage.audit import Action, AuditReport, verify
+from consult.storage.audit import Action, AuditEntry, AuditPage, AuditQuery, AuditReport, verify
 from consult.storage.part import Part, guarded, missing
 
 _RECORD_TABLES = {"consultation": "consultations", "patient": "patients"}
@@ -19,11 +19,11 @@ class AuditTrail(Part):
         self,
         action: str,
         record_id: int | None,
-        provider: str,
         record_type: str = "consultation",
         detail: str = "",
     ) -> None:
-        """Log that ``provider`` viewed, printed or exported a record (no patient data)."""
+        """Log that the signed-in account (``store.provider``) viewed, printed or exported a
+        record (no patient data)."""
         if action not in (Action.VIEW, Action.PRINT, Action.EXPORT):
             raise ValueError(f"record is for view, print and export, not {action!r}")
         table = _RECORD_TABLES.get(record_type)
@@ -33,7 +33,7 @@ class AuditTrail(Part):
         if record_id is not None and record_uuid is None:
             raise missing(record_type, record_id)
         with self.store.transaction():
-            self.store.audit_event(action, record_type, record_id, record_uuid, provider, detail)
+            self.store.audit_event(action, record_type, record_id, record_uuid, detail=detail)
 
     @guarded
     def entries(
@@ -64,3 +64,28 @@ class AuditTrail(Part):
                 return AuditReport(report.entries, (*report.problems, *cut))
             problems = content.mismatches(self.conn)
         return AuditReport(report.entries, (*report.problems, *cut, *problems), sealed=True)
+
+    @guarded
+    def search(self, query: AuditQuery) -> AuditPage:
+        """The entries ``query`` asks for, newest first, at most ``query.limit`` of them (one
+        state of the trail)."""
+        where, params = query.conditions()
+        sql = (
+            "SELECT id, at, action, record_type, record_id, record_uuid, provider, detail "
+            f"FROM audit_log {where} ORDER BY id DESC LIMIT ?"
+        )
+        with self.store.snapshot():
+            rows = self.conn.execute(sql, [*params, query.limit + 1]).fetchall()
+        names = ("id", "at", "action", "record_type", "record_id", "record_uuid", "provider")
+        entries = [AuditEntry(**dict(zip((*names, "detail"), row, strict=True))) for row in rows]
+        return AuditPage(tuple(entries[: query.limit]), more=len(entries) > query.limit)
+
+    @guarded
+    def accounts_named(self) -> list[str]:
+        """Every name the trail's entries carry (accounts, and providers before sign-in)."""
+        rows = self.conn.execute("SELECT DISTINCT provider FROM audit_log ORDER BY provider")
+        return [name for (name,) in rows if name]
+
+    @guarded
+    def actions_named(self) -> list[str]:
+        return [a for (a,) in self.conn.execute("SELECT DISTINCT action FROM audit_log")]

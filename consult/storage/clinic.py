@@ -25,6 +25,7 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "isotretinoin_window_months": settings.isotretinoin_window_months,
         "paper_size": settings.paper_size,
         "logo_path": settings.logo_path,
+        "lock_minutes": settings.lock_minutes,
     }
 
 
@@ -37,7 +38,7 @@ def _parse(key: str, value: Any) -> Any:
         return frozenset(_integer(v) for v in _sequence(value))
     if key == "holidays":
         return frozenset(date.fromisoformat(_string(v)) for v in _sequence(value))
-    if key in ("interval_weeks", "min_age", "isotretinoin_window_months"):
+    if key in ("interval_weeks", "min_age", "isotretinoin_window_months", "lock_minutes"):
         return _integer(value)
     return _string(value)
 

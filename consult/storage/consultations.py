@@ -53,15 +53,16 @@ class Consultations(Part):
         rows.store_list_dates(store, was_for, patient_id)  # its date, or patient, may change
         return consultation_id
 
-    def _audit(self, action: str, consultation_id: int, provider: str, detail: str = "") -> None:
-        """The change's audit entry, sealed with the consultation's content after it."""
+    def _audit(self, action: str, consultation_id: int, detail: str = "") -> None:
+        """The change's audit entry, sealed with the consultation's content after it. It names
+        the account at the keyboard (``store.provider``), not the consultation's provider,
+        which is whatever was typed."""
         store = self.store
         store.audit_event(
             action,
             "consultation",
             consultation_id,
             store.uuid_of("consultations", consultation_id),
-            provider=provider,
             detail=detail,
             content_hash=content.of_consultation(store.conn, consultation_id),
         )
@@ -79,7 +80,7 @@ class Consultations(Part):
                 consultation_id = self._update_draft(consultation, patient_id)
                 action = Action.UPDATE
             rows.write_parts(store, consultation_id, consultation)
-            self._audit(action, consultation_id, consultation.provider, "draft")
+            self._audit(action, consultation_id, "draft")
         return store.records.consultation(consultation_id)
 
     @guarded
@@ -99,7 +100,7 @@ class Consultations(Part):
             rows.write_parts(store, consultation_id, consultation)
             rows.write_plan(store, consultation_id, plan)
             rows.mark_final(store, consultation_id, rows.plan_fields(plan), revision_of=None)
-            self._audit(Action.FINALIZE, consultation_id, consultation.provider)
+            self._audit(Action.FINALIZE, consultation_id)
         return store.records.consultation(consultation_id)
 
     @guarded
@@ -137,7 +138,7 @@ class Consultations(Part):
             rows.write_plan(store, consultation_id, plan)
             rows.mark_final(store, consultation_id, rows.plan_fields(plan), revision_of=final_id)
             why = f"replaces {final_id}" + (f"; {detail}" if detail else "")
-            self._audit(Action.AMEND, consultation_id, consultation.provider, why)
+            self._audit(Action.AMEND, consultation_id, why)
         return store.records.consultation(consultation_id)
 
     @guarded

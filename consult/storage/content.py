@@ -9,7 +9,7 @@ hash was changed outside the app, and one with no audited hash at all was added 
 
 The content is everything the record says, by uuid (never a row id): the patient's details;
 a consultation's fields, its patient, the revision it replaces, its areas, zones, concerns,
-adjuncts, screening answers and dated plan, and (schema 7) the booked times and an
+adjuncts, screening answers and dated plan, and (schema 8) the booked times and an
 amendment's reason when it has any. Not ``updated_at``: that says when, not what.
 Canonical JSON (sorted keys, no spaces, UTF-8) hashed with SHA-256.
 
@@ -73,7 +73,7 @@ PARTS = {
         "SELECT consultation_id, visit_no, adjunct_id, date, after_session FROM adjunct_visits"
     ),
 }
-# What schema 7 added: the booked times and an amendment's reason. A consultation that has
+# What schema 8 added: the booked times and an amendment's reason. A consultation that has
 # none of them hashes as it did before (no re-seal on upgrade); one that has them adds one
 # more line, so changing a booked time or the reason outside the app shows too.
 BOOKED = (
@@ -162,7 +162,7 @@ def consultation_hashes(
 
 
 def _has_booked(conn: sqlite3.Connection) -> bool:
-    """Whether the file has schema 7's columns (an upgrade seals at schema 6 first)."""
+    """Whether the file has schema 8's columns (an upgrade seals at schema 6 first)."""
     return any(row[1] == "amend_reason" for row in conn.execute("PRAGMA table_info(consultations)"))
 
 

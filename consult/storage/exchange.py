@@ -247,7 +247,9 @@ def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
 _SAFE_NUMBER = re.compile(r"^[+-][\d\s().-]*$")
 
 
-def _cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as typed: text that would run as a formula gets a
+    leading ``'``."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, str) and value:
@@ -407,7 +409,7 @@ def _export_csv(data: dict[str, Any], folder: Path, before_visible: Callable[[],
             buffer = io.StringIO(newline="")
             writer = csv.writer(buffer, lineterminator="\r\n")
             writer.writerow(header)
-            writer.writerows([_cell(v) for v in row] for row in rows)
+            writer.writerows([safe_cell(v) for v in row] for row in rows)
             _write_private(staging / f"{name}.csv", buffer.getvalue().encode("utf-8-sig"))
         before_visible()
         try:

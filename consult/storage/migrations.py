@@ -474,7 +474,56 @@ def _audit_content(db: Database) -> None:
     )
 
 
-@migration("0007_appointment_times_and_amend_reason")
+@migration("0007_accounts")
+def _accounts(db: Database) -> None:
+    """Who may use the records: one account per person, with a role, and the audit trail
+    read by account.
+
+    ``accounts`` keeps each person's name (unique, whatever its case), role, the argon2id
+    hash of their PIN or password (``passwords``; never the secret), whether the account may
+    sign in, the failed sign-ins in a row and until when the account is locked after too
+    many, and the digest of an administrator's token for scripted backups. An account is
+    disabled, never deleted, and keeps its name: the audit trail names accounts, and each
+    name must keep meaning the same person. From this version the audit trail's ``provider``
+    is the signed-in account's name. The audit viewer reads entries by account, by action
+    and by time, hence the indexes.
+    """
+    _run(
+        db,
+        [
+            """
+            CREATE TABLE accounts (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+                role TEXT NOT NULL CHECK (role IN ('provider', 'assistant', 'administrator')),
+                secret_hash TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+                locked_until TEXT,
+                token_digest TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TRIGGER accounts_no_delete BEFORE DELETE ON accounts BEGIN
+                SELECT RAISE (ABORT, 'accounts are disabled, never deleted');
+            END
+            """,
+            """
+            CREATE TRIGGER accounts_name_fixed BEFORE UPDATE OF name ON accounts
+            WHEN old.name IS NOT new.name BEGIN
+                SELECT RAISE (ABORT, 'an account keeps its name');
+            END
+            """,
+            "CREATE INDEX audit_log_provider ON audit_log (provider, id)",
+            "CREATE INDEX audit_log_action ON audit_log (action, id)",
+            "CREATE INDEX audit_log_at ON audit_log (at)",
+        ],
+    )
+
+
+@migration("0008_appointment_times_and_amend_reason")
 def _appointment_times_and_amend_reason(db: Database) -> None:
     """Appointments are booked at a time of day, and an amendment says why it was made.
 

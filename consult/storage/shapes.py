@@ -128,6 +128,9 @@ class DraftConsultation(ConsultationBody, kw_only=True, forbid_unknown_fields=Tr
 class DraftFile(Struct, kw_only=True):
     saved_at: datetime
     consultation: DraftConsultation
+    # The account that was typing it: it is offered to that account only. Drafts written
+    # before accounts existed have none and are offered to whoever signs in.
+    owner: ShortText = ""
 
 
 # --------------------------------------------------------------------------- the export

@@ -10,6 +10,7 @@ transactions and the clock, and each kind of record has a part of its own:
 ``store.records``       reading consultations and their plans back (``records.py``)
 ``store.clinic``        the clinic's settings and providers (``clinic.py``)
 ``store.audit``         the audit trail (``audit.py``)
+``store.accounts``      who may sign in, their roles, sign-ins and lockouts (``accounts.py``)
 ``store.health``        counts and the damage check (``health.py``)
 ======================  ===================================================================
 
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from consult.domain.catalog import Catalog
 from consult.storage import anchor, audit, database, opening
+from consult.storage.accounts import Accounts
 from consult.storage.audit_trail import AuditTrail
 from consult.storage.clinic import Clinic
 from consult.storage.consultations import Consultations
@@ -43,6 +45,10 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 
+#: The name in the audit trail of what the app does on its own, with no one signed in.
+SYSTEM = "system"
+
+
 class RecordStore:
     """The clinic's records. Open with ``RecordStore.open(path)``; close when done."""
 
@@ -52,7 +58,7 @@ class RecordStore:
         path: Path | None = None,
         *,
         catalog: Catalog | None = None,
-        provider: str = "",
+        provider: str = SYSTEM,
         clock: Callable[[], datetime] | None = None,
         readonly: bool = False,
     ):
@@ -62,7 +68,10 @@ class RecordStore:
         self._db: Database | None = None
         self.path = path
         self.catalog = catalog
-        self.provider = provider  # who is at the desk: recorded in the audit trail
+        # Who is at the keyboard: the signed-in account's name, which every audit entry
+        # carries; ``SYSTEM`` for the app's own work before anyone signs in (the daily backup,
+        # an upgrade) and for code that opens the records without an account (seeding).
+        self.provider = provider
         self.readonly = readonly
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False  # a write transaction was committed: the anchor is updated at close
@@ -73,6 +82,7 @@ class RecordStore:
         self.clinic = Clinic(self)
         self.audit = AuditTrail(self)
         self.health = Health(self)
+        self.accounts = Accounts(self)
 
     @classmethod
     def open(
@@ -80,7 +90,7 @@ class RecordStore:
         path: Path | str | None = None,
         *,
         catalog: Catalog | None = None,
-        provider: str = "",
+        provider: str = SYSTEM,
         readonly: bool = False,
         create: bool = True,
         verify: bool = True,

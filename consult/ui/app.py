@@ -186,8 +186,8 @@ def _quit_when_shown(app: QApplication, window: MainWindow) -> None:
 
 
 def _after_start(window: MainWindow, clinic: Clinic, loaded) -> None:
-    """What follows a normal start: the catalog fallback, the welcome on a first start, a
-    draft to resume, the daily backup."""
+    """What follows a normal start: the catalog fallback and the daily backup. (The welcome
+    on a first start, and a draft to resume, follow the sign-in: see ``MainWindow``.)"""
     if loaded.clinic_problems:
         problems = loaded.clinic_problems
         dialogs.warning(
@@ -206,25 +206,6 @@ def _after_start(window: MainWindow, clinic: Clinic, loaded) -> None:
             "These saved settings could not be used, so the app uses their defaults until they "
             "are corrected in Settings: " + "; ".join(invalid),
         )
-    try:
-        first_run = clinic.is_first_run()
-    except StorageError:
-        first_run = False
-    if first_run:
-        window.welcome()
-    drafts = clinic.drafts.all()
-    if drafts:
-        draft = drafts[0]
-        name = draft.patient_name or "a new patient"
-        if dialogs.ask(
-            window,
-            "Resume the unfinished consultation?",
-            f"A consultation for {name}, last saved {draft.saved_at:%d %b %Y at %H:%M}, was not "
-            "finished (the app may have closed unexpectedly). Resume it now?",
-            "&Resume",
-            "&Later",
-        ):
-            window.resume_draft(draft)
     daily_backup(window, clinic)
     # A clinic leaves the app open for days: the daily backup is looked at again every hour.
     timer = QTimer(window)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from collections.abc import Callable
+from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -11,6 +13,7 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -29,12 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from consult import __version__
-from consult.app.clinic import RECENT_DAYS, Clinic, plain_error
+from consult.app.clinic import RECENT_DAYS, Clinic, Session, plain_error
 from consult.app.drafts import Draft
+from consult.domain.access import Permission
 from consult.domain.model import ROMAN, Consultation, Status
 from consult.system.resources import resource_path
 from consult.ui import dialogs, style
 from consult.ui.fonts import use_bundled_fonts
+from consult.ui.idle import CHECK_MS, IdleWatch
+from consult.ui.lock_screen import LockScreen
 from consult.ui.patient_model import PatientTableModel
 from consult.ui.plan_text import status_text
 from consult.ui.worker import run_in_background
@@ -50,10 +57,30 @@ DRAFT_DELAY_MS = 1500
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, clinic: Clinic, today: date | None = None):
+    """The clinic's window. It shows patients only while an account is signed in and the
+    screen is not locked; otherwise the lock screen covers it (see ``lock``).
+
+    ``idle_clock`` and ``idle_check_ms``: the clock the automatic lock reads and how often
+    (tests move a clock of their own instead of waiting); ``now``: the time the lock screen
+    says it was locked at."""
+
+    def __init__(
+        self,
+        clinic: Clinic,
+        today: date | None = None,
+        *,
+        idle_clock: Callable[[], float] = time.monotonic,
+        idle_check_ms: int = CHECK_MS,
+        now: Callable[[], datetime] = datetime.now,
+    ):
         super().__init__()
         self.clinic = clinic
         self.today = today or date.today()
+        self._locked = True  # until someone is signed in
+        self._stash: tuple[str, int | None] | None = None  # what a locked screen hid
+        self._hidden: list[QWidget] = []  # the wizard and previews a lock hid
+        self._draft_owner = ""
+        self._now = now
         self.setWindowTitle(self._title())
         self.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
         self.resize(1200, 760)
@@ -66,15 +93,26 @@ class MainWindow(QMainWindow):
         self._draft_key: str | None = None
         self._closed = False
         self._build_actions()
-        self._build_body()
+        # The patients' side is built when someone signs in: the window shows the sign-in
+        # screen sooner, and nothing of a patient exists in it before then.
+        self.body: QWidget | None = None
+        self._build_lock_screen()
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.run_search)
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft)
-        catalog = clinic.catalog
-        self.statusBar().showMessage(f"Catalog {catalog.version} · records in {clinic.db_path}")
+        self.who_label = QLabel()
+        self.who_label.setAccessibleName("Signed in")
+        self.statusBar().addPermanentWidget(self.who_label)
+        self.idle = IdleWatch(self, clinic.settings().lock_minutes, idle_clock, idle_check_ms)
+        self.idle.idle.connect(lambda: self.lock(f"idle {self.idle.minutes:g} minutes"))
         style.touch_size(self)
-        self.run_search()
+        session = clinic.session
+        if session is not None and not session.locked:
+            self._build_body()
+            self._enter(fresh=True)
+        else:
+            self._show_lock_screen()
 
     # ------------------------------------------------------------------ building
 
@@ -130,6 +168,20 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(
             "&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings
         )
+        self.lock_action = self._action(
+            "&Lock",
+            QKeySequence("Ctrl+L"),
+            lambda: self.lock("Ctrl+L"),
+            "Lock the screen now (Ctrl+L); you, or another provider, sign in again",
+        )
+        # Ctrl+L works from any window of the app (the consultation, a preview) too.
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.audit_action = self._action(
+            "&Audit trail…", QKeySequence("Ctrl+Shift+A"), self.open_audit, "Who did what, and when"
+        )
+        self.accounts_action = self._action(
+            "A&ccounts…", None, self.open_accounts, "Add, disable or change accounts"
+        )
         self.about_action = self._action("&About consult", None, self.about)
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         menu = self.menuBar()
@@ -139,7 +191,10 @@ class MainWindow(QMainWindow):
             self.print_action,
             None,
             self.settings_action,
+            self.accounts_action,
+            self.audit_action,
             None,
+            self.lock_action,
             self.quit_action,
         ):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
@@ -156,8 +211,10 @@ class MainWindow(QMainWindow):
             self.print_action,
             self.privacy_action,
             self.settings_action,
+            self.lock_action,
         ):
             toolbar.addAction(action)
+        self.toolbar = toolbar
 
     def _build_body(self) -> None:
         self.search = QLineEdit()
@@ -220,13 +277,16 @@ class MainWindow(QMainWindow):
             "Record a doctor's clearance of a provisional plan: who, when, a note; the plan "
             "can then be printed with confirmed dates."
         )
+        self.seen_button = QPushButton("&Who has seen this record…")
+        self.seen_button.setToolTip("Everyone who viewed, printed or changed this patient's record")
+        self.seen_button.clicked.connect(self.show_who_has_seen)
         buttons_list = (
             self.open_button,
             self.amend_button,
             self.reprint_button,
             self.clearance_button,
         )
-        for button in buttons_list:
+        for button in (*buttons_list, self.seen_button):
             button.setMinimumHeight(40)
             button.setEnabled(False)
         self.open_button.clicked.connect(self.print_current)
@@ -237,6 +297,7 @@ class MainWindow(QMainWindow):
         for button in buttons_list:
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.seen_button)
         self.plan_status = QLabel()
         self.plan_status.setWordWrap(True)
         self.plan_status.setAccessibleName("Status of the selected plan")
@@ -254,7 +315,17 @@ class MainWindow(QMainWindow):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        self.setCentralWidget(splitter)
+        self.body = splitter
+        self.stack.insertWidget(0, splitter)
+        style.touch_size(splitter)
+
+    def _build_lock_screen(self) -> None:
+        self.lock_screen = LockScreen()
+        self.lock_screen.sign_in_requested.connect(self._sign_in)
+        self.lock_screen.create_requested.connect(self._create_administrator)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.lock_screen)
+        self.setCentralWidget(self.stack)
 
     # ------------------------------------------------------------------ errors
 
@@ -270,6 +341,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._search_timer.stop()
         self._draft_timer.stop()
+        self.idle.close()
         if self._wizard is not None:
             self.save_draft()
         super().closeEvent(event)
@@ -283,7 +355,7 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def run_search(self) -> None:
-        if self.model.private:
+        if self.model.private or self._locked:
             return
         self._search_serial += 1
         serial, text = self._search_serial, self.search.text().strip()
@@ -295,8 +367,8 @@ class MainWindow(QMainWindow):
 
     def _show_results(self, serial: int, text: str, page) -> None:
         """The first page of a list: about a screenful; scrolling to its end fetches more."""
-        if self._closed or serial != self._search_serial or self.model.private:
-            return  # a newer search is on its way, or the screen is private
+        if self._closed or serial != self._search_serial or self.model.private or self._locked:
+            return  # a newer search is on its way, or the screen is private or locked
         self._listed = (text, page.after, page.kind)
         # Names in any script show with the bundled fonts: registered by now, after the
         # window was shown (a few milliseconds the window need not wait for).
@@ -308,7 +380,7 @@ class MainWindow(QMainWindow):
     def _fetch_more(self) -> None:
         """The list was scrolled to its end: the next page, off the window's thread."""
         text, after, _kind = self._listed
-        if self._closed or self.model.private or after is None:
+        if self._closed or self.model.private or self._locked or after is None:
             self.model.fetch_failed()
             return
         serial = self._search_serial
@@ -319,8 +391,8 @@ class MainWindow(QMainWindow):
         )
 
     def _show_more(self, serial: int, page) -> None:
-        if self._closed or serial != self._search_serial or self.model.private:
-            return  # a newer list replaced this one, or the screen is private
+        if self._closed or serial != self._search_serial or self.model.private or self._locked:
+            return  # a newer list replaced this one, or the screen is private or locked
         text, _after, kind = self._listed
         self._listed = (text, page.after, kind)
         self.model.append_rows(page.rows, more=page.more)
@@ -384,6 +456,7 @@ class MainWindow(QMainWindow):
 
     def show_patient(self, patient_id: int | None) -> None:
         self._current_patient_id = patient_id
+        self.seen_button.setEnabled(False)
         self.consultations.clear()
         self.sessions.setRowCount(0)
         self._current_consultation = None
@@ -392,11 +465,11 @@ class MainWindow(QMainWindow):
             self.header.setText("Choose a patient, or start a new consultation (Ctrl+N).")
             return
         try:
-            patient = self.clinic.store.patients.get(patient_id)
-            history = self.clinic.store.records.for_patient(patient_id, include_superseded=True)
+            patient, history = self.clinic.patient_page(patient_id)
         except Exception as exc:
             self._explain(exc, "Could not open the patient")
             return
+        self.seen_button.setEnabled(True)
         from consult.report import dates
 
         age = patient.age_on(self.today)
@@ -493,13 +566,15 @@ class MainWindow(QMainWindow):
 
     def _update_buttons(self) -> None:
         item = self._current_consultation
-        final = item is not None and item.status is Status.FINAL
-        self.open_button.setEnabled(final)
-        self.reprint_button.setEnabled(final)
-        self.print_action.setEnabled(final)
-        self.amend_button.setEnabled(final)
+        final = item is not None and item.status is Status.FINAL and not self._locked
+        printing = final and self.clinic.may(Permission.PRINT_PLAN)
+        consulting = final and self.clinic.may(Permission.CONSULT)
+        self.open_button.setEnabled(printing)
+        self.reprint_button.setEnabled(printing)
+        self.print_action.setEnabled(printing)
+        self.amend_button.setEnabled(consulting)
         plan = self._current_plan
-        self.clearance_button.setEnabled(final and plan is not None and plan.provisional)
+        self.clearance_button.setEnabled(consulting and plan is not None and plan.provisional)
 
     # ------------------------------------------------------------------ clearance
 
@@ -527,6 +602,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self._explain(exc, "Could not record the clearance")
             return
+        self.lockable(dialog)
         if dialogs.run_dialog(dialog) != ClearanceDialog.DialogCode.Accepted:
             return
         try:
@@ -545,7 +621,7 @@ class MainWindow(QMainWindow):
         patient = None
         if self._current_patient_id is not None:
             try:
-                patient = self.clinic.store.patients.get(self._current_patient_id)
+                patient = self.clinic.patient(self._current_patient_id)
             except Exception as exc:
                 self._explain(exc, "Could not open the patient")
                 return
@@ -581,19 +657,25 @@ class MainWindow(QMainWindow):
         from consult.ui.wizard import ConsultationWizard
 
         clinic = self.clinic
+        try:
+            draft = draft if draft is not None else clinic.new_draft(self.today, patient)
+        except Exception as exc:
+            self._explain(exc, "The consultation cannot be started")
+            return
         wizard = ConsultationWizard(
             clinic.catalog,
             clinic.settings(),
             self.today,
             providers=clinic.providers(),
             find_patients=clinic.find_patients,
-            patient=patient,
             draft=draft,
             replaces=replaces,
             parent=self,
         )
+        self.lockable(wizard)
         self._wizard = wizard
         self._draft_key = key or clinic.drafts.new_key()
+        self._draft_owner = clinic.session.name if clinic.session else ""
         wizard.changed.connect(self._draft_timer.start)
         wizard.accepted.connect(self._wizard_finished)
         wizard.rejected.connect(self._wizard_cancelled)
@@ -609,7 +691,7 @@ class MainWindow(QMainWindow):
         if state is None or self._draft_key is None:
             return
         try:
-            self.clinic.drafts.save(self._draft_key, state)
+            self.clinic.drafts.save(self._draft_key, state, owner=self._draft_owner)
         except OSError:
             self.statusBar().showMessage("The draft could not be saved; keep the window open.")
 
@@ -666,7 +748,7 @@ class MainWindow(QMainWindow):
         if not settings.missing_for_print():
             return True
         dialog = ClinicDetailsDialog(settings, clinic.providers(), first_run=False, parent=self)
-        if dialogs.run_dialog(dialog) != ClinicDetailsDialog.DialogCode.Accepted:
+        if dialogs.run_dialog(self.lockable(dialog)) != ClinicDetailsDialog.DialogCode.Accepted:
             self.statusBar().showMessage(
                 "The plan was not made: it needs the clinic's name and phone.", 8000
             )
@@ -719,15 +801,279 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.lockable(dialog)
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
         if print_now:
             dialog.print()
 
+    # ------------------------------------------------------------------ signing in, locking
+
+    @property
+    def locked(self) -> bool:
+        """True while the lock screen covers the window (no one signed in, or locked)."""
+        return self._locked
+
+    def lock(self, reason: str = "Ctrl+L") -> None:
+        """Cover the window: the draft is saved first, then every patient's name and detail
+        leaves the screen (list, page, search text, title, the consultation and any preview,
+        hidden until the same person unlocks). ``reason`` goes in the audit trail."""
+        session = self.clinic.session
+        if self._locked or session is None:
+            return
+        if self._wizard is not None:
+            self._draft_timer.stop()
+            self.save_draft()
+        self._stash = (self.search.text(), self._current_patient_id)
+        self._hide_windows()
+        if self.privacy_action.isChecked():
+            self.privacy_action.setChecked(False)
+            self.model.clear_privacy()
+            self.search.setEnabled(True)
+        self._locked = True
+        self._search_serial += 1  # a list on its way is not shown
+        self._search_timer.stop()
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.model.set_rows((), more=False)
+        self.count_label.clear()
+        self.show_patient(None)
+        self.clinic.lock(reason)
+        self._show_lock_screen(locked_by=session.name)
+
+    def lockable(self, window: QWidget) -> QWidget:
+        """Ctrl+L locks from ``window`` too: a modal window blocks the main window's own
+        shortcuts, so the lock action is added to it."""
+        window.addAction(self.lock_action)
+        return window
+
+    def _hide_windows(self) -> None:
+        """The consultation and the previews are hidden, to be shown again on unlock; any
+        other dialog (settings, audit, a question) is closed."""
+        from consult.ui.preview import PreviewDialog
+
+        keep: list[QWidget] = []
+        if self._wizard is not None and self._wizard.isVisible():
+            keep.append(self._wizard)
+        keep += [d for d in self.findChildren(PreviewDialog) if d.isVisible()]
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible() and widget not in keep:
+                widget.reject()
+        for widget in keep:
+            widget.hide()
+        self._hidden = keep
+
+    def _show_lock_screen(self, locked_by: str = "") -> None:
+        self._locked = True
+        self.idle.stop()
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.menuBar().hide()
+        self.toolbar.hide()
+        for action in self._guarded_actions():
+            action.setEnabled(False)
+        self.who_label.clear()
+        self.statusBar().clearMessage()
+        self.statusBar().hide()
+        name = self.clinic.settings().name
+        if self.clinic.needs_first_administrator():
+            self.setWindowTitle("Consult — welcome")
+            self.lock_screen.show_first_run(name)
+            return
+        self.setWindowTitle("Consult — locked" if locked_by else "Consult — sign in")
+        at = self._now().strftime("%H:%M")
+        self.lock_screen.show_sign_in(name, self.clinic.account_names(), locked_by, at)
+
+    def _guarded_actions(self) -> list[QAction]:
+        return [
+            self.new_action,
+            self.find_action,
+            self.print_action,
+            self.privacy_action,
+            self.settings_action,
+            self.accounts_action,
+            self.audit_action,
+            self.lock_action,
+        ]
+
+    def _sign_in(self, name: str, secret: str) -> None:
+        """The lock screen's sign-in, checked off the window's thread (the hash is slow on
+        purpose)."""
+        before = self.clinic.session
+        run_in_background(
+            lambda: self.clinic.sign_in(name, secret),
+            lambda session: self._signed_in(session, before),
+            self._sign_in_failed,
+        )
+
+    def _create_administrator(self, name: str, secret: str) -> None:
+        run_in_background(
+            lambda: self.clinic.create_first_administrator(name, secret),
+            lambda session: self._signed_in(session, None),
+            self._sign_in_failed,
+        )
+
+    def _sign_in_failed(self, exc: Exception) -> None:
+        if not self._closed:
+            self.lock_screen.failed(plain_error(exc).message)
+
+    def _signed_in(self, session: Session, before: Session | None) -> None:
+        if self._closed:
+            return
+        if before is not None and session is before:
+            self._enter(fresh=False)  # the same person: back where they were
+            return
+        self._drop_previous_work()
+        self._enter(fresh=True)
+
+    def _drop_previous_work(self) -> None:
+        """Another account signed in at the locked screen: the consultation of the one
+        before stays saved as their draft (offered to them when they sign in again), and
+        their previews close."""
+        wizard, self._wizard = self._wizard, None
+        if wizard is not None:
+            wizard.blockSignals(True)
+            wizard.hide()
+            wizard.deleteLater()
+        self._draft_key = None
+        for widget in self._hidden:
+            if widget is not wizard:
+                widget.close()
+        self._hidden = []
+        self._stash = None
+        self._current_consultation = None
+
+    def _enter(self, fresh: bool) -> None:
+        """Show the window to the signed-in account: fresh, or as the lock left it."""
+        session = self.clinic.session
+        assert session is not None
+        if self.body is None:
+            self._build_body()
+        self._locked = False
+        self.stack.setCurrentWidget(self.body)
+        self.menuBar().show()
+        self.toolbar.show()
+        self.statusBar().show()
+        self.apply_role()
+        self.who_label.setText(f"Signed in: {session.name} ({session.role.value})")
+        self.setWindowTitle(self._title())
+        self.statusBar().showMessage(
+            f"Catalog {self.clinic.catalog.version} · records in {self.clinic.db_path}", 8000
+        )
+        self.idle.minutes = self.clinic.settings().lock_minutes
+        self.idle.start()
+        stash, self._stash = self._stash, None
+        if fresh or stash is None:
+            self.show_patient(None)
+            self.run_search()
+            if fresh:
+                QTimer.singleShot(0, self._after_sign_in)
+            return
+        text, patient_id = stash
+        self.search.blockSignals(True)
+        self.search.setText(text)
+        self.search.blockSignals(False)
+        self._current_patient_id = patient_id
+        self.run_search()
+        self.show_patient(patient_id)
+        hidden, self._hidden = self._hidden, []
+        for widget in hidden:
+            widget.show()
+            widget.raise_()
+
+    def apply_role(self) -> None:
+        """What the signed-in role cannot do is not offered (the clinic refuses it anyway)."""
+        may = self.clinic.may
+        shown = {
+            self.new_action: may(Permission.CONSULT),
+            self.print_action: may(Permission.PRINT_PLAN),
+            self.settings_action: may(Permission.SETTINGS),
+            self.accounts_action: may(Permission.ACCOUNTS),
+            self.audit_action: may(Permission.AUDIT),
+        }
+        for action, allowed in shown.items():
+            action.setVisible(allowed)
+        for action in self._guarded_actions():
+            action.setEnabled(True)
+        self.amend_button.setVisible(may(Permission.CONSULT))
+        self.clearance_button.setVisible(may(Permission.CONSULT))
+        self.open_button.setVisible(may(Permission.PRINT_PLAN))
+        self.reprint_button.setVisible(may(Permission.PRINT_PLAN))
+        self.seen_button.setVisible(may(Permission.PATIENT_AUDIT))
+        self._update_buttons()
+
+    def _after_sign_in(self) -> None:
+        """On a first start (no clinic details, no patient) the administrator is welcomed
+        with the clinic's details; then the account's unfinished consultation is offered."""
+        if self._closed or self._locked:
+            return
+        if self.clinic.may(Permission.SETTINGS):
+            try:
+                first_run = self.clinic.is_first_run()
+            except Exception:  # a file that cannot say: no welcome, the app still opens
+                first_run = False
+            if first_run:
+                self.welcome()
+        self._offer_drafts()
+
+    def _offer_drafts(self) -> None:
+        """The signed-in account's unfinished consultation, if any, to resume."""
+        if self._closed or self._locked or self._wizard is not None:
+            return
+        drafts = self.clinic.drafts_of_signed_in()
+        if not drafts:
+            return
+        draft = drafts[0]
+        name = draft.patient_name or "a new patient"
+        saved = f"{draft.saved_at:%d %b %Y at %H:%M}"
+        if (
+            dialogs.ask(
+                self,
+                "Resume the unfinished consultation?",
+                f"A consultation for {name}, last saved {saved}, was not finished. Resume it now?",
+                "&Resume",
+                "&Later",
+            )
+            and not self._locked
+        ):
+            self.resume_draft(draft)
+
+    # ------------------------------------------------------------------ the audit trail
+
+    def open_audit(self) -> None:
+        from consult.ui.audit_view import AuditDialog
+
+        if not self.clinic.may(Permission.AUDIT):
+            return
+        dialogs.run_dialog(self.lockable(AuditDialog(self.clinic, self)))
+
+    def show_who_has_seen(self) -> None:
+        from consult.ui.audit_view import WhoHasSeenDialog
+
+        patient_id = self._current_patient_id
+        if patient_id is None:
+            return
+        try:
+            patient = self.clinic.patient(patient_id)
+            entries = self.clinic.who_has_seen(patient_id)
+        except Exception as exc:
+            self._explain(exc, "Could not read the audit trail")
+            return
+        dialogs.run_dialog(self.lockable(WhoHasSeenDialog(patient.name, entries, self)))
+
+    def open_accounts(self) -> None:
+        from consult.ui.accounts_dialog import AccountsDialog
+
+        if not self.clinic.may(Permission.ACCOUNTS):
+            return
+        dialogs.run_dialog(self.lockable(AccountsDialog(self.clinic, self)))
+
     # ------------------------------------------------------------------ privacy, settings
 
     def toggle_privacy(self, on: bool) -> None:
+        if self._locked:
+            return
         if on:
             self._search_serial += 1  # a list or page on its way is not shown
             self.model.set_privacy(self._current_patient_id)
@@ -751,12 +1097,14 @@ class MainWindow(QMainWindow):
             today=self.today,
             min_interval_weeks=clinic.catalog.protocol.min_interval_weeks,
         )
+        self.lockable(dialog)
         if dialogs.run_dialog(dialog) != SettingsDialog.DialogCode.Accepted:
             return
         try:
             clinic.save_settings(dialog.settings(), dialog.provider_names())
         except Exception as exc:
             self._explain(exc, "Settings were not saved")
+        self.idle.minutes = clinic.settings().lock_minutes
         self.setWindowTitle(self._title())
 
     def welcome(self) -> None:
@@ -768,7 +1116,7 @@ class MainWindow(QMainWindow):
         dialog = ClinicDetailsDialog(
             clinic.settings(), clinic.providers(), first_run=True, parent=self
         )
-        if dialogs.run_dialog(dialog) != ClinicDetailsDialog.DialogCode.Accepted:
+        if dialogs.run_dialog(self.lockable(dialog)) != ClinicDetailsDialog.DialogCode.Accepted:
             self.statusBar().showMessage(
                 "The clinic's details can be entered later, under Settings.", 10000
             )

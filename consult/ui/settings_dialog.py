@@ -101,6 +101,13 @@ class SettingsDialog(QDialog):
         self.iso_window = self._spin(
             0, 60, settings.isotretinoin_window_months, " months", "Isotretinoin window"
         )
+        self.lock_minutes = self._spin(
+            1, 60, settings.lock_minutes, " minutes", "Lock the screen after idle minutes"
+        )
+        self.lock_minutes.setToolTip(
+            "The window locks itself after this many minutes without a key press or click "
+            "(Ctrl+L locks it at once)."
+        )
         days = QWidget()
         day_row = QHBoxLayout(days)
         day_row.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +131,7 @@ class SettingsDialog(QDialog):
         form.addRow("Holidays:", holiday_box)
         form.addRow("&Minimum age:", self.min_age)
         form.addRow("Isotretinoin &window:", self.iso_window)
+        form.addRow("Loc&k after:", self.lock_minutes)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(style.problem_css())
@@ -219,6 +227,7 @@ class SettingsDialog(QDialog):
             interval_weeks=self.interval.value(),
             min_age=self.min_age.value(),
             isotretinoin_window_months=self.iso_window.value(),
+            lock_minutes=self.lock_minutes.value(),
             closed_weekdays=frozenset(i for i, box in enumerate(self.closed) if box.isChecked()),
             holidays=frozenset(self.holiday_dates()),
         )

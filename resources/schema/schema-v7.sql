@@ -1,6 +1,15 @@
 -- index adjunct_visits_date
 CREATE INDEX adjunct_visits_date ON adjunct_visits (date);
 
+-- index audit_log_action
+CREATE INDEX audit_log_action ON audit_log (action, id);
+
+-- index audit_log_at
+CREATE INDEX audit_log_at ON audit_log (at);
+
+-- index audit_log_provider
+CREATE INDEX audit_log_provider ON audit_log (provider, id);
+
 -- index audit_log_record
 CREATE INDEX audit_log_record ON audit_log (record_type, record_id);
 
@@ -34,8 +43,11 @@ CREATE INDEX planned_sessions_date ON planned_sessions (date);
 -- table _sqlite_migrations
 CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
 
+-- table accounts
+CREATE TABLE accounts ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0), role TEXT NOT NULL CHECK (role IN ('provider', 'assistant', 'administrator')), secret_hash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), failed_sign_ins INTEGER NOT NULL DEFAULT 0, locked_until TEXT, token_digest TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL );
+
 -- table adjunct_visits
-CREATE TABLE adjunct_visits ( consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE, visit_no INTEGER NOT NULL, adjunct_id TEXT NOT NULL, date TEXT NOT NULL, after_session INTEGER NOT NULL, time TEXT, PRIMARY KEY (consultation_id, visit_no) ) WITHOUT ROWID;
+CREATE TABLE adjunct_visits ( consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE, visit_no INTEGER NOT NULL, adjunct_id TEXT NOT NULL, date TEXT NOT NULL, after_session INTEGER NOT NULL, PRIMARY KEY (consultation_id, visit_no) ) WITHOUT ROWID;
 
 -- table audit_log
 CREATE TABLE audit_log ( id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, action TEXT NOT NULL, record_type TEXT NOT NULL, record_id INTEGER, record_uuid TEXT, provider TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '', prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE , content_hash TEXT);
@@ -53,7 +65,7 @@ CREATE TABLE consultation_concerns ( consultation_id INTEGER NOT NULL, area_no I
 CREATE TABLE consultation_zones ( consultation_id INTEGER NOT NULL, area_no INTEGER NOT NULL, zone_no INTEGER NOT NULL, zone_id TEXT NOT NULL, PRIMARY KEY (consultation_id, area_no, zone_no), FOREIGN KEY (consultation_id, area_no) REFERENCES consultation_areas (consultation_id, area_no) ON DELETE CASCADE ) WITHOUT ROWID;
 
 -- table consultations
-CREATE TABLE consultations ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, patient_id INTEGER NOT NULL REFERENCES patients (id), status TEXT NOT NULL CHECK (status IN ('draft', 'final')), revision_of INTEGER UNIQUE REFERENCES consultations (id), provider TEXT NOT NULL, date TEXT NOT NULL, start_date TEXT, session_count INTEGER, notes TEXT NOT NULL DEFAULT '', catalog_version TEXT NOT NULL DEFAULT '', override_reason TEXT, override_provider TEXT, screening_outcome TEXT, interval_weeks INTEGER, results_from TEXT, results_to TEXT, demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finalized_at TEXT, clearance_by TEXT, clearance_on TEXT, clearance_note TEXT, clearance_recorded_by TEXT, clearance_covers TEXT, appointment_time TEXT, appointment_times TEXT NOT NULL DEFAULT '{}', amend_reason TEXT NOT NULL DEFAULT '', CHECK ((override_reason IS NULL) = (override_provider IS NULL)), CHECK (status = 'draft' OR finalized_at IS NOT NULL), CHECK (revision_of IS NULL OR status = 'final') );
+CREATE TABLE consultations ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, patient_id INTEGER NOT NULL REFERENCES patients (id), status TEXT NOT NULL CHECK (status IN ('draft', 'final')), revision_of INTEGER UNIQUE REFERENCES consultations (id), provider TEXT NOT NULL, date TEXT NOT NULL, start_date TEXT, session_count INTEGER, notes TEXT NOT NULL DEFAULT '', catalog_version TEXT NOT NULL DEFAULT '', override_reason TEXT, override_provider TEXT, screening_outcome TEXT, interval_weeks INTEGER, results_from TEXT, results_to TEXT, demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finalized_at TEXT, clearance_by TEXT, clearance_on TEXT, clearance_note TEXT, clearance_recorded_by TEXT, clearance_covers TEXT, CHECK ((override_reason IS NULL) = (override_provider IS NULL)), CHECK (status = 'draft' OR finalized_at IS NOT NULL), CHECK (revision_of IS NULL OR status = 'final') );
 
 -- table name_keys
 CREATE TABLE name_keys ( key TEXT NOT NULL, sort_name TEXT NOT NULL, patient_id INTEGER NOT NULL REFERENCES patients (id) ON DELETE CASCADE, PRIMARY KEY (key, sort_name, patient_id) ) WITHOUT ROWID;
@@ -62,7 +74,7 @@ CREATE TABLE name_keys ( key TEXT NOT NULL, sort_name TEXT NOT NULL, patient_id 
 CREATE TABLE patients ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL, search_name TEXT NOT NULL, date_of_birth TEXT NOT NULL, fitzpatrick INTEGER NOT NULL, language TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', phone_digits TEXT NOT NULL DEFAULT '', phone_reversed TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, updated_at TEXT NOT NULL , last_consultation TEXT, session_dates TEXT NOT NULL DEFAULT '');
 
 -- table planned_sessions
-CREATE TABLE planned_sessions ( consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE, number INTEGER NOT NULL, date TEXT NOT NULL, time TEXT, PRIMARY KEY (consultation_id, number) ) WITHOUT ROWID;
+CREATE TABLE planned_sessions ( consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE, number INTEGER NOT NULL, date TEXT NOT NULL, PRIMARY KEY (consultation_id, number) ) WITHOUT ROWID;
 
 -- table providers
 CREATE TABLE providers ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL );
@@ -75,6 +87,12 @@ CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TE
 
 -- table sqlite_sequence
 CREATE TABLE sqlite_sequence(name,seq);
+
+-- trigger accounts_name_fixed
+CREATE TRIGGER accounts_name_fixed BEFORE UPDATE OF name ON accounts WHEN old.name IS NOT new.name BEGIN SELECT RAISE (ABORT, 'an account keeps its name'); END;
+
+-- trigger accounts_no_delete
+CREATE TRIGGER accounts_no_delete BEFORE DELETE ON accounts BEGIN SELECT RAISE (ABORT, 'accounts are disabled, never deleted'); END;
 
 -- trigger adjunct_visits_final_no_delete
 CREATE TRIGGER adjunct_visits_final_no_delete BEFORE DELETE ON adjunct_visits WHEN (SELECT status FROM consultations WHERE id = old.consultation_id) = 'final' BEGIN SELECT RAISE (ABORT, 'a final consultation cannot be changed'); END;

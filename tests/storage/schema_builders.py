@@ -304,7 +304,12 @@ def build_v6(path: Path) -> Expected:
     """Version 6 seals records in the audit trail: the rows of version 5, and an entry with
     the content hash of each patient and final consultation (``audit.seal``, as the upgrade
     to version 6 writes them)."""
-    expected = build_v5_into(schema_at(path, 6), path)
+    return build_v6_into(schema_at(path, 6), path)
+
+
+def build_v6_into(schema: Database, path: Path) -> Expected:
+    """The rows of version 6, written with its SQL into ``schema`` (version 6 or later)."""
+    expected = build_v5_into(schema, path)
     db = database.connect(path)
     with db.conn:
         audit.seal(
@@ -320,18 +325,51 @@ def build_v6(path: Path) -> Expected:
     return expected
 
 
-# The times version 7 books: the amendment (consultation 2) at half past nine, its second
-# session in the afternoon, with the reason it was amended.
-V7_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
-V7_REASON = "The patient prefers mornings."
+# --------------------------------------------------------------------------- version 7
+
+# An administrator and a disabled provider, as version 7 keeps them: an argon2id hash of the
+# PIN "246810" (made with the tests' small cost; the encoded hash carries its parameters).
+V7_ACCOUNTS = [
+    (1, "Dr Admin", "administrator", 1),
+    (2, "Dr Gone", "provider", 0),
+]
+V7_SECRET = "246810"
+V7_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$GtlkD2jkNFGSaHE3jhIZvvhRy90rDmywNxo2ZEdUy3U"
 
 
 def build_v7(path: Path) -> Expected:
-    """Version 7 books appointments at a time and keeps why an amendment was made: the rows
-    of version 6 (Kim's clearance, the records sealed), written with version 7's SQL (the
-    plan's rows name their columns and have a time), and the amendment booked at times, with
-    its reason."""
-    schema = schema_at(path, 7)
+    """Version 7 adds accounts: the rows of version 6, and two accounts."""
+    expected = build_v6_into(schema_at(path, 7), path)
+    _add_accounts(path)
+    return expected
+
+
+def _add_accounts(path: Path) -> None:
+    """Version 7's two accounts (into version 7 or later)."""
+    db = database.connect(path)
+    db.conn.executemany(
+        "INSERT INTO accounts (id, name, role, secret_hash, active, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', '2026-01-05T10:00:00+00:00')",
+        [(i, name, role, V7_HASH, active) for i, name, role, active in V7_ACCOUNTS],
+    )
+    db.conn.commit()
+    db.close()
+
+
+# --------------------------------------------------------------------------- version 8
+
+# The times version 8 books: the amendment (consultation 2) at half past nine, its second
+# session in the afternoon, with the reason it was amended.
+V8_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
+V8_REASON = "The patient prefers mornings."
+
+
+def build_v8(path: Path) -> Expected:
+    """Version 8 books appointments at a time and keeps why an amendment was made: the rows
+    of version 7 (Kim's clearance, the records sealed, two accounts), written with version
+    8's SQL (the plan's rows name their columns and have a time), and the amendment booked
+    at times, with its reason."""
+    schema = schema_at(path, 8)
     x = schema.execute
     for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
         digits = "".join(c for c in phone if c.isdigit())
@@ -366,7 +404,7 @@ def build_v7(path: Path) -> Expected:
         (2, "c0000000-0002-4000-8000-000000000002"),
         (3, "c0000000-0003-4000-8000-000000000003"),
     ):
-        booked = V7_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
+        booked = V8_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
         cleared = V5_CLEARANCE if cid == 3 else (None,) * 5
         x(
             "INSERT INTO consultations (id, uuid, patient_id, status, provider, date, start_date, "
@@ -386,7 +424,7 @@ def build_v7(path: Path) -> Expected:
                 *cleared,
                 booked["appointment_time"],
                 booked["appointment_times"],
-                V7_REASON if cid == 2 else "",
+                V8_REASON if cid == 2 else "",
             ],
         )
         x("INSERT INTO consultation_areas VALUES (?, 0, 'face')", [cid])
@@ -430,13 +468,14 @@ def build_v7(path: Path) -> Expected:
             provider="tests",
         )
     schema.close()
+    _add_accounts(path)
     expected = _rows_v6_expected()
     amended = expected.consultations[1]
     expected.consultations[1] = replace(
         amended,
         appointment_time=time(9, 30),
         times={"session-2": time(14, 0)},
-        amend_reason=V7_REASON,
+        amend_reason=V8_REASON,
     )
     return expected
 
@@ -458,6 +497,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     5: build_v5,
     6: build_v6,
     7: build_v7,
+    8: build_v8,
 }
 
 

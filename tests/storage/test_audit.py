@@ -26,9 +26,11 @@ def _busy_day(repo, tmp_path):
     final = repo.consultations.finalize(draft, plan_for(draft))
     changed = replace(final, notes="Another secret.")
     repo.consultations.amend(final.id, changed, plan_for(changed))
-    repo.audit.record("view", final.id, "Dr Reyes")
-    repo.audit.record("print", final.id, "Nurse Ben")
-    repo.audit.record("export", zoe.id, "Dr Reyes", record_type="patient")
+    repo.audit.record("view", final.id)
+    repo.provider = "Nurse Ben"  # another account signed in
+    repo.audit.record("print", final.id)
+    repo.provider = "Dr Reyes"
+    repo.audit.record("export", zoe.id, record_type="patient")
     doomed = repo.consultations.save_draft(consultation(zoe))
     repo.consultations.delete_draft(doomed.id)
     backup_with_audit(repo, tmp_path / "copy.sqlite3")
@@ -83,11 +85,11 @@ def test_chain_links_each_entry_to_the_last(repo, tmp_path):
 
 def test_record_event_checks_its_input(repo):
     with pytest.raises(ValueError, match="view, print and export"):
-        repo.audit.record("finalize", None, "Dr Reyes")
+        repo.audit.record("finalize", None)
     from consult.storage.errors import NotFoundError
 
     with pytest.raises(NotFoundError):
-        repo.audit.record("view", 999, "Dr Reyes")
+        repo.audit.record("view", 999)
 
 
 def test_the_database_refuses_to_change_the_log(repo):

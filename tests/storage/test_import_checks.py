@@ -209,6 +209,7 @@ def test_a_logo_far_too_large_is_not_kept(tmp_path, catalog):
     with big.open("wb") as handle:
         handle.truncate(200 * 1024**2)
     clinic = Clinic(catalog, tmp_path / "records.sqlite3", tmp_path)
+    clinic.create_first_administrator("Dr Admin", "246810")
     try:
         with pytest.raises(UserFacingError, match="too large"):
             clinic.save_settings(replace(clinic.settings(), logo_path=str(big)), [])

@@ -13,6 +13,8 @@ from schema_builders import (
     FIXTURES,
     V3_NAME_KEYS,
     V4_LIST_DATES,
+    V7_ACCOUNTS,
+    V7_SECRET,
     schema_at,
     schema_sql,
 )
@@ -32,7 +34,8 @@ SHIPPED = (
     "0004_list_dates",
     "0005_clearance",
     "0006_audit_content",
-    "0007_appointment_times_and_amend_reason",
+    "0007_accounts",
+    "0008_appointment_times_and_amend_reason",
 )
 
 
@@ -118,6 +121,22 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
     assert schema_sql(path) == latest
     if version < SCHEMA_VERSION:
         assert any("before-upgrade" in p.name for p in backups_dir(path).iterdir())
+
+
+@pytest.mark.parametrize("version", sorted(BUILDERS))
+def test_accounts_after_each_upgrade(tmp_path, version):
+    """A file from before accounts opens with none (the app's first start then asks for the
+    administrator); one with accounts keeps them, and they still sign in."""
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[version](path)
+    with RecordStore.open(path) as repo:
+        if version < migrations.version_of("0007_accounts"):
+            assert repo.accounts.all() == []
+            assert repo.accounts.count() == 0
+            return
+        kept = [(a.id, a.name, a.role.value, int(a.active)) for a in repo.accounts.all()]
+        assert kept == V7_ACCOUNTS
+        assert repo.accounts.sign_in("dr admin", V7_SECRET).name == "Dr Admin"
 
 
 def test_version_3_writes_the_name_keys_from_the_names(tmp_path):
