@@ -154,6 +154,28 @@ def plan_pdf(repeat: int, warmup: int) -> Samples:
     return samples
 
 
+# --------------------------------------------------------------------------- printing
+
+
+def print_plan(repeat: int, scratch: Path) -> dict[str, Samples]:
+    """Printing a four-page plan (bench/print_plan.py, a process each): to a PDF printer (the
+    PDF itself) and as 600-dpi page images, each beside the same process printing nothing.
+    ``figure`` holds the seconds the print took, ``other`` the process's peak memory."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    script = [sys.executable, str(BENCH_DIR / "print_plan.py")]
+    found = {way: Samples([], []) for way in ("pdf", "raster", "none")}
+    for _ in range(repeat):
+        for way, samples in found.items():
+            out = scratch / f"printed-{way}.pdf"
+            out.unlink(missing_ok=True)
+            _, text = _run([*script, way, str(out)], _env())
+            result = json.loads(text.strip().splitlines()[-1])
+            samples.figure.append(result["seconds"])
+            samples.other.append(result["peak_kib"] * 1024.0)
+            samples.note = f"the demo plan has {result['pages']} pages; 4 printed"
+    return found
+
+
 # --------------------------------------------------------------------------- search
 
 

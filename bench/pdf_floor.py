@@ -15,7 +15,14 @@ from unittest import mock
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table
+from reportlab.platypus import (
+    Flowable,
+    ImageAndFlowables,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+)
 
 
 def plan_story(render) -> tuple[list[Flowable], bytes]:
@@ -26,12 +33,23 @@ def plan_story(render) -> tuple[list[Flowable], bytes]:
     build = plan_pdf._PlanDoc.build
 
     def capturing_build(self, flowables, *args, **kwargs):
-        captured.extend(flowables)  # platypus consumes the list it is given
+        captured.extend(_flat(flowables))  # platypus consumes the list it is given
         return build(self, flowables, *args, **kwargs)
 
     with mock.patch.object(plan_pdf._PlanDoc, "build", capturing_build):
         pdf = render()
     return captured, pdf
+
+
+def _flat(story: list) -> list:
+    """The story with the text that flows round the treatment-area drawing kept whole (its
+    list is consumed as it is laid out: copied before)."""
+    return [
+        ImageAndFlowables(item._I, list(item._content))
+        if isinstance(item, ImageAndFlowables)
+        else item
+        for item in story
+    ]
 
 
 class _Plain:
@@ -61,6 +79,10 @@ class _Plain:
         if isinstance(item, Table):
             rows = [[self(cell) for cell in row] for row in item._cellvalues]
             return Table(rows, colWidths=item._colWidths)
+        if isinstance(item, ImageAndFlowables):
+            # The text that flows round the treatment-area drawing: as plain paragraphs, the
+            # drawing as a space of its size (a drawing is not what the floor measures).
+            return [Spacer(1, item._I.height), *[self(x) for x in item._content]]
         if isinstance(item, list | tuple):
             return [self(x) for x in item]
         return item  # spacers, strings
@@ -68,7 +90,11 @@ class _Plain:
 
 def floor_story(story: list[Flowable], regular: str, bold: str) -> list[Flowable]:
     plain = _Plain(regular, bold)
-    return [plain(item) for item in story]
+    flat: list[Flowable] = []
+    for item in story:
+        made = plain(item)
+        flat.extend(made if isinstance(made, list) else [made])
+    return flat
 
 
 def render_floor(story: list[Flowable], pagesize, margins: tuple[float, float, float, float]):

@@ -36,14 +36,19 @@ class Repeats:
     warmup: int
     memory: int
     pdf: int
+    printing: int
     search: int
     names: int
     save: int
     checks: int
 
 
-FULL = Repeats(startup=7, warmup=1, memory=3, pdf=10, search=3, names=8, save=30, checks=3)
-SMOKE = Repeats(startup=1, warmup=0, memory=1, pdf=1, search=1, names=2, save=2, checks=1)
+FULL = Repeats(
+    startup=7, warmup=1, memory=3, pdf=10, printing=3, search=3, names=8, save=30, checks=3
+)
+SMOKE = Repeats(
+    startup=1, warmup=0, memory=1, pdf=1, printing=1, search=1, names=2, save=2, checks=1
+)
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     mem = figures.timed("memory", lambda: figures.memory(folders[large], repeats.memory))
     pdf = figures.timed("plan PDF", lambda: figures.plan_pdf(repeats.pdf, repeats.warmup))
+    printed = figures.timed(
+        "printing", lambda: figures.print_plan(repeats.printing, cache / "scratch")
+    )
     names = figures.typed_names(dbs[small], repeats.names)
     searches = {
         n: figures.timed(
@@ -199,6 +207,42 @@ def main(argv: list[str] | None = None) -> int:
             "s",
             "≤ 3×",
             median(pdf.figure) <= 3 * median(pdf.floor),
+        ),
+        Row(
+            "printing a 4-page plan to a PDF printer (the PDF itself)",
+            median(printed["pdf"].figure),
+            median(printed["none"].figure),
+            "writing the PDF to a file",
+            "s",
+            "≤ 2 s",
+            median(printed["pdf"].figure) <= 2.0,
+        ),
+        Row(
+            "peak memory printing it to a PDF printer",
+            median(printed["pdf"].other),
+            median(printed["none"].other),
+            "the same process printing nothing",
+            "B",
+            "≤ 300 MB",
+            median(printed["pdf"].other) <= 300e6,
+        ),
+        Row(
+            "printing it as 600-dpi page images (printers that cannot take PDF)",
+            median(printed["raster"].figure),
+            median(printed["none"].figure),
+            "writing the PDF to a file",
+            "s",
+            "≤ 2 s",
+            median(printed["raster"].figure) <= 2.0,
+        ),
+        Row(
+            "peak memory printing it as page images",
+            median(printed["raster"].other),
+            median(printed["none"].other),
+            "the same process printing nothing",
+            "B",
+            "≤ 300 MB",
+            median(printed["raster"].other) <= 300e6,
         ),
         Row(
             f"patient search per keystroke, {label[large]} patients",
@@ -312,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print()
     print(f"Plan PDF: {pdf.note}.")
+    print(f"Printing: {printed['pdf'].note}; the page images are drawn in bands on a worker.")
     shown = ", ".join(f"{median(s.sizes):.0f} at {label[n]}" for n, s in searches.items())
     print(f"Search: {searches[large].note}; patients listed per keystroke (median): {shown}.")
     page = searches[large].page
@@ -329,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     runs = (
         f"Medians of {repeats.startup} start-ups, {repeats.memory} memory readings, "
-        f"{repeats.pdf} renders, {repeats.search}× every keystroke and {repeats.save} saves"
+        f"{repeats.pdf} renders, {repeats.printing} prints each way, {repeats.search}× every "
+        f"keystroke and {repeats.save} saves"
     )
     print(f"{runs}; databases in {cache}.")
     if len(dbs) < (1 if args.smoke else len(SIZES)):

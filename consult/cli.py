@@ -106,6 +106,13 @@ def run(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    from consult.system import qtlibs
+
+    if qtlibs.uses_xcb():
+        missing = qtlibs.missing_packages()
+        if missing:
+            print(qtlibs.missing_message(missing), file=sys.stderr)
+            return 2
     # Start-up makes hundreds of thousands of objects that live as long as the app (modules,
     # Qt's types, the catalog): the cycle collector would go over them again and again while
     # they are made. It is held off until the window is shown, then those objects are set

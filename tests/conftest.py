@@ -182,6 +182,7 @@ def answered(monkeypatch):
     for kind in ("error", "warning", "information"):
         monkeypatch.setattr(dialogs, kind, record(kind))
     monkeypatch.setattr(dialogs, "ask", lambda *args, **kwargs: True)
+    monkeypatch.setattr(dialogs, "ask_list", lambda *args, **kwargs: True)
     return said
 
 
@@ -209,12 +210,60 @@ def real_hashes():
 @pytest.fixture
 def clinic(catalog):
     """The app's clinic on a fresh records file in the test's data folder, with its first
-    administrator (``TEST_ADMIN``) signed in."""
+    administrator (``TEST_ADMIN``) signed in and the clinic's name and phone set (a plan is
+    never printed without them)."""
+    from uihelpers import CLINIC
+
     from consult.app.clinic import Clinic
+    from consult.domain.model import ClinicSettings
     from consult.storage.database import resolve
     from consult.system.folders import data_dir
 
     made = Clinic(catalog, resolve(None), data_dir())
     made.create_first_administrator(TEST_ADMIN, TEST_SECRET)
+    made.store.clinic.save_settings(ClinicSettings(**CLINIC))
     yield made
     made.close()
+
+
+@pytest.fixture(autouse=True)
+def no_window_left_open(request):
+    """A window a UI test left shown (a wizard, a preview: children of a window pytest-qt
+    closed) is closed after it, so that it cannot block the next test's input as a modal."""
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.close()
+
+
+@pytest.fixture(autouse=True)
+def no_dialog_left_open(request, monkeypatch):
+    """A dialog a UI test did not expect is closed after 20 s and fails the test, rather
+    than waiting for a person for ever."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtCore import QTimer
+
+    from consult.ui import dialogs
+
+    stuck: list[str] = []
+    real = dialogs.run_dialog
+
+    def guarded(dialog):
+        def close() -> None:
+            if dialog.isVisible():
+                stuck.append(dialog.windowTitle() or type(dialog).__name__)
+                dialog.reject()
+
+        QTimer.singleShot(20_000, dialog, close)
+        return real(dialog)
+
+    monkeypatch.setattr(dialogs, "run_dialog", guarded)
+    yield
+    if stuck:
+        pytest.fail(f"a dialog was left open for a person to answer: {stuck}")

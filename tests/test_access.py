@@ -53,6 +53,13 @@ def _who(clinic) -> str:
     return clinic.session.name if clinic.session else "nobody"
 
 
+def amendment_with_reason(clinic, saved):
+    """An amendment of ``saved`` with the reason every amendment is saved with."""
+    draft = clinic.amendment_of(saved, TODAY)
+    draft.amend_reason = "The patient asked for other dates."
+    return draft
+
+
 # Each task the window or the command line asks of the clinic, and what it needs.
 TASKS = {
     "search": (Permission.VIEW_PATIENTS, lambda c, s, t: c.search("zoe")),
@@ -65,7 +72,7 @@ TASKS = {
         lambda c, s, t: c.clearance_start(s, c.plan_for(s), TODAY),
     ),
     "amend": (Permission.CONSULT, lambda c, s, t: c.amendment_of(s, TODAY)),
-    "finalize": (Permission.CONSULT, lambda c, s, t: c.finalize(c.amendment_of(s, TODAY))),
+    "finalize": (Permission.CONSULT, lambda c, s, t: c.finalize(amendment_with_reason(c, s))),
     "render plan": (
         Permission.PRINT_PLAN,
         lambda c, s, t: c.render(s, c.plan_for(s), c.settings()),
@@ -186,7 +193,7 @@ def test_another_account_at_the_locked_screen_ends_the_first_session(ready):
 def test_the_trail_names_the_signed_in_account_not_the_typed_provider(ready):
     clinic, saved, _tmp = ready
     clinic.sign_in("Dr Reyes", TEST_SECRET)
-    draft = clinic.amendment_of(saved, TODAY)
+    draft = amendment_with_reason(clinic, saved)
     draft.provider = "Somebody typed this"
     amended = clinic.finalize(draft)
     assert amended.provider == "Somebody typed this"  # the consultation keeps what was typed

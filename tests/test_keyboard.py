@@ -8,12 +8,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTreeWidget, QWizard
 from signin_helpers import TEST_SECRET
-from uihelpers import shown_preview, type_text
+from uihelpers import CLINIC, answer_dialog, shown_preview, type_text
 
 from consult.app.catalog import load_catalog
 from consult.app.clinic import Clinic
 from consult.domain.access import Role
-from consult.domain.model import Patient, Status
+from consult.domain.model import ClinicSettings, Patient, Status
+from consult.report import dates
 from consult.storage.database import resolve
 from consult.system.folders import data_dir
 from consult.ui import dialogs, worker
@@ -59,6 +60,7 @@ def signed_out_clinic() -> Clinic:
     clinic = Clinic(load_catalog().catalog, resolve(None), data_dir())
     clinic.create_first_administrator("Office Admin", TEST_SECRET)
     clinic.add_account("Dr Ana Reyes", Role.PROVIDER, TEST_SECRET)
+    clinic.store.clinic.save_settings(ClinicSettings(**CLINIC))
     clinic.sign_out()
     return clinic
 
@@ -109,8 +111,14 @@ def test_standard_consultation_by_keyboard(qtbot, monkeypatch):
 
     keys.press(Qt.Key.Key_Right, ALT)  # Next: the patient is filled in
     screening = wizard.currentPage()
-    keys.tab_to(lambda w: w is screening.rest_no)  # after asking each question
-    keys.press(Qt.Key.Key_Space)
+    assert "Not screened yet" in screening.banner.text()
+    seen = answer_dialog(qtbot)  # the confirmation listing them: Enter, its default button
+    keys.press(Qt.Key.Key_R, ALT)  # "Answer the rest No", after asking each question
+    keys.presses += 1
+    qtbot.waitUntil(lambda: bool(seen) and QApplication.activeModalWidget() is wizard)
+    wizard.activateWindow()  # as the window manager does when the box closes
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard)
+    assert "Proceed" in screening.banner.text()
     keys.press(Qt.Key.Key_Right, ALT)
     areas = wizard.currentPage()
     keys.tab_to(lambda w: isinstance(w, QTreeWidget))
@@ -168,7 +176,7 @@ def test_new_patient_by_keyboard(qtbot, monkeypatch):
     keys.press(Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is page.dob
     keys.type("19900517")
-    assert "17 May 1990" in page.dob_words.text()
+    assert dates.long_date(date(1990, 5, 17), "en") in page.dob_words.text()
     keys.press(Qt.Key.Key_Tab)  # to the skin types
     keys.press(Qt.Key.Key_Space)  # type I
     keys.press(Qt.Key.Key_Down, times=2)  # type III

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
+from consult.report import dates
 from consult.ui.patient_model import PatientTableModel
 
 pytestmark = pytest.mark.gui
@@ -42,7 +43,8 @@ def test_columns_and_values():
     model.set_rows(ROWS)
     assert model.rowCount() == 3 and model.columnCount() == 4
     assert model.data(model.index(0, 0)) == "Zoë O'Brien-Łukasiewicz"
-    assert model.data(model.index(0, 3)) == "2026-11-30"
+    # Dates as every screen writes them (babel's, through the list's cached pattern).
+    assert model.data(model.index(0, 3)) == dates.short_date(date(2026, 11, 30))
     assert model.data(model.index(1, 2)) == "—"
     assert model.data(model.index(2, 0), Qt.ItemDataRole.UserRole) == 3
 
@@ -97,3 +99,19 @@ def test_privacy_fetches_nothing_more():
     assert model.rowCount() == 1
     model.clear_privacy()
     assert model.rowCount() == 3
+
+
+def test_the_lists_dates_come_from_a_kept_pattern_as_babel_writes_them(tmp_path):
+    """Listing patients as the app opens does not wait for babel: the screens' pattern and
+    month names are kept in the cache folder and written the same way."""
+    from consult.report.short_dates import CACHE_FILE, ShortDates
+
+    first = ShortDates(tmp_path)
+    days = [date(2026, 1, 5), date(2027, 12, 31), date(1990, 5, 17)]
+    assert [first(d) for d in days] == [dates.short_date(d) for d in days]
+    assert (tmp_path / CACHE_FILE).exists()
+    again = ShortDates(tmp_path)  # as at the next start: read from the file
+    assert again._pattern is not None
+    assert [again(d) for d in days] == [dates.short_date(d) for d in days]
+    (tmp_path / CACHE_FILE).write_text("not json")  # a damaged file: babel again, no error
+    assert ShortDates(tmp_path)(days[0]) == dates.short_date(days[0])

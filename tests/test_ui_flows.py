@@ -51,23 +51,47 @@ def window(qtbot, clinic, answered):
 
 
 def test_amend_makes_a_new_revision_and_keeps_the_old(qtbot, window, clinic, saved):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWizard
+    from uihelpers import type_text
+
+    from consult.ui.wizard.pages import PlanPage, ReviewPage
+
+    window.search.setText("khai")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
     window.show_patient(saved.patient.id)
     assert window.amend_button.isEnabled()
-    qtbot.mouseClick(
-        window.amend_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton
-    )
+    qtbot.mouseClick(window.amend_button, Qt.MouseButton.LeftButton)
     wizard = window.wizard
     assert wizard.windowTitle() == "Amend consultation"
-    wizard.state.session_count = 5
-    wizard.state.notes = "Moved to five sessions after review."
-    wizard.accept()
+    # It opens on the consultation (its summary), not on choosing a patient.
+    qtbot.waitUntil(lambda: isinstance(wizard.currentPage(), ReviewPage))
+    review = wizard.currentPage()
+    assert wizard.steps.heading.text() == "7 of 7 — Finish"
+    assert f"Amending consultation #{saved.id}" in review.summary.toPlainText()
+    assert "Nothing is changed yet" in review.summary.toPlainText()
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    assert not finish.isEnabled() and "Write why" in review.blocker.text()
+    # To the plan step by the step list; five sessions; back to the summary.
+    qtbot.mouseClick(wizard.steps.buttons[5], Qt.MouseButton.LeftButton)
+    plan = wizard.currentPage()
+    assert isinstance(plan, PlanPage)
+    plan.count.setValue(5)
+    qtbot.mouseClick(wizard.steps.buttons[6], Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is review
+    assert "Sessions: 4 → 5" in review.summary.toPlainText()
+    type_text(review.reason, "Moved to five sessions after review.")
+    assert finish.isEnabled()
+    qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
     history = clinic.store.records.for_patient(saved.patient.id)
     [new] = [c for c in history if c.revision_of == saved.id]
     assert new.session_count == 5
+    assert new.amend_reason == "Moved to five sessions after review."
     assert clinic.store.records.consultation(saved.id).notes == saved.notes  # untouched
     top = window.consultations.topLevelItem(0)
     assert top.text(0).endswith(f"#{new.id}") and top.child(0).text(1) == "replaced"
+    assert window.search.text() == "khai"  # the search box keeps its text
 
 
 def test_settings_are_saved_and_used(qtbot, window, clinic, monkeypatch):
@@ -173,7 +197,7 @@ def test_a_provisional_plan_says_so_and_a_clearance_confirms_it(
     window.show()
     window.show_patient(provisional.patient.id)
     assert "Provisional" in window.plan_status.text()
-    assert window.sessions.item(0, 1).text().startswith("Proposed: ")
+    assert window.sessions.item(0, 2).text().startswith("Proposed: ")
     assert window.clearance_button.isEnabled()
 
     shown = []
@@ -259,7 +283,7 @@ def test_holidays_are_added_and_removed_and_sessions_avoid_them(qtbot, window, c
     window.open_settings()
 
 
-def test_print_renders_every_page(qtbot, window, clinic, saved, tmp_path):
+def test_print_to_a_pdf_printer_writes_the_plan_itself(qtbot, window, clinic, saved, tmp_path):
     window.show_patient(saved.patient.id)
     window.print_current()
     qtbot.waitUntil(lambda: shown_preview(window) is not None, timeout=15000)
@@ -267,9 +291,14 @@ def test_print_renders_every_page(qtbot, window, clinic, saved, tmp_path):
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    assert preview.print_to(printer)
-    assert (tmp_path / "printed.pdf").stat().st_size > 10_000
-    assert preview.document.pageCount() >= 2
+    job = preview.print_to(printer)
+    qtbot.waitUntil(lambda: preview.status.text().startswith("Saved"), timeout=15000)
+    assert job.way == "pdf"
+    assert (tmp_path / "printed.pdf").read_bytes() == bytes(preview.pdf)  # vector, exact
+    assert printer.docName() == "Treatment plan"
+    assert preview.status.text() == "Saved as printed.pdf."
+    actions = [e["action"] for e in clinic.store.audit.entries("consultation", saved.id)]
+    assert actions[-1] == "print"
 
 
 def test_large_print_makes_the_plan_again(qtbot, window, clinic, saved):

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
-from uihelpers import on_label, type_text
+from uihelpers import answer_dialog, on_label, type_text
 
 from consult.app.catalog import load_catalog
 from consult.app.drafts import DraftStore
@@ -61,9 +61,17 @@ def next_button(wiz):
 
 
 def map_point(page, key):
+    """A point of the view inside the zone's drawn shape, where a person would click."""
+    from PySide6.QtCore import QPointF
+
     item = page.map.items_by_key[key][0]
-    first_shape = item.path().toSubpathPolygons()[0].boundingRect().center()
-    return page.map.mapFromScene(first_shape)
+    box = item.path().boundingRect()
+    for fy in (0.5, 0.4, 0.6, 0.3, 0.7):
+        for fx in (0.5, 0.3, 0.7, 0.2, 0.8):
+            point = QPointF(box.left() + box.width() * fx, box.top() + box.height() * fy)
+            if item.path().contains(point):
+                return page.map.mapFromScene(item.mapToScene(point))
+    raise AssertionError(f"no point inside {key}")
 
 
 def test_standard_consultation_by_mouse(wizard, qtbot):
@@ -74,7 +82,11 @@ def test_standard_consultation_by_mouse(wizard, qtbot):
 
     screening = wiz.currentPage()
     assert not screening.isComplete()
+    assert "Not screened yet" in screening.banner.text()
+    seen = answer_dialog(qtbot)
     clicks.click(screening.rest_no)
+    clicks.count += 1  # the confirmation
+    assert all(screening._asked(q) in seen[0] for q in CATALOG.questions)
     assert screening.isComplete()
     assert "Proceed" in screening.banner.text()
     clicks.click(next_button(wiz))
@@ -124,6 +136,7 @@ def _answer_yes_then_rest_no(wiz, qtbot, question_id):
     screening = wiz.currentPage()
     yes = screening.groups[question_id].button(1)
     qtbot.mouseClick(yes, Qt.MouseButton.LeftButton, pos=on_label(yes))
+    answer_dialog(qtbot)
     qtbot.mouseClick(screening.rest_no, Qt.MouseButton.LeftButton)
     wiz.state.areas = {"face": set()}
     wiz.state.concerns = {"face": {"acne_scars": ("mild", None)}}
@@ -177,7 +190,7 @@ def test_needs_clearance_plans_proposed_dates(wizard, qtbot):
         wiz.next()
     plan_page = wiz.currentPage()
     assert "Provisional" in plan_page.status.text()
-    assert plan_page.table.item(0, 1).text().startswith("Proposed: ")
+    assert plan_page.table.item(0, 2).text().startswith("Proposed: ")
     assert "Anticoagulant" not in plan_page.rules.text()  # the question, in its words
     assert "anticoagulant or antiplatelet" in plan_page.rules.text()
     assert "source: SkinPen IFU; Chu 2021" in plan_page.rules.text()

@@ -23,6 +23,7 @@ from consult.app.drafts import DraftStore
 from consult.app.errors import UserFacingError, plain_error
 from consult.app.session import AccessDenied, Session, require
 from consult.domain.access import Permission, Role
+from consult.domain.amendment import reason_problem
 from consult.domain.catalog import Catalog
 from consult.domain.model import (
     Clearance,
@@ -222,11 +223,13 @@ class Clinic:
         return draft
 
     def amendment_of(self, item: Consultation, today) -> ConsultationDraft:
-        """A draft that amends the final consultation ``item`` when finished."""
+        """A draft that amends the final consultation ``item`` when finished (its reason
+        still to be written)."""
         self.require(Permission.CONSULT)
         draft = ConsultationDraft.from_consultation(self.catalog, self.settings(), today, item)
         draft.consultation_id = None
         draft.revision_of = item.id
+        draft.amend_reason = ""
         return draft
 
     def plan_for(self, item: Consultation) -> Plan:
@@ -239,6 +242,8 @@ class Clinic:
         the patient's details, the provider and the consultation with its plan, together or
         not at all."""
         self.require(Permission.CONSULT)
+        if draft.revision_of is not None and (problem := reason_problem(draft.amend_reason)):
+            raise UserFacingError(problem, "The amendment was not saved")
         try:
             patient = draft.patient.validated(
                 draft.today, draft.settings.min_age, self.catalog.languages
@@ -306,6 +311,8 @@ class Clinic:
             id=None,
             revision_of=item.id,
             status=Status.FINAL,
+            amend_reason=f"Clearance recorded: {clearance.cleared_by}, "
+            f"{clearance.cleared_on.isoformat()}.",
         )
         settings = self.settings()
         confirmed = build_plan(
@@ -336,12 +343,42 @@ class Clinic:
 
     # -- the plan PDF
 
+    def replaced(self, item: Consultation) -> tuple[str, date] | None:
+        """For an amendment, the plan it replaces (its id and date), as its plan says."""
+        try:
+            return plans.replaced(self.store, item)
+        except StorageError as exc:
+            raise plain_error(exc) from exc
+
     def render(
-        self, item: Consultation, plan: Plan, settings: ClinicSettings, large_print: bool = False
+        self,
+        item: Consultation,
+        plan: Plan,
+        settings: ClinicSettings,
+        large_print: bool = False,
+        replaces: tuple[str, date] | None = None,
     ) -> bytes:
         """Pure work on data already read: safe on a worker thread."""
         self.require(Permission.PRINT_PLAN)
-        return plans.render(self.catalog, item, plan, settings, large_print=large_print)
+        return plans.render(
+            self.catalog, item, plan, settings, large_print=large_print, replaces=replaces
+        )
+
+    def is_first_run(self) -> bool:
+        """No clinic details yet and no patient: the welcome is shown."""
+        if not self.settings().missing_for_print():
+            return False
+        return not self.store.conn.execute("SELECT 1 FROM patients LIMIT 1").fetchone()
+
+    def load_demo(self, patients: int):
+        """Runs on a worker thread: demo patients to try the app with (marked as demo), after
+        a backup as ``db seed-demo`` makes. An administrator's task, named in the trail."""
+        from consult.storage.demo import seed_demo
+
+        self.require(Permission.EXCHANGE)
+        with self._own_store(provider=self.actor()) as store:
+            auto_backup(store)
+            return seed_demo(store, self.catalog, patients)
 
     def suggested_file_name(self, item: Consultation) -> str:
         name = re.sub(r"[^\w\-]+", "-", item.patient.name, flags=re.UNICODE).strip("-")

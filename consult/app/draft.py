@@ -9,7 +9,7 @@ stand-in dates or skin types — and is checked by the domain's own rules when i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 from consult.domain.catalog import Catalog
 from consult.domain.model import (
@@ -111,6 +111,10 @@ class ConsultationDraft:
     # A doctor's clearance recorded on the consultation being amended: kept, for the answers
     # it covers (a new answer that needs clearance makes the plan provisional again).
     clearance: Clearance | None = None
+    # The time the appointments are booked at, and those booked at their own time.
+    appointment_time: time | None = None
+    times: dict[str, time] = field(default_factory=dict)
+    amend_reason: str = ""
 
     # -- building domain objects
 
@@ -174,6 +178,9 @@ class ConsultationDraft:
             id=self.consultation_id,
             revision_of=self.revision_of,
             clearance=self.clearance,
+            appointment_time=self.appointment_time,
+            times=dict(self.times),
+            amend_reason=self.amend_reason.strip(),
         )
 
     def plan(self) -> Plan:
@@ -207,6 +214,9 @@ class ConsultationDraft:
             consultation_id=item.id,
             revision_of=item.revision_of,
             clearance=item.clearance,
+            appointment_time=item.appointment_time,
+            times=dict(item.times),
+            amend_reason=item.amend_reason,
         )
         for choice in item.areas:
             state.areas[choice.area_id] = set(choice.zones)

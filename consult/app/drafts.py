@@ -41,7 +41,10 @@ def to_record(state: ConsultationDraft) -> DraftConsultation:
         areas=state.area_choices(),
         adjuncts=tuple(state.adjuncts),
         clearance=state.clearance,
+        appointment_time=state.appointment_time,
+        times=state.times,
     )
+    body["amend_reason"] = state.amend_reason  # as typed so far
     # The reason as typed so far, even while too short to count as an override.
     reason = state.override_reason
     body["override"] = shapes.OverrideShape(reason, state.provider) if reason.strip() else None
@@ -83,6 +86,9 @@ def from_record(
         consultation_id=record.id,
         revision_of=record.revision_of,
         clearance=shapes.clearance_of(record),
+        appointment_time=shapes.time_of_day(record.appointment_time),
+        times=shapes.times_of(record),
+        amend_reason=record.amend_reason,
     )
     for choice in shapes.areas_of(record):
         state.areas[choice.area_id] = set(choice.zones)

@@ -63,8 +63,10 @@ def render(
     paper: str | None = None,
     large_print: bool = False,
     printed_on: date | None = None,
+    replaces: tuple[str, date] | None = None,
 ) -> PlanPdf:
-    """The plan's PDF (pure work on data already read: safe on a worker thread)."""
+    """The plan's PDF (pure work on data already read: safe on a worker thread).
+    ``replaces``: for an amendment, the plan it replaces (see ``replaced``)."""
     from consult.report.plan_pdf import render_plan_pdf
 
     return render_plan_pdf(
@@ -77,7 +79,28 @@ def render(
         large_print=large_print,
         printed_on=printed_on or date.today(),
         plan_id=f"{item.id}",
+        replaces=replaces,
     )
+
+
+def replaced(store: RecordStoreAPI, item: Consultation) -> tuple[str, date] | None:
+    """For an amendment, the plan it replaces: its id and date ("Revised plan: it replaces
+    plan 12 of March 3, 2027"); None for a first plan."""
+    if item.revision_of is None:
+        return None
+    old = store.records.consultation(item.revision_of)
+    return str(old.id), old.date
+
+
+def check_clinic(settings: ClinicSettings) -> None:
+    """A plan is never printed without the clinic's name and phone (the plan is headed with
+    the clinic and tells the patient to call it): UserFacingError naming what is missing."""
+    missing = settings.missing_for_print()
+    if missing:
+        raise UserFacingError(
+            f"The clinic's {' and '.join(missing)} must be set before a plan is printed (the "
+            "plan tells the patient to call the clinic): set them in the app, under Settings."
+        )
 
 
 def save_pdf(
@@ -137,8 +160,18 @@ def export_plan(
         names = ", ".join(catalog.languages)
         raise UserFacingError(f"The catalog has no {lang!r} texts (it has {names}).")
     settings = store.clinic.settings()
+    check_clinic(settings)
     plan = agreed_plan(catalog, store, item)
-    pdf = render(catalog, item, plan, settings, lang=lang, paper=paper, large_print=large_print)
+    pdf = render(
+        catalog,
+        item,
+        plan,
+        settings,
+        lang=lang,
+        paper=paper,
+        large_print=large_print,
+        replaces=replaced(store, item),
+    )
     save_pdf(
         bytes(pdf),
         dest,

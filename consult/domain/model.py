@@ -6,7 +6,7 @@ import enum
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 FITZPATRICK_TYPES = (1, 2, 3, 4, 5, 6)
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
@@ -280,6 +280,16 @@ class ClinicSettings:
     def calendar(self) -> ClinicCalendar:
         return ClinicCalendar(self.closed_weekdays, self.holidays)
 
+    def missing_for_print(self) -> list[str]:
+        """What a printed plan needs of the clinic and is not set: the plan is headed with
+        the clinic's name and tells the patient to call its phone."""
+        missing = []
+        if not normalize_text(self.name):
+            missing.append("name")
+        if not any(ch.isdigit() for ch in self.phone):
+            missing.append("phone")
+        return missing
+
     @property
     def placeholders(self) -> dict[str, int]:
         """What the screening questions' placeholders stand for at this clinic."""
@@ -364,6 +374,12 @@ class Consultation:
     catalog_version: str = ""
     id: int | None = None
     revision_of: int | None = None
+    # The time of day the appointments are booked at (the clinic books slots), and the
+    # appointments booked at another time, by ``plan.appointment_key``.
+    appointment_time: time | None = None
+    times: Mapping[str, time] = field(default_factory=dict)
+    # Why an amendment was made (an amendment only; kept with the new revision).
+    amend_reason: str = ""
 
     @property
     def area_ids(self) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ import enum
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from consult.domain.adjuncts import eligibility, placeholder_values
 from consult.domain.catalog import Adjunct, Catalog, Condition, Instruction
@@ -41,6 +41,11 @@ class PlanStatus(enum.StrEnum):
 class Session:
     number: int
     date: date
+    time: time | None = None  # the booked time of day; None when not booked yet
+
+    @property
+    def key(self) -> str:
+        return session_key(self.number)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,25 @@ class AdjunctVisit:
     adjunct_id: str
     date: date
     after_session: int
+    time: time | None = None
+
+    @property
+    def key(self) -> str:
+        return visit_key(self.adjunct_id, self.after_session)
+
+
+def session_key(number: int) -> str:
+    """How a session is named in ``Consultation.times``: it keeps its time when the dates move."""
+    return f"session-{number}"
+
+
+def visit_key(adjunct_id: str, after_session: int) -> str:
+    return f"{adjunct_id}-after-{after_session}"
+
+
+def booked(consultation: Consultation, key: str) -> time | None:
+    """The time an appointment is booked at: its own, or the consultation's usual time."""
+    return consultation.times.get(key, consultation.appointment_time)
 
 
 @dataclass(frozen=True)
@@ -190,14 +214,18 @@ def _clean_areas(
 
 
 def _session_dates(
-    start: date, count: int, interval_days: int, calendar: ClinicCalendar
+    consultation: Consultation,
+    start: date,
+    count: int,
+    interval_days: int,
+    calendar: ClinicCalendar,
 ) -> tuple[Session, ...]:
     """Each session at least ``interval_days`` after the one before: a closed day moves a
     session later, never earlier."""
     sessions = []
     day = calendar.next_open_day(start)
     for number in range(1, count + 1):
-        sessions.append(Session(number, day))
+        sessions.append(Session(number, day, booked(consultation, session_key(number))))
         day = calendar.next_open_day(day + timedelta(days=interval_days))
     return tuple(sessions)
 
@@ -440,7 +468,7 @@ def build_plan(
         )
 
     sessions = _session_dates(
-        consultation.start_date or consultation.date, count, interval * 7, calendar
+        consultation, consultation.start_date or consultation.date, count, interval * 7, calendar
     )
     notices.append(
         Notice(
@@ -536,7 +564,8 @@ def build_plan(
                         )
                     )
                     continue
-                visits.append(AdjunctVisit(adjunct.id, day, before.number))
+                at = booked(consultation, visit_key(adjunct.id, before.number))
+                visits.append(AdjunctVisit(adjunct.id, day, before.number, at))
                 taken.add(day)
             if len(sessions) < 2:
                 warnings.append(
@@ -550,7 +579,8 @@ def build_plan(
             day = calendar.next_open_day(
                 last.date + timedelta(days=max(adjunct.min_days_from_needling, 1))
             )
-            visits.append(AdjunctVisit(adjunct.id, day, last.number))
+            at = booked(consultation, visit_key(adjunct.id, last.number))
+            visits.append(AdjunctVisit(adjunct.id, day, last.number, at))
             taken.add(day)
     visits.sort(key=lambda v: (v.date, v.adjunct_id))
 

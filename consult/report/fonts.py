@@ -29,6 +29,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from consult.report.font_files import FONT_FILES, SHAPED_RANGES
 from consult.system.resources import resource_path
 
 MARKER = "[?]"
@@ -47,14 +48,6 @@ class Face:
         return self.bold if bold else self.regular
 
 
-# Registered name, regular file, bold file (None: print bold text in the regular weight).
-# The order is the fallback order.
-FONT_FILES = (
-    ("ConsultSans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
-    ("ConsultArabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
-    ("ConsultHebrew", "NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"),
-    ("ConsultCJK", "DroidSansFallback.ttf", None),
-)
 BASE = FONT_FILES[0][0]
 BASE_BOLD = BASE + "-Bold"
 
@@ -177,6 +170,11 @@ class Markup:
     def missing_codes(self) -> list[str]:
         """The missing characters as ``U+1F600`` codes, in code order."""
         return [f"U+{ord(ch):04X}" for ch in sorted(self.missing)]
+
+
+def needs_shaping(text: str) -> bool:
+    """Whether ``text`` has letters of a script that must be shaped (Indic, Thai)."""
+    return any(low <= ord(ch) <= high for ch in text for low, high in SHAPED_RANGES)
 
 
 def has_glyph(ch: str) -> bool:

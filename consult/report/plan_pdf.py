@@ -13,19 +13,22 @@ import io
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from functools import partial
 from pathlib import Path
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     Image,
+    ImageAndFlowables,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -38,7 +41,8 @@ from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicSettings, Consultation, Outcome
 from consult.domain.plan import Plan
 from consult.report import dates
-from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup
+from consult.report.figure import ZoneFigure, chosen_drawings
+from consult.report.fonts import BASE, BASE_BOLD, MARKER, Markup, needs_shaping
 from consult.report.strings import LanguageStrings, builtin_strings
 from consult.report.styles import (
     ACCENT,
@@ -57,6 +61,7 @@ from consult.report.styles import (
     Styles,
     styles,
 )
+from consult.system.drawings import treated_keys
 from consult.system.files import write_private_atomic
 
 PAGES_FORM = "consult-page-count"
@@ -101,6 +106,19 @@ def lower_first(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- page furniture
+
+
+_SHAPED: dict[int, ParagraphStyle] = {}
+
+
+def shaped(style: ParagraphStyle) -> ParagraphStyle:
+    """``style`` with HarfBuzz shaping, for a paragraph in a script whose letters join and
+    reorder (Devanagari, Bengali, Tamil, Thai…). Only such paragraphs are shaped: the Arabic
+    and Hebrew ones are put in visual order beforehand (see ``fonts``)."""
+    found = _SHAPED.get(id(style))
+    if found is None:
+        found = _SHAPED[id(style)] = ParagraphStyle(f"{style.name}-shaped", parent=style, shaping=1)
+    return found
 
 
 class _Heading(Paragraph):
@@ -179,6 +197,7 @@ class _Builder:
     markup: Markup
     warnings: list[str]
     panel: Flowable | None = None
+    replaces: tuple[str, date] | None = None  # the plan this one replaces: its id and date
 
     # -- helpers
 
@@ -196,7 +215,8 @@ class _Builder:
             keep = int(keep * 0.85)
 
     def para(self, text: str, style=None, bold: bool = False) -> Paragraph:
-        return Paragraph(self.m(text, bold), style or self.st.body)
+        style = style or self.st.body
+        return Paragraph(self.m(text, bold), shaped(style) if needs_shaping(text) else style)
 
     def heading(self, key: str) -> Paragraph:
         title = self.t(key)
@@ -303,6 +323,10 @@ class _Builder:
             parts += [block, Spacer(1, 10)]
         title = self.t(title_key)
         parts.append(_Heading(self.m(title, bold=True), self.st.title, title))
+        if self.replaces is not None:
+            plan_id, day = self.replaces
+            words = self.t("revised_plan", plan_id=plan_id, date=dates.long_date(day, self.lang))
+            parts.append(self.para(words, self.st.lead, bold=True))
         return parts
 
     def logo(self) -> Image | None:
@@ -384,8 +408,9 @@ class _Builder:
             )
         parts += [self.para(self.text("about")), self.para(self.text("during"))]
         treated = [choice for choice in plan.areas if choice.concerns]
-        if treated:
-            parts.append(self.subheading(self.t("treating_heading")))
+        listed: list[Flowable] = []
+        if treated:  # the heading goes beside the drawing too, never left alone at a foot
+            listed.append(self.subheading(self.t("treating_heading")))
         for choice in treated:
             # Paragraphs rather than a table: they split across pages and leave no gaps.
             area = catalog.area(choice.area_id)
@@ -394,7 +419,7 @@ class _Builder:
                 # A list after a colon, in lower case ("Face: cheeks, upper lip").
                 zones = ", ".join(lower_first(area.zone(z).name[self.lang]) for z in choice.zones)
                 where = f"{where}: {zones}"
-            parts.append(self.para(where, self.st.area, bold=True))
+            listed.append(self.para(where, self.st.area, bold=True))
             for pick in choice.concerns:
                 concern = catalog.concern(pick.concern_id)
                 name = concern.name[self.lang]
@@ -402,22 +427,53 @@ class _Builder:
                 if kind is not None:
                     name = f"{name}: {kind.name[self.lang]}"
                 text = self.m(name, bold=True) + self.m(" — " + concern.description[self.lang])
-                parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
+                listed.append(Paragraph(text, self.st.bullet, bulletText="•"))
                 if kind is not None and kind.caveat is not None:
-                    parts.append(Paragraph(self.m(kind.caveat[self.lang]), self.st.caveat))
+                    listed.append(Paragraph(self.m(kind.caveat[self.lang]), self.st.caveat))
+        # What follows the list flows round the drawing too, so no gap is left beside it.
         if plan.off_label:
-            parts.append(self.subheading(self.t("off_label_heading")))
-            parts.append(self.para(self.text("off_label")))
+            listed.append(self.subheading(self.t("off_label_heading")))
+            listed.append(self.para(self.text("off_label")))
         if plan.adjuncts:
-            parts.append(self.subheading(self.t("adjuncts_heading")))
+            listed.append(self.subheading(self.t("adjuncts_heading")))
             for adjunct_id in plan.adjuncts:
                 adjunct = catalog.adjunct(adjunct_id)
                 name = adjunct.name[self.lang]
                 if adjunct_id in plan.ongoing_adjuncts:
                     name = f"{name} ({self.t('adjunct_at_home')})"
                 text = self.m(name, bold=True) + self.m(" — " + adjunct.description[self.lang])
-                parts.append(Paragraph(text, self.st.bullet, bulletText="•"))
+                listed.append(Paragraph(text, self.st.bullet, bulletText="•"))
+        figure = self.figure(treated)
+        if figure is not None and listed:
+            # The drawing beside the list, the text flowing round it (and on to the next
+            # page if it must).
+            parts.append(ImageAndFlowables(figure, listed, imageLeftPadding=8, imageSide="right"))
+        else:
+            parts += listed
         return parts
+
+    def figure(self, treated) -> ZoneFigure | None:
+        """The drawings of the treated areas, the treated zones shaded."""
+        shown = chosen_drawings(treated)
+        if not shown:
+            return None
+        captions = {
+            "face": self.t("figure_face"),
+            "body-front": self.t("figure_front"),
+            "body-back": self.t("figure_back"),
+        }
+        height = (54 if len(shown) == 1 else 48) * mm
+        if self.st.large_print:
+            height *= 1.15
+        return ZoneFigure(
+            shown,
+            treated_keys(treated),
+            captions,
+            height=height,
+            ink=MUTED,
+            shade=ACCENT,
+            caption_size=self.st.label.fontSize,
+        )
 
     def subheading(self, text: str) -> Paragraph:
         return self.para(text, self.st.subsection, bold=True)
@@ -465,46 +521,59 @@ class _Builder:
 
     def calendar(self) -> list[Flowable]:
         plan, lang = self.plan, self.lang
-        visits: list[tuple[date, int, str, bool]] = []
+        visits: list[tuple[date, int, str, bool, time | None]] = []
         count = len(plan.sessions)
         for session in plan.sessions:
             label = self.t("session_row", number=session.number, count=count)
-            visits.append((session.date, 0, label, True))
+            visits.append((session.date, 0, label, True, session.time))
         for visit in plan.adjunct_visits:
             name = self.catalog.adjunct(visit.adjunct_id).name[lang]
-            visits.append((visit.date, 1, name, False))
+            visits.append((visit.date, 1, name, False, visit.time))
         visits.sort(key=lambda v: (v[0], v[1]))
-        head = [
-            self.para(self.t(key), self.st.cell_head, True)
-            for key in ("column_visit", "column_day", "column_date")
-        ]
+        timed = any(v[4] is not None for v in visits)
+        keys = ["column_visit", "column_day", "column_date"] + (["column_time"] if timed else [])
+        head = [self.para(self.t(key), self.st.cell_head, True) for key in keys]
         rows: list[list[object]] = [head]
-        for day, _, label, is_session in visits:
+        for day, _, label, is_session, at in visits:
             style = self.st.cell_bold if is_session else self.st.cell
-            rows.append(
-                [
-                    self.para(label, style, bold=is_session),
-                    self.para(dates.capitalized(dates.weekday(day, lang)), style, is_session),
-                    self.para(dates.long_date(day, lang), style, bold=is_session),
-                ]
-            )
-        # The day and date columns as wide as their longest entry, the visit column the rest.
+            row = [
+                self.para(label, style, bold=is_session),
+                self.para(dates.capitalized(dates.weekday(day, lang)), style, is_session),
+                self.para(dates.long_date(day, lang), style, bold=is_session),
+            ]
+            if timed:
+                row.append(self.para(dates.time_of_day(at, lang) if at else "", style, is_session))
+            rows.append(row)
+        # The day, date and time columns as wide as their longest entry, the visit the rest.
         pad = 14
         size = self.st.cell_bold.fontSize
-        day_w = pad + max(
-            stringWidth(dates.capitalized(dates.weekday(v[0], lang)), BASE_BOLD, size)
-            for v in visits
+
+        def widest(texts) -> float:
+            return pad + max(stringWidth(text, BASE_BOLD, size) for text in texts)
+
+        day_w = min(
+            widest(dates.capitalized(dates.weekday(v[0], lang)) for v in visits), self.width * 0.22
         )
-        date_w = pad + max(
-            stringWidth(dates.long_date(v[0], lang), BASE_BOLD, size) for v in visits
-        )
-        date_w = min(date_w, self.width * 0.4)
-        day_w = min(day_w, self.width * 0.22)
-        visit_w = self.width - day_w - date_w
+        date_w = min(widest(dates.long_date(v[0], lang) for v in visits), self.width * 0.4)
+        times = [dates.time_of_day(v[4], lang) for v in visits if v[4]]
+        time_w = widest([self.t("column_time"), *times]) if timed else 0
+        visit_w = self.width - day_w - date_w - time_w
+        widths = [visit_w, day_w, date_w] + ([time_w] if timed else [])
+        # A long calendar goes on over the next page, its header repeated; the heading stays
+        # with at least its first rows (a kept-together heading and table would move whole
+        # to the next page and leave this one a third empty).
+        section = self.st.section
+        heading_style = ParagraphStyle("section_then_table", parent=section, keepWithNext=0)
         proposed = "_proposed" if plan.provisional else ""
+        title = self.t("section_calendar" + proposed)
+        heading = _Heading(self.m(title, bold=True), heading_style, title)
+        # The heading, the header row and two rows of one line each (padding 9 points).
+        first_rows = section.spaceBefore + section.leading + section.spaceAfter
+        first_rows += 3 * (self.st.cell_bold.leading + 9)
         return [
-            self.heading("section_calendar" + proposed),
-            self.table(rows, [visit_w / self.width, day_w / self.width, date_w / self.width]),
+            CondPageBreak(first_rows),
+            heading,
+            self.table(rows, [w / self.width for w in widths]),
             Spacer(1, self.st.gap),
             self.para(self.t("calendar_note" + proposed), bold=plan.provisional),
         ]
@@ -624,6 +693,7 @@ class _Builder:
     ):
         """The onPage callback: the provisional band on every page (when there is one), the
         running head from page 2 on, and the footer on every page."""
+        shape_head = needs_shaping(self.consultation.patient.name)
         page_width, page_height = pagesize
         st = self.st
         left, right = MARGIN_LEFT, page_width - MARGIN_RIGHT
@@ -647,7 +717,8 @@ class _Builder:
             if page == 1:
                 canv.showOutline()
             else:
-                head = Paragraph(running_head, st.running_head)
+                head_style = shaped(st.running_head) if shape_head else st.running_head
+                head = Paragraph(running_head, head_style)
                 _, h = head.wrapOn(canv, right - left, MARGIN_TOP)
                 y = page_height - top_margin + 5 * mm
                 head.drawOn(canv, left, y)
@@ -674,7 +745,10 @@ class _Builder:
             ids = Paragraph(footer["left"], st.footer)
             _, h = ids.wrapOn(canv, (right - left) * (1 - FOOTER_RIGHT), 40 * mm)
             ids.drawOn(canv, left, baseline - size * 0.35 - h)
-            clinic = Paragraph(footer["right"], st.footer_right)
+            right_style = st.footer_right
+            if needs_shaping(self.clinic.name):
+                right_style = shaped(right_style)
+            clinic = Paragraph(footer["right"], right_style)
             _, h = clinic.wrapOn(canv, (right - left) * FOOTER_RIGHT, 40 * mm)
             clinic.drawOn(canv, right - (right - left) * FOOTER_RIGHT, top - 3 - h)
             canv.restoreState()
@@ -695,12 +769,15 @@ def render_plan_pdf(
     plan_id: str,
     invariant: bool = False,
     patient_note: str = "",
+    replaces: tuple[str, date] | None = None,
 ) -> PlanPdf:
     """The patient's plan as PDF bytes (a ``PlanPdf``, which also says what could not be printed).
 
     ``lang`` defaults to the patient's language, ``paper`` ("a4" or "letter") to the clinic's
     paper size. ``invariant`` makes the bytes repeatable (for tests). ``patient_note`` is an
     optional message for the patient; the consultation's notes are internal and never printed.
+    ``replaces``: for an amendment, the id and date of the plan it replaces ("Revised plan: it
+    replaces plan 12 of March 3, 2027" under the title).
     """
     lang = lang or consultation.patient.language
     if lang not in catalog.languages:
@@ -716,7 +793,17 @@ def render_plan_pdf(
     st = styles(large_print)
     width = pagesize[0] - MARGIN_LEFT - MARGIN_RIGHT
     builder = _Builder(
-        catalog, consultation, plan, clinic, lang, t, st, width, Markup(), warnings=[]
+        catalog,
+        consultation,
+        plan,
+        clinic,
+        lang,
+        t,
+        st,
+        width,
+        Markup(),
+        warnings=[],
+        replaces=replaces,
     )
 
     with _RENDER_LOCK:

@@ -74,6 +74,12 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "consent_sealed": frozenset(),
     "footer_consent": frozenset({"record", "document", "version"}),
     "footer_text_hash": frozenset({"hash"}),
+    # The treatment-area drawings, the booked times, a revised plan.
+    "figure_face": frozenset(),
+    "figure_front": frozenset(),
+    "figure_back": frozenset(),
+    "column_time": frozenset(),
+    "revised_plan": frozenset({"plan_id", "date"}),
 }
 
 

@@ -9,7 +9,8 @@ hash was changed outside the app, and one with no audited hash at all was added 
 
 The content is everything the record says, by uuid (never a row id): the patient's details;
 a consultation's fields, its patient, the revision it replaces, its areas, zones, concerns,
-adjuncts, screening answers and dated plan. Not ``updated_at``: that says when, not what.
+adjuncts, screening answers and dated plan, and (schema 8) the booked times and an
+amendment's reason when it has any. Not ``updated_at``: that says when, not what.
 Canonical JSON (sorted keys, no spaces, UTF-8) hashed with SHA-256.
 
 Computed for one record at each save, and for every record in slices of ids when checking
@@ -101,6 +102,21 @@ CONSENT_FIELDS = (
     "c.demo",
     "c.created_at",
 )
+# What schema 9 added: the booked times and an amendment's reason. A consultation that has
+# none of them hashes as it did before (no re-seal on upgrade); one that has them adds one
+# more line, so changing a booked time or the reason outside the app shows too.
+BOOKED = (
+    "SELECT c.id, json_array(c.appointment_time, c.appointment_times, c.amend_reason, "
+    "(SELECT json_group_array(json_array(number, time)) FROM (SELECT number, time "
+    "FROM planned_sessions WHERE consultation_id = c.id AND time IS NOT NULL ORDER BY number)), "
+    "(SELECT json_group_array(json_array(visit_no, time)) FROM (SELECT visit_no, time "
+    "FROM adjunct_visits WHERE consultation_id = c.id AND time IS NOT NULL ORDER BY visit_no))) "
+    "FROM consultations AS c WHERE c.id BETWEEN ? AND ? AND ("
+    "c.appointment_time IS NOT NULL OR c.appointment_times != '{}' OR c.amend_reason != '' "
+    "OR EXISTS (SELECT 1 FROM planned_sessions WHERE consultation_id = c.id "
+    "AND time IS NOT NULL) "
+    "OR EXISTS (SELECT 1 FROM adjunct_visits WHERE consultation_id = c.id AND time IS NOT NULL))"
+)
 SLICE = 5_000  # ids read at once when checking every record
 
 
@@ -154,6 +170,7 @@ def consultation_hashes(
     time, its rows in primary-key order; Python only hashes the texts."""
     fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
     status = " AND c.status = 'final'" if finals_only else ""
+    has_booked = _has_booked(conn)
     found = {}
     for low, high in _slices(conn, "consultations", ids):
         rows = conn.execute(
@@ -166,8 +183,10 @@ def consultation_hashes(
         if not rows:
             continue
         parts = [dict(conn.execute(_grouped(sql), [low, high])) for sql in PARTS.values()]
+        booked = dict(conn.execute(BOOKED, [low, high])) if has_booked else {}
         for cid, text in rows:
-            found[cid] = digest(text, *(part.get(cid) for part in parts))
+            extra = [booked[cid]] if cid in booked else []
+            found[cid] = digest(text, *(part.get(cid) for part in parts), *extra)
     return found
 
 
@@ -209,6 +228,11 @@ def consent_files_changed(conn: sqlite3.Connection) -> list[int]:
         if text_changed or pdf_changed:
             changed.append(cid)
     return changed
+
+
+def _has_booked(conn: sqlite3.Connection) -> bool:
+    """Whether the file has schema 9's columns (an upgrade seals at schema 6 first)."""
+    return any(row[1] == "amend_reason" for row in conn.execute("PRAGMA table_info(consultations)"))
 
 
 def _grouped(select: str) -> str:

@@ -62,10 +62,12 @@ if TYPE_CHECKING:
     from consult.storage.store import RecordStore
 
 FORMAT = "consult-records"
-# 2: a consultation may carry a doctor's clearance. 3: the consents. Earlier files are read as
-# they are; an app that reads only an earlier version refuses a newer file rather than drop
-# what it does not know.
-FORMAT_VERSION = 3
+# 2: a consultation may carry a doctor's clearance. 3: the consents. 4: appointments booked at a
+# time of day (the consultation's ``appointment_time`` and ``times``, each planned session's
+# and visit's ``time``) and an amendment's ``amend_reason``. Earlier files are read as they
+# are; an app that reads only an earlier version refuses a newer file rather than drop what
+# it does not know.
+FORMAT_VERSION = 4
 FORMATS = ("json", "csv")
 
 
@@ -337,6 +339,9 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         "catalog_version",
         "override_reason",
         "override_provider",
+        "appointment_time",
+        "appointment_times",
+        "amend_reason",
         "screening_outcome",
         "interval_weeks",
         "results_from",
@@ -377,6 +382,7 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
             "clearance_covers": " ".join(clearance["covers"]) if clearance else None,
             "override_reason": override.get("reason"),
             "override_provider": override.get("provider"),
+            "appointment_times": json.dumps(c.get("times") or {}, sort_keys=True),
             "screening_outcome": plan.get("screening_outcome"),
             "interval_weeks": plan.get("interval_weeks"),
             "results_from": plan.get("results_from"),
@@ -396,9 +402,11 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         for no, answer in enumerate(c["screening"]):
             rows["screening_answers"].append([u, no, answer["question"], answer["answer"]])
         for s in plan.get("sessions", []):
-            rows["planned_sessions"].append([u, s["number"], s["date"]])
+            rows["planned_sessions"].append([u, s["number"], s["date"], s.get("time")])
         for no, v in enumerate(plan.get("adjunct_visits", [])):
-            rows["adjunct_visits"].append([u, no, v["adjunct"], v["date"], v["after_session"]])
+            rows["adjunct_visits"].append(
+                [u, no, v["adjunct"], v["date"], v["after_session"], v.get("time")]
+            )
     headers = {
         "consultations": c_cols,
         "consultation_areas": ["consultation", "area_no", "area"],
@@ -413,8 +421,15 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
         ],
         "consultation_adjuncts": ["consultation", "adjunct_no", "adjunct"],
         "screening_answers": ["consultation", "question_no", "question", "answer"],
-        "planned_sessions": ["consultation", "number", "date"],
-        "adjunct_visits": ["consultation", "visit_no", "adjunct", "date", "after_session"],
+        "planned_sessions": ["consultation", "number", "date", "time"],
+        "adjunct_visits": [
+            "consultation",
+            "visit_no",
+            "adjunct",
+            "date",
+            "after_session",
+            "time",
+        ],
     }
     for name, table_rows in rows.items():
         tables[name] = (headers[name], table_rows)

@@ -590,4 +590,27 @@ def _consents(db: Database) -> None:
     )
 
 
+@migration("0009_appointment_times_and_amend_reason")
+def _appointment_times_and_amend_reason(db: Database) -> None:
+    """Appointments are booked at a time of day, and an amendment says why it was made.
+
+    ``consultations.appointment_time`` is the time ("HH:MM") the provider books the
+    appointments at, ``appointment_times`` the appointments booked at another time, as a
+    JSON object by appointment (``plan.session_key``, ``plan.visit_key``: ``{}`` for none);
+    the plan's rows keep the time each appointment was agreed at (``time``, NULL when none
+    was booked). ``amend_reason`` is why the provider amended a consultation ('' for one
+    that replaces nothing). Consultations saved before have no times, as before.
+    """
+    _run(
+        db,
+        [
+            "ALTER TABLE consultations ADD COLUMN appointment_time TEXT",
+            "ALTER TABLE consultations ADD COLUMN appointment_times TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE consultations ADD COLUMN amend_reason TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE planned_sessions ADD COLUMN time TEXT",
+            "ALTER TABLE adjunct_visits ADD COLUMN time TEXT",
+        ],
+    )
+
+
 SCHEMA_VERSION = len(_NAMES)

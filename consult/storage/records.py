@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from consult.domain.model import (
@@ -53,6 +53,15 @@ class StoredPlan:
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def _time(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def _times(text: str | None) -> dict[str, time]:
+    """``consultations.appointment_times``: the appointments booked at their own time."""
+    return {key: time.fromisoformat(at) for key, at in json.loads(text or "{}").items()}
 
 
 # Which consultations ``_load`` reads: fixed conditions on ``c``, never text from a caller.
@@ -187,6 +196,10 @@ class Records(Part):
                     id=cid,
                     revision_of=r["revision_of"],
                     clearance=clearance,
+                    # A file of schema 5 or older (read without upgrading) has no times.
+                    appointment_time=_time(r.get("appointment_time")),
+                    times=_times(r.get("appointment_times")),
+                    amend_reason=r.get("amend_reason") or "",
                 )
             )
         return result
@@ -224,10 +237,9 @@ class Records(Part):
     @guarded
     def planned_sessions(self, consultation_id: int) -> tuple[Session, ...]:
         return tuple(
-            Session(number, date.fromisoformat(day))
-            for number, day in self.conn.execute(
-                "SELECT number, date FROM planned_sessions WHERE consultation_id = ? "
-                "ORDER BY number",
+            Session(r["number"], date.fromisoformat(r["date"]), _time(r.get("time")))
+            for r in self._by_name(
+                "SELECT * FROM planned_sessions WHERE consultation_id = ? ORDER BY number",
                 [consultation_id],
             )
         )
@@ -235,13 +247,23 @@ class Records(Part):
     @guarded
     def adjunct_visits(self, consultation_id: int) -> tuple[AdjunctVisit, ...]:
         return tuple(
-            AdjunctVisit(adjunct_id, date.fromisoformat(day), after)
-            for adjunct_id, day, after in self.conn.execute(
-                "SELECT adjunct_id, date, after_session FROM adjunct_visits "
-                "WHERE consultation_id = ? ORDER BY visit_no",
+            AdjunctVisit(
+                r["adjunct_id"],
+                date.fromisoformat(r["date"]),
+                r["after_session"],
+                _time(r.get("time")),
+            )
+            for r in self._by_name(
+                "SELECT * FROM adjunct_visits WHERE consultation_id = ? ORDER BY visit_no",
                 [consultation_id],
             )
         )
+
+    def _by_name(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        """Rows as dicts by column name (a file of an older schema lacks the newer columns)."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     @guarded
     def stored_plan(self, consultation_id: int) -> StoredPlan | None:

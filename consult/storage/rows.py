@@ -27,6 +27,11 @@ def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
+def hhmm(at) -> str | None:
+    """A time of day as the records keep it ("09:30"), or None."""
+    return at.strftime("%H:%M") if at is not None else None
+
+
 def _insert(store: RecordStore, table: str, values: dict[str, Any]) -> int:
     cursor = store.db.execute(
         f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
@@ -143,6 +148,11 @@ def consultation_values(consultation: Consultation, patient_id: int) -> dict[str
         "catalog_version": consultation.catalog_version,
         "override_reason": override.reason if override else None,
         "override_provider": override.provider if override else None,
+        "appointment_time": hhmm(consultation.appointment_time),
+        "appointment_times": json.dumps(
+            {key: hhmm(at) for key, at in sorted(consultation.times.items())}
+        ),
+        "amend_reason": consultation.amend_reason,
     }
 
 
@@ -213,24 +223,31 @@ def write_plan(store: RecordStore, consultation_id: int, plan: Plan) -> None:
     write_plan_rows(
         store,
         consultation_id,
-        [(s.number, s.date.isoformat()) for s in plan.sessions],
-        [(v.adjunct_id, v.date.isoformat(), v.after_session) for v in plan.adjunct_visits],
+        [(s.number, s.date.isoformat(), hhmm(s.time)) for s in plan.sessions],
+        [
+            (v.adjunct_id, v.date.isoformat(), v.after_session, hhmm(v.time))
+            for v in plan.adjunct_visits
+        ],
     )
 
 
 def write_plan_rows(
     store: RecordStore,
     consultation_id: int,
-    sessions: list[tuple[int, str]],
-    visits: list[tuple[str, str, int]],
+    sessions: list[tuple[int, str, str | None]],
+    visits: list[tuple[str, str, int, str | None]],
 ) -> None:
+    """The agreed plan's rows: sessions as (number, date, time), visits as (adjunct, date,
+    after session, time); a time is "HH:MM", or None when none was booked."""
     conn = store.conn
     conn.executemany(
-        "INSERT INTO planned_sessions VALUES (?, ?, ?)",
-        [(consultation_id, number, day) for number, day in sessions],
+        "INSERT INTO planned_sessions (consultation_id, number, date, time) VALUES (?, ?, ?, ?)",
+        [(consultation_id, *session) for session in sessions],
     )
     conn.executemany(
-        "INSERT INTO adjunct_visits VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO adjunct_visits "
+        "(consultation_id, visit_no, adjunct_id, date, after_session, time) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [(consultation_id, i, *visit) for i, visit in enumerate(visits)],
     )
 

@@ -8,13 +8,14 @@ say (an unknown catalog id, a date in the future) the domain's rules check after
 
 The field names are those of export format 1 and of drafts since the first version, so files
 written by earlier versions read as they always did; format 2 added a consultation's
-``clearance``, format 3 the consents.
+``clearance``, format 3 the consents, format 4 its booked times (``appointment_time``,
+``times``, each planned appointment's ``time``) and an amendment's ``amend_reason``.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -43,6 +44,8 @@ AnswerText = Literal["yes", "no", "not_sure"]
 # again gives the same file); ``check_stamp`` makes sure it reads as a date and time.
 Stamp = Annotated[str, Meta(min_length=10, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}")]
 StatusText = Literal["draft", "final"]
+# A time of day as the records keep it: "09:30".
+ClockTime = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
 class Concern(Struct, forbid_unknown_fields=True):
@@ -94,6 +97,10 @@ class ConsultationBody(Struct, kw_only=True):
     areas: list[Area] = []
     adjuncts: list[Id] = []
     clearance: ClearanceShape | None = None  # export format 2 and later
+    # Export format 3 and later, drafts from this version: the booked times, why amended.
+    appointment_time: ClockTime | None = None
+    times: dict[Id, ClockTime] = {}
+    amend_reason: Text = ""
 
 
 # --------------------------------------------------------------------------- drafts
@@ -145,12 +152,14 @@ class ExportedPatient(Struct, kw_only=True, forbid_unknown_fields=True):
 class PlannedSession(Struct, forbid_unknown_fields=True):
     number: Count
     date: date
+    time: ClockTime | None = None  # format 3 and later
 
 
 class PlannedVisit(Struct, forbid_unknown_fields=True):
     adjunct: Id
     date: date
     after_session: Count
+    time: ClockTime | None = None  # format 3 and later
 
 
 class ExportedPlan(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -301,6 +310,9 @@ def body_fields(
     areas: tuple[AreaChoice, ...],
     adjuncts: tuple[str, ...],
     clearance: Clearance | None = None,
+    appointment_time: time | None = None,
+    times: dict[str, time] | None = None,
+    amend_reason: str = "",
 ) -> dict:
     """The fields of a ``ConsultationBody``, from a consultation's parts."""
     return {
@@ -325,6 +337,9 @@ def body_fields(
         ],
         "adjuncts": list(adjuncts),
         "clearance": clearance_shape(clearance),
+        "appointment_time": _hhmm(appointment_time),
+        "times": {key: _hhmm(at) for key, at in sorted((times or {}).items())},
+        "amend_reason": amend_reason,
     }
 
 
@@ -342,6 +357,9 @@ def body_of(item: Consultation) -> dict:
         areas=item.areas,
         adjuncts=item.adjuncts,
         clearance=item.clearance,
+        appointment_time=item.appointment_time,
+        times=dict(item.times),
+        amend_reason=item.amend_reason,
     )
 
 
@@ -374,13 +392,22 @@ def consultation_of(body: ConsultationBody, patient: Patient, status: str) -> Co
         status=Status(status),
         catalog_version=body.catalog_version,
         clearance=clearance_of(body),
+        appointment_time=time_of_day(body.appointment_time),
+        times=times_of(body),
+        amend_reason=body.amend_reason,
     )
 
 
-def plan_rows(plan: ExportedPlan) -> tuple[list[tuple[int, str]], list[tuple[str, str, int]]]:
+def times_of(body: ConsultationBody) -> dict[str, time]:
+    return {key: time.fromisoformat(at) for key, at in body.times.items()}
+
+
+def plan_rows(
+    plan: ExportedPlan,
+) -> tuple[list[tuple[int, str, str | None]], list[tuple[str, str, int, str | None]]]:
     """A plan's sessions and adjunct visits as the records keep them."""
-    sessions = [(s.number, s.date.isoformat()) for s in plan.sessions]
-    visits = [(v.adjunct, v.date.isoformat(), v.after_session) for v in plan.adjunct_visits]
+    sessions = [(s.number, s.date.isoformat(), s.time) for s in plan.sessions]
+    visits = [(v.adjunct, v.date.isoformat(), v.after_session, v.time) for v in plan.adjunct_visits]
     return sessions, visits
 
 
@@ -392,13 +419,23 @@ def exported_plan(
         interval_weeks=fields["interval_weeks"],
         results_from=_day(fields["results_from"]),
         results_to=_day(fields["results_to"]),
-        sessions=[PlannedSession(s.number, s.date) for s in sessions],
-        adjunct_visits=[PlannedVisit(v.adjunct_id, v.date, v.after_session) for v in visits],
+        sessions=[PlannedSession(s.number, s.date, _hhmm(s.time)) for s in sessions],
+        adjunct_visits=[
+            PlannedVisit(v.adjunct_id, v.date, v.after_session, _hhmm(v.time)) for v in visits
+        ],
     )
 
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def _hhmm(at: time | None) -> str | None:
+    return at.strftime("%H:%M") if at is not None else None
+
+
+def time_of_day(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
 
 
 def check_stamp(text: str | None) -> bool:

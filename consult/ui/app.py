@@ -20,12 +20,16 @@ from consult.storage.opening import repair_guards
 from consult.system.folders import data_dir
 from consult.system.resources import resource_path
 from consult.ui import dialogs
+from consult.ui.fonts import use_bundled_fonts
 from consult.ui.instance import AlreadyRunning, acquire_instance_lock
 from consult.ui.main_window import MainWindow
 from consult.ui.worker import run_in_background, wait_for_background_work
 
 
-def make_application() -> QApplication:
+def make_application(defer_fonts: bool = False) -> QApplication:
+    """The application, named and with its icon. Its bundled fonts are registered now, or
+    (``defer_fonts``, as the app starts) by the main window once its window is up, before
+    the first patients are listed (see ``consult.ui.fonts``)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("consult")
     app.setApplicationDisplayName("Consult")
@@ -34,11 +38,13 @@ def make_application() -> QApplication:
     # Lets Linux desktops match the window to the installed .desktop file and its icon.
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons", "consult.svg"))))
+    if not defer_fonts:
+        use_bundled_fonts(app)  # names in any script the plan prints show on screen too
     return app
 
 
 def run_app(quit_after_launch: bool = False, db_path: Path | None = None) -> int:
-    app = make_application()
+    app = make_application(defer_fonts=True)
     folder = data_dir()
     try:
         lock = acquire_instance_lock(folder)
@@ -180,8 +186,8 @@ def _quit_when_shown(app: QApplication, window: MainWindow) -> None:
 
 
 def _after_start(window: MainWindow, clinic: Clinic, loaded) -> None:
-    """What follows a normal start: the catalog fallback and the daily backup. (A draft to
-    resume is offered to its own account once it signs in: see ``MainWindow``.)"""
+    """What follows a normal start: the catalog fallback and the daily backup. (The welcome
+    on a first start, and a draft to resume, follow the sign-in: see ``MainWindow``.)"""
     if loaded.clinic_problems:
         problems = loaded.clinic_problems
         dialogs.warning(

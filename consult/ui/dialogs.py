@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from consult.ui import style
 
@@ -37,6 +48,64 @@ def ask(parent: QWidget | None, title: str, text: str, yes: str, no: str) -> boo
     box.setDefaultButton(yes_button)
     run_dialog(box)
     return box.clickedButton() is yes_button
+
+
+class ListQuestion(QDialog):
+    """A question about a list that may be long (the screening questions left): the list
+    scrolls, and the answer buttons stay on screen however many items it has. Answers like a
+    ``QMessageBox`` (``text``, ``buttons``, ``defaultButton``, ``clickedButton``)."""
+
+    def __init__(self, parent, title: str, text: str, items: list[str], yes: str, no: str):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self._text = text
+        self._items = list(items)
+        label = QLabel(text)
+        label.setWordWrap(True)
+        listed = QListWidget()
+        listed.addItems(self._items)
+        listed.setWordWrap(True)
+        listed.setAccessibleName("The questions")
+        listed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        box = QDialogButtonBox()
+        self._yes = box.addButton(yes, QDialogButtonBox.ButtonRole.AcceptRole)
+        self._no = box.addButton(no, QDialogButtonBox.ButtonRole.RejectRole)
+        self._yes.setDefault(True)
+        self._clicked = None
+        box.clicked.connect(self._answer)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(listed, 1)
+        layout.addWidget(box)
+        screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        height = min(560, int(room.height() * 0.8)) if room is not None else 560
+        self.resize(640, height)
+
+    def _answer(self, button) -> None:
+        self._clicked = button
+        self.accept() if button is self._yes else self.reject()
+
+    def text(self) -> str:
+        return "\n".join([self._text, "", *self._items])
+
+    def buttons(self) -> list:
+        return [self._yes, self._no]
+
+    def defaultButton(self):
+        return self._yes
+
+    def clickedButton(self):
+        return self._clicked
+
+
+def ask_list(
+    parent: QWidget | None, title: str, text: str, items: list[str], yes: str, no: str
+) -> bool:
+    """``ask`` about a list of any length: the list scrolls, the buttons stay visible."""
+    dialog = ListQuestion(parent, title, text, items, yes, no)
+    run_dialog(dialog)
+    return dialog.clickedButton() is dialog.defaultButton()
 
 
 def save_file(parent: QWidget | None, title: str, suggested: str, filters: str) -> Path | None:

@@ -39,6 +39,7 @@ from consult.domain.access import Permission
 from consult.domain.model import ROMAN, Consultation, Status
 from consult.system.resources import resource_path
 from consult.ui import dialogs, style
+from consult.ui.fonts import use_bundled_fonts
 from consult.ui.idle import CHECK_MS, IdleWatch
 from consult.ui.lock_screen import LockScreen
 from consult.ui.patient_model import PatientTableModel
@@ -243,6 +244,8 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.table, 1)
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)
+        self.count_label.setAccessibleName("What the list shows")
         left_layout.addWidget(self.count_label)
 
         self.header = QLabel("Choose a patient, or start a new consultation (Ctrl+N).")
@@ -255,9 +258,13 @@ class MainWindow(QMainWindow):
         self.consultations.header().setStretchLastSection(True)
         self.consultations.setAccessibleName("Consultations and revisions")
         self.consultations.currentItemChanged.connect(self._consultation_selected)
-        self.sessions = QTableWidget(0, 2)
-        self.sessions.setHorizontalHeaderLabels(["Date", "Appointment"])
-        self.sessions.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.sessions = QTableWidget(0, 3)
+        self.sessions.setHorizontalHeaderLabels(["Date", "Time", "Appointment"])
+        sessions_header = self.sessions.horizontalHeader()
+        sessions_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        sessions_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        sessions_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.sessions.setWordWrap(False)  # a date is never wrapped nor cut
         self.sessions.verticalHeader().hide()
         self.sessions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sessions.setAccessibleName("Planned sessions")
@@ -370,6 +377,9 @@ class MainWindow(QMainWindow):
         if self._closed or serial != self._search_serial or self.model.private or self._locked:
             return  # a newer search is on its way, or the screen is private or locked
         self._listed = (text, page.after, page.kind)
+        # Names in any script show with the bundled fonts: registered by now, after the
+        # window was shown (a few milliseconds the window need not wait for).
+        use_bundled_fonts(QApplication.instance())
         self.model.set_rows(page.rows, more=page.more)
         self._count_listed()
         self._select_current()
@@ -406,7 +416,12 @@ class MainWindow(QMainWindow):
         """Says what the list shows, truly: all of it, or its start."""
         text, _after, kind = self._listed
         count, more = self.model.rowCount(), self.model.more
-        if not text:
+        if not text and count == 0:
+            self.count_label.setText(
+                "No patients yet. Start a consultation with New consultation (Ctrl+N); each "
+                "patient you see is listed here."
+            )
+        elif not text:
             caption = (
                 f"Patients with a session in the next {RECENT_DAYS} days, the soonest first, "
                 "then the newest patients"
@@ -462,11 +477,15 @@ class MainWindow(QMainWindow):
             self._explain(exc, "Could not open the patient")
             return
         self.seen_button.setEnabled(True)
+        from consult.report import dates
+
         age = patient.age_on(self.today)
+        born = dates.long_date(patient.date_of_birth, dates.SCREEN_LANGUAGE)
         self.header.setText(
             f"<h2>{escape(patient.name)}</h2>"
-            f"Born {patient.date_of_birth.isoformat()} (age {age}) · skin type "
-            f"{ROMAN.get(patient.fitzpatrick, '?')} · plan in {escape(patient.language)}"
+            f"Born {escape(born)} (age {age}) · skin type "
+            f"{ROMAN.get(patient.fitzpatrick, '?')} · plan in "
+            f"{escape(dates.language_name(patient.language))}"
             + (f" · {escape(patient.phone)}" if patient.phone else "")
         )
         by_id = {c.id: c for c in history}
@@ -498,11 +517,16 @@ class MainWindow(QMainWindow):
             )
             for a in item.areas
         )
-        label = f"{item.date.isoformat()} · #{item.id}"
+        from consult.report import dates
+
+        label = f"{dates.day(item.date)} · #{item.id}"
         status = "replaced" if revision else item.status.value
         if item.clearance is not None and not revision:
             status += " · cleared"
         node = QTreeWidgetItem([label, status, item.provider, treating])
+        if item.amend_reason:  # why this revision was made, where the revision is listed
+            node.setToolTip(0, f"Amended: {item.amend_reason}")
+            node.setToolTip(1, f"Amended: {item.amend_reason}")
         node.setData(0, Qt.ItemDataRole.UserRole, item)
         node.setData(1, Qt.ItemDataRole.UserRole, revision)
         return node
@@ -531,15 +555,24 @@ class MainWindow(QMainWindow):
                 text += self._consent_line(item, plan)
             self.plan_status.setText(text)
         self._update_buttons()
+        from consult.report import dates
+
         catalog = self.clinic.catalog
         proposed = "Proposed: " if plan.provisional else ""
-        rows = [(s.date, f"{proposed}Microneedling session {s.number}") for s in plan.sessions]
-        rows += [(v.date, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits]
-        rows.sort(key=lambda r: r[0])
+        count = len(plan.sessions)
+        rows = [
+            (s.date, s.time, f"{proposed}Microneedling session {s.number} of {count}")
+            for s in plan.sessions
+        ]
+        rows += [
+            (v.date, v.time, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits
+        ]
+        rows.sort(key=lambda r: (r[0], r[1] is None, r[1]))
         self.sessions.setRowCount(len(rows))
-        for number, (day, what) in enumerate(rows):
-            self.sessions.setItem(number, 0, QTableWidgetItem(f"{day:%a} {day.isoformat()}"))
-            self.sessions.setItem(number, 1, QTableWidgetItem(what))
+        for number, (day, at, what) in enumerate(rows):
+            self.sessions.setItem(number, 0, QTableWidgetItem(dates.day(day)))
+            self.sessions.setItem(number, 1, QTableWidgetItem(dates.time_of_day(at) if at else "—"))
+            self.sessions.setItem(number, 2, QTableWidgetItem(what))
 
     def _update_buttons(self) -> None:
         item = self._current_consultation
@@ -702,13 +735,26 @@ class MainWindow(QMainWindow):
         item = self._current_consultation
         if item is None or item.status is not Status.FINAL:
             return
-        self._start_wizard(draft=self.clinic.amendment_of(item, self.today), amending=True)
+        try:
+            replaces = (item, self.clinic.plan_for(item))
+        except Exception as exc:
+            self._explain(exc, "Could not open the consultation")
+            return
+        self._start_wizard(draft=self.clinic.amendment_of(item, self.today), replaces=replaces)
 
     def resume_draft(self, draft: Draft) -> None:
         state = draft.resume(self.clinic.catalog, self.clinic.settings(), self.today)
-        self._start_wizard(draft=state, key=draft.key)
+        replaces = None
+        if state.revision_of is not None:  # an unfinished amendment: what it amends, to compare
+            try:
+                old = self.clinic.store.records.consultation(state.revision_of)
+                replaces = (old, self.clinic.plan_for(old))
+            except Exception as exc:
+                self._explain(exc, "Could not open the consultation being amended")
+                return
+        self._start_wizard(draft=state, key=draft.key, replaces=replaces)
 
-    def _start_wizard(self, patient=None, draft=None, amending=False, key=None) -> None:
+    def _start_wizard(self, patient=None, draft=None, replaces=None, key=None) -> None:
         if self._wizard is not None:
             self._wizard.raise_()
             return
@@ -727,10 +773,9 @@ class MainWindow(QMainWindow):
             providers=clinic.providers(),
             find_patients=clinic.find_patients,
             draft=draft,
+            replaces=replaces,
             parent=self,
         )
-        if amending:
-            wizard.setWindowTitle("Amend consultation")
         self.lockable(wizard)
         self._wizard = wizard
         self._draft_key = key or clinic.drafts.new_key()
@@ -781,9 +826,8 @@ class MainWindow(QMainWindow):
             self.clinic.drafts.delete(self._draft_key)
         wizard.deleteLater()
         self._current_patient_id = saved.patient.id
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        # The list is made again with what the search box holds (its text is kept): the
+        # saved patient stays selected when listed.
         self.run_search()
         self.show_patient(saved.patient.id)
         self.preview(saved)
@@ -794,21 +838,51 @@ class MainWindow(QMainWindow):
         if self._current_consultation is not None:
             self.preview(self._current_consultation, print_now=print_now)
 
+    def clinic_ready_to_print(self) -> bool:
+        """A plan is never printed without the clinic's name and phone: they are asked for
+        first (and kept in Settings). False when the provider does not give them."""
+        from consult.ui.welcome import ClinicDetailsDialog
+
+        clinic = self.clinic
+        try:
+            settings = clinic.settings()
+        except Exception as exc:
+            self._explain(exc, "The plan could not be made")
+            return False
+        if not settings.missing_for_print():
+            return True
+        dialog = ClinicDetailsDialog(settings, clinic.providers(), first_run=False, parent=self)
+        if dialogs.run_dialog(self.lockable(dialog)) != ClinicDetailsDialog.DialogCode.Accepted:
+            self.statusBar().showMessage(
+                "The plan was not made: it needs the clinic's name and phone.", 8000
+            )
+            return False
+        try:
+            clinic.save_settings(dialog.settings(), clinic.providers())
+        except Exception as exc:
+            self._explain(exc, "Settings were not saved")
+            return False
+        self.setWindowTitle(self._title())
+        return True
+
     def preview(self, item: Consultation, print_now: bool = False) -> None:
+        if not self.clinic_ready_to_print():
+            return
         self.statusBar().showMessage("Preparing the plan…")
         try:
             plan = self.clinic.plan_for(item)
             settings = self.clinic.settings()
+            replaces = self.clinic.replaced(item)
         except Exception as exc:
             self._explain(exc, "The plan could not be made")
             return
         run_in_background(
-            lambda: self.clinic.render(item, plan, settings),
-            lambda pdf: self._show_preview(item, pdf, print_now, plan, settings),
+            lambda: self.clinic.render(item, plan, settings, replaces=replaces),
+            lambda pdf: self._show_preview(item, pdf, print_now, plan, settings, replaces),
             lambda exc: self._explain(exc, "The plan could not be made"),
         )
 
-    def _show_preview(self, item, pdf: bytes, print_now: bool, plan, settings) -> None:
+    def _show_preview(self, item, pdf: bytes, print_now: bool, plan, settings, replaces) -> None:
         from consult.ui.preview import PreviewDialog
 
         if self._closed:
@@ -833,7 +907,9 @@ class MainWindow(QMainWindow):
             ),
             viewer_path=clinic.viewer_path(item),
             on_event=lambda action: clinic.audit(action, item),
-            rerender=lambda large: clinic.render(item, plan, settings, large_print=large),
+            rerender=lambda large: clinic.render(
+                item, plan, settings, large_print=large, replaces=replaces
+            ),
             notice=notice,
             notice_action=action,
             parent=self,
@@ -1006,7 +1082,7 @@ class MainWindow(QMainWindow):
             self.show_patient(None)
             self.run_search()
             if fresh:
-                QTimer.singleShot(0, self._offer_drafts)
+                QTimer.singleShot(0, self._after_sign_in)
             return
         text, patient_id = stash
         self.search.blockSignals(True)
@@ -1041,6 +1117,20 @@ class MainWindow(QMainWindow):
         self.reprint_button.setVisible(may(Permission.PRINT_PLAN))
         self.seen_button.setVisible(may(Permission.PATIENT_AUDIT))
         self._update_buttons()
+
+    def _after_sign_in(self) -> None:
+        """On a first start (no clinic details, no patient) the administrator is welcomed
+        with the clinic's details; then the account's unfinished consultation is offered."""
+        if self._closed or self._locked:
+            return
+        if self.clinic.may(Permission.SETTINGS):
+            try:
+                first_run = self.clinic.is_first_run()
+            except Exception:  # a file that cannot say: no welcome, the app still opens
+                first_run = False
+            if first_run:
+                self.welcome()
+        self._offer_drafts()
 
     def _offer_drafts(self) -> None:
         """The signed-in account's unfinished consultation, if any, to resume."""
@@ -1131,6 +1221,40 @@ class MainWindow(QMainWindow):
             self._explain(exc, "Settings were not saved")
         self.idle.minutes = clinic.settings().lock_minutes
         self.setWindowTitle(self._title())
+
+    def welcome(self) -> None:
+        """The first start on an empty records file: the clinic's details, its providers,
+        and demo patients if wanted."""
+        from consult.ui.welcome import DEMO_PATIENTS, ClinicDetailsDialog
+
+        clinic = self.clinic
+        dialog = ClinicDetailsDialog(
+            clinic.settings(), clinic.providers(), first_run=True, parent=self
+        )
+        if dialogs.run_dialog(self.lockable(dialog)) != ClinicDetailsDialog.DialogCode.Accepted:
+            self.statusBar().showMessage(
+                "The clinic's details can be entered later, under Settings.", 10000
+            )
+            return
+        try:
+            clinic.save_settings(dialog.settings(), dialog.provider_names())
+        except Exception as exc:
+            self._explain(exc, "Settings were not saved")
+            return
+        self.setWindowTitle(self._title())
+        if dialog.demo.isChecked():
+            self.statusBar().showMessage(f"Adding {DEMO_PATIENTS} demo patients…")
+            run_in_background(
+                lambda: clinic.load_demo(DEMO_PATIENTS),
+                lambda _done: self._demo_loaded(),
+                lambda exc: self._explain(exc, "The demo patients were not added"),
+            )
+
+    def _demo_loaded(self) -> None:
+        if self._closed:
+            return
+        self.statusBar().showMessage("Demo patients added (marked as demo).", 8000)
+        self.run_search()
 
     def about(self) -> None:
         QMessageBox.about(

@@ -26,8 +26,25 @@ COLUMNS = ("Name", "Date of birth", "Last consultation", "Next session")
 Index = QModelIndex | QPersistentModelIndex
 
 
+_short_dates = None
+
+
 def _day(value: date | None) -> str:
-    return value.isoformat() if value else "—"
+    """A date as every screen writes it (``dates.short_date``), from the cached pattern so that
+    listing patients as the app opens does not wait for babel (see ``short_dates``)."""
+    global _short_dates
+    if value is None:
+        return "—"
+    if _short_dates is None:
+        from consult.report.short_dates import ShortDates
+        from consult.system.folders import cache_dir
+
+        try:
+            folder = cache_dir()
+        except OSError:
+            folder = None
+        _short_dates = ShortDates(folder)
+    return _short_dates(value)
 
 
 class PatientTableModel(QAbstractTableModel):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -14,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QProgressDialog,
     QPushButton,
     QSpinBox,
     QToolBar,
@@ -22,9 +26,7 @@ from PySide6.QtWidgets import (
 
 from consult.app.clinic import UserFacingError
 from consult.ui import dialogs, style
-
-PRINT_JOB_NAME = "Treatment plan"
-MAX_PRINT_DPI = 600
+from consult.ui.printing import JOB_NAME, PrintJob
 
 
 class PreviewDialog(QDialog):
@@ -184,46 +186,48 @@ class PreviewDialog(QDialog):
 
     def print(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        # The job's name shows in spoolers, printer logs and print-to-file titles: never the
-        # patient's name.
-        printer.setDocName(PRINT_JOB_NAME)
+        printer.setDocName(JOB_NAME)  # the job's name: never the patient's
         printer.setFromTo(1, self.document.pageCount())
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("Print the plan")
         if dialogs.run_dialog(dialog) != QDialog.DialogCode.Accepted:
             return
-        if self.print_to(printer):
-            self._on_event("print")
-            self.status.setText("Sent to the printer.")
+        self.print_to(printer)
 
-    def print_to(self, printer: QPrinter) -> bool:
-        """Render each page at the printer's resolution."""
-        first = max(printer.fromPage(), 1) if printer.fromPage() else 1
-        last = printer.toPage() or self.document.pageCount()
-        painter = QPainter()
-        if not painter.begin(printer):
-            dialogs.error(
-                self,
-                "Cannot print",
-                "The printer could not be started. Check that "
-                "it is switched on and try again, or save the PDF and print it later.",
-            )
-            return False
-        try:
-            # A page image at 1200 dpi is about 557 MB; 600 dpi prints text as sharp on paper.
-            dpi = min(printer.resolution(), MAX_PRINT_DPI)
-            for index in range(first - 1, last):
-                if index > first - 1:
-                    printer.newPage()
-                points = self.document.pagePointSize(index)
-                size = QSize(round(points.width() / 72 * dpi), round(points.height() / 72 * dpi))
-                image = self.document.render(index, size)
-                target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
-                scaled = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QRect(target.topLeft(), scaled), image)
-        finally:
-            painter.end()
-        return True
+    def print_to(self, printer: QPrinter) -> PrintJob:
+        """Print without freezing the window: a note with the progress and a Cancel button;
+        the status line says how it ended (see ``printing``)."""
+        job = PrintJob(self.pdf, self.document.pageCount(), printer, self._save, self)
+        note = QProgressDialog("Preparing the plan for the printer…", "&Cancel", 0, 0, self)
+        note.setWindowTitle("Printing")
+        note.setMinimumDuration(400)  # a quick print shows nothing
+        note.setAutoClose(False)
+        note.setAutoReset(False)
+        note.canceled.connect(job.cancel)
+        job.progress.connect(note.setLabelText)
+        self.print_action.setEnabled(False)
+        self.status.setText("Printing…")
+        self.job = job
+
+        def ended(text: str, printed: bool) -> None:
+            note.reset()  # stops its timer: a quick print never shows it later
+            note.hide()
+            note.deleteLater()
+            self.print_action.setEnabled(True)
+            self.status.setText(text)
+            if printed:
+                self._on_event("print")
+
+        job.finished.connect(lambda text: ended(text, True))
+        job.cancelled.connect(lambda: ended("Printing was cancelled.", False))
+
+        def failed(text: str) -> None:
+            ended("The plan was not printed.", False)
+            dialogs.error(self, "Cannot print", text)
+
+        job.failed.connect(failed)
+        job.start()
+        return job
 
     def save_as(self) -> None:
         path = dialogs.save_file(
@@ -257,7 +261,12 @@ class PreviewDialog(QDialog):
         self.status.setText(f"Saved to {path}")
 
     def open_external(self) -> None:
+        """The plan in the computer's own PDF viewer; with none installed, say so and offer
+        to save the PDF instead (never fail silently)."""
         if self._viewer_path is None:
+            return
+        if viewer_available() is False:
+            self._no_viewer()
             return
         try:
             self._save(self.pdf, self._viewer_path)
@@ -271,4 +280,43 @@ class PreviewDialog(QDialog):
                 f"The plan could not be written for the viewer: {exc.strerror or exc}.",
             )
             return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._viewer_path)))
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._viewer_path))):
+            self._viewer_path.unlink(missing_ok=True)  # no copy of a plan left lying about
+            self._no_viewer()
+            return
+        self.status.setText("Opened in the PDF viewer.")
+
+    def _no_viewer(self) -> None:
+        if dialogs.ask(
+            self,
+            "No PDF viewer",
+            "This computer has no program to open PDF files, so the plan cannot be opened "
+            "outside Consult. You can print it from here, or save it as a file (to a USB "
+            "stick, or to send it).",
+            "&Save as…",
+            "&Close",
+        ):
+            self.save_as()
+
+
+def viewer_available() -> bool | None:
+    """Whether the computer has a PDF viewer: False when it surely has none (Linux: no
+    application for PDF files), None when it cannot tell (then opening says)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if shutil.which("xdg-open") is None:
+        return False
+    query = shutil.which("xdg-mime")
+    if query is None:
+        return None
+    try:
+        found = subprocess.run(
+            [query, "query", "default", "application/pdf"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(found.stdout.strip())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -81,7 +81,7 @@ class SettingsDialog(QDialog):
         self.new_provider = QLineEdit()
         self.new_provider.setPlaceholderText("Name of a provider to add")
         self.new_provider.setAccessibleName("New provider's name")
-        self.new_provider.returnPressed.connect(self._add_provider)
+        enter_adds(self.new_provider, self._add_provider)
         provider_box = _list_editor(
             self.providers, self.new_provider, ("&Add", self._add_provider), "&Remove"
         )
@@ -252,6 +252,28 @@ class SettingsDialog(QDialog):
             self.problems.setText("\n".join(p.message for p in problems))
             return
         super().accept()
+
+
+class _EnterAdds(QObject):
+    """Enter in a list's "new item" field adds the item, and only that: it does not also
+    press the dialog's default button (which would close the dialog half-filled)."""
+
+    def __init__(self, field: QLineEdit, add: Callable[[], None]):
+        super().__init__(field)
+        self._add = add
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and event.key() in (
+            Qt.Key.Key_Return,
+            Qt.Key.Key_Enter,
+        ):
+            self._add()
+            return True
+        return False
+
+
+def enter_adds(field: QLineEdit, add: Callable[[], None]) -> None:
+    field.installEventFilter(_EnterAdds(field, add))
 
 
 def _list_editor(

@@ -15,12 +15,16 @@ from PySide6.QtWidgets import (
 TOUCH_HEIGHT = 40  # px: the smallest control a finger (or a hurried mouse) should have to hit
 CONTROLS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox)
 
-# name: (on a light background, on a dark background); each meets WCAG AA contrast
+# name: (on a light background, on a dark background); each meets WCAG AA contrast as text.
+# The screening outcomes take their hues from the Okabe–Ito palette, which readers with the
+# common colour-vision deficiencies tell apart: bluish green, amber, blue, vermilion (and a
+# neutral grey before screening); their icons differ in shape too (see ``outcomes``).
 _COLOURS = {
-    "proceed": ("#1b6e3a", "#7fd99a"),
-    "caution": ("#8a5a00", "#f0c060"),
-    "clearance": ("#9c4a00", "#ffab70"),
-    "danger": ("#a4161a", "#ff8a8a"),
+    "pending": ("#595959", "#b8b8b8"),
+    "proceed": ("#00704f", "#4fd1a5"),
+    "caution": ("#8a5a00", "#f2b84b"),
+    "clearance": ("#0059a6", "#7ab8ff"),
+    "danger": ("#b3261e", "#ff8a7a"),
 }
 
 

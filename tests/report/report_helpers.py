@@ -20,6 +20,12 @@ NAMES = {
     "japanese": "山田太郎",
     "korean": "김민준",
     "hebrew": "דוד",
+    "devanagari": "प्रिया शर्मा",
+    "bengali": "সুমিত্রা দাস",
+    "gurmukhi": "ਗੁਰਪ੍ਰੀਤ ਕੌਰ",
+    "gujarati": "હેતલ પટેલ",
+    "tamil": "ஸ்ரீநிவாசன்",
+    "thai": "สมชาย ใจดี",
 }
 
 

@@ -11,7 +11,15 @@ from datetime import date
 from pypdf import PdfReader
 
 from consult.app.catalog import load_catalog
-from consult.domain.model import Answer, AreaChoice, ConcernChoice, Consultation, Patient, Status
+from consult.domain.model import (
+    Answer,
+    AreaChoice,
+    ClinicSettings,
+    ConcernChoice,
+    Consultation,
+    Patient,
+    Status,
+)
 from consult.domain.plan import build_plan
 from consult.storage.store import RecordStore
 
@@ -28,9 +36,11 @@ def consult(*args):
     )
 
 
-def saved(tmp_path, status=Status.FINAL):
+def saved(tmp_path, status=Status.FINAL, clinic=True):
     db = tmp_path / "records.sqlite3"
     with RecordStore.open(db, catalog=CATALOG) as repo:
+        if clinic:
+            repo.clinic.save_settings(ClinicSettings(name="Clínica Norte", phone="+34 910 000 000"))
         patient = repo.patients.save(Patient("Αλέξανδρος Παπαδόπουλος", date(1979, 4, 2), 3, "es"))
         item = Consultation(
             patient=patient,
@@ -70,3 +80,12 @@ def test_a_draft_or_a_missing_id_is_refused_plainly(tmp_path):
     assert result.returncode == 1 and "no consultation with id 999" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "b.pdf").exists()
+
+
+def test_a_plan_is_not_printed_without_the_clinics_name_and_phone(tmp_path):
+    db, item = saved(tmp_path, clinic=False)
+    out = tmp_path / "plan.pdf"
+    result = consult("render-plan", str(item.id), "-o", str(out), "--db", str(db))
+    assert result.returncode == 1
+    assert "the clinic's name and phone must be set" in result.stderr.lower()
+    assert "Traceback" not in result.stderr and not out.exists()

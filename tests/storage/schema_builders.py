@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -346,6 +346,12 @@ def build_v7(path: Path) -> Expected:
 def build_v7_into(schema: Database, path: Path) -> Expected:
     """The rows of version 7, written with its SQL into ``schema`` (version 7 or later)."""
     expected = build_v6_into(schema, path)
+    _add_accounts(path)
+    return expected
+
+
+def _add_accounts(path: Path) -> None:
+    """Version 7's two accounts (into version 7 or later)."""
     db = database.connect(path)
     db.conn.executemany(
         "INSERT INTO accounts (id, name, role, secret_hash, active, created_at, updated_at) "
@@ -354,7 +360,6 @@ def build_v7_into(schema: Database, path: Path) -> Expected:
     )
     db.conn.commit()
     db.close()
-    return expected
 
 
 # --------------------------------------------------------------------------- version 8
@@ -378,9 +383,16 @@ V8_CONSENTS = (
 def build_v8(path: Path) -> Expected:
     """Version 8 keeps informed consent: the rows of version 7, a signed consent to Zoë's
     amended consultation and a refusal, each sealed in the audit trail."""
+    expected = build_v7_into(schema_at(path, 8), path)
+    _add_consents(path)
+    expected.consents = [(uuid, decision, V8_TEXT) for uuid, decision in V8_CONSENTS]
+    return expected
+
+
+def _add_consents(path: Path) -> None:
+    """Version 8's signed consent and refusal (into version 8 or later), sealed."""
     import hashlib
 
-    expected = build_v7_into(schema_at(path, 8), path)
     db = database.connect(path)
     text_hash = hashlib.sha256(V8_TEXT.encode()).hexdigest()
     with db.conn:
@@ -411,8 +423,140 @@ def build_v8(path: Path) -> Expected:
             )
         audit.seal(db, "seal", consents=[1, 2], provider="tests")
     db.close()
+
+
+# --------------------------------------------------------------------------- version 9
+
+# The times version 9 books: the amendment (consultation 2) at half past nine, its second
+# session in the afternoon, with the reason it was amended.
+V9_TIMES = {"appointment_time": "09:30", "appointment_times": '{"session-2": "14:00"}'}
+V9_REASON = "The patient prefers mornings."
+
+
+def build_v9(path: Path) -> Expected:
+    """Version 9 books appointments at a time and keeps why an amendment was made: the rows
+    of version 8 (Kim's clearance, the records sealed, two accounts, the consents), written
+    with version 9's SQL (the plan's rows name their columns and have a time), and the
+    amendment booked at times, with its reason."""
+    schema = schema_at(path, 9)
+    x = schema.execute
+    for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
+        digits = "".join(c for c in phone if c.isdigit())
+        last, dates = V4_LIST_DATES[i]
+        x(
+            "INSERT INTO patients (id, uuid, name, search_name, date_of_birth, fitzpatrick, "
+            "language, phone, phone_digits, phone_reversed, email, demo, created_at, "
+            "updated_at, last_consultation, session_dates) "
+            "VALUES (?, ?, ?, ?, ?, 3, 'en', ?, ?, ?, '', 0, ?, ?, ?, ?)",
+            [
+                i,
+                uuid,
+                name,
+                words,
+                dob,
+                phone,
+                digits,
+                digits[::-1],
+                "2026-01-05T10:00:00+00:00",
+                "2026-01-05T10:00:00+00:00",
+                last,
+                dates,
+            ],
+        )
+        sort_name, keys = V3_NAME_KEYS[i]
+        schema.conn.executemany(
+            "INSERT INTO name_keys (key, sort_name, patient_id) VALUES (?, ?, ?)",
+            [(key, sort_name, i) for key in keys],
+        )
+    for cid, uuid in (
+        (1, "c0000000-0001-4000-8000-000000000001"),
+        (2, "c0000000-0002-4000-8000-000000000002"),
+        (3, "c0000000-0003-4000-8000-000000000003"),
+    ):
+        booked = V9_TIMES if cid == 2 else {"appointment_time": None, "appointment_times": "{}"}
+        cleared = V5_CLEARANCE if cid == 3 else (None,) * 5
+        x(
+            "INSERT INTO consultations (id, uuid, patient_id, status, provider, date, start_date, "
+            "session_count, notes, catalog_version, override_reason, override_provider, "
+            "clearance_by, clearance_on, clearance_note, clearance_recorded_by, "
+            "clearance_covers, appointment_time, appointment_times, amend_reason, created_at, "
+            "updated_at) VALUES (?, ?, ?, 'draft', 'Dr Reyes', '2026-01-05', '2026-01-12', NULL, "
+            "?, '2026.11.1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2026-01-05T10:00:00+00:00', "
+            "'2026-01-05T10:00:00+00:00')",
+            [
+                cid,
+                uuid,
+                1 if cid < 3 else 2,
+                f"note {cid}",
+                "Resolved on examination." if cid == 2 else None,
+                "Dr Reyes" if cid == 2 else None,
+                *cleared,
+                booked["appointment_time"],
+                booked["appointment_times"],
+                V9_REASON if cid == 2 else "",
+            ],
+        )
+        x("INSERT INTO consultation_areas VALUES (?, 0, 'face')", [cid])
+        x("INSERT INTO consultation_zones VALUES (?, 0, 0, 'cheeks')", [cid])
+        x(
+            "INSERT INTO consultation_concerns VALUES (?, 0, 0, 'acne_scars', 'moderate', NULL)",
+            [cid],
+        )
+        x("INSERT INTO consultation_adjuncts VALUES (?, 0, 'peel_mandelic')", [cid])
+        x("INSERT INTO screening_answers VALUES (?, 0, 'pregnancy', 'no')", [cid])
+        x("INSERT INTO screening_answers VALUES (?, 1, 'keloid', 'not_sure')", [cid])
+    sessions = [date(2026, 1, 12), date(2026, 2, 9), date(2026, 3, 9), date(2026, 4, 6)]
+    for cid in (1, 2):
+        for n, day in enumerate(sessions, start=1):
+            at = None if cid == 1 else ("14:00" if n == 2 else "09:30")
+            x(
+                "INSERT INTO planned_sessions (consultation_id, number, date, time) "
+                "VALUES (?, ?, ?, ?)",
+                [cid, n, day.isoformat(), at],
+            )
+        x(
+            "INSERT INTO adjunct_visits (consultation_id, visit_no, adjunct_id, date, "
+            "after_session, time) VALUES (?, 0, 'peel_mandelic', '2026-01-26', 1, ?)",
+            [cid, None if cid == 1 else "09:30"],
+        )
+        x(
+            "UPDATE consultations SET status = 'final', revision_of = ?, screening_outcome = "
+            "'proceed_with_caution', interval_weeks = 4, results_from = '2026-07-01', "
+            "results_to = '2026-10-01', finalized_at = '2026-01-05T10:30:00+00:00' WHERE id = ?",
+            [1 if cid == 2 else None, cid],
+        )
+    schema.conn.commit()
+    with schema.conn:
+        audit.seal(
+            schema,
+            "seal",
+            patients=[r[0] for r in schema.execute("SELECT id FROM patients")],
+            consultations=[
+                r[0] for r in schema.execute("SELECT id FROM consultations WHERE status = 'final'")
+            ],
+            provider="tests",
+        )
+    schema.close()
+    _add_accounts(path)
+    _add_consents(path)
+    expected = _rows_v6_expected()
     expected.consents = [(uuid, decision, V8_TEXT) for uuid, decision in V8_CONSENTS]
+    amended = expected.consultations[1]
+    expected.consultations[1] = replace(
+        amended,
+        appointment_time=time(9, 30),
+        times={"session-2": time(14, 0)},
+        amend_reason=V9_REASON,
+    )
     return expected
+
+
+def _rows_v6_expected() -> Expected:
+    """What ``build_v6`` writes, as the app reads it back (made on a scratch file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return build_v6(Path(tmp) / "scratch.sqlite3")
 
 
 # Every schema version the app has shipped, and how to make a database of it.
@@ -425,6 +569,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     6: build_v6,
     7: build_v7,
     8: build_v8,
+    9: build_v9,
 }
 
 

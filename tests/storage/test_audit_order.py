@@ -8,6 +8,7 @@ from storage_helpers import CATALOG, consultation, patient, plan_for
 
 from consult.app import plans
 from consult.app.errors import UserFacingError
+from consult.domain.model import ClinicSettings
 from consult.storage import RecordStore
 from consult.storage.backup import backup_with_audit
 from consult.storage.errors import StorageError
@@ -17,6 +18,8 @@ from consult.storage.exchange import export
 @pytest.fixture
 def store(tmp_path):
     with RecordStore.open(tmp_path / "records.sqlite3", catalog=CATALOG) as opened:
+        # A plan is never printed without the clinic's name and phone.
+        opened.clinic.save_settings(ClinicSettings(name="Clínica", phone="+34 910 000 000"))
         c = consultation(patient())
         opened.final = opened.consultations.finalize(c, plan_for(c))
         yield opened

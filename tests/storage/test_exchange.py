@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 
 import pytest
 from storage_helpers import (
@@ -32,7 +32,14 @@ def filled(repo):
     draft = repo.consultations.save_draft(consultation(zoe, screening={}))
     c = consultation(zoe)
     first = repo.consultations.finalize(c, plan_for(c))
-    changed = replace(first, areas=(*first.areas, NECK_LINES))
+    # The amendment books times (one session at another time) and says why it was made.
+    changed = replace(
+        first,
+        areas=(*first.areas, NECK_LINES),
+        appointment_time=time(9, 30),
+        times={"session-2": time(16, 15)},
+        amend_reason="Neck added at the patient's request.",
+    )
     repo.consultations.amend(first.id, changed, plan_for(changed))
     repo.clinic.save_settings(
         ClinicSettings(name="Clínica", holidays=frozenset({date(2026, 12, 25)}))
@@ -81,6 +88,43 @@ def test_round_trip_is_exact(filled, tmp_path):
             assert other.records.adjunct_visits(row["id"]) == repo.records.adjunct_visits(mine.id)
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     assert _without_time(a) == _without_time(b)
+    [amended] = [c for c in a["consultations"] if c["amend_reason"]]
+    assert amended["appointment_time"] == "09:30" and amended["times"] == {"session-2": "16:15"}
+    assert [s["time"] for s in amended["plan"]["sessions"]][:3] == ["09:30", "16:15", "09:30"]
+
+
+def test_an_export_from_before_appointment_times_imports(filled, tmp_path):
+    """Exports made before format 3 have no times nor amendment reasons: they import
+    without them."""
+    repo, _ = filled
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
+    for item in data["consultations"]:
+        for key in ("appointment_time", "times", "amend_reason"):
+            item.pop(key)
+        for row in (item["plan"] or {}).get("sessions", []):
+            row.pop("time")
+        for row in (item["plan"] or {}).get("adjunct_visits", []):
+            row.pop("time")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
+        import_json(other, old)
+        finals = [c for c in other.records.every_consultation() if c.status.value == "final"]
+        assert finals and all(c.appointment_time is None and not c.times for c in finals)
+        assert all(s.time is None for c in finals for s in other.records.planned_sessions(c.id))
+
+
+def test_a_time_that_is_not_a_time_is_refused(filled, tmp_path):
+    repo, _ = filled
+    data = json.loads(export(repo, tmp_path / "a.json").read_text())
+    [amended] = [c for c in data["consultations"] if c["amend_reason"]]
+    amended["times"]["session-2"] = "quarter past four"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    with RecordStore.open(tmp_path / "other.sqlite3") as other:
+        with pytest.raises(ExchangeError, match=r"\.times\[\.\.\.\] has the wrong type"):
+            import_json(other, bad)
+        assert other.health.counts()["consultations"] == 0
 
 
 def test_importing_twice_adds_nothing(filled, tmp_path):
@@ -103,7 +147,7 @@ def test_importing_twice_adds_nothing(filled, tmp_path):
 def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
     repo, _ = filled
     data = json.loads(export(repo, tmp_path / "a.json").read_text())
-    assert data["format"] == "consult-records" and data["format_version"] == 3
+    assert data["format"] == "consult-records" and data["format_version"] == 4
     assert all("id" not in p for p in data["patients"])
     revised = [c for c in data["consultations"] if c["revision_of"]]
     assert revised and all(len(c["revision_of"]) == 36 for c in revised)
@@ -143,7 +187,7 @@ def test_csv_export(filled, tmp_path):
         rows = list(csv.DictReader(handle))
     planned = repo.db.execute("SELECT count(*) FROM planned_sessions").fetchone()[0]
     assert len(rows) == planned
-    assert set(rows[0]) == {"consultation", "number", "date"}
+    assert set(rows[0]) == {"consultation", "number", "date", "time"}
     with pytest.raises(ExchangeError, match="not an empty folder"):
         export(repo, folder, "csv")
 

@@ -36,6 +36,7 @@ SHIPPED = (
     "0006_audit_content",
     "0007_accounts",
     "0008_consents",
+    "0009_appointment_times_and_amend_reason",
 )
 
 

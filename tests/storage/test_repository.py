@@ -416,3 +416,22 @@ def test_a_connection_for_any_thread(repo, db_path):
             worker.start()
             worker.join()
     assert outcomes == ["ProgrammingError", 1]
+
+
+def test_appointment_times_and_the_amend_reason_are_kept(repo):
+    """Sessions are booked at a time of day (one of them at its own), kept with the agreed
+    plan; an amendment keeps why it was made."""
+    from datetime import time
+
+    zoe = repo.patients.save(patient())
+    c = replace(consultation(zoe), appointment_time=time(9, 30), times={"session-3": time(17, 0)})
+    saved = repo.consultations.finalize(c, plan_for(c))
+    assert saved.appointment_time == time(9, 30) and saved.times == {"session-3": time(17, 0)}
+    sessions = repo.records.planned_sessions(saved.id)
+    assert [s.time for s in sessions[:4]] == [time(9, 30), time(9, 30), time(17, 0), time(9, 30)]
+    assert {v.time for v in repo.records.adjunct_visits(saved.id)} == {time(9, 30)}
+    changed = replace(saved, appointment_time=time(8, 0), amend_reason="Earlier slots suit.")
+    amended = repo.consultations.amend(saved.id, changed, plan_for(changed))
+    assert amended.amend_reason == "Earlier slots suit."
+    assert repo.records.consultation(saved.id).amend_reason == ""
+    assert repo.records.planned_sessions(amended.id)[0].time == time(8, 0)

@@ -165,6 +165,14 @@ def test_an_export_from_version_0_1_0_imports_whole(tmp_path):
     assert len(after["consultations"]) == len(before["consultations"])
     for mine, theirs in zip(after["consultations"], before["consultations"], strict=True):
         assert mine.pop("clearance") is None  # format 2 adds it; no 0.1.0 record had one
+        # Format 3 adds the booked times and an amendment's reason: none in 0.1.0.
+        assert mine.pop("appointment_time") is None and mine.pop("times") == {}
+        assert mine.pop("amend_reason") == ""
+        for row in [
+            *(mine["plan"] or {}).get("sessions", []),
+            *(mine["plan"] or {}).get("adjunct_visits", []),
+        ]:
+            assert row.pop("time") is None
         assert mine == theirs  # the same fields and values; only their order may differ
 
 

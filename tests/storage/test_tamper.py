@@ -74,6 +74,32 @@ def test_a_changed_final_consultation_is_named(records, statement):
     assert any("changed outside the app" in p and "consultation" in p for p in report.problems)
 
 
+def test_a_changed_booked_time_or_amend_reason_is_named(tmp_path):
+    """Schema 7's booked times and reason are sealed; records without them hash as before."""
+    from dataclasses import replace as changed
+    from datetime import time
+
+    path = tmp_path / "records.sqlite3"
+    with RecordStore.open(path, catalog=CATALOG, provider="Dr Reyes") as store:
+        c = consultation(patient())
+        plan = plan_for(c)
+        booked = changed(plan, sessions=tuple(changed(s, time=time(16, 15)) for s in plan.sessions))
+        first = store.consultations.finalize(c, booked)
+        amended = changed(c, amend_reason="Patient asked for later dates")
+        store.consultations.amend(first.id, amended, booked)
+    assert verify(path).intact
+    for statement in (
+        "UPDATE planned_sessions SET time = '09:00' WHERE consultation_id = 1 AND number = 1",
+        "UPDATE consultations SET amend_reason = 'none' WHERE id = 2",
+        "UPDATE planned_sessions SET time = NULL WHERE consultation_id = 2",
+    ):
+        copy = tmp_path / f"copy-{abs(hash(statement))}.sqlite3"
+        copy.write_bytes(path.read_bytes())
+        tamper(copy, statement)
+        report = verify(copy)
+        assert any("changed outside the app" in p for p in report.problems), statement
+
+
 @pytest.mark.parametrize(
     "statement",
     [

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import date, time
 from functools import partial
 from html import escape
 from itertools import pairwise
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,11 +45,13 @@ from PySide6.QtWidgets import (
 )
 
 from consult.app.draft import ConsultationDraft
-from consult.domain.adjuncts import all_eligibility
+from consult.domain.adjuncts import all_eligibility, suggestions
+from consult.domain.amendment import changes, describe_area, describe_concern, reason_problem
 from consult.domain.consent import needed_documents
-from consult.domain.model import ROMAN, Answer, Outcome, Patient, age_on
+from consult.domain.model import ROMAN, Answer, Outcome, Patient, ValidationError, age_on
 from consult.domain.plan import session_bounds
-from consult.ui import style
+from consult.report import dates
+from consult.ui import dialogs, outcomes, style
 from consult.ui.plan_text import rules_html, status_text
 from consult.ui.zone_map import ZoneMap
 
@@ -56,13 +60,6 @@ NO_DATE = QDate(1900, 1, 1)
 ANSWER_IDS = {Answer.YES: 1, Answer.NO: 2, Answer.NOT_SURE: 3}
 ANSWER_LABELS = {Answer.YES: "Yes", Answer.NO: "No", Answer.NOT_SURE: "Not sure"}
 CHECKED = {True: Qt.CheckState.Checked, False: Qt.CheckState.Unchecked}
-LANGUAGE_LABELS = {"en": "English", "es": "Español"}
-OUTCOME_COLOURS = {
-    Outcome.PROCEED: "proceed",
-    Outcome.CAUTION: "caution",
-    Outcome.NEEDS_CLEARANCE: "clearance",
-    Outcome.DO_NOT_TREAT: "danger",
-}
 
 
 def to_qdate(day: date | None) -> QDate:
@@ -82,7 +79,74 @@ def parse_day(text: str) -> date | None:
 
 
 def long_date(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """A date as every screen writes it (see ``consult.report.dates``)."""
+    return dates.day(day)
+
+
+_QT_DATE_FIELDS = {"E": "ddd", "EE": "ddd", "EEE": "ddd", "EEEE": "dddd", "y": "yyyy"}
+
+
+def qt_date_format() -> str:
+    """``dates.day``'s pattern for the screens' locale, written for a Qt date field."""
+    import re
+
+    pattern = dates.day_pattern()
+    return re.sub(r"E+|y+", lambda m: _QT_DATE_FIELDS.get(m.group(), m.group()), pattern)
+
+
+class SlotBox(QComboBox):
+    """A time of day chosen from the clinic's slots, every 15 minutes from 7:00 to 20:45,
+    written as the screens' locale writes times; another time can be typed ("10:40")."""
+
+    timeChanged = Signal(QTime)
+
+    def __init__(self, at: time | None = None, parent=None):
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(12)
+        for minutes in range(7 * 60, 21 * 60, 15):
+            slot = time(minutes // 60, minutes % 60)
+            self.addItem(dates.time_of_day(slot), slot)
+        self._current: time | None = None
+        self.currentIndexChanged.connect(lambda _i: self._picked(self.currentData()))
+        self.lineEdit().editingFinished.connect(self._typed)
+        if at is not None:
+            self.setTime(QTime(at))
+
+    def time(self) -> QTime:
+        return QTime(self._current) if self._current is not None else QTime()
+
+    def setTime(self, value: QTime) -> None:
+        at = value.toPython().replace(second=0, microsecond=0)
+        index = self.findData(at)
+        if index < 0:  # not on a slot: kept as its own item, in order
+            index = sum(1 for i in range(self.count()) if self.itemData(i) < at)
+            self.insertItem(index, dates.time_of_day(at), at)
+        self.setCurrentIndex(index)
+        self._picked(at)
+
+    def _picked(self, at) -> None:
+        if isinstance(at, time) and at != self._current:
+            self._current = at
+            self.timeChanged.emit(QTime(at))
+
+    def _typed(self) -> None:
+        """A time typed in the box: "10:40", "1040", "4:15 pm"."""
+        text = self.lineEdit().text().strip().lower().replace(".", ":")
+        match = re.fullmatch(r"(\d{1,2}):?(\d{2})?\s*([ap])?\.?m?\.?", text)
+        if match is None:
+            self.setEditText(dates.time_of_day(self._current) if self._current else "")
+            return
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if match.group(3) == "p" and hour < 12:
+            hour += 12
+        if match.group(3) == "a" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            self.setEditText(dates.time_of_day(self._current) if self._current else "")
+            return
+        self.setTime(QTime(hour, minute))
 
 
 def swatch_icon(colour: str) -> QIcon:
@@ -253,6 +317,11 @@ class PatientPage(Page):
 
     def initializePage(self) -> None:
         state = self.state
+        if getattr(self.wizard(), "amending", False):
+            # An amendment is for the same patient: no search, no new patient.
+            for widget in (self.search, self.results, self.new_button):
+                widget.hide()
+            self.setSubTitle("The patient's details, as they are now.")
         self._loading = True  # building the widgets must not overwrite the state
         if not self.skin_buttons:
             for skin in state.catalog.skin_types:
@@ -270,7 +339,7 @@ class PatientPage(Page):
             for before, after in pairwise(chain):
                 QWidget.setTabOrder(before, after)
             for lang in state.catalog.languages:
-                self.language.addItem(LANGUAGE_LABELS.get(lang, lang), lang)
+                self.language.addItem(dates.language_name(lang), lang)
         self.load_from_state()
 
     def load_from_state(self) -> None:
@@ -305,8 +374,8 @@ class PatientPage(Page):
             self.dob_words.setText("not a date" if len(typed) == 8 else "")
         else:
             age = state.patient.date_of_birth and age_on(state.patient.date_of_birth, state.today)
-            born = state.patient.date_of_birth
-            self.dob_words.setText(f"{born.day} {born:%B %Y} (age {age})")
+            words = dates.long_date(state.patient.date_of_birth, UI_LANG)
+            self.dob_words.setText(f"{words} (age {age})")
         state.patient.phone = self.phone.text()
         state.patient.email = self.email.text()
         state.patient.language = self.language.currentData() or "en"
@@ -322,7 +391,8 @@ class PatientPage(Page):
         if not text or self._find is None:
             return
         for patient in self._find(text)[:20]:
-            item = QListWidgetItem(f"{patient.name} — born {patient.date_of_birth.isoformat()}")
+            born = dates.long_date(patient.date_of_birth, UI_LANG)
+            item = QListWidgetItem(f"{patient.name} — born {born}")
             item.setData(Qt.ItemDataRole.UserRole, patient)
             self.results.addItem(item)
         if self.results.count():
@@ -339,13 +409,17 @@ class PatientPage(Page):
         self.name.setFocus()
 
     def _new_patient(self) -> None:
+        """A new patient; a name typed in the search (and not found) becomes their name."""
         state = self.state
+        typed = " ".join(self.search.text().split())
+        is_name = bool(typed) and not any(ch.isdigit() for ch in typed)
         state.patient.id = None
-        state.patient.name, state.patient.date_of_birth, state.patient.fitzpatrick = "", None, None
+        state.patient.name = typed if is_name else ""
+        state.patient.date_of_birth, state.patient.fitzpatrick = None, None
         state.patient.phone = state.patient.email = ""
         self.search.clear()
         self.load_from_state()
-        self.name.setFocus()
+        (self.dob if is_name else self.name).setFocus()
 
     def isComplete(self) -> bool:
         state = self.state
@@ -371,22 +445,25 @@ class ScreeningPage(Page):
     def __init__(self):
         super().__init__()
         self.setTitle("Safety screening")
-        self.setSubTitle("Ask each question. The outcome updates as you answer.")
+        self.setSubTitle("Ask each question. The outcome shows once every question is answered.")
         layout = QVBoxLayout(self)
+        self.banner_box = QFrame()
+        self.banner_box.setObjectName("screening-banner")
+        banner_row = QHBoxLayout(self.banner_box)
+        self.banner_icon = QLabel()
+        self.banner_icon.setAccessibleName("Screening outcome icon")
+        self.banner_icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.setAccessibleName("Screening outcome")
-        self.banner.setMargin(8)
-        layout.addWidget(self.banner)
-
-        self.rest_no = QPushButton("Answer the &rest “No”")
-        self.rest_no.setToolTip("Marks every unanswered question “No”.")
-        self.rest_no.clicked.connect(self._rest_no)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.rest_no)
-        layout.addLayout(row)
+        self.answered = QLabel()
+        self.answered.setAccessibleName("Questions answered")
+        self.answered.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+        banner_row.addWidget(self.banner_icon)
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.answered)
+        layout.addWidget(self.banner_box)
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -396,6 +473,28 @@ class ScreeningPage(Page):
         self.grid.setColumnStretch(0, 1)
         self.scroll.setWidget(self.grid_host)
         layout.addWidget(self.scroll, 1)
+        self.scroll.verticalScrollBar().valueChanged.connect(lambda _v: self._show_below())
+        # Once the questions are laid out at the new size (the range changes first).
+        self.scroll.verticalScrollBar().rangeChanged.connect(
+            lambda *_: QTimer.singleShot(0, self, self._show_below)
+        )
+
+        # Under the questions: how many are out of sight and unanswered, and ways to them.
+        self.below = QLabel()
+        self.below.setAccessibleName("Questions below")
+        self.next_unanswered = QPushButton("Next &unanswered")
+        self.next_unanswered.setToolTip("Scrolls to the first question not answered yet")
+        self.next_unanswered.clicked.connect(self.go_to_unanswered)
+        self.rest_no = QPushButton("Answer the &rest “No”…")
+        self.rest_no.setToolTip(
+            "After you asked them: marks every unanswered question “No”, once you confirm the list."
+        )
+        self.rest_no.clicked.connect(self._rest_no)
+        row = QHBoxLayout()
+        row.addWidget(self.below, 1)
+        row.addWidget(self.next_unanswered)
+        row.addWidget(self.rest_no)
+        layout.addLayout(row)
 
         self.override_box = QGroupBox("Going ahead despite “do not treat”")
         override_layout = QVBoxLayout(self.override_box)
@@ -410,21 +509,22 @@ class ScreeningPage(Page):
         override_layout.addWidget(self.override)
         layout.addWidget(self.override_box)
         self.groups: dict[str, QButtonGroup] = {}
+        self.labels: dict[str, QLabel] = {}
+
+    def _asked(self, question) -> str:
+        return question.ask(UI_LANG, self.state.settings.placeholders)
 
     def initializePage(self) -> None:
         state = self.state
         if not self.groups:
-            values = {
-                "isotretinoin_window_months": state.settings.isotretinoin_window_months,
-                "min_age": state.settings.min_age,
-            }
             for row, question in enumerate(state.catalog.questions):
-                text = QLabel(f"{row + 1}. {question.question.format(UI_LANG, values)}")
+                asked = self._asked(question)
+                text = QLabel(f"{row + 1}. {asked}")
                 text.setTextFormat(Qt.TextFormat.PlainText)
                 text.setWordWrap(True)
                 self.grid.addWidget(text, row, 0)
+                self.labels[question.id] = text
                 group = QButtonGroup(self)
-                asked = question.question.format(UI_LANG, values)
                 for answer, column in ANSWER_IDS.items():
                     label = ANSWER_LABELS[answer]
                     button = QRadioButton(label)
@@ -461,40 +561,113 @@ class ScreeningPage(Page):
         self.refresh()
         self.changed()
 
+    def unanswered(self) -> list:
+        return [q for q in self.state.catalog.questions if q.id not in self.state.answers]
+
     def _rest_no(self) -> None:
-        for question in self.state.catalog.questions:
+        """Never silently: the provider confirms the questions it marks, listed by name."""
+        left = self.unanswered()
+        if not left:
+            return
+        numbers = {q.id: i for i, q in enumerate(self.state.catalog.questions, start=1)}
+        listed = [f"{numbers[q.id]}. {self._asked(q)}" for q in left]
+        if not dialogs.ask_list(
+            self,
+            "Answer the rest “No”?",
+            f"Did the patient say no to each of these {len(left)} questions?",
+            listed,
+            f"&Yes, mark {'it' if len(left) == 1 else f'all {len(left)}'} “No”",
+            "&Go back and ask",
+        ):
+            return
+        for question in left:
             self.state.answers.setdefault(question.id, Answer.NO)
         self.load_from_state()
         self.changed()
+
+    def go_to_unanswered(self) -> None:
+        left = self.unanswered()
+        if not left:
+            return
+        label = self.labels[left[0].id]
+        self.scroll.ensureWidgetVisible(label, 0, 40)
+        self.groups[left[0].id].button(ANSWER_IDS[Answer.YES]).setFocus()
+        self._show_below()
 
     def _store_override(self) -> None:
         self.state.override_reason = self.override.toPlainText()
         self.refresh()
         self.changed()
 
+    def _show_below(self) -> None:
+        """Says how many questions are below the visible part, and how many are unanswered."""
+        if not self.labels:
+            return
+        top = self.scroll.verticalScrollBar().value()
+        bottom = top + self.scroll.viewport().height()
+        hidden = [qid for qid, label in self.labels.items() if label.geometry().top() >= bottom]
+        waiting = [qid for qid in hidden if qid not in self.state.answers]
+        above = [
+            qid
+            for qid, label in self.labels.items()
+            if label.geometry().bottom() <= top and qid not in self.state.answers
+        ]
+        parts = []
+        if hidden:
+            text = f"▼ {len(hidden)} more question{'s' if len(hidden) != 1 else ''} below"
+            if waiting:
+                text += f", {len(waiting)} not answered"
+            parts.append(text)
+        if above:
+            parts.append(f"▲ {len(above)} not answered above")
+        self.below.setText(" · ".join(parts))
+        self.next_unanswered.setEnabled(bool(self.unanswered()))
+
     def refresh(self) -> None:
         result = self.state.screening()
         catalog = self.state.catalog
-        values = self.state.settings.placeholders
-        colour = style.colour(OUTCOME_COLOURS[result.outcome])
-        lines = [f"<b style='font-size:large'>{escape(result.outcome.label)}</b>"]
-        if result.unanswered:
-            lines.append(f"{len(result.unanswered)} question(s) not answered yet.")
+        total = len(catalog.questions)
+        answered = total - len(result.unanswered)
+        found = outcomes.look(result.outcome if result.complete else None)
+        colour = style.colour(found.colour)
+        lines = [f"<b style='font-size:large'>{escape(found.headline)}</b>"]
+        # What happens next: the provider's next step, then what it means for the plan.
+        if not result.complete:
+            lines.append(escape(found.next_step, quote=False))
+        elif result.label_reasons:  # the device's label rules it out: no override
+            lines += [f"<b>{escape(line)}</b>" for line in outcome_lines(result)]
+        elif result.overridden:
+            lines.append("<b>Going ahead: the provider wrote the reason below.</b>")
+        else:
+            lines.append(escape(found.next_step, quote=False))
+            if result.outcome is Outcome.DO_NOT_TREAT:
+                lines += [escape(line) for line in outcome_lines(result)]
+        if result.reasons:
+            lines.append("So far:" if not result.complete else "Because:")
         for reason in result.reasons:
             question = catalog.question(reason.question_id)
             answer = "not sure" if reason.answer is Answer.NOT_SURE else "yes"
+            reason_colour = style.colour(outcomes.look(reason.outcome).colour)
             label = " — <b>on the device's label</b>" if reason.label else ""
             lines.append(
-                f"• {escape(reason.outcome.label)}: {escape(question.ask(UI_LANG, values))} "
-                f"(<i>{answer}</i>){label}<br>"
+                f"• <span style='color:{reason_colour}'><b>{escape(reason.outcome.label)}</b>"
+                f"</span>: {escape(self._asked(question))} (<i>{answer}</i>){label}<br>"
                 f"&nbsp;&nbsp;<small>Source: {escape(catalog.cite(question.sources))}</small>"
             )
-        lines += [f"<b>{escape(line)}</b>" for line in outcome_lines(result)]
         self.banner.setText("<br>".join(lines))
-        self.banner.setStyleSheet(
-            f"QLabel {{ border: 2px solid {colour}; border-radius: 6px; color: {colour}; }}"
+        self.banner_icon.setPixmap(
+            outcomes.outcome_icon(result.outcome if result.complete else None, 44)
         )
-        self.override_box.setVisible(result.overridable)
+        self.banner_icon.setToolTip(found.headline)
+        self.answered.setText(f"<b>{answered} of {total}</b><br>answered")
+        self.banner_box.setStyleSheet(
+            f"QFrame#screening-banner {{ border: 2px solid {colour}; border-left: 8px solid "
+            f"{colour}; border-radius: 6px; }}"
+        )
+        self.banner.setAccessibleDescription(f"{found.headline}. {answered} of {total} answered.")
+        self.rest_no.setEnabled(bool(result.unanswered))
+        self.override_box.setVisible(result.complete and result.overridable)
+        self._show_below()
 
     def isComplete(self) -> bool:
         return self.state.screening().complete
@@ -515,8 +688,10 @@ class AreasPage(Page):
         self.tree.setHeaderHidden(True)
         self.tree.setAccessibleName("Treatment areas and face zones")
         self.tree.itemChanged.connect(self._tree_changed)
-        self.caption = QLabel(" ")
-        self.caption.setAccessibleName("Area under the mouse")
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setAccessibleName("Chosen areas")
         self.depth = QLabel()
         self.depth.setWordWrap(True)
         self.splitter = QSplitter()
@@ -537,12 +712,11 @@ class AreasPage(Page):
                     names[(area.id, zone.id)] = f"{area.name[UI_LANG]}: {zone.name[UI_LANG]}"
             self.map = ZoneMap(names)
             self.map.clicked.connect(self._map_clicked)
-            self.map.hovered.connect(lambda name: self.caption.setText(name or " "))
             self.splitter.addWidget(self.map)
             self.splitter.addWidget(self.tree)
             self.splitter.setStretchFactor(0, 3)
             self.splitter.setStretchFactor(1, 2)
-            self.splitter.setSizes([560, 360])
+            self.splitter.setSizes([640, 300])
             self._syncing = True
             for group in catalog.area_groups:
                 group_item = QTreeWidgetItem(self.tree, [group.name[UI_LANG]])
@@ -621,7 +795,24 @@ class AreasPage(Page):
         item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         self.tree.setCurrentItem(item)
 
+    def _show_chosen(self) -> None:
+        """The caption lists everything chosen, in the order chosen."""
+        from consult.domain.amendment import describe_area
+
+        state = self.state
+        chosen = [
+            describe_area(state.catalog, choice.area_id, choice.zones, UI_LANG)
+            for choice in sorted(
+                state.area_choices(), key=lambda c: list(state.areas).index(c.area_id)
+            )
+        ]
+        if chosen:
+            self.caption.setText("<b>Chosen:</b> " + escape(" · ".join(chosen)))
+        else:
+            self.caption.setText("<b>Chosen:</b> nothing yet — click the map or tick the list.")
+
     def _sync_map(self) -> None:
+        self._show_chosen()
         if self.map is None:
             return
         chosen = set()
@@ -648,9 +839,15 @@ class ConcernsPage(Page):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.missing = QLabel()
+        self.missing.setWordWrap(True)
+        self.missing.setStyleSheet(style.problem_css())
+        self.missing.setAccessibleName("Why Next is not available yet")
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll)
+        layout.addWidget(self.missing)
         self.checks: dict[tuple[str, str], QCheckBox] = {}
+        self.completeChanged.connect(self._say_what_is_missing)
 
     def initializePage(self) -> None:
         state = self.state
@@ -714,6 +911,7 @@ class ConcernsPage(Page):
         for area_id in list(state.concerns):
             if area_id not in state.areas:
                 del state.concerns[area_id]
+        self._say_what_is_missing()
 
     @staticmethod
     def _combo(label, options, current, owner) -> QComboBox | None:
@@ -728,9 +926,27 @@ class ConcernsPage(Page):
         combo.setMinimumHeight(40)
         return combo
 
-    def isComplete(self) -> bool:
+    def areas_without_concern(self) -> list[str]:
         state = self.state
-        return bool(state.areas) and all(state.concerns.get(a) for a in state.areas)
+        return [
+            state.catalog.area(a).name[UI_LANG] for a in state.areas if not state.concerns.get(a)
+        ]
+
+    def _say_what_is_missing(self) -> None:
+        missing = self.areas_without_concern()
+        if not missing:
+            self.missing.setText("")
+        elif len(missing) == 1:
+            self.missing.setText(f"To go on, tick at least one concern for: {missing[0]}.")
+        else:
+            self.missing.setText(
+                "To go on, tick at least one concern for each area. Still without one: "
+                + ", ".join(missing)
+                + "."
+            )
+
+    def isComplete(self) -> bool:
+        return bool(self.state.areas) and not self.areas_without_concern()
 
 
 # --------------------------------------------------------------------------- 5. adjuncts
@@ -759,23 +975,37 @@ class AdjunctsPage(Page):
             list(state.areas),
             values=state.settings.placeholders,
         )
-        wanted = {c.concern_id for a in state.area_choices() for c in a.concerns}
+        wanted = [c.concern_id for a in state.area_choices() for c in a.concerns]
+        suggested = suggestions(
+            catalog, state.patient.fitzpatrick, wanted, list(state.areas), verdicts
+        )
         host = QWidget()
         layout = QVBoxLayout(host)
+        if suggested:
+            note = QLabel(
+                "★ marks what the catalog suggests for these concerns and this skin type, "
+                "with why; the choice is yours."
+            )
+            note.setWordWrap(True)
+            layout.addWidget(note)
         self.checks = {}
+        self.suggested = suggested
         for kind in catalog.adjunct_kinds:
             box = QGroupBox(kind.name[UI_LANG])
             box_layout = QVBoxLayout(box)
             for adjunct in (a for a in catalog.adjuncts if a.kind == kind.id):
                 verdict = verdicts[adjunct.id]
-                suggested = bool(set(adjunct.concerns) & wanted)
-                label = adjunct.name[UI_LANG] + (
-                    "  · suggested" if suggested and verdict.eligible else ""
-                )
+                suggestion = suggested.get(adjunct.id)
+                label = adjunct.name[UI_LANG] + ("  ★ suggested" if suggestion else "")
                 check = QCheckBox(label)
                 check.setMinimumHeight(40)
                 check.setAccessibleName(adjunct.name[UI_LANG])
                 check.setToolTip(adjunct.description[UI_LANG])
+                if suggestion:
+                    font = check.font()
+                    font.setBold(True)
+                    check.setFont(font)
+                    check.setAccessibleDescription(f"Suggested: {suggestion.reason}")
                 if not verdict.eligible:
                     check.setEnabled(False)
                     check.setChecked(False)
@@ -787,11 +1017,15 @@ class AdjunctsPage(Page):
                     check.setChecked(adjunct.id in state.adjuncts)
                 check.toggled.connect(lambda on, a=adjunct.id: self._toggle(a, on))
                 box_layout.addWidget(check)
-                detail = QLabel(
-                    escape(adjunct.description[UI_LANG])
-                    if verdict.eligible
-                    else "<i>Not available: " + escape(" ".join(verdict.reasons)) + "</i>"
-                )
+                if not verdict.eligible:
+                    words = "<i>Not available: " + escape(" ".join(verdict.reasons)) + "</i>"
+                elif suggestion:
+                    words = f"<b>Suggested:</b> {escape(suggestion.reason)}<br>" + escape(
+                        adjunct.description[UI_LANG]
+                    )
+                else:
+                    words = escape(adjunct.description[UI_LANG])
+                detail = QLabel(words)
                 detail.setWordWrap(True)
                 detail.setIndent(28)
                 detail.setEnabled(verdict.eligible)
@@ -814,12 +1048,14 @@ class AdjunctsPage(Page):
 
 
 class PlanPage(Page):
+    DEFAULT_TIME = time(9, 0)
+
     def __init__(self):
         super().__init__()
         self.setTitle("Plan")
-        self.setSubTitle("Check the dates. Changes update the plan at once.")
+        self.setSubTitle("Check the dates and book the times. Changes update the plan at once.")
         self.start = QDateEdit()
-        self.start.setDisplayFormat("ddd d MMM yyyy")
+        self.start.setDisplayFormat(qt_date_format())
         self.start.setCalendarPopup(True)
         self.start.setAccessibleName("Date of the first session")
         self.count = QSpinBox()
@@ -827,23 +1063,42 @@ class PlanPage(Page):
         self.count.setMinimumHeight(36)
         self.count.setMinimumWidth(80)
         self.bounds = QLabel()
+        self.book = QCheckBox("Book at")
+        self.book.setAccessibleName("Book the appointments at a time of day")
+        self.time = SlotBox()
+        self.time.setAccessibleName("Time of day of the appointments")
+        self.time.setToolTip("Every appointment at this time; change one in the table below")
+        self.time_note = QLabel()
         form = QFormLayout()
         start_label = QLabel("Fi&rst session:")
         start_label.setBuddy(self.start)
         count_label = QLabel("&Sessions:")
         count_label.setBuddy(self.count)
-        form.addRow(start_label, self.start)
+        start_row = QHBoxLayout()
+        start_row.addWidget(self.start)
+        start_row.addStretch(1)
+        form.addRow(start_label, start_row)
         count_row = QHBoxLayout()
         count_row.addWidget(self.count)
         count_row.addWidget(self.bounds, 1)
         form.addRow(count_label, count_row)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Date", "Appointment"])
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.ResizeToContents
-        )
+        time_label = QLabel("&Time:")
+        time_label.setBuddy(self.book)
+        time_row = QHBoxLayout()
+        time_row.addWidget(self.book)
+        time_row.addWidget(self.time)
+        time_row.addWidget(self.time_note, 1)
+        form.addRow(time_label, time_row)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Date", "Time", "Appointment"])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        # Rows tall enough for the time boxes in them (touch-sized, like every control).
+        self.table.verticalHeader().setDefaultSectionSize(style.TOUCH_HEIGHT + 2)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Planned appointments")
         self.table.setTabKeyNavigation(False)
@@ -858,7 +1113,7 @@ class PlanPage(Page):
         self.results.setWordWrap(True)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet(f"color: {style.colour('clearance')};")
+        self.warnings.setStyleSheet(f"color: {style.colour('caution')};")
         self.warnings.setAccessibleName("Plan warnings")
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes for the record (not printed on the patient's plan)")
@@ -879,6 +1134,9 @@ class PlanPage(Page):
         self.start.dateChanged.connect(self._store)
         self.count.valueChanged.connect(self._store)
         self.notes.textChanged.connect(self._store)
+        self.book.toggled.connect(self._store)
+        self.time.timeChanged.connect(self._store)
+        self.row_times: dict[str, SlotBox] = {}
         self._loading = False
 
     def initializePage(self) -> None:
@@ -895,6 +1153,8 @@ class PlanPage(Page):
         self.start.setDate(to_qdate(state.start_date))
         self.count.setRange(bounds.low, bounds.high)
         self.count.setValue(state.session_count)
+        self.book.setChecked(state.appointment_time is not None)
+        self.time.setTime(QTime(state.appointment_time or self.DEFAULT_TIME))
         if self.notes.toPlainText() != state.notes:
             self.notes.setPlainText(state.notes)
         self.bounds.setText(
@@ -911,6 +1171,20 @@ class PlanPage(Page):
         state.start_date = from_qdate(self.start.date())
         state.session_count = self.count.value()
         state.notes = self.notes.toPlainText()
+        state.appointment_time = self.time.time().toPython() if self.book.isChecked() else None
+        self.refresh()
+        self.changed()
+
+    def _row_time_changed(self, key: str, value: QTime) -> None:
+        """One appointment at its own time; back at the usual time, it follows the usual."""
+        if self._loading:
+            return
+        state = self.state
+        chosen = value.toPython()
+        if chosen == state.appointment_time:
+            state.times.pop(key, None)
+        else:
+            state.times[key] = chosen
         self.refresh()
         self.changed()
 
@@ -923,22 +1197,59 @@ class PlanPage(Page):
         self.count.setEnabled(not plan.not_treating)
         rules = rules_html(catalog, plan)
         self.rules.setText(f"<b>Rules applied:</b>{rules}" if rules else "")
+        self.book.setEnabled(not plan.not_treating)
+        self.time.setEnabled(self.book.isChecked() and not plan.not_treating)
+        own = len(state.times)
+        self.time_note.setText(
+            "no time booked yet: the plan shows the dates only"
+            if state.appointment_time is None
+            else (f"every appointment, {own} at its own time" if own else "every appointment")
+        )
         proposed = "Proposed: " if plan.provisional else ""
-        rows = [(s.date, f"{proposed}Microneedling session {s.number}") for s in plan.sessions]
-        rows += [(v.date, catalog.adjunct(v.adjunct_id).name[UI_LANG]) for v in plan.adjunct_visits]
+        rows = [
+            (s.date, s.time, s.key, f"{proposed}Microneedling session {s.number}")
+            for s in plan.sessions
+        ]
+        rows += [
+            (v.date, v.time, v.key, catalog.adjunct(v.adjunct_id).name[UI_LANG])
+            for v in plan.adjunct_visits
+        ]
         rows.sort(key=lambda r: r[0])
-        self.table.setRowCount(len(rows))
-        for row, (day, what) in enumerate(rows):
-            self.table.setItem(row, 0, QTableWidgetItem(long_date(day)))
-            self.table.setItem(row, 1, QTableWidgetItem(what))
+        self._loading = True
+        try:
+            self.table.setRowCount(len(rows))
+            self.row_times = {}
+            for row, (day_, at, key, what) in enumerate(rows):
+                self.table.setItem(row, 0, QTableWidgetItem(dates.day(day_)))
+                if state.appointment_time is None:
+                    self.table.removeCellWidget(row, 1)
+                    self.table.setItem(row, 1, QTableWidgetItem("—"))
+                else:
+                    self.table.setItem(row, 1, QTableWidgetItem(""))
+                    edit = SlotBox(at or state.appointment_time)
+                    edit.setFrame(False)
+                    edit.setAccessibleName(f"Time of {what} on {dates.day(day_)}")
+                    edit.timeChanged.connect(partial(self._row_time_changed, key))
+                    if key in state.times:
+                        font = edit.font()
+                        font.setBold(True)
+                        edit.setFont(font)
+                        edit.setToolTip("At its own time (the others follow the usual time)")
+                    self.table.setCellWidget(row, 1, edit)
+                    self.row_times[key] = edit
+                self.table.setItem(row, 2, QTableWidgetItem(what))
+        finally:
+            self._loading = False
+        self.table.resizeColumnsToContents()
         ongoing = [catalog.adjunct(a).name[UI_LANG] for a in plan.ongoing_adjuncts]
+        low, high = catalog.protocol.results_months
         if plan.results_from is None:
             text = "No sessions are planned."
         else:
             text = (
-                f"Results: usually best around {plan.results_from:%B %Y} to "
-                f"{plan.results_to:%B %Y} ({catalog.protocol.results_months[0]}–"
-                f"{catalog.protocol.results_months[1]} months after the last session)."
+                f"Results: usually best around {dates.month_year(plan.results_from, UI_LANG)} "
+                f"to {dates.month_year(plan.results_to, UI_LANG)} ({low}–{high} months after "
+                "the last session)."
             )
         if ongoing:
             text += " At home: " + ", ".join(ongoing) + "."
@@ -956,27 +1267,84 @@ class ReviewPage(Page):
         self.setSubTitle("Check the summary, then Finish to save the plan and preview it.")
         self.summary = QTextBrowser()
         self.summary.setAccessibleName("Summary of the consultation")
+        self.reason_box = QGroupBox("Why is the consultation amended?")
+        reason_layout = QVBoxLayout(self.reason_box)
+        self.reason = QPlainTextEdit()
+        self.reason.setAccessibleName("Reason for the amendment")
+        self.reason.setPlaceholderText(
+            "For example: the patient asked to add the neck; sessions moved to mornings."
+        )
+        self.reason.setTabChangesFocus(True)
+        self.reason.setMaximumHeight(70)
+        self.reason.textChanged.connect(self._store_reason)
+        reason_layout.addWidget(self.reason)
+        self.reason_box.hide()
         self.blocker = QLabel()
         self.blocker.setWordWrap(True)
         self.blocker.setStyleSheet(style.problem_css())
         self.blocker.setAccessibleName("Why the consultation cannot be finished yet")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary, 1)
+        layout.addWidget(self.reason_box)
         layout.addWidget(self.blocker)
         self.setFinalPage(True)
+
+    @property
+    def replaces(self):
+        wizard = self.wizard()
+        return getattr(wizard, "replaces", None) if wizard is not None else None
 
     def initializePage(self) -> None:
         state = self.state
         catalog = state.catalog
         plan = state.plan()
         screening = plan.screening
+        replaces = self.replaces
+        parts = []
+        if replaces is not None:
+            old, old_plan = replaces
+            self.setTitle("Finish the amendment")
+            self.setSubTitle(
+                "The amendment is saved as a new revision; the one it replaces stays readable."
+            )
+            try:
+                now = state.consultation()
+            except ValidationError:  # the patient's details are not whole yet
+                now = replace(old, patient=old.patient)
+            changed = changes(
+                catalog,
+                old,
+                now,
+                old_plan,
+                plan,
+                describe_day=dates.day,
+                describe_language=dates.language_name,
+            )
+            parts.append(
+                f"<p><b>Amending consultation #{old.id} of {escape(dates.day(old.date))}.</b> "
+                + (
+                    "What changes:</p><ul>"
+                    + "".join(f"<li>{escape(line)}</li>" for line in changed)
+                    + "</ul>"
+                    if changed
+                    else "Nothing is changed yet: go back to a step (left) to change it.</p>"
+                )
+            )
+            self.reason_box.show()
+            if self.reason.toPlainText() != state.amend_reason:
+                self.reason.blockSignals(True)
+                self.reason.setPlainText(state.amend_reason)
+                self.reason.blockSignals(False)
         who = state.patient
-        parts = [
+        born = dates.long_date(who.date_of_birth, UI_LANG) if who.date_of_birth else "?"
+        outcome_colour = style.colour(outcomes.look(screening.outcome).colour)
+        parts += [
             f"<h3>{escape(who.name)}</h3>",
-            f"<p>Born {who.date_of_birth} · skin type {ROMAN.get(who.fitzpatrick or 0, '?')}"
-            f" · plan in {escape(LANGUAGE_LABELS.get(who.language, who.language))}"
+            f"<p>Born {escape(born)} · skin type {ROMAN.get(who.fitzpatrick or 0, '?')}"
+            f" · plan in {escape(dates.language_name(who.language))}"
             f" · provider {escape(state.provider)}</p>",
-            f"<p><b>Screening:</b> {escape(screening.outcome.label)}"
+            f"<p><b>Screening:</b> <b style='color:{outcome_colour}'>"
+            f"{escape(screening.outcome.label)}</b>"
             + (" (overridden with a written reason)" if screening.overridden else "")
             + "</p>",
             f"<p><b>{escape(status_text(plan))}</b></p>",
@@ -991,26 +1359,27 @@ class ReviewPage(Page):
             )
         parts.append("<p><b>Treating:</b></p><ul>")
         for choice in plan.areas:
-            area = catalog.area(choice.area_id)
-            zones = ", ".join(area.zone(z).name[UI_LANG] for z in choice.zones)
-            concerns = ", ".join(
-                catalog.concern(c.concern_id).name[UI_LANG] for c in choice.concerns
-            )
-            parts.append(
-                f"<li><b>{escape(area.name[UI_LANG])}</b>"
-                + (f" ({escape(zones)})" if zones else "")
-                + f": {escape(concerns)}</li>"
-            )
+            where = describe_area(catalog, choice.area_id, choice.zones, UI_LANG)
+            concerns = ", ".join(describe_concern(catalog, c, UI_LANG) for c in choice.concerns)
+            parts.append(f"<li><b>{escape(where)}</b>: {escape(concerns)}</li>")
         parts.append("</ul>")
         if plan.adjuncts:
             names = ", ".join(catalog.adjunct(a).name[UI_LANG] for a in plan.adjuncts)
             parts.append(f"<p><b>Adjuncts:</b> {escape(names)}</p>")
         if plan.sessions:
             proposed = "proposed " if plan.provisional else ""
+            at = (
+                f", at {dates.time_of_day(state.appointment_time)}"
+                + (f" ({len(state.times)} at another time)" if state.times else "")
+                if state.appointment_time
+                else ", times not booked yet"
+            )
             parts.append(
                 f"<p><b>{len(plan.sessions)} sessions</b>, {proposed}from "
-                f"{long_date(plan.first_session)} to {long_date(plan.last_session)}; results "
-                f"usually best around {plan.results_from:%B %Y} to {plan.results_to:%B %Y}.</p>"
+                f"{escape(long_date(plan.first_session))} to "
+                f"{escape(long_date(plan.last_session))}{escape(at)}; results usually best "
+                f"around {escape(dates.month_year(plan.results_from, UI_LANG))} to "
+                f"{escape(dates.month_year(plan.results_to, UI_LANG))}.</p>"
             )
         rules = rules_html(catalog, plan)
         if rules:
@@ -1022,14 +1391,25 @@ class ReviewPage(Page):
         self.summary.setHtml("".join(parts))
         self.refresh_blocker()
 
-    def refresh_blocker(self) -> None:
+    def _store_reason(self) -> None:
+        self.state.amend_reason = self.reason.toPlainText()
+        self.refresh_blocker()
+        self.changed()
+
+    def problems(self) -> list[str]:
         screening = self.state.screening()
         problems = []
         if not screening.complete:
             problems.append("Some screening questions are not answered.")
         problems += self.state.patient_problems()
-        self.blocker.setText("\n".join(problems))
+        if self.replaces is not None:
+            problem = reason_problem(self.state.amend_reason)
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def refresh_blocker(self) -> None:
+        self.blocker.setText("\n".join(self.problems()))
 
     def isComplete(self) -> bool:
-        state = self.state
-        return state.screening().may_finish and not state.patient_problems()
+        return not self.problems()
