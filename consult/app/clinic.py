@@ -21,6 +21,7 @@ from consult.app.consents import ConsentDesk
 from consult.app.draft import ConsultationDraft
 from consult.app.drafts import DraftStore
 from consult.app.errors import UserFacingError, plain_error
+from consult.app.photos import PhotoDesk
 from consult.app.session import AccessDenied, Session, require
 from consult.domain.access import Permission, Role
 from consult.domain.amendment import reason_problem
@@ -85,6 +86,7 @@ class Clinic:
         self._seen: set[int] = set()  # patients whose page this session has shown
         self.drafts = DraftStore(data_folder / "drafts")
         self.consents = ConsentDesk(catalog, self.store, data_folder, lambda: self.session)
+        self.photos = PhotoDesk(catalog, self.store, self.consents, lambda: self.session)
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
         # The patient searches' own read-only connection, opened by the first (see search).

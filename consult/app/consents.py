@@ -160,6 +160,24 @@ class ConsentDesk:
         item = self.store.records.consultation(consultation_id)
         return self.status(item)
 
+    def photo_consent(
+        self, patient_id: int, now: datetime | None = None
+    ) -> tuple[int, dict[str, bool]] | None:
+        """The patient's valid photo consent (its record id and choices: clinical record,
+        teaching, marketing), whichever consultation it was signed for; None when there is
+        none (not signed, refused, withdrawn, too old, or the form changed materially)."""
+        self.require(Permission.VIEW_PATIENTS)
+        from consult.domain.consent import judge
+
+        records = [c.record() for c in self.store.consents.for_patient(patient_id)]
+        months = self.settings().consent_valid_months
+        for document in self.catalog.consents:
+            if document.kind == "photo":
+                found, _ = judge(document, records, now=now or self._now(), valid_months=months)
+                if found is not None:
+                    return found.id, dict(found.choices)
+        return None
+
     def history(self, patient_id: int) -> list[StoredConsent]:
         self.require(Permission.VIEW_PATIENTS)
         return self.store.consents.for_patient(patient_id)

@@ -8,6 +8,7 @@ MODULES = (
     "consult.commands.catalog",
     "consult.commands.consent",
     "consult.commands.db",
+    "consult.commands.photos",
     "consult.commands.report",
     "consult.commands.selftest",
 )

@@ -5,10 +5,12 @@ and the command line refuse the same things; the window also hides what the sign
 cannot do.
 
 - A **provider** (doctor, nurse, aesthetician) consults: finds patients, sees their records,
-  finishes and amends consultations, prints plans, and may see who has looked at a patient's
+  finishes and amends consultations, prints plans, takes and compares photos, deletes a photo
+  (with a reason) and exports a patient's photos, and may see who has looked at a patient's
   record.
 - An **assistant** finds patients and sees their page and plans, and prints a plan for the
-  patient; never finishes or amends a consultation.
+  patient; takes, imports, sees and compares a patient's photos; never finishes or amends a
+  consultation, deletes a photo or exports one.
 - An **administrator** may do everything a provider may, and alone changes the clinic's
   settings and accounts, reads the whole audit trail, backs up, restores, exports, imports
   and checks the records.
@@ -43,14 +45,22 @@ class Permission(Enum):
     RESTORE = "restore the records from a backup"
     EXCHANGE = "export, import or add demo records"
     ENCRYPTION = "encrypt or decrypt the records"
+    PHOTOS = "take, import, see and compare a patient's photos"
+    DELETE_PHOTO = "delete a patient's photo"
+    EXPORT_PHOTOS = "export a patient's photos to a folder"
 
     @property
     def label(self) -> str:
         return self.value
 
 
-_ASSISTANT = frozenset({Permission.VIEW_PATIENTS, Permission.PRINT_PLAN})
-_PROVIDER = _ASSISTANT | {Permission.CONSULT, Permission.PATIENT_AUDIT}
+_ASSISTANT = frozenset({Permission.VIEW_PATIENTS, Permission.PRINT_PLAN, Permission.PHOTOS})
+_PROVIDER = _ASSISTANT | {
+    Permission.CONSULT,
+    Permission.PATIENT_AUDIT,
+    Permission.DELETE_PHOTO,
+    Permission.EXPORT_PHOTOS,
+}
 _ADMINISTRATOR = frozenset(Permission)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

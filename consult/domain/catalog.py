@@ -95,7 +95,10 @@ SECTION_KEYS = (
     "instructions",
     "consents",
     "consent_labels",
+    "photo_views",
 )
+# The framing guides the camera draws over its live view, one per kind of standard view.
+PHOTO_GUIDES = ("face_front", "face_oblique", "face_profile", "body")
 # The fixed words a consent's inserted parts use, with the placeholders each may use.
 CONSENT_LABELS = {
     "yes": frozenset(),
@@ -185,6 +188,19 @@ class Area:
             if zone.id == zone_id:
                 return zone
         raise KeyError(zone_id)
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """A standard view for before-and-after photos ("Face, left 45°"): the same view at each
+    visit is what a comparison needs. ``guide``: the camera's framing guide for it
+    (``PHOTO_GUIDES``); ``mirror``: the guide drawn mirrored (the left and right views)."""
+
+    id: str
+    name: LocalText
+    areas: tuple[str, ...]
+    guide: str
+    mirror: bool = False
 
 
 @dataclass(frozen=True)
@@ -477,10 +493,22 @@ class Catalog:
     labelling: Labelling | None = None
     consents: tuple[ConsentDocument, ...] = ()
     consent_labels: Mapping[str, LocalText] = field(default_factory=dict)
+    photo_views: tuple[PhotoView, ...] = ()
 
     @cached_property
     def _areas(self) -> dict[str, Area]:
         return _index(self.areas)
+
+    @cached_property
+    def _photo_views(self) -> dict[str, PhotoView]:
+        return _index(self.photo_views)
+
+    def photo_view(self, view_id: str) -> PhotoView:
+        return self._photo_views[view_id]
+
+    def views_for(self, area_id: str) -> tuple[PhotoView, ...]:
+        """The standard photo views of an area, in the catalog's order."""
+        return tuple(v for v in self.photo_views if area_id in v.areas)
 
     @cached_property
     def _concerns(self) -> dict[str, Concern]:
@@ -1019,6 +1047,7 @@ class _Checker:
         self.conflicts(instructions, skin_types)
         consents = self.consents({k.id for k in kinds})
         labels = self.consent_labels() if consents else {}
+        views = self.photo_views({a.id for a in areas})
         if self.problems or protocol is None:
             return None
         return Catalog(
@@ -1039,7 +1068,33 @@ class _Checker:
             labelling=labelling,
             consents=tuple(consents),
             consent_labels=labels,
+            photo_views=tuple(views),
         )
+
+    def photo_views(self, areas: set[str]) -> list[PhotoView]:
+        """[[photo_views]]: the standard views photos are taken in, each for some areas. Every
+        area has at least one, so a photo of any treated area can be tagged."""
+        built, seen = [], []
+        for i, node in enumerate(self.items(self.raw, "photo_views", "photo_views")):
+            ident = self.identifier(node, f"photo_views[{i}]")
+            path = f"photo_views[{ident or i}]"
+            seen.append((node, path, ident))
+            self.unknown_keys(node, path, ("id", "name", "areas", "guide", "mirror"))
+            name = self.local_text(node, "name", path)
+            covered = self.id_list(node, "areas", path, areas, "an area")
+            if not covered:
+                self.report(node, f"{path}.areas", "lists no area: which areas is it for?")
+            guide = node.get("guide")
+            if guide not in PHOTO_GUIDES:
+                self.report(node, f"{path}.guide", f"should be one of {', '.join(PHOTO_GUIDES)}")
+            mirror = self.boolean(node, "mirror", path, default=False)
+            if ident and guide in PHOTO_GUIDES:
+                built.append(PhotoView(ident, name, covered, str(guide), mirror))
+        self.unique(seen, "photo_views")
+        if built:
+            for area in sorted(areas - {a for v in built for a in v.areas}):
+                self.report(self.raw, "photo_views", f'has no view for the area "{area}": add one')
+        return built
 
     def bibliography(self) -> list[Source]:
         """[[sources]]: the one table every clinical entry points into."""

@@ -58,6 +58,7 @@ class Action:
     RESTORE = "restore"
     SEED_DEMO = "seed-demo"
     SIGN = "sign"  # a consent signed (or refused, deferred, withdrawn: its detail says which)
+    COMPARE = "compare"  # two photos shown side by side (an entry for each)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -160,7 +161,7 @@ class AuditReport:
     def summary(self) -> str:
         if self.intact:
             records = (
-                "; every patient, final consultation and consent matches its sealed content"
+                "; every patient, final consultation, consent and photo matches its sealed content"
                 if self.sealed
                 else ""
             )
@@ -221,6 +222,8 @@ def seal(
     patients: Iterable[int] = (),
     consultations: Iterable[int] = (),
     consents: Iterable[int] = (),
+    photos: Iterable[int] = (),
+    photo_deletions: Iterable[int] = (),
     provider: str = "",
     detail: str = "",
     at: str | None = None,
@@ -249,6 +252,20 @@ def seal(
         uuids = content.uuids_of(conn, "consents", consent_ids)
         for cid in consent_ids:
             entries.append((action, "consent", cid, uuids.get(cid), provider, detail, hashes[cid]))
+    photo_ids = sorted(set(photos))
+    if photo_ids:
+        hashes = content.photo_hashes(conn, photo_ids)
+        uuids = content.uuids_of(conn, "photos", photo_ids)
+        for pid in photo_ids:
+            entries.append((action, "photo", pid, uuids.get(pid), provider, detail, hashes[pid]))
+    deleted = sorted(set(photo_deletions))
+    if deleted:
+        hashes = content.deletion_hashes(conn)
+        uuids = content.uuids_of(conn, "photos", deleted)
+        for pid in deleted:
+            entries.append(
+                (Action.DELETE, "photo", pid, uuids.get(pid), provider, detail, hashes[pid])
+            )
     append_many(db, entries, at)
 
 
@@ -277,6 +294,7 @@ class AuditPage:
 #: their consultations.
 SEEING = (
     Action.VIEW,
+    Action.COMPARE,
     Action.PRINT,
     Action.EXPORT,
     Action.CREATE,
@@ -304,9 +322,11 @@ class AuditQuery:
         if self.patient_id is not None:
             parts.append(
                 "((record_type = 'patient' AND record_id = ?) OR (record_type = 'consultation' "
-                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?)))"
+                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?))"
+                " OR (record_type = 'photo' AND record_id IN (SELECT id FROM photos WHERE "
+                "patient_id = ?)))"
             )
-            params += [self.patient_id, self.patient_id]
+            params += [self.patient_id, self.patient_id, self.patient_id]
         if self.account is not None:
             parts.append("provider = ?")
             params.append(self.account)

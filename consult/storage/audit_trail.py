@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.storage import anchor, audit, content
+from consult.storage import anchor, audit, content, photo_files
 from consult.storage.audit import Action, AuditEntry, AuditPage, AuditQuery, AuditReport, verify
 from consult.storage.part import Part, guarded, missing
 
-_RECORD_TABLES = {"consultation": "consultations", "patient": "patients", "consent": "consents"}
+_RECORD_TABLES = {
+    "consultation": "consultations",
+    "patient": "patients",
+    "consent": "consents",
+    "photo": "photos",
+}
 
 
 class AuditTrail(Part):
@@ -24,7 +29,7 @@ class AuditTrail(Part):
     ) -> None:
         """Log that the signed-in account (``store.provider``) viewed, printed or exported a
         record (no patient data)."""
-        if action not in (Action.VIEW, Action.PRINT, Action.EXPORT):
+        if action not in (Action.VIEW, Action.PRINT, Action.EXPORT, Action.COMPARE):
             raise ValueError(f"record is for view, print and export, not {action!r}")
         table = _RECORD_TABLES.get(record_type)
         if table is None:
@@ -62,7 +67,11 @@ class AuditTrail(Part):
             if not audit.has_content_column(self.db):
                 # An older file: its records are sealed when it is upgraded.
                 return AuditReport(report.entries, (*report.problems, *cut))
-            problems = content.mismatches(self.conn)
+            files = None
+            if path is not None:
+                folder = photo_files.folder_of(path)
+                files = lambda expected: photo_files.problems(folder, expected)  # noqa: E731
+            problems = content.mismatches(self.conn, files)
         return AuditReport(report.entries, (*report.problems, *cut, *problems), sealed=True)
 
     @guarded

@@ -5,8 +5,13 @@
   newest ``KEEP`` of them (see ``rotation``). Backups made before a restore or an upgrade are
   never rotated away.
 - ``restore`` copies the source (SQLite's backup API, read-only) into a staging file, checks
-  its integrity and schema version, keeps the current file as a backup, and only then puts
-  the staged copy in place.
+  its integrity and schema version, and that every photo it keeps has its picture (in the
+  backup's ``NAME.photos`` folder, or already in the photo folder); keeps the current file as
+  a backup (with its photos), and only then puts the staged copy in place and its pictures in
+  the photo folder.
+
+Every backup carries its photos in ``NAME.photos`` beside it (``copies``); rotating a backup
+away removes them with it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from consult.storage import anchor, audit, database, errors, openfiles, schema_check
+from consult.storage import anchor, audit, database, errors, openfiles, photo_files, schema_check
 from consult.storage.audit import Action
 from consult.storage.copies import backup_to
 from consult.storage.errors import BackupError, StorageError
@@ -80,8 +85,7 @@ def auto_backup(
         store.db, folder / f"{stem}-auto-{stamp(now)}{SUFFIX}", unique=True, before_visible=audited
     )
     for old in in_rotation_order(auto_backups(folder, stem), now)[:-keep]:
-        database.remove_with_sides(old)
-        anchor.anchor_path(old).unlink(missing_ok=True)
+        _remove_backup(old)
     return dest
 
 
@@ -228,17 +232,61 @@ def restore(
                 raise _source_problem(src, exc) from exc
             except sqlite3.DatabaseError as exc:
                 raise _source_problem(src, database.translate(exc, src)) from exc
+            pictures = _pictures_of(src, staging, target)
             kept = _keep_current(target, moment) if target.exists() else None
             database.place_file(staging, target, replace=True)
             database.make_private(target)
             # The anchor beside the records was the replaced file's (kept beside its copy).
             anchor.forget(target)
+            _restore_pictures(src, target, pictures, kept)
         finally:
             database.remove_with_sides(staging)
     _rotate_kept(target)
     with RecordStore.open(target, provider=provider, verify=False) as store, store.transaction():
         store.audit_event(Action.RESTORE, "database", detail=f"schema version {version}")
     return RestoreResult(target, kept, version)
+
+
+def _pictures_of(src: Path, staging: Path, target: Path) -> set[str]:
+    """The pictures the backup's photos need; BackupError (nothing changed) when one is in
+    neither the backup's photo folder nor the records' own with its SHA-256."""
+    from consult.storage.copies import _kept_pictures
+
+    needed = _kept_pictures(staging)
+    if not needed:
+        return needed
+    beside = photo_files.backup_folder_of(src)
+    live = photo_files.folder_of(target)
+    gone, changed = [], []
+    for sha in sorted(needed):
+        for folder in (beside, live):
+            try:
+                if photo_files.digest(photo_files.path_of(folder, sha)) == sha:
+                    break
+                changed.append(sha)
+            except FileNotFoundError:
+                continue
+        else:
+            gone.append(sha)
+    if gone:
+        raise BackupError(
+            f"The backup {src} keeps {len(needed)} photo(s), and the pictures of {len(gone)} "
+            f"are not in the folder {beside} beside it. Copy that folder with the backup file, "
+            "then restore again. Nothing was changed: the records file is as it was."
+        )
+    return needed
+
+
+def _restore_pictures(src: Path, target: Path, needed: set[str], kept: Path | None) -> None:
+    """The restored photos' pictures into the photo folder; then the pictures no restored
+    photo keeps are erased, when the file replaced was kept with its photos."""
+    live = photo_files.folder_of(target)
+    beside = photo_files.backup_folder_of(src)
+    missing = [sha for sha in sorted(needed) if not photo_files.path_of(live, sha).exists()]
+    if missing:
+        photo_files.copy_into(beside, live, missing)
+    if kept is not None and photo_files.backup_folder_of(kept).is_dir():
+        photo_files.prune(live, needed)
 
 
 KEEP_BEFORE_RESTORE = 10
@@ -251,8 +299,14 @@ def _rotate_kept(target: Path) -> None:
         folder.glob(f"{target.stem}-before-restore-*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns
     )
     for old in kept[:-KEEP_BEFORE_RESTORE]:
-        database.remove_with_sides(old)
-        anchor.anchor_path(old).unlink(missing_ok=True)
+        _remove_backup(old)
+
+
+def _remove_backup(old: Path) -> None:
+    """A backup file rotated away, with its side files, anchor and photos."""
+    database.remove_with_sides(old)
+    anchor.anchor_path(old).unlink(missing_ok=True)
+    photo_files.remove_folder(photo_files.backup_folder_of(old))
 
 
 __all__ = ["RestoreResult", "auto_backup", "backup_with_audit", "restore"]

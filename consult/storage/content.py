@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 PATIENT_FIELDS = (
     "uuid",
@@ -117,6 +117,31 @@ BOOKED = (
     "AND time IS NOT NULL) "
     "OR EXISTS (SELECT 1 FROM adjunct_visits WHERE consultation_id = c.id AND time IS NOT NULL))"
 )
+# A photo's content (schema 10): every column but its row id, by uuid; its picture and its
+# thumbnail by their SHA-256 (``mismatches`` checks the file and the thumbnail against them).
+PHOTO_FIELDS = (
+    "f.uuid",
+    "p.uuid",
+    "f.visit",
+    "f.session",
+    "f.area_id",
+    "f.view_id",
+    "f.taken_on",
+    "f.taken_by",
+    "f.source",
+    "f.sha256",
+    "f.bytes",
+    "f.width",
+    "f.height",
+    "f.thumbnail_sha256",
+    "k.uuid",
+    "f.teaching",
+    "f.marketing",
+    "f.demo",
+    "f.created_at",
+)
+# A photo's deletion: which photo, why, who, when.
+DELETION_FIELDS = ("d.uuid", "f.uuid", "d.reason", "d.deleted_by", "d.deleted_at")
 SLICE = 5_000  # ids read at once when checking every record
 
 
@@ -211,6 +236,107 @@ def of_consent(conn: sqlite3.Connection, consent_id: int) -> str | None:
     return consent_hashes(conn, [consent_id]).get(consent_id)
 
 
+def photo_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Each photo's content hash (of ``ids``, or of every photo)."""
+    fields = ", ".join(PHOTO_FIELDS)
+    found = {}
+    for low, high in _slices(conn, "photos", ids):
+        for pid, text in conn.execute(
+            f"SELECT f.id, json_array({fields}) FROM photos AS f "
+            "JOIN patients AS p ON p.id = f.patient_id "
+            "JOIN consents AS k ON k.id = f.consent_id "
+            "WHERE f.id BETWEEN ? AND ? ORDER BY f.id",
+            [low, high],
+        ):
+            found[pid] = digest(text)
+    return found
+
+
+def deletion_hashes(conn: sqlite3.Connection) -> dict[int, str]:
+    """Each deleted photo's deletion hash, by the photo's id."""
+    fields = ", ".join(DELETION_FIELDS)
+    return {
+        pid: digest(text)
+        for pid, text in conn.execute(
+            f"SELECT d.photo_id, json_array({fields}) FROM photo_deletions AS d "
+            "JOIN photos AS f ON f.id = d.photo_id ORDER BY d.photo_id"
+        )
+    }
+
+
+def of_photo(conn: sqlite3.Connection, photo_id: int) -> str | None:
+    return photo_hashes(conn, [photo_id]).get(photo_id)
+
+
+def of_deletion(conn: sqlite3.Connection, photo_id: int) -> str | None:
+    return deletion_hashes(conn).get(photo_id)
+
+
+def has_photos(conn: sqlite3.Connection) -> bool:
+    """Whether the file keeps photos (schema 10 and later)."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'photos'")
+    return found.fetchone() is not None
+
+
+#: Given the photos not deleted ((id, sha256) each), those whose file is gone and those whose
+#: file no longer has its SHA-256 (``photo_files.problems`` on the photo folder).
+FileCheck = Callable[[list[tuple[int, str]]], tuple[list[int], list[int]]]
+
+
+def photo_mismatches(conn: sqlite3.Connection, files: FileCheck | None) -> list[str]:
+    """Every photo (and photo deletion) whose content differs from what the audit trail
+    sealed, or was never sealed; every photo row gone; every photo whose thumbnail or, with
+    ``files``, whose file was changed or removed outside the app. By id only."""
+    seals: dict[int, str | None] = {}
+    deleted: dict[int, str | None] = {}
+    for record_id, action, seal in conn.execute(
+        "SELECT record_id, action, content_hash FROM audit_log WHERE id IN ("
+        " SELECT max(id) FROM audit_log WHERE record_type = 'photo' AND record_id IS NOT NULL"
+        " AND content_hash IS NOT NULL GROUP BY record_id, action = 'delete')"
+    ):
+        (deleted if action == "delete" else seals)[record_id] = seal
+    current = photo_hashes(conn)
+    deletions = deletion_hashes(conn)
+    changed = sorted(i for i, h in current.items() if i in seals and seals[i] != h)
+    changed += sorted(i for i, h in deletions.items() if i in deleted and deleted[i] != h)
+    unsealed = sorted(i for i in current if i not in seals)
+    unsealed += sorted(i for i in deletions if i not in deleted)
+    gone = sorted(i for i in seals if i not in current)
+    gone += sorted(i for i in deleted if i not in deletions)
+    live = [
+        (pid, sha, thumb_sha, thumb)
+        for pid, sha, thumb_sha, thumb in conn.execute(
+            "SELECT f.id, f.sha256, f.thumbnail_sha256, t.jpeg FROM photos AS f "
+            "LEFT JOIN photo_thumbnails AS t ON t.photo_id = f.id "
+            "WHERE NOT EXISTS (SELECT 1 FROM photo_deletions AS d WHERE d.photo_id = f.id) "
+            "ORDER BY f.id"
+        )
+    ]
+    thumbs = sorted(
+        pid
+        for pid, _, thumb_sha, thumb in live
+        if thumb is None or hashlib.sha256(thumb).hexdigest() != thumb_sha
+    )
+    files_gone: list[int] = []
+    files_changed: list[int] = []
+    if files is not None:
+        files_gone, files_changed = files([(p, s) for p, s, _, _ in live])
+    problems = []
+    for what, found in (
+        ("changed outside the app (its content no longer matches the audit trail)", changed),
+        ("added outside the app (the audit trail never recorded it)", unsealed),
+        ("removed outside the app (the audit trail never recorded its deletion)", gone),
+        ("with a thumbnail changed or removed outside the app", thumbs),
+        ("whose file was changed outside the app (it no longer has its SHA-256)", files_changed),
+        ("whose file is missing from the photo folder (removed outside the app)", files_gone),
+    ):
+        if found:
+            shown = ", ".join(f"photo {ident}" for ident in found[:10])
+            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+            problems.append(f"{len(found)} photo(s) {what}: {shown}{more}.")
+    return problems
+
+
 def has_consents(conn: sqlite3.Connection) -> bool:
     """Whether the file keeps consents (schema 8 and later)."""
     found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'consents'")
@@ -269,7 +395,7 @@ def _last_seals(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[str | N
     return found
 
 
-def mismatches(conn: sqlite3.Connection) -> list[str]:
+def mismatches(conn: sqlite3.Connection, photo_files: FileCheck | None = None) -> list[str]:
     """Every patient, final consultation and consent whose content differs from its last
     audited hash, has none, or is gone although the trail never recorded its deletion; and
     every consent whose kept text or PDF no longer has the SHA-256 kept beside it. Names
@@ -304,6 +430,8 @@ def mismatches(conn: sqlite3.Connection) -> list[str]:
             shown = ", ".join(f"{kind} {ident}" for kind, ident in found[:10])
             more = f" and {len(found) - 10} more" if len(found) > 10 else ""
             problems.append(f"{len(found)} record(s) {what}: {shown}{more}.")
+    if has_photos(conn):
+        problems += photo_mismatches(conn, photo_files)
     return problems
 
 

@@ -36,11 +36,21 @@ from consult.domain import checks
 from consult.domain.catalog import Catalog
 from consult.domain.model import Patient, Status, ValidationError
 from consult.domain.plan import schedule_problems
-from consult.storage import audit, database, errors, migrations, protect, shapes
+from consult.storage import (
+    audit,
+    content,
+    database,
+    errors,
+    migrations,
+    photo_files,
+    protect,
+    shapes,
+)
 from consult.storage.audit import Action
 from consult.storage.consents import insert_row
 from consult.storage.errors import ExchangeError, StorageError
 from consult.storage.part import guarded
+from consult.storage.photos import insert_rows
 from consult.storage.rows import (
     insert_consultation,
     mark_final,
@@ -51,7 +61,9 @@ from consult.storage.rows import (
 from consult.storage.shapes import (
     ExportedConsent,
     ExportedConsultation,
+    ExportedDeletion,
     ExportedPatient,
+    ExportedPhoto,
     ExportedProvider,
     ExportFile,
     SettingValue,
@@ -64,10 +76,12 @@ if TYPE_CHECKING:
 FORMAT = "consult-records"
 # 2: a consultation may carry a doctor's clearance. 3: the consents. 4: appointments booked at a
 # time of day (the consultation's ``appointment_time`` and ``times``, each planned session's
-# and visit's ``time``) and an amendment's ``amend_reason``. Earlier files are read as they
-# are; an app that reads only an earlier version refuses a newer file rather than drop what
-# it does not know.
-FORMAT_VERSION = 4
+# and visit's ``time``) and an amendment's ``amend_reason``. 5: the photos, each with its
+# thumbnail, and their pictures in a folder beside the file (``<file>.photos``), or, in a
+# records-only export for sharing, none and how many were left out (``photos_left_out``).
+# Earlier files are read as they are; an app that reads only an earlier version refuses a
+# newer file rather than drop what it does not know.
+FORMAT_VERSION = 5
 FORMATS = ("json", "csv")
 
 
@@ -178,9 +192,58 @@ def _consents(store: RecordStore) -> list[ExportedConsent]:
     ]
 
 
-def export_file(store: RecordStore) -> ExportFile:
-    """Every record, in the export's shape (read in the caller's snapshot)."""
+def _photos(store: RecordStore) -> list[ExportedPhoto]:
+    if not content.has_photos(store.conn):
+        return []
+    rows = store.conn.execute(
+        "SELECT f.uuid, p.uuid, k.uuid, f.visit, f.session, f.area_id, f.view_id, f.taken_on, "
+        "f.taken_by, f.source, f.sha256, f.bytes, f.width, f.height, t.jpeg, "
+        "f.thumbnail_sha256, f.teaching, f.marketing, f.demo, f.created_at, d.uuid, d.reason, "
+        "d.deleted_by, d.deleted_at FROM photos AS f "
+        "JOIN patients AS p ON p.id = f.patient_id JOIN consents AS k ON k.id = f.consent_id "
+        "LEFT JOIN photo_thumbnails AS t ON t.photo_id = f.id "
+        "LEFT JOIN photo_deletions AS d ON d.photo_id = f.id ORDER BY f.created_at, f.uuid"
+    )
+    found = []
+    for r in rows:
+        deletion = (
+            ExportedDeletion(uuid=r[20], reason=r[21], deleted_by=r[22], deleted_at=r[23])
+            if r[20] is not None
+            else None
+        )
+        found.append(
+            ExportedPhoto(
+                uuid=r[0],
+                patient=r[1],
+                consent=r[2],
+                visit=r[3],
+                session=r[4],
+                area=r[5],
+                view=r[6],
+                taken_on=date.fromisoformat(r[7]),
+                taken_by=r[8],
+                source=r[9],
+                sha256=r[10],
+                bytes=r[11],
+                width=r[12],
+                height=r[13],
+                thumbnail=r[14],
+                thumbnail_sha256=r[15],
+                teaching=bool(r[16]),
+                marketing=bool(r[17]),
+                demo=bool(r[18]),
+                created_at=r[19],
+                deletion=deletion,
+            )
+        )
+    return found
+
+
+def export_file(store: RecordStore, *, photos: bool = True) -> ExportFile:
+    """Every record, in the export's shape (read in the caller's snapshot). Without
+    ``photos``: none, and how many were left out."""
     db = store.db
+    kept = _photos(store)
     return ExportFile(
         format=FORMAT,
         format_version=FORMAT_VERSION,
@@ -202,13 +265,15 @@ def export_file(store: RecordStore) -> ExportFile:
         patients=_patients(store),
         consultations=_consultations(store),
         consents=_consents(store),
+        photos=kept if photos else [],
+        photos_left_out=0 if photos else len(kept),
     )
 
 
-def export_data(store: RecordStore) -> dict[str, Any]:
+def export_data(store: RecordStore, *, photos: bool = True) -> dict[str, Any]:
     """Every record as plain JSON-ready data (the export file's content)."""
     with store.snapshot():
-        return msgspec.to_builtins(export_file(store))
+        return msgspec.to_builtins(export_file(store, photos=photos))
 
 
 # --------------------------------------------------------------------------- writing
@@ -239,7 +304,7 @@ def json_lines(data: ExportFile) -> Iterator[bytes]:
     """The export as JSON text with one record per line: valid JSON, quick to write, easy to
     read and to compare line by line."""
     encode = msgspec.json.encode
-    lists = ("patients", "consultations", "consents")
+    lists = ("patients", "consultations", "consents", "photos")
     yield b"{\n"
     for key in data.__struct_fields__:
         if key not in lists:
@@ -261,8 +326,13 @@ def _exists(dest: Path) -> ExchangeError:
 
 
 @guarded
-def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
-    """Write every record to ``dest``: a JSON file, or a folder of CSV files."""
+def export(
+    store: RecordStore, dest: Path | str, format: str = "json", *, photos: bool = True
+) -> Path:
+    """Write every record to ``dest``: a JSON file, or a folder of CSV files. A JSON export
+    carries the photos (their pictures in the folder ``<dest>.photos`` beside it, written
+    first); without ``photos`` (records only, for sharing) it leaves them out and says how
+    many. A CSV export lists the photos (``photos.csv``) without their pictures."""
     if format not in FORMATS:
         raise ExchangeError(f"Choose the export format json or csv (not {format!r}).")
     dest = Path(dest).expanduser().absolute()
@@ -276,11 +346,17 @@ def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
             f"The folder {dest.parent} is read-only, so the export cannot be written there. "
             "Choose a folder you can write to."
         )
+    with_pictures = photos and format == "json"
     with store.snapshot():  # a save made meanwhile is in the export whole, or not at all
-        data = export_file(store)
+        data = export_file(store, photos=photos)
     counts = (
         f"{len(data.patients)} patients, {len(data.consultations)} consultations, "
-        f"{len(data.consents)} consents"
+        f"{len(data.consents)} consents, "
+        + (
+            f"{len(data.photos)} photos"
+            if photos
+            else f"no photos ({data.photos_left_out} left out)"
+        )
     )
 
     def audited() -> None:  # before the file appears: no export without its audit entry
@@ -290,10 +366,48 @@ def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
     if format == "json":
         if dest.exists():
             raise _exists(dest)
-        _write_private(dest, json_lines(data), audited)
+        pictures = photo_files.backup_folder_of(dest)
+        live = sorted({p.sha256 for p in data.photos if p.deletion is None})
+        if with_pictures and live:
+            _export_pictures(store, pictures, live)
+        try:
+            _write_private(dest, json_lines(data), audited)
+        except BaseException:
+            if with_pictures and live:
+                photo_files.remove_folder(pictures)
+            raise
     else:
         _export_csv(msgspec.to_builtins(data), dest, audited)
     return dest
+
+
+def _export_pictures(store: RecordStore, folder: Path, shas: list[str]) -> None:
+    """The pictures of the photos exported, copied (and checked) into ``folder``, which
+    must not exist yet: a staging folder beside it is renamed once whole."""
+    if folder.exists() or folder.is_symlink():
+        raise ExchangeError(
+            f"{folder} already exists, and an export never overwrites anything. Choose a new "
+            "name for the export, or move the old one (and its photo folder) away first."
+        )
+    staging = folder.with_name(f".{folder.name}.{os.urandom(6).hex()}.tmp")
+    try:
+        try:
+            photo_files.copy_into(store.photos.folder, staging, shas, link=False)
+        except FileNotFoundError as exc:
+            raise ExchangeError(
+                f"A photo's picture is missing from the photo folder ({exc}), so the export "
+                "was not written. Run “consult db verify”, or export the records only "
+                "(--records-only)."
+            ) from None
+        except ValueError:
+            raise ExchangeError(
+                "A photo's picture in the photo folder was changed outside the app, so the "
+                "export was not written. Run “consult db verify”."
+            ) from None
+        staging.rename(folder)
+        fsync_folder(folder.parent)
+    finally:
+        photo_files.remove_folder(staging)
 
 
 _SAFE_NUMBER = re.compile(r"^[+-][\d\s().-]*$")
@@ -464,6 +578,40 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
             for c in data.get("consents", [])
         ],
     )
+    # Photos without their pictures (a spreadsheet has no use for them): what each is of.
+    photo_cols = [
+        "uuid",
+        "patient",
+        "consent",
+        "visit",
+        "session",
+        "area",
+        "view",
+        "taken_on",
+        "taken_by",
+        "source",
+        "sha256",
+        "bytes",
+        "width",
+        "height",
+        "teaching",
+        "marketing",
+        "demo",
+        "created_at",
+        "deleted_at",
+        "deleted_by",
+        "deletion_reason",
+    ]
+    photo_rows = []
+    for f in data.get("photos", []):
+        deletion = f.get("deletion") or {}
+        flat = f | {
+            "deleted_at": deletion.get("deleted_at"),
+            "deleted_by": deletion.get("deleted_by"),
+            "deletion_reason": deletion.get("reason"),
+        }
+        photo_rows.append([flat[k] for k in photo_cols])
+    tables["photos"] = (photo_cols, photo_rows)
     tables["providers"] = (
         ["name", "active", "created_at"],
         [[p["name"], p["active"], p["created_at"]] for p in data["providers"]],
@@ -521,14 +669,24 @@ class ImportResult:
     consultations_present: int
     consents_added: int = 0
     consents_present: int = 0
+    photos_added: int = 0
+    photos_present: int = 0
+    photos_left_out: int = 0  # by a records-only export
 
     def summary(self) -> str:
-        return (
+        text = (
             f"Imported {self.patients_added} patients, {self.consultations_added} "
-            f"consultations and {self.consents_added} consents; {self.patients_present} "
-            f"patients, {self.consultations_present} consultations and "
-            f"{self.consents_present} consents were already in the database."
+            f"consultations, {self.consents_added} consents and {self.photos_added} photos; "
+            f"{self.patients_present} patients, {self.consultations_present} consultations, "
+            f"{self.consents_present} consents and {self.photos_present} photos were already "
+            "in the database."
         )
+        if self.photos_left_out:
+            text += (
+                f" The file is a records-only export: it left out {self.photos_left_out} "
+                "photos, so none were imported."
+            )
+        return text
 
 
 def _refused(source: Path, where: str, what: str) -> ExchangeError:
@@ -659,6 +817,61 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
     catalog = store.rules_catalog()
     patients, consultations = _parsed(source, data, catalog, store.today())
     _checked_settings(source, data, store)
+    added_pictures = _import_pictures(source, store, data)
+    try:
+        return _import_records(store, source, data, patients, consultations)
+    except BaseException:
+        live = store.photos.live_hashes()
+        for sha in added_pictures:
+            if sha not in live:
+                photo_files.remove(store.photos.folder, sha)
+        raise
+
+
+def _import_pictures(source: Path, store: RecordStore, data: ExportFile) -> list[str]:
+    """Every picture the file's photos (not deleted) need, checked first against its name,
+    then copied into the photo folder; those it added. Nothing is copied when one is missing
+    or changed."""
+    for i, photo in enumerate(data.photos):
+        if photo.deletion is None and photo.thumbnail is None:
+            raise _refused(source, f"$.photos[{i}].thumbnail", "is missing")
+        if photo.thumbnail is not None and (
+            hashlib.sha256(photo.thumbnail).hexdigest() != photo.thumbnail_sha256
+        ):
+            raise _refused(
+                source, f"$.photos[{i}].thumbnail", "does not have the SHA-256 kept beside it"
+            )
+    live = sorted({p.sha256 for p in data.photos if p.deletion is None})
+    if not live:
+        return []
+    pictures = photo_files.backup_folder_of(source)
+    target = store.photos.folder
+    for sha in live:
+        try:
+            if _photo_bytes(pictures, sha) != sha:
+                raise ExchangeError(
+                    f"The import file's photo {sha} in {pictures} does not have the SHA-256 it "
+                    "is named by (changed after the export). Nothing was imported."
+                )
+        except FileNotFoundError:
+            raise ExchangeError(
+                f"The import file {source} holds photos, and their pictures belong in the "
+                f"folder {pictures} beside it, which lacks {sha}. Copy that folder with the "
+                "file, then import again. Nothing was imported."
+            ) from None
+    present = set(photo_files.names(target))
+    photo_files.copy_into(pictures, target, live, link=False)
+    return [sha for sha in live if sha not in present]
+
+
+def _photo_bytes(folder: Path, sha: str) -> str:
+    """The SHA-256 of an export's picture file (FileNotFoundError when it is missing)."""
+    return photo_files.digest(photo_files.path_of(folder, sha))
+
+
+def _import_records(
+    store: RecordStore, source: Path, data: ExportFile, patients: list, consultations: list
+) -> ImportResult:
     db = store.db
     with store.transaction():
         existing_patients = {u: i for i, u in db.execute("SELECT id, uuid FROM patients")}
@@ -757,6 +970,7 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
         new_consents = _import_consents(
             source, store, data, existing_patients, existing_consultations
         )
+        new_photos, new_deletions = _import_photos(source, store, data, existing_patients)
         result = ImportResult(
             added_patients,
             added_consultations,
@@ -764,6 +978,9 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             len(consultations) - added_consultations,
             len(new_consents),
             len(data.consents) - len(new_consents),
+            len(new_photos),
+            len(data.photos) - len(new_photos),
+            data.photos_left_out,
         )
         # Every record added is in the audit trail, sealed with its content.
         audit.seal(
@@ -772,6 +989,8 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             patients=new_patients,
             consultations=new_consultations,
             consents=new_consents,
+            photos=new_photos,
+            photo_deletions=new_deletions,
             provider=store.provider,
             detail=f"from {source.name}",
             at=store.now(),
@@ -781,7 +1000,7 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             "database",
             detail=(
                 f"{added_patients} patients, {added_consultations} consultations, "
-                f"{len(new_consents)} consents added"
+                f"{len(new_consents)} consents, {len(new_photos)} photos added"
             ),
         )
     return result
@@ -841,6 +1060,65 @@ def _import_consents(
     return added
 
 
+def _import_photos(
+    source: Path, store: RecordStore, data: ExportFile, patients: dict[str, int]
+) -> tuple[list[int], list[int]]:
+    """Add the file's photos not in the records yet, exactly as exported (their pictures are
+    already in the photo folder), and their deletions. The ids added, and those deleted."""
+    if not data.photos:
+        return [], []
+    existing = {u for (u,) in store.conn.execute("SELECT uuid FROM photos")}
+    consents = dict(store.conn.execute("SELECT uuid, id FROM consents").fetchall())
+    added: list[int] = []
+    deleted: list[int] = []
+    for i, record in enumerate(data.photos):
+        where = f"$.photos[{i}]"
+        if record.uuid in existing:
+            continue
+        if record.patient not in patients:
+            raise _refused(source, f"{where}.patient", "names no patient")
+        if record.consent not in consents:
+            raise _refused(source, f"{where}.consent", "names no consent")
+        if (record.visit == "session") != (record.session is not None):
+            raise _refused(source, f"{where}.session", "is given only for a session visit")
+        values = {
+            "uuid": record.uuid,
+            "patient_id": patients[record.patient],
+            "visit": record.visit,
+            "session": record.session,
+            "area_id": record.area,
+            "view_id": record.view,
+            "taken_on": record.taken_on.isoformat(),
+            "taken_by": record.taken_by,
+            "source": record.source,
+            "sha256": record.sha256,
+            "bytes": record.bytes,
+            "width": record.width,
+            "height": record.height,
+            "thumbnail_sha256": record.thumbnail_sha256,
+            "consent_id": consents[record.consent],
+            "teaching": int(record.teaching),
+            "marketing": int(record.marketing),
+            "demo": int(record.demo),
+            "created_at": record.created_at,
+        }
+        try:
+            photo_id = insert_rows(store.conn, values, record.thumbnail or b"")
+            added.append(photo_id)
+            if record.deletion is not None:
+                d = record.deletion
+                store.conn.execute(
+                    "INSERT INTO photo_deletions (uuid, photo_id, reason, deleted_by, "
+                    "deleted_at) VALUES (?, ?, ?, ?, ?)",
+                    [d.uuid, photo_id, d.reason, d.deleted_by, d.deleted_at],
+                )
+                store.conn.execute("DELETE FROM photo_thumbnails WHERE photo_id = ?", [photo_id])
+                deleted.append(photo_id)
+        except sqlite3.IntegrityError:
+            raise _refused(source, where, "breaks the rules a photo keeps") from None
+    return added, deleted
+
+
 def _checked_settings(source: Path, data: ExportFile, store: RecordStore) -> None:
     """The file's settings pass the settings dialog's own checks (``clinic.settings_checked``)."""
     from consult.storage.clinic import settings_checked
@@ -869,6 +1147,11 @@ def _refuse_conflicts(
         for i, record in enumerate(data.consents):
             if record.uuid in mine_k and mine_k[record.uuid] != record:
                 raise _conflict(source, f"$.consents[{i}]", "consent")
+    if data.photos and content.has_photos(store.conn):
+        mine_f = {f.uuid: f for f in _photos(store)}
+        for i, record in enumerate(data.photos):
+            if record.uuid in mine_f and mine_f[record.uuid] != record:
+                raise _conflict(source, f"$.photos[{i}]", "photo")
     shared_patients = [p.uuid for p in data.patients if p.uuid in patients]
     shared_consultations = [c.uuid for c in data.consultations if c.uuid in consultations]
     if not shared_patients and not shared_consultations:

@@ -88,6 +88,11 @@ class Health(Part):
         }
         if content.has_consents(self.conn):  # schema 8 on
             found["consents"] = one("SELECT count(*) FROM consents").fetchone()[0]
+        if content.has_photos(self.conn):  # schema 10 on
+            found["photos"] = one(
+                "SELECT count(*) FROM photos AS f WHERE NOT EXISTS "
+                "(SELECT 1 FROM photo_deletions AS d WHERE d.photo_id = f.id)"
+            ).fetchone()[0]
         return found
 
     @guarded

@@ -613,4 +613,98 @@ def _appointment_times_and_amend_reason(db: Database) -> None:
     )
 
 
+@migration("0010_photos")
+def _photos(db: Database) -> None:
+    """Before-and-after photos: a row per photo, its thumbnail, and each deletion's record.
+
+    The picture itself is a file, named by the SHA-256 of its bytes, in the photo folder
+    beside the records file (``photo_files``); ``photos`` keeps what it is of (the patient,
+    the visit — baseline, session N or review —, the area, the catalog's standard view, the
+    day taken, who took it, where it came from), its hash, size and pixels, the hash of its
+    thumbnail (kept in ``photo_thumbnails``, made once), the photo consent it was taken
+    under and the teaching and marketing choices as they stood then. A photo row never
+    changes and is never deleted (triggers): deleting a photo is a ``photo_deletions`` row
+    with its reason, who and when; its thumbnail goes with it, and its file is erased.
+    """
+    _run(
+        db,
+        [
+            """
+            CREATE TABLE photos (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                patient_id INTEGER NOT NULL REFERENCES patients (id),
+                visit TEXT NOT NULL CHECK (visit IN ('baseline', 'session', 'review')),
+                session INTEGER CHECK (session BETWEEN 1 AND 99),
+                area_id TEXT NOT NULL,
+                view_id TEXT NOT NULL,
+                taken_on TEXT NOT NULL,
+                taken_by TEXT NOT NULL,
+                source TEXT NOT NULL,
+                sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+                bytes INTEGER NOT NULL CHECK (bytes > 0),
+                width INTEGER NOT NULL CHECK (width > 0),
+                height INTEGER NOT NULL CHECK (height > 0),
+                thumbnail_sha256 TEXT NOT NULL CHECK (length(thumbnail_sha256) = 64),
+                consent_id INTEGER NOT NULL REFERENCES consents (id),
+                teaching INTEGER NOT NULL CHECK (teaching IN (0, 1)),
+                marketing INTEGER NOT NULL CHECK (marketing IN (0, 1)),
+                demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+                created_at TEXT NOT NULL,
+                CHECK ((visit = 'session') = (session IS NOT NULL))
+            )
+            """,
+            "CREATE INDEX photos_patient ON photos (patient_id, view_id, taken_on)",
+            "CREATE INDEX photos_sha256 ON photos (sha256)",
+            """
+            CREATE TABLE photo_thumbnails (
+                photo_id INTEGER PRIMARY KEY REFERENCES photos (id),
+                jpeg BLOB NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE photo_deletions (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                photo_id INTEGER NOT NULL UNIQUE REFERENCES photos (id),
+                reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+                deleted_by TEXT NOT NULL,
+                deleted_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TRIGGER photos_no_update BEFORE UPDATE ON photos BEGIN
+                SELECT RAISE (ABORT, 'a photo record cannot be changed');
+            END
+            """,
+            """
+            CREATE TRIGGER photos_no_delete BEFORE DELETE ON photos BEGIN
+                SELECT RAISE (ABORT, 'a photo record is never deleted; its deletion is a record');
+            END
+            """,
+            """
+            CREATE TRIGGER photo_thumbnails_no_update BEFORE UPDATE ON photo_thumbnails BEGIN
+                SELECT RAISE (ABORT, 'a thumbnail cannot be changed');
+            END
+            """,
+            """
+            CREATE TRIGGER photo_thumbnails_kept BEFORE DELETE ON photo_thumbnails
+            WHEN NOT EXISTS (SELECT 1 FROM photo_deletions WHERE photo_id = old.photo_id) BEGIN
+                SELECT RAISE (ABORT, 'a thumbnail goes only with its photo''s deletion');
+            END
+            """,
+            """
+            CREATE TRIGGER photo_deletions_no_update BEFORE UPDATE ON photo_deletions BEGIN
+                SELECT RAISE (ABORT, 'a photo''s deletion cannot be changed');
+            END
+            """,
+            """
+            CREATE TRIGGER photo_deletions_no_delete BEFORE DELETE ON photo_deletions BEGIN
+                SELECT RAISE (ABORT, 'a photo''s deletion cannot be undone');
+            END
+            """,
+        ],
+    )
+
+
 SCHEMA_VERSION = len(_NAMES)

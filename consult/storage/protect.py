@@ -85,6 +85,11 @@ def check_output(
                 f"{dest.parent} is the folder of the records' backups, which the app keeps "
                 f"for itself. Nothing was written. Save the {what} in another folder."
             )
+        if in_photo_folder(dest, candidate):
+            raise ProtectedFileError(
+                f"{dest} is in the folder of the records' photos, which the app keeps for "
+                f"itself. Nothing was written. Save the {what} in another folder."
+            )
     if dest.is_dir():
         raise ProtectedFileError(
             f"{dest} is a folder. Nothing was written. Give a file name for the {what}."
@@ -104,6 +109,39 @@ def check_output(
             raise ProtectedFileError(
                 f"{dest} already exists, and nothing was overwritten. Choose a new file name, "
                 "or add --force to replace that file."
+            )
+    return dest
+
+
+def in_photo_folder(path: Path, records: Path) -> bool:
+    """Whether ``path`` is the photo folder of ``records``, or inside it."""
+    from consult.storage.photo_files import folder_of
+
+    photos = folder_of(records)
+    return any(f == photos or _same_folder(f, photos) for f in (path, *path.parents))
+
+
+def check_folder(dest: Path | str, *, records: Path | None = None, what: str = "photos") -> Path:
+    """Where a folder the user named may receive files (an export of photos): an existing
+    folder that is not a link, not the backups folder, not the photo folder, and not inside
+    either. ProtectedFileError (in plain words) otherwise."""
+    dest = Path(dest).expanduser().absolute()
+    if dest.is_symlink():
+        raise ProtectedFileError(
+            f"{dest} is a link to another folder, and the app never writes through a link. "
+            f"Nothing was written. Choose a plain folder for the {what}."
+        )
+    if not dest.is_dir():
+        raise ProtectedFileError(
+            f"There is no folder {dest}. Nothing was written. Create it, or choose another."
+        )
+    for candidate in _records_candidates(records):
+        backups = candidate.parent / BACKUP_FOLDER
+        inside_backups = any(_same_folder(folder, backups) for folder in (dest, *dest.parents))
+        if inside_backups or in_photo_folder(dest, candidate):
+            raise ProtectedFileError(
+                f"{dest} is a folder the app keeps for itself (the records' backups or "
+                f"photos). Nothing was written. Choose another folder for the {what}."
             )
     return dest
 

@@ -9,7 +9,9 @@ say (an unknown catalog id, a date in the future) the domain's rules check after
 The field names are those of export format 1 and of drafts since the first version, so files
 written by earlier versions read as they always did; format 2 added a consultation's
 ``clearance``, format 3 the consents, format 4 its booked times (``appointment_time``,
-``times``, each planned appointment's ``time``) and an amendment's ``amend_reason``.
+``times``, each planned appointment's ``time``) and an amendment's ``amend_reason``, format
+5 the photos (their pictures in a folder beside the file) or, for a records-only export, how
+many were left out.
 """
 
 from __future__ import annotations
@@ -220,6 +222,45 @@ class ExportedConsent(Struct, kw_only=True, forbid_unknown_fields=True):
     created_at: Stamp
 
 
+class ExportedDeletion(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A photo's deletion (export format 5): why, who, when."""
+
+    uuid: Id
+    reason: Text
+    deleted_by: ShortText
+    deleted_at: Stamp
+
+
+VisitText = Literal["baseline", "session", "review"]
+
+
+class ExportedPhoto(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A before-and-after photo (export format 5): its tag and hashes, its thumbnail; its
+    picture is a file named by ``sha256`` in the export's photo folder (none once deleted)."""
+
+    uuid: Id
+    patient: Id  # the patient's uuid
+    consent: Id  # the uuid of the photo consent it was taken under
+    visit: VisitText
+    session: Annotated[int, Meta(ge=1, le=99)] | None = None
+    area: Id
+    view: Id
+    taken_on: date
+    taken_by: ShortText
+    source: Annotated[str, Meta(max_length=20)]
+    sha256: Sha256
+    bytes: Annotated[int, Meta(ge=1, le=2**40)]
+    width: Annotated[int, Meta(ge=1, le=1_000_000)]
+    height: Annotated[int, Meta(ge=1, le=1_000_000)]
+    thumbnail: Blob | None = None  # None once the photo was deleted
+    thumbnail_sha256: Sha256
+    teaching: bool
+    marketing: bool
+    demo: bool = False
+    created_at: Stamp
+    deletion: ExportedDeletion | None = None
+
+
 class SettingValue(Struct, forbid_unknown_fields=True):
     value: Any = None
     updated_at: Stamp | None = None
@@ -249,6 +290,9 @@ class ExportFile(Struct, kw_only=True):
     patients: list[ExportedPatient] = []
     consultations: list[ExportedConsultation] = []
     consents: list[ExportedConsent] = []  # export format 3 and later
+    photos: list[ExportedPhoto] = []  # export format 5 and later
+    # A records-only export (for sharing) says how many photos it left out.
+    photos_left_out: Annotated[int, Meta(ge=0)] = 0
 
 
 # --------------------------------------------------------------------------- conversions

@@ -9,6 +9,7 @@ transactions and the clock, and each kind of record has a part of its own:
 ``store.consultations`` drafts, finalising, amending (``consultations.py``)
 ``store.records``       reading consultations and their plans back (``records.py``)
 ``store.consents``      informed consent: signed, refused, withdrawn (``consents.py``)
+``store.photos``        before-and-after photos, their pictures in the photo folder (``photos.py``)
 ``store.clinic``        the clinic's settings and providers (``clinic.py``)
 ``store.audit``         the audit trail (``audit.py``)
 ``store.accounts``      who may sign in, their roles, sign-ins and lockouts (``accounts.py``)
@@ -41,6 +42,7 @@ from consult.storage.consultations import Consultations
 from consult.storage.health import Health
 from consult.storage.patient_list import PatientList
 from consult.storage.patients import Patients
+from consult.storage.photos import Photos
 from consult.storage.records import Records
 
 if TYPE_CHECKING:
@@ -81,6 +83,7 @@ class RecordStore:
         self.patient_list = PatientList(self)
         self.consultations = Consultations(self)
         self.consents = Consents(self)
+        self.photos = Photos(self)
         self.records = Records(self)
         self.clinic = Clinic(self)
         self.audit = AuditTrail(self)
@@ -231,7 +234,7 @@ class RecordStore:
     def uuid_of(self, table: str, record_id: int) -> str | None:
         """The uuid of a patient, consultation or consent (``table`` names which), None if
         absent."""
-        if table not in ("patients", "consultations", "consents"):
+        if table not in ("patients", "consultations", "consents", "photos"):
             raise ValueError(f"no uuids in {table!r}")
         row = self.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
         return row[0] if row else None

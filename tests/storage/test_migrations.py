@@ -37,6 +37,7 @@ SHIPPED = (
     "0007_accounts",
     "0008_consents",
     "0009_appointment_times_and_amend_reason",
+    "0010_photos",
 )
 
 
@@ -101,6 +102,9 @@ def test_each_version_upgrades_without_loss(tmp_path, version):
         # Consents (version 7 on) read back as they were kept; earlier files have none.
         kept = [(c.uuid, c.decision.value, c.text.to_json()) for c in repo.consents.for_patient(1)]
         assert kept == expected.consents
+        # Photos (version 10 on) read back with their deletions; their pictures are checked.
+        photos = [(p.uuid, p.sha256, p.deleted) for p in repo.photos.for_patient(1, deleted=True)]
+        assert photos == expected.photos
         assert repo.health.check().healthy
         # The name keys are what version 3 writes, however the file got them.
         keys = repo.conn.execute("SELECT patient_id, sort_name, key FROM name_keys").fetchall()
