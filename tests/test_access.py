@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import photo_samples as samples
 import pytest
+from photo_helpers import photo_consent
 from signin_helpers import TEST_ADMIN, TEST_SECRET
 
 from consult.app.clinic import AccessDenied, Clinic, UserFacingError
@@ -19,6 +21,7 @@ from consult.domain.model import (
     Patient,
     Status,
 )
+from consult.domain.photos import Visit
 from consult.domain.plan import build_plan
 from consult.storage.audit import AuditQuery
 from consult.storage.database import resolve
@@ -46,7 +49,18 @@ def ready(clinic, tmp_path):
         catalog_version=catalog.version,
     )
     saved = clinic.store.consultations.finalize(item, build_plan(catalog, item))
+    photo_consent(clinic.store, catalog, saved)
+    picture = samples.write(tmp_path / "face.jpg", samples.encoded(samples.face().image, "JPEG"))
+    clinic.photos.import_files(
+        patient.id, [picture], visit=Visit.parse("baseline"), area_id="neck", view_id="neck_front"
+    )
     return clinic, saved, tmp_path
+
+
+def _photos_folder(c, t):
+    folder = t / f"photos-{_who(c)}"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _who(clinic) -> str:
@@ -81,6 +95,25 @@ TASKS = {
     "save plan": (
         Permission.PRINT_PLAN,
         lambda c, s, t: c.save_pdf(b"%PDF-1.4 test", t / f"plan-{_who(c)}.pdf"),
+    ),
+    "photo gallery": (Permission.PHOTOS, lambda c, s, t: c.photos.gallery(s.patient.id)),
+    "take a photo": (
+        Permission.PHOTOS,
+        lambda c, s, t: c.photos.import_files(
+            s.patient.id,
+            [t / "face.jpg"],
+            visit=Visit.parse("session-1"),
+            area_id="neck",
+            view_id="neck_front",
+        ),
+    ),
+    "delete a photo": (
+        Permission.DELETE_PHOTO,
+        lambda c, s, t: c.photos.delete(1, "Taken of the wrong patient."),
+    ),
+    "export photos": (
+        Permission.EXPORT_PHOTOS,
+        lambda c, s, t: c.photos.export(s.patient.id, _photos_folder(c, t)),
     ),
     "who has seen": (Permission.PATIENT_AUDIT, lambda c, s, t: c.who_has_seen(s.patient.id)),
     "settings": (
@@ -251,7 +284,7 @@ def test_who_has_seen_lists_only_that_patient(ready):
     other = clinic.store.patients.save(Patient("Kim Other", date(1980, 1, 2), 3, "en"))
     clinic.patient_page(other.id)
     seen = clinic.who_has_seen(saved.patient.id)
-    assert {e.record_type for e in seen} == {"patient", "consultation"}
+    assert {e.record_type for e in seen} == {"patient", "consultation", "photo"}
     assert all((e.record_type, e.record_id) != ("patient", other.id) for e in seen), (
         "another patient's view is listed"
     )
