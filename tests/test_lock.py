@@ -415,3 +415,52 @@ def test_an_administrator_adds_and_disables_accounts(qtbot, window, clinic, monk
     ).fetchone()
     assert verify(stored, "135790") and accounts.selected() is not None
     assert not accounts.findChildren(SecretDialog)[0].secret.text()  # the PIN is not kept
+
+
+def test_the_lock_hides_the_gallery_and_the_compare_view(qtbot, window, clinic, saved, tmp_path):
+    """The patient's photos and a comparison of two are hidden with everything else: the
+    window shows, pixel for pixel, what a window that never showed a patient shows; the
+    same provider finds them again on unlocking."""
+    import photo_samples as samples
+    from photo_helpers import photo_consent
+
+    from consult.domain.photos import Visit
+
+    photo_consent(clinic.store, clinic.catalog, saved)
+    faces = samples.visits(400, 500)
+    for visit in ("baseline", "review"):
+        path = samples.write(tmp_path / f"{visit}.jpg", samples.encoded(faces[visit].image, "JPEG"))
+        clinic.photos.import_files(
+            saved.patient.id,
+            [path],
+            visit=Visit.parse(visit),
+            area_id="neck",
+            view_id="neck_front",
+        )
+    open_patient(qtbot, window)
+    photos = window.open_photos()
+    qtbot.waitExposed(photos)
+    first, last = (p.id for p in clinic.photos.photos_of(saved.patient.id))
+    compare = photos.compare(first, last)
+    qtbot.waitExposed(compare)
+    assert NAME in texts_on_screen() and photos.model.rowCount() == 2
+    window.lock("Ctrl+L")
+    assert not photos.isVisible() and not compare.isVisible()
+    assert NAME not in texts_on_screen()
+    assert photos.model.rowCount() == 0  # no decoded thumbnail is kept while locked
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not window]
+    window.lock_screen.secret.clearFocus()  # its blinking cursor is not what is compared
+    locked = grab_png(window, tmp_path / "locked.png")
+    other = Clinic(clinic.catalog, clinic.db_path, data_dir())
+    other.sign_in(TEST_ADMIN, TEST_SECRET)
+    fresh = make_window(qtbot, other, FakeClock(), activate=False)
+    fresh.resize(window.size())
+    fresh.lock("Ctrl+L")
+    qtbot.waitUntil(lambda: fresh.size() == window.size())
+    assert grab_png(fresh, tmp_path / "never-saw-a-patient.png") == locked
+    fresh.close()
+    other.close()
+    sign_in(qtbot, window, TEST_ADMIN)
+    qtbot.waitUntil(lambda: not window.locked)
+    qtbot.waitUntil(lambda: photos.isVisible() and compare.isVisible())
+    assert photos.model.rowCount() == 2

@@ -53,6 +53,7 @@ class Visit:
     session: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", VisitKind(self.kind))  # also from its text
         if (self.kind is VisitKind.SESSION) != (self.session is not None):
             raise PhotoError("Only a session visit has a session number.")
         if self.session is not None and not 1 <= self.session <= MAX_SESSION:

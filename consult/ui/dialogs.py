@@ -118,6 +118,16 @@ def open_file(parent: QWidget | None, title: str, filters: str) -> Path | None:
     return Path(path) if path else None
 
 
+def open_files(parent: QWidget | None, title: str, filters: str) -> list[Path]:
+    paths, _ = QFileDialog.getOpenFileNames(parent, title, "", filters)
+    return [Path(p) for p in paths]
+
+
+def choose_folder(parent: QWidget | None, title: str) -> Path | None:
+    path = QFileDialog.getExistingDirectory(parent, title)
+    return Path(path) if path else None
+
+
 def run_dialog(dialog: QDialog) -> int:
     """``dialog.exec()``, its controls touch-sized; tests replace this to answer dialogs
     without a person."""

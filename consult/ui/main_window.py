@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self._current_consultation: Consultation | None = None
         self._current_plan = None  # the selected consultation's plan, when it is current
         self._wizard: ConsultationWizard | None = None
+        self._photo_window = None  # the shown patient's photos (a PhotoWindow), if open
+        self._privacy_for_photos = False
         self._draft_key: str | None = None
         self._closed = False
         self._build_actions()
@@ -285,12 +287,18 @@ class MainWindow(QMainWindow):
             "The patient reads and signs the consent forms this plan needs (and the photo "
             "consent); or records that they refuse, or want to think about it."
         )
+        self.photos_button = QPushButton("P&hotos…")
+        self.photos_button.setToolTip(
+            "The patient's before-and-after photos: take or import them, compare visits "
+            "(or drop photo files onto the patient's page)"
+        )
         buttons_list = (
             self.open_button,
             self.amend_button,
             self.reprint_button,
             self.clearance_button,
             self.consent_button,
+            self.photos_button,
         )
         for button in (*buttons_list, self.seen_button):
             button.setMinimumHeight(40)
@@ -300,6 +308,7 @@ class MainWindow(QMainWindow):
         self.amend_button.clicked.connect(self.amend_current)
         self.clearance_button.clicked.connect(self.record_clearance)
         self.consent_button.clicked.connect(lambda: self.open_consent())
+        self.photos_button.clicked.connect(lambda: self.open_photos())
         buttons = QHBoxLayout()
         for button in buttons_list:
             buttons.addWidget(button)
@@ -309,6 +318,9 @@ class MainWindow(QMainWindow):
         self.plan_status.setWordWrap(True)
         self.plan_status.setAccessibleName("Status of the selected plan")
         right = QWidget()
+        right.setAcceptDrops(True)  # photo files dropped onto the patient's page
+        right.installEventFilter(self)
+        self.patient_page_widget = right
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)
         right_layout.addWidget(QLabel("Consultations:"))
@@ -462,8 +474,14 @@ class MainWindow(QMainWindow):
         self.show_patient(row.id if row else None)
 
     def show_patient(self, patient_id: int | None) -> None:
+        photos = self._photo_window
+        if photos is not None and photos.patient_id != patient_id and not self._locked:
+            self._photo_window = None  # one patient's photos only while that patient is shown
+            photos.close()
+            photos.deleteLater()
         self._current_patient_id = patient_id
         self.seen_button.setEnabled(False)
+        self.photos_button.setEnabled(False)
         self.consultations.clear()
         self.sessions.setRowCount(0)
         self._current_consultation = None
@@ -477,6 +495,7 @@ class MainWindow(QMainWindow):
             self._explain(exc, "Could not open the patient")
             return
         self.seen_button.setEnabled(True)
+        self.photos_button.setEnabled(self.clinic.may(Permission.PHOTOS))
         from consult.report import dates
 
         age = patient.age_on(self.today)
@@ -679,6 +698,72 @@ class MainWindow(QMainWindow):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+
+    # ------------------------------------------------------------------ photos
+
+    def open_photos(self, paths: list | None = None):
+        """The shown patient's photos (their window, raised if already open); ``paths``:
+        photo files to take in (dropped onto the patient's page). Returns the window."""
+        from consult.ui.photos.gallery import PhotoWindow
+
+        patient_id = self._current_patient_id
+        if patient_id is None or self._locked or not self.clinic.may(Permission.PHOTOS):
+            return None
+        window = self._photo_window
+        if window is None:
+            try:
+                window = PhotoWindow(self.clinic, patient_id, self, privacy=self._photo_privacy)
+            except Exception as exc:
+                self._explain(exc, "The photos could not be shown")
+                return None
+            window.finished.connect(lambda _r, w=window: self._photo_window_closed(w))
+            self._photo_window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        if paths:
+            window.import_files(paths)
+        return window
+
+    def _photo_window_closed(self, window) -> None:
+        if self._photo_window is window:
+            self._photo_window = None
+
+    def _photo_privacy(self, on: bool) -> None:
+        """A comparison shows: other patients are hidden meanwhile (and shown again after,
+        unless the provider had hidden them already)."""
+        if self._locked or self._closed:
+            return
+        if on and not self.privacy_action.isChecked():
+            self.privacy_action.setChecked(True)
+            self.toggle_privacy(True)
+            self._privacy_for_photos = True
+        elif not on and self._privacy_for_photos:
+            self._privacy_for_photos = False
+            if self.privacy_action.isChecked():
+                self.privacy_action.setChecked(False)
+                self.toggle_privacy(False)
+
+    def eventFilter(self, watched, event) -> bool:
+        """Photo files dropped onto the patient's page open the patient's photos to tag them."""
+        from PySide6.QtCore import QEvent
+
+        if watched is getattr(self, "patient_page_widget", None):
+            kind = event.type()
+            if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+                if event.mimeData().hasUrls() and self.photos_button.isEnabled():
+                    event.acceptProposedAction()
+                    return True
+            elif kind == QEvent.Type.Drop and self.photos_button.isEnabled():
+                from pathlib import Path
+
+                urls = event.mimeData().urls()
+                paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+                if paths:
+                    event.acceptProposedAction()
+                    self.open_photos(paths)
+                    return True
+        return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------------ clearance
 
@@ -972,6 +1057,9 @@ class MainWindow(QMainWindow):
         if self._wizard is not None and self._wizard.isVisible():
             keep.append(self._wizard)
         keep += [d for d in self.findChildren(PreviewDialog) if d.isVisible()]
+        if self._photo_window is not None:  # the photos, a comparison, the camera
+            photos = self._photo_window
+            keep += [d for d in (photos, *photos.findChildren(QDialog)) if d.isVisible()]
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible() and widget not in keep:
                 widget.reject()
@@ -1055,6 +1143,7 @@ class MainWindow(QMainWindow):
             if widget is not wizard:
                 widget.close()
         self._hidden = []
+        self._photo_window = None
         self._stash = None
         self._current_consultation = None
 
@@ -1113,6 +1202,7 @@ class MainWindow(QMainWindow):
         self.amend_button.setVisible(may(Permission.CONSULT))
         self.clearance_button.setVisible(may(Permission.CONSULT))
         self.consent_button.setVisible(may(Permission.CONSULT))
+        self.photos_button.setVisible(may(Permission.PHOTOS))
         self.open_button.setVisible(may(Permission.PRINT_PLAN))
         self.reprint_button.setVisible(may(Permission.PRINT_PLAN))
         self.seen_button.setVisible(may(Permission.PATIENT_AUDIT))
