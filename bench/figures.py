@@ -106,6 +106,41 @@ def memory(folder: Path, repeat: int) -> Samples:
     return samples
 
 
+# --------------------------------------------------------------------------- photos
+
+
+def photos(repeat: int, scratch: Path, gallery: int = 200) -> dict[str, Samples]:
+    """The photo figures (bench/photo_bench.py, a process each): a 12 MP JPEG taken in
+    against Pillow decoding and encoding it again; the gallery of 200 photos opened against
+    reading their thumbnails; the memory the compare view adds for two 12 MP photos against
+    decoding the two alone."""
+    script = [sys.executable, str(BENCH_DIR / "photo_bench.py")]
+    scratch = scratch / "photos"
+
+    def result(*args: str) -> dict:
+        _, text = _run([*script, *args], _env())
+        return json.loads(text.strip().splitlines()[-1])
+
+    found = {"import": Samples([], []), "gallery": Samples([], []), "memory": Samples([], [])}
+    taken = result("import", str(scratch), str(repeat))
+    found["import"].figure += taken["figure"]
+    found["import"].floor += taken["floor"]
+    found["import"].note = f"a 4000 × 3000 JPEG of {taken['bytes'] / 1e6:.1f} MB"
+    shown = result("gallery", str(scratch), str(repeat), str(gallery))
+    found["gallery"].figure += shown["figure"]
+    found["gallery"].floor += shown["floor"]
+    found["gallery"].note = f"{shown['shown']} thumbnails on screen of {shown['count']}"
+    result("memory-setup", str(scratch))
+    for _ in range(max(1, repeat // 2)):
+        used = result("memory", str(scratch))
+        alone = result("memory-floor", str(scratch))
+        found["memory"].figure.append(used["added"])
+        found["memory"].floor.append(alone["added"])
+        found["memory"].other.append(used["peak_added"])
+        found["memory"].note = f"the two decoded: {alone['decoded'] / 1e6:.0f} MB"
+    return found
+
+
 # --------------------------------------------------------------------------- the plan PDF
 
 

@@ -41,13 +41,32 @@ class Repeats:
     names: int
     save: int
     checks: int
+    photos: int
 
 
 FULL = Repeats(
-    startup=7, warmup=1, memory=3, pdf=10, printing=3, search=3, names=8, save=30, checks=3
+    startup=7,
+    warmup=1,
+    memory=3,
+    pdf=10,
+    printing=3,
+    search=3,
+    names=8,
+    save=30,
+    checks=3,
+    photos=5,
 )
 SMOKE = Repeats(
-    startup=1, warmup=0, memory=1, pdf=1, printing=1, search=1, names=2, save=2, checks=1
+    startup=1,
+    warmup=0,
+    memory=1,
+    pdf=1,
+    printing=1,
+    search=1,
+    names=2,
+    save=2,
+    checks=1,
+    photos=1,
 )
 
 
@@ -179,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         for n in sorted(dbs)
     }
     saved = figures.timed("save", lambda: figures.save(dbs[large], cache / "scratch", repeats.save))
+    shot = figures.timed(
+        "photos",
+        lambda: figures.photos(repeats.photos, cache / "scratch", 20 if args.smoke else 200),
+    )
     checked = figures.timed(
         "db check and db verify",
         lambda: figures.checks(dbs[large], cache / "scratch", repeats.checks),
@@ -281,6 +304,33 @@ def main(argv: list[str] | None = None) -> int:
             median(mem.figure) <= 2 * median(mem.floor),
         ),
         Row(
+            "a 12 MP JPEG taken in (upright, metadata dropped, kept, thumbnail)",
+            median(shot["import"].figure),
+            median(shot["import"].floor),
+            "Pillow decoding and encoding it again",
+            "s",
+            "≤ 5×",
+            median(shot["import"].figure) <= 5 * median(shot["import"].floor),
+        ),
+        Row(
+            f"a patient's gallery of {20 if args.smoke else 200} photos opened, thumbnails shown",
+            median(shot["gallery"].figure),
+            median(shot["gallery"].floor),
+            "reading the 200 thumbnails (one query)",
+            "s",
+            "≤ 150 ms",
+            median(shot["gallery"].figure) <= 0.150,
+        ),
+        Row(
+            "memory the compare view adds for two 12 MP photos",
+            median(shot["memory"].figure),
+            median(shot["memory"].floor),
+            "the two decoded, alone",
+            "B",
+            "≤ 2×",
+            median(shot["memory"].figure) <= 2 * median(shot["memory"].floor),
+        ),
+        Row(
             f"start-up, {label[large]} vs {label[small]} patients",
             start[large],
             start[small],
@@ -357,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Plan PDF: {pdf.note}.")
     print(f"Printing: {printed['pdf'].note}; the page images are drawn in bands on a worker.")
+    print(
+        f"Photos: {shot['import'].note}; {shot['gallery'].note}; {shot['memory'].note} "
+        f"(the compare view's peak: {median(shot['memory'].other) / 1e6:.0f} MB)."
+    )
     shown = ", ".join(f"{median(s.sizes):.0f} at {label[n]}" for n, s in searches.items())
     print(f"Search: {searches[large].note}; patients listed per keystroke (median): {shown}.")
     page = searches[large].page

@@ -325,3 +325,40 @@ def test_a_failed_save_leaves_no_picture(clinic, patient, tmp_path, monkeypatch)
         take_in(clinic, patient, list(samples.every_format(tmp_path).values()))
     assert list(photo_files.names(clinic.store.photos.folder)) == []
     assert clinic.store.photos.count(deleted=True) == 0
+
+
+def test_the_plan_has_a_baseline_photo_page_only_when_the_patient_agreed(clinic, tmp_path):
+    from pypdf import PdfReader
+
+    item = finished(clinic.store, clinic.catalog)
+    course = samples.visits(600, 800)
+    paths = {
+        visit: samples.write(
+            tmp_path / f"{visit}.jpg", samples.encoded(course[visit].image, "JPEG")
+        )
+        for visit in ("baseline", "session-1", "review")
+    }
+    signed = photo_consent(clinic.store, clinic.catalog, item)
+    for picture, visit, view in (
+        ("baseline", "baseline", "face_front"),
+        ("session-1", "baseline", "face_left_45"),
+        ("review", "review", "face_front"),
+    ):
+        take_in(clinic, item.patient.id, [paths[picture]], view=view, visit=Visit.parse(visit))
+    page = clinic.photos.for_plan(item.patient.id, "es")
+    assert [p.caption.split(" · ")[0] for p in page] == ["Cara, de frente", "Cara, izquierda 45°"]
+    plan = clinic.plan_for(item)
+    without = PdfReader(io.BytesIO(clinic.render(item, plan, clinic.settings())))
+    pdf = PdfReader(io.BytesIO(clinic.render(item, plan, clinic.settings(), photos=page)))
+    assert len(pdf.pages) == len(without.pages) + 1
+    last = pdf.pages[-1]
+    assert "Your starting point" in last.extract_text()
+    assert len(last.images) == 2
+    (tmp_path / "plan.pdf").write_bytes(
+        clinic.render(item, plan, clinic.settings(), photos=page)
+    )
+    printed = [e for e in clinic.store.audit.entries() if e["action"] == "print"]
+    assert {e["record_id"] for e in printed if e["record_type"] == "photo"} == {1, 2}
+    # Withdrawn: the plan has no photo page any more.
+    clinic.consents.withdraw(signed.id, note="Asked at the desk to stop photographs.")
+    assert clinic.photos.for_plan(item.patient.id, "en") == []

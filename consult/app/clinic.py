@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consult.app import plans
 from consult.app.consents import ConsentDesk
@@ -46,6 +47,9 @@ from consult.storage.protect import check_input
 from consult.storage.rotation import stale_warning
 from consult.storage.store import SYSTEM
 from consult.system.files import write_private_atomic
+
+if TYPE_CHECKING:
+    from consult.report.plan_pdf import PlanPhoto
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
 SEARCH_PAGE = PAGE  # patients listed at once: about a screenful; scrolling fetches the next
@@ -359,11 +363,19 @@ class Clinic:
         settings: ClinicSettings,
         large_print: bool = False,
         replaces: tuple[str, date] | None = None,
+        photos: Sequence[PlanPhoto] = (),
     ) -> bytes:
-        """Pure work on data already read: safe on a worker thread."""
+        """Pure work on data already read: safe on a worker thread. ``photos``: the baseline
+        photo page (``photos.for_plan``, read on the window's thread)."""
         self.require(Permission.PRINT_PLAN)
         return plans.render(
-            self.catalog, item, plan, settings, large_print=large_print, replaces=replaces
+            self.catalog,
+            item,
+            plan,
+            settings,
+            large_print=large_print,
+            replaces=replaces,
+            photos=photos,
         )
 
     def is_first_run(self) -> bool:

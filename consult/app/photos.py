@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from consult.app.consents import ConsentDesk
     from consult.app.session import Session
     from consult.domain.catalog import Catalog, PhotoView
+    from consult.report.plan_pdf import PlanPhoto
     from consult.storage.protocol import RecordStoreAPI
     from consult.system.imaging import Prepared
 
@@ -346,6 +347,43 @@ class PhotoDesk:
         same = [p for p in self.photos_of(patient_id) if p.view_id == view_id]
         return max(same, key=lambda p: (p.taken_on, p.visit.order, p.id), default=None)
 
+    # -- the plan's photo page
+
+    def for_plan(self, patient_id: int, lang: str) -> list[PlanPhoto]:
+        """The baseline photos for the patient's plan (the latest baseline of each view,
+        made small for print), only when the patient agreed: a valid photo consent whose
+        "clinical record" choice is yes; otherwise none. Each is audited as printed."""
+        from consult.report import dates
+        from consult.report.plan_pdf import PlanPhoto
+        from consult.system import imaging
+
+        self.require(Permission.PHOTOS)
+        if self.consent_problem(patient_id) is not None:
+            return []
+        baseline = [p for p in self.photos_of(patient_id) if p.visit.kind.value == "baseline"]
+        latest: dict[str, StoredPhoto] = {}
+        for photo in baseline:  # oldest first: the last of each view wins
+            latest[photo.view_id] = photo
+        found = []
+        for photo in latest.values():
+            try:
+                small = imaging.downscaled(self.store.photos.image(photo.id), 1200)
+            except StorageError as exc:
+                raise plain_error(exc) from exc
+            try:
+                name = self.catalog.photo_view(photo.view_id).name[lang]
+            except KeyError:
+                name = self.view_name(photo.view_id)
+            width, height = (
+                (photo.width, photo.height)
+                if max(photo.width, photo.height) <= 1200
+                else _fitted(photo.width, photo.height, 1200)
+            )
+            caption = f"{name} · {dates.long_date(photo.taken_on, lang)}"
+            found.append(PlanPhoto(small, width, height, caption, photo.taken_on))
+            self._audit("print", photo.id, "photo", "on the plan's photo page")
+        return found
+
     # -- deleting, exporting
 
     def delete(self, photo_id: int, reason: str) -> StoredPhoto:
@@ -405,6 +443,11 @@ class PhotoDesk:
     def _audit(self, action: str, record_id: int, record_type: str, detail: str = "") -> None:
         with contextlib.suppress(StorageError):  # never stop a view because of the log
             self.store.audit.record(action, record_id, record_type=record_type, detail=detail)
+
+
+def _fitted(width: int, height: int, side: int) -> tuple[int, int]:
+    scale = side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def file_name(photo: StoredPhoto) -> str:

@@ -8,7 +8,7 @@ backup or a link) and recorded in the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,7 @@ from consult.storage.errors import StorageError
 from consult.storage.protect import check_output
 
 if TYPE_CHECKING:
-    from consult.report.plan_pdf import PlanPdf
+    from consult.report.plan_pdf import PlanPdf, PlanPhoto
     from consult.storage.protocol import RecordStoreAPI
 
 # reportlab (the plan PDF) is imported when the first plan is rendered, not at start-up.
@@ -64,6 +64,7 @@ def render(
     large_print: bool = False,
     printed_on: date | None = None,
     replaces: tuple[str, date] | None = None,
+    photos: Sequence[PlanPhoto] = (),
 ) -> PlanPdf:
     """The plan's PDF (pure work on data already read: safe on a worker thread).
     ``replaces``: for an amendment, the plan it replaces (see ``replaced``)."""
@@ -79,6 +80,7 @@ def render(
         large_print=large_print,
         printed_on=printed_on or date.today(),
         plan_id=f"{item.id}",
+        photos=photos,
         replaces=replaces,
     )
 

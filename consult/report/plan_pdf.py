@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from functools import partial
@@ -184,6 +184,18 @@ class _PlanDoc(BaseDocTemplate):
 # --------------------------------------------------------------------------- the plan
 
 
+@dataclass(frozen=True)
+class PlanPhoto:
+    """A photo on the plan's photo page (``photos``: the baseline photos the patient agreed
+    to take home; the caller checks the consent): a small JPEG, its size and caption."""
+
+    jpeg: bytes
+    width: int
+    height: int
+    caption: str
+    taken_on: date
+
+
 @dataclass
 class _Builder:
     catalog: Catalog
@@ -245,7 +257,7 @@ class _Builder:
 
     # -- parts
 
-    def story(self, patient_note: str) -> list[Flowable]:
+    def story(self, patient_note: str, photos: Sequence[PlanPhoto] = ()) -> list[Flowable]:
         if self.plan.not_treating:
             return self.letter(patient_note)
         parts: list[Flowable] = [*self.letterhead(), *self.patient_panel()]
@@ -257,6 +269,43 @@ class _Builder:
         parts += self.results()
         parts += self.devices()
         parts += self.note(patient_note)
+        parts += self.photo_page(photos)
+        return parts
+
+    def photo_page(self, photos: Sequence[PlanPhoto]) -> list[Flowable]:
+        """The baseline photos the patient agreed to take home: a page of their own, two to
+        a row, each with its view and day."""
+        if not photos:
+            return []
+        from reportlab.platypus import Image as PdfImage
+        from reportlab.platypus import PageBreak, Table, TableStyle
+
+        day = dates.long_date(min(p.taken_on for p in photos), self.lang)
+        parts: list[Flowable] = [PageBreak(), self.heading("section_photos")]
+        parts.append(self.para(self.t("photos_intro", date=day)))
+        parts.append(Spacer(1, self.st.gap))
+        column = (self.width - 12) / 2
+        caption = ParagraphStyle("photo_caption", parent=self.st.cell, alignment=1)  # centred
+        cells = []
+        for photo in photos:
+            ratio = photo.height / photo.width
+            w = min(column, 86 * mm / ratio)
+            image = PdfImage(io.BytesIO(photo.jpeg), width=w, height=w * ratio)
+            cells.append([image, self.para(photo.caption, caption)])
+        rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
+        if len(rows[-1]) == 1:
+            rows[-1].append("")
+        table = Table(rows, colWidths=[column + 6, column + 6], hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+                ]
+            )
+        )
+        parts.append(table)
         return parts
 
     def letter(self, patient_note: str) -> list[Flowable]:
@@ -770,6 +819,7 @@ def render_plan_pdf(
     invariant: bool = False,
     patient_note: str = "",
     replaces: tuple[str, date] | None = None,
+    photos: Sequence[PlanPhoto] = (),
 ) -> PlanPdf:
     """The patient's plan as PDF bytes (a ``PlanPdf``, which also says what could not be printed).
 
@@ -807,7 +857,7 @@ def render_plan_pdf(
     )
 
     with _RENDER_LOCK:
-        story = builder.story(patient_note)
+        story = builder.story(patient_note, photos)
         m = builder.m
         dot = m(" · ")
         # Page furniture stays on one line: a very long name or clinic name is shortened there.

@@ -25,6 +25,8 @@ STRING_KEYS: dict[str, frozenset[str]] = {
     "letter_subject": frozenset(),
     "letter_thanks": frozenset({"date"}),
     "section_letter_reasons": frozenset(),
+    "section_photos": frozenset(),
+    "photos_intro": frozenset({"date"}),
     "section_next": frozenset(),
     "letter_next": frozenset(),
     "provisional_banner": frozenset(),

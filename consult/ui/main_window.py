@@ -995,6 +995,7 @@ class MainWindow(QMainWindow):
             rerender=lambda large: clinic.render(
                 item, plan, settings, large_print=large, replaces=replaces
             ),
+            photo_page=self._photo_page(item, plan, settings, replaces),
             notice=notice,
             notice_action=action,
             parent=self,
@@ -1006,6 +1007,33 @@ class MainWindow(QMainWindow):
         dialog.activateWindow()
         if print_now:
             dialog.print()
+
+    def _photo_page(self, item: Consultation, plan, settings, replaces):
+        """The plan made again with the patient's baseline photos on a page of their own,
+        for the preview's toggle: offered only when the patient agreed (a valid photo
+        consent, clinical record yes) and has baseline photos."""
+        clinic = self.clinic
+        if not clinic.may(Permission.PHOTOS) or item.patient.id is None:
+            return None
+        try:
+            if clinic.photos.consent_problem(item.patient.id) is not None:
+                return None
+            if not any(p.visit.key == "baseline" for p in clinic.photos.photos_of(item.patient.id)):
+                return None
+        except Exception:
+            return None
+
+        def page(with_photos: bool):
+            photos = (
+                clinic.photos.for_plan(item.patient.id, item.patient.language)
+                if with_photos
+                else []
+            )
+            return lambda large: clinic.render(
+                item, plan, settings, large_print=large, replaces=replaces, photos=photos
+            )
+
+        return page
 
     # ------------------------------------------------------------------ signing in, locking
 

@@ -50,6 +50,7 @@ class PreviewDialog(QDialog):
         viewer_path: Path | None = None,
         on_event: Callable[[str], None] = lambda action: None,
         rerender: Callable[[bool], bytes] | None = None,
+        photo_page: Callable[[bool], Callable[[bool], bytes]] | None = None,
         notice: str = "",
         notice_action: tuple[str, Callable[[], object]] | None = None,
         parent=None,
@@ -62,6 +63,10 @@ class PreviewDialog(QDialog):
         self._viewer_path = viewer_path
         self._on_event = on_event
         self._rerender = rerender
+        # With ``photo_page`` (the patient agreed to take their baseline photos home), the
+        # plan is made again with the photo page as its toggle says: called on the window's
+        # thread with it (it reads the photos), it gives the renderer for the worker.
+        self._photo_page = photo_page
         self._buffer: QBuffer | None = None
         self.document = QPdfDocument(self)
         self._load(pdf)
@@ -88,8 +93,19 @@ class PreviewDialog(QDialog):
         self.large_action.setCheckable(True)
         self.large_action.setToolTip("Body text of 14 pt or more, for patients who need it")
         self.large_action.toggled.connect(self.set_large_print)
-        self.large_action.setEnabled(rerender is not None)
+        self.large_action.setEnabled(rerender is not None or photo_page is not None)
         bar.addAction(self.large_action)
+        self.photos_action = QAction("Baseline p&hotos", self)
+        self.photos_action.setCheckable(True)
+        self.photos_action.setToolTip(
+            "A page with the patient's baseline photos (offered only when they agreed to "
+            "photographs in their record)"
+        )
+        self.photos_action.toggled.connect(
+            lambda _on: self.set_large_print(self.large_action.isChecked())
+        )
+        self.photos_action.setVisible(photo_page is not None)
+        bar.addAction(self.photos_action)
         bar.addSeparator()
         self.page = QSpinBox()
         self.page.setAccessibleName("Page")
@@ -144,22 +160,34 @@ class PreviewDialog(QDialog):
 
     def set_large_print(self, large: bool) -> None:
         """Make the plan again in large print (or normal), off the window's thread."""
-        if self._rerender is None:
+        if self._rerender is None and self._photo_page is None:
             return
         from consult.ui.worker import run_in_background
 
         rerender = self._rerender
+        if self._photo_page is not None:
+            try:
+                rerender = self._photo_page(self.photos_action.isChecked())
+            except Exception:
+                self.status.setText("The photos could not be read; the plan shown is unchanged.")
+                return
         self.large_action.setEnabled(False)
+        self.photos_action.setEnabled(False)
         self.status.setText("Making the plan again…")
 
         def done(pdf: bytes) -> None:
             self._load(pdf)
             self._show_page_count()
             self.large_action.setEnabled(True)
-            self.status.setText("Large print." if large else "")
+            self.photos_action.setEnabled(True)
+            said = ["Large print." if large else ""]
+            if self.photos_action.isChecked():
+                said.append("With the baseline photos.")
+            self.status.setText(" ".join(s for s in said if s))
 
         def failed(exc: Exception) -> None:
             self.large_action.setEnabled(True)
+            self.photos_action.setEnabled(True)
             self.status.setText("The plan could not be made again; the one shown is unchanged.")
 
         run_in_background(lambda: rerender(large), done, failed)
