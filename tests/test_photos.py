@@ -354,9 +354,7 @@ def test_the_plan_has_a_baseline_photo_page_only_when_the_patient_agreed(clinic,
     last = pdf.pages[-1]
     assert "Your starting point" in last.extract_text()
     assert len(last.images) == 2
-    (tmp_path / "plan.pdf").write_bytes(
-        clinic.render(item, plan, clinic.settings(), photos=page)
-    )
+    (tmp_path / "plan.pdf").write_bytes(clinic.render(item, plan, clinic.settings(), photos=page))
     printed = [e for e in clinic.store.audit.entries() if e["action"] == "print"]
     assert {e["record_id"] for e in printed if e["record_type"] == "photo"} == {1, 2}
     # Withdrawn: the plan has no photo page any more.

@@ -386,6 +386,45 @@ def check_consent(run: Run) -> str:
     return f"signed, sealed and checked ({len(data):,} bytes); a changed byte found"
 
 
+def check_photos(run: Run) -> str:
+    """Photos taken in as the app takes them: a JPEG carrying GPS tags, a PNG, a TIFF and a
+    WebP made here, and a HEIC shipped with the app (the built program decodes HEIC but
+    cannot write it); each turned upright, kept as a JPEG with no metadata block left."""
+    import io
+
+    from PIL import Image
+
+    from consult.system import imaging
+    from consult.system.resources import resource_path
+
+    picture = Image.linear_gradient("L").resize((200, 150)).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned a quarter
+    exif.get_ifd(0x8825)[2] = (51.0, 30.0, 12.0)  # a GPS latitude
+    made = {}
+    for kind, options in (
+        ("JPEG", {"exif": exif.tobytes()}),
+        ("PNG", {}),
+        ("TIFF", {}),
+        ("WEBP", {}),
+    ):
+        out = io.BytesIO()
+        picture.save(out, kind, **options)
+        made[kind] = out.getvalue()
+    made["HEIC"] = resource_path("photos", "selftest.heic").read_bytes()
+    for kind, data in made.items():
+        try:
+            kept = imaging.prepare(data, f"The {kind} picture")
+        except imaging.ImageRefused as exc:
+            raise CheckFailed(exc.message) from None
+        if b"Exif" in kept.jpeg or kept.jpeg[2:4] != b"\xff\xe0":
+            raise CheckFailed(f"the {kind} picture kept metadata")
+    turned = imaging.prepare(made["JPEG"])
+    if (turned.width, turned.height) != (150, 200):
+        raise CheckFailed("the JPEG's EXIF orientation was not applied")
+    return "JPEG, PNG, TIFF, WebP and HEIC read, turned upright and kept without metadata"
+
+
 CHECKS: tuple[Check, ...] = (
     ("catalog", check_catalog),
     ("fonts", check_fonts),
@@ -395,4 +434,5 @@ CHECKS: tuple[Check, ...] = (
     ("sign-in", check_sign_in),
     ("qt", check_qt),
     ("consent", check_consent),
+    ("photos", check_photos),
 )

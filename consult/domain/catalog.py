@@ -507,8 +507,10 @@ class Catalog:
         return self._photo_views[view_id]
 
     def views_for(self, area_id: str) -> tuple[PhotoView, ...]:
-        """The standard photo views of an area, in the catalog's order."""
-        return tuple(v for v in self.photo_views if area_id in v.areas)
+        """The standard photo views of an area, in the catalog's order; every view for an area
+        no view names (one a clinic added without views), so its photos can still be tagged."""
+        own = tuple(v for v in self.photo_views if area_id in v.areas)
+        return own or self.photo_views
 
     @cached_property
     def _concerns(self) -> dict[str, Concern]:
@@ -1072,8 +1074,8 @@ class _Checker:
         )
 
     def photo_views(self, areas: set[str]) -> list[PhotoView]:
-        """[[photo_views]]: the standard views photos are taken in, each for some areas. Every
-        area has at least one, so a photo of any treated area can be tagged."""
+        """[[photo_views]]: the standard views photos are taken in, each for some areas (an
+        area no view names may use any of them: ``Catalog.views_for``)."""
         built, seen = [], []
         for i, node in enumerate(self.items(self.raw, "photo_views", "photo_views")):
             ident = self.identifier(node, f"photo_views[{i}]")
@@ -1091,9 +1093,6 @@ class _Checker:
             if ident and guide in PHOTO_GUIDES:
                 built.append(PhotoView(ident, name, covered, str(guide), mirror))
         self.unique(seen, "photo_views")
-        if built:
-            for area in sorted(areas - {a for v in built for a in v.areas}):
-                self.report(self.raw, "photo_views", f'has no view for the area "{area}": add one')
         return built
 
     def bibliography(self) -> list[Source]:

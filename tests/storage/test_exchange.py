@@ -258,7 +258,7 @@ def test_cli_export_and_import(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Imported 4 patients" in result.stdout
     result = consult_cli("db", "import", tmp_path / "all.json", "--db", other)
-    assert "Imported 0 patients, 0 consultations and 0 consents" in result.stdout
+    assert "Imported 0 patients, 0 consultations, 0 consents and 0 photos" in result.stdout
     result = consult_cli("--db", other, "db", "import", tmp_path / "missing.json")
     assert result.returncode == 1 and "There is no file" in result.stderr
 
