@@ -87,6 +87,15 @@ def test_import_list_export_and_delete(records, tmp_path):
     listed = consult(records, ADMIN, ADMIN_PIN, "photos", "list", 1, "--deleted")
     assert "DELETED" in listed.stdout and "by Dr Reyes" in listed.stdout
     assert consult(records, ADMIN, ADMIN_PIN, "db", "verify").returncode == 0
+    shared = tmp_path / "to-share.json"
+    done = consult(records, ADMIN, ADMIN_PIN, "db", "export", "--records-only", shared)
+    assert done.returncode == 0, done.stderr
+    assert "Records only: the 5 photo records were left out" in done.stdout  # 1 deleted
+    assert '"photos_left_out":5' in shared.read_text().replace(" ", "")
+    whole = tmp_path / "all.json"
+    done = consult(records, ADMIN, ADMIN_PIN, "db", "export", whole)
+    assert f"pictures are in {whole}.photos beside it" in done.stdout
+    assert len(list(photo_files.names(tmp_path / "all.json.photos"))) == 4
 
 
 def test_one_refused_file_and_nothing_is_imported(records, tmp_path):

@@ -76,6 +76,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="write every record to DEST: a JSON file or a folder of CSV files",
     )
     export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument(
+        "--records-only",
+        action="store_true",
+        help="leave the photos out (for sharing): the file says how many it left out",
+    )
     export.add_argument("dest", type=Path, metavar="DEST")
     export.set_defaults(func=_command(export_command))
 
@@ -217,13 +222,21 @@ def export_command(args: argparse.Namespace) -> int:
     from consult.storage.exchange import export
 
     with _open(args, Permission.EXCHANGE, create=False) as store:
-        path = export(store, args.dest, args.format)
+        path = export(store, args.dest, args.format, photos=not args.records_only)
         counts = store.health.counts()
+        records = store.photos.count(deleted=True) if "photos" in counts else 0
     what = "JSON file" if args.format == "json" else "folder of CSV files"
     print(
         f"Exported {counts['patients']} patients and {counts['consultations']} consultations "
         f"to the {what} {path}."
     )
+    photos = counts.get("photos", 0)
+    if args.records_only and records:
+        print(f"Records only: the {records} photo records were left out, as the file says.")
+    elif photos and args.format == "json":
+        print(f"The {photos} photos' pictures are in {path}.photos beside it: keep them together.")
+    elif photos:
+        print("The photos are listed in photos.csv; their pictures are only in a JSON export.")
     return 0
 
 
