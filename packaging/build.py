@@ -33,7 +33,7 @@ DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
 BUNDLE = DIST / "consult"
 IS_WINDOWS = sys.platform == "win32"
-AIM_MB = 170
+AIM_MB = 176
 # Environment variables that would let the frozen program see this checkout's Python.
 PYTHON_VARS = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
 
