@@ -360,3 +360,16 @@ def test_the_plan_has_a_baseline_photo_page_only_when_the_patient_agreed(clinic,
     # Withdrawn: the plan has no photo page any more.
     clinic.consents.withdraw(signed.id, note="Asked at the desk to stop photographs.")
     assert clinic.photos.for_plan(item.patient.id, "en") == []
+
+
+def test_a_folder_stands_for_the_photos_in_it(clinic, patient, tmp_path):
+    """A phone's export or a USB stick: every photo in the folder and its subfolders, other
+    files and hidden ones left alone."""
+    export = tmp_path / "DCIM"
+    (export / "100APPLE").mkdir(parents=True)
+    (export / ".thumbnails").mkdir()
+    files = samples.every_format(export / "100APPLE")
+    samples.write(export / "notes.txt", b"not a photo")
+    samples.write(export / ".thumbnails" / "face.jpg", files["JPEG"].read_bytes())
+    added = take_in(clinic, patient, [export])
+    assert sorted(p.source for p in added) == ["HEIC", "JPEG", "PNG", "TIFF", "WebP"]

@@ -88,6 +88,15 @@ NOT_AT_START_UP = (
     "consult.ui.preview",
     "consult.ui.wizard",
     "consult.ui.settings_dialog",
+    # Photos: Pillow and pillow-heif on the first photo taken in, the photo windows when a
+    # patient's photos are opened, QtMultimedia (where installed) when the camera is.
+    "PIL",
+    "pillow_heif",
+    "consult.system.imaging",
+    "consult.ui.photos.gallery",
+    "consult.ui.photos.compare",
+    "consult.ui.photos.camera",
+    "PySide6.QtMultimedia",
 )
 
 

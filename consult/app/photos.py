@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from consult.system.imaging import Prepared
 
 MAX_FILES = 500  # taken in at once
+#: What a folder's files must be named to be taken in from it (a phone's export, a USB stick).
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".heic", ".heif")
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,35 @@ class PhotosRefused(UserFacingError):
         self.refusals = refusals
 
 
+def photo_files_in(paths: Iterable[Path | str]) -> list[Path]:
+    """The files named, a folder standing for the photos in it and its subfolders (a phone's
+    export, a USB stick's DCIM): files named like photos, hidden ones left out, in order."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given).expanduser().absolute()
+        if path.is_dir() and not path.is_symlink():
+            inside = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in PHOTO_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.is_file()
+            )
+            found += inside
+        else:
+            found.append(path)
+    return found
+
+
 def read_files(paths: Iterable[Path | str]) -> tuple[list[ReadFile], list[Refusal]]:
-    """Read each file, turn it upright and strip its metadata (pure work on files the user
-    named: safe on a worker thread). What could be read, and what was refused and why."""
+    """Read each file (a folder: the photos in it), turn it upright and strip its metadata
+    (pure work on files the user named: safe on a worker thread). What could be read, and
+    what was refused and why."""
     from consult.system import imaging
 
     done: list[ReadFile] = []
     refused: list[Refusal] = []
-    for given in list(paths)[: MAX_FILES + 1]:
+    for given in photo_files_in(paths)[: MAX_FILES + 1]:
         path = Path(given).expanduser().absolute()
         if len(done) + len(refused) >= MAX_FILES:
             refused.append(Refusal(path, f"more than {MAX_FILES} files at once: take in fewer."))

@@ -156,6 +156,9 @@ class PhotoWindow(QDialog):
         self.view_filter.activated.connect(lambda _i: self._show())
         self.import_button = QPushButton("&Import photos…")
         self.import_button.clicked.connect(self.choose_files)
+        self.folder_button = QPushButton("Import a &folder…")
+        self.folder_button.setToolTip("Every photo in a folder: a phone's export, a USB stick")
+        self.folder_button.clicked.connect(self.choose_folder)
         self.camera_button = QPushButton("&Take photo…")
         self.camera_button.clicked.connect(self.open_camera)
         self.camera_button.setVisible(camera_available())
@@ -189,6 +192,7 @@ class PhotoWindow(QDialog):
         top.addWidget(self.view_filter, 1)
         for button in (
             self.import_button,
+            self.folder_button,
             self.camera_button,
             self.compare_button,
             self.delete_button,
@@ -239,6 +243,7 @@ class PhotoWindow(QDialog):
             f"{'s' if count != 1 else ''} · {consent}"
         )
         self.import_button.setEnabled(problem is None)
+        self.folder_button.setEnabled(problem is None)
         self.camera_button.setEnabled(problem is None)
         chosen = self.view_filter.currentData()
         self.view_filter.clear()
@@ -284,6 +289,11 @@ class PhotoWindow(QDialog):
         paths = dialogs.open_files(self, "Import photos", IMAGE_FILTER)
         if paths:
             self.import_files(paths)
+
+    def choose_folder(self) -> None:
+        folder = dialogs.choose_folder(self, "Import the photos in a folder")
+        if folder is not None:
+            self.import_files([folder])
 
     def import_files(self, paths: list[Path]) -> None:
         """Read the files off the window's thread, then ask how to tag them."""
