@@ -383,9 +383,3 @@ class Photos(Part):
             with contextlib.suppress(OSError):  # erased at the next check if it failed here
                 photo_files.remove(self.folder, photo.sha256)
         return self.get(photo_id)
-
-    @guarded
-    def erase_unnamed(self) -> int:
-        """Erase the pictures in the photo folder that no photo (not deleted) shows: a
-        deletion whose erasure failed, a photo whose row was never committed. How many."""
-        return photo_files.prune(self.folder, self.live_hashes())
