@@ -380,6 +380,8 @@ class Photos(Part):
                 content_hash=content.of_deletion(self.conn, photo_id),
             )
         if not self._named(photo.sha256):
-            with contextlib.suppress(OSError):  # erased at the next check if it failed here
+            # The deletion stands if the disk will not erase the file: no backup made after
+            # this keeps it, and the photo is never shown again.
+            with contextlib.suppress(OSError):
                 photo_files.remove(self.folder, photo.sha256)
         return self.get(photo_id)
