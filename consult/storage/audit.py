@@ -58,6 +58,10 @@ class Action:
     RESTORE = "restore"
     SEED_DEMO = "seed-demo"
     SIGN = "sign"  # a consent signed (or refused, deferred, withdrawn: its detail says which)
+    CHECK_IN = "check-in"  # a patient checked in for a session (not sealed: it may change)
+    CHART = "chart"  # a visit signed off (sealed)
+    RESCHEDULE = "reschedule"  # a change to a course's dates (its detail: which kind)
+    RECALL = "recall"  # the patients treated with a cartridge lot were listed
 
 
 def canonical_json(value: Any) -> bytes:
@@ -221,6 +225,8 @@ def seal(
     patients: Iterable[int] = (),
     consultations: Iterable[int] = (),
     consents: Iterable[int] = (),
+    visits: Iterable[int] = (),
+    course_changes: Iterable[int] = (),
     provider: str = "",
     detail: str = "",
     at: str | None = None,
@@ -249,6 +255,17 @@ def seal(
         uuids = content.uuids_of(conn, "consents", consent_ids)
         for cid in consent_ids:
             entries.append((action, "consent", cid, uuids.get(cid), provider, detail, hashes[cid]))
+    for kind, table, ids, hasher in (
+        ("visit", "visits", visits, content.visit_hashes),
+        ("course_change", "course_changes", course_changes, content.change_hashes),
+    ):
+        ordered = sorted(set(ids))
+        if not ordered:
+            continue
+        hashes = hasher(conn, ordered)
+        uuids = content.uuids_of(conn, table, ordered)
+        for rid in ordered:
+            entries.append((action, kind, rid, uuids.get(rid), provider, detail, hashes[rid]))
     append_many(db, entries, at)
 
 
@@ -283,6 +300,8 @@ SEEING = (
     Action.UPDATE,
     Action.FINALIZE,
     Action.AMEND,
+    Action.CHECK_IN,
+    Action.CHART,
 )
 
 
@@ -304,9 +323,11 @@ class AuditQuery:
         if self.patient_id is not None:
             parts.append(
                 "((record_type = 'patient' AND record_id = ?) OR (record_type = 'consultation' "
-                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?)))"
+                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?)) OR "
+                "(record_type = 'visit' AND record_id IN "
+                "(SELECT id FROM visits WHERE patient_id = ?)))"
             )
-            params += [self.patient_id, self.patient_id]
+            params += [self.patient_id, self.patient_id, self.patient_id]
         if self.account is not None:
             parts.append("provider = ?")
             params.append(self.account)

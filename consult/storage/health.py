@@ -88,6 +88,9 @@ class Health(Part):
         }
         if content.has_consents(self.conn):  # schema 8 on
             found["consents"] = one("SELECT count(*) FROM consents").fetchone()[0]
+        if content.has_course(self.conn):  # schema 10 on
+            found["visits"] = one("SELECT count(*) FROM visits").fetchone()[0]
+            found["course changes"] = one("SELECT count(*) FROM course_changes").fetchone()[0]
         return found
 
     @guarded

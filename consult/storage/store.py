@@ -13,6 +13,7 @@ transactions and the clock, and each kind of record has a part of its own:
 ``store.audit``         the audit trail (``audit.py``)
 ``store.accounts``      who may sign in, their roles, sign-ins and lockouts (``accounts.py``)
 ``store.health``        counts and the damage check (``health.py``)
+``store.visits``        the treatment course: visits charted, changes to its dates (``visits.py``)
 ======================  ===================================================================
 
 What the layers above may call is the typed ``RecordStoreAPI`` (``protocol.py``); a second
@@ -42,6 +43,7 @@ from consult.storage.health import Health
 from consult.storage.patient_list import PatientList
 from consult.storage.patients import Patients
 from consult.storage.records import Records
+from consult.storage.visits import Visits
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -86,6 +88,7 @@ class RecordStore:
         self.audit = AuditTrail(self)
         self.health = Health(self)
         self.accounts = Accounts(self)
+        self.visits = Visits(self)
 
     @classmethod
     def open(
@@ -231,7 +234,7 @@ class RecordStore:
     def uuid_of(self, table: str, record_id: int) -> str | None:
         """The uuid of a patient, consultation or consent (``table`` names which), None if
         absent."""
-        if table not in ("patients", "consultations", "consents"):
+        if table not in ("patients", "consultations", "consents", "visits", "course_changes"):
             raise ValueError(f"no uuids in {table!r}")
         row = self.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
         return row[0] if row else None

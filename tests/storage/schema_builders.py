@@ -438,7 +438,17 @@ def build_v9(path: Path) -> Expected:
     of version 8 (Kim's clearance, the records sealed, two accounts, the consents), written
     with version 9's SQL (the plan's rows name their columns and have a time), and the
     amendment booked at times, with its reason."""
-    schema = schema_at(path, 9)
+    return _rows_v9_at(path, 9)
+
+
+def build_v10(path: Path) -> Expected:
+    """Version 10 keeps the treatment course (visits, changes to a course's dates): the rows
+    of version 9 written at version 10, whose new tables start empty."""
+    return _rows_v9_at(path, 10)
+
+
+def _rows_v9_at(path: Path, version: int) -> Expected:
+    schema = schema_at(path, version)
     x = schema.execute
     for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
         digits = "".join(c for c in phone if c.isdigit())
@@ -570,6 +580,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     7: build_v7,
     8: build_v8,
     9: build_v9,
+    10: build_v10,
 }
 
 

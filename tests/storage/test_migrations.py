@@ -37,6 +37,7 @@ SHIPPED = (
     "0007_accounts",
     "0008_consents",
     "0009_appointment_times_and_amend_reason",
+    "0010_treatment_course",
 )
 
 
