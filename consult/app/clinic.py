@@ -18,6 +18,7 @@ from pathlib import Path
 
 from consult.app import plans
 from consult.app.consents import ConsentDesk
+from consult.app.course import CourseDesk, TodayList
 from consult.app.draft import ConsultationDraft
 from consult.app.drafts import DraftStore
 from consult.app.errors import UserFacingError, plain_error
@@ -85,6 +86,7 @@ class Clinic:
         self._seen: set[int] = set()  # patients whose page this session has shown
         self.drafts = DraftStore(data_folder / "drafts")
         self.consents = ConsentDesk(catalog, self.store, data_folder, lambda: self.session)
+        self.course = CourseDesk(catalog, self.store, self.consents, lambda: self.session)
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
         # The patient searches' own read-only connection, opened by the first (see search).
@@ -195,6 +197,19 @@ class Clinic:
         except StorageError as exc:
             raise plain_error(exc) from exc
         return patient, history
+
+    def today_list(self, day: date) -> TodayList:
+        """Runs on a worker thread: who is due today and in the next days, and what needs
+        attention (see ``CourseDesk.today``), on a read-only connection of its own."""
+        self.require(Permission.VIEW_PATIENTS)
+        try:
+            with RecordStore.open(
+                self.db_path, readonly=True, verify=False, catalog=self.catalog
+            ) as store:
+                consents = ConsentDesk(self.catalog, store, self.data_folder, lambda: self.session)
+                return CourseDesk(self.catalog, store, consents, lambda: self.session).today(day)
+        except StorageError as exc:
+            raise plain_error(exc) from exc
 
     def patient(self, patient_id: int) -> Patient:
         self.require(Permission.VIEW_PATIENTS)

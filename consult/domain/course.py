@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
-from consult.domain.catalog import Adjunct
+from consult.domain.catalog import Adjunct, Catalog
 from consult.domain.model import ClinicCalendar
 from consult.domain.plan import AdjunctVisit, Session, place_between, session_key, visit_key
 
@@ -167,6 +167,15 @@ class Course:
         review = self.review
         sessions_over = all(a.state is not State.PLANNED for a in self.sessions)
         return sessions_over and (review is None or review.state is State.DONE)
+
+
+def appointment_name(catalog: Catalog, state: Course, appointment: Appointment) -> str:
+    """ "Session 2 of 4", "Results review", or the add-on treatment's name (in English)."""
+    if appointment.kind is Kind.ADJUNCT:
+        known = {a.id: a for a in catalog.adjuncts}
+        adjunct = known.get(appointment.adjunct_id or "")
+        return adjunct.name["en"] if adjunct else appointment.adjunct_id or ""
+    return state.label(appointment)
 
 
 def add_calendar_months(day: date, months: int) -> date:
