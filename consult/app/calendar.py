@@ -2,7 +2,7 @@
 
 Every appointment of the course — each session, add-on visit and the results review — is an
 event at the clinic's address, with a reminder the day before. Each has a lasting UID (the
-course's first revision's uuid and the appointment's key), so a file issued again after a
+course's first revision's uuid and the appointment's key, hashed), so a file issued again after a
 date moved updates the event already in the patient's calendar instead of adding a second
 one; its SEQUENCE counts the course's recorded events so the newer one wins. A cancelled
 appointment is sent as cancelled, so it leaves the calendar. An appointment with a booked
@@ -18,6 +18,7 @@ icalendar is imported here, when a calendar file is made, never at start-up.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,9 @@ LENGTH = timedelta(hours=1)
 
 
 def uid(view: CourseView, key: str) -> str:
-    return f"{view.uid}-{key}@{UID_DOMAIN}"
+    """An appointment's lasting UID: from the course's first revision's uuid and the
+    appointment's key, hashed (UUID 5) so that it says nothing of the treatment."""
+    return f"{uuid.uuid5(uuid.NAMESPACE_URL, f'consult:{view.uid}/{key}')}@{UID_DOMAIN}"
 
 
 def _slug(text: str) -> str:
