@@ -164,7 +164,8 @@ class AuditReport:
     def summary(self) -> str:
         if self.intact:
             records = (
-                "; every patient, final consultation and consent matches its sealed content"
+                "; every patient, final consultation, consent and signed-off visit matches "
+                "its sealed content"
                 if self.sealed
                 else ""
             )

@@ -36,7 +36,7 @@ from consult.domain import checks
 from consult.domain.catalog import Catalog
 from consult.domain.model import Patient, Status, ValidationError
 from consult.domain.plan import schedule_problems
-from consult.storage import audit, database, errors, migrations, protect, shapes
+from consult.storage import audit, content, database, errors, migrations, protect, shapes
 from consult.storage.audit import Action
 from consult.storage.consents import insert_row
 from consult.storage.errors import ExchangeError, StorageError
@@ -49,10 +49,12 @@ from consult.storage.rows import (
     write_plan_rows,
 )
 from consult.storage.shapes import (
+    ExportedChange,
     ExportedConsent,
     ExportedConsultation,
     ExportedPatient,
     ExportedProvider,
+    ExportedVisit,
     ExportFile,
     SettingValue,
 )
@@ -64,10 +66,11 @@ if TYPE_CHECKING:
 FORMAT = "consult-records"
 # 2: a consultation may carry a doctor's clearance. 3: the consents. 4: appointments booked at a
 # time of day (the consultation's ``appointment_time`` and ``times``, each planned session's
-# and visit's ``time``) and an amendment's ``amend_reason``. Earlier files are read as they
+# and visit's ``time``) and an amendment's ``amend_reason``. 5: the treatment course (visits
+# charted, changes to a course's dates). Earlier files are read as they
 # are; an app that reads only an earlier version refuses a newer file rather than drop what
 # it does not know.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 FORMATS = ("json", "csv")
 
 
@@ -178,6 +181,67 @@ def _consents(store: RecordStore) -> list[ExportedConsent]:
     ]
 
 
+_VISIT_COLUMNS = tuple(
+    name
+    for name in ExportedVisit.__struct_fields__
+    if name not in ("patient", "consultation", "revision_of", "uuid", "demo", "aftercare_given")
+)
+_CHANGE_COLUMNS = tuple(
+    name
+    for name in ExportedChange.__struct_fields__
+    if name not in ("patient", "consultation", "uuid", "demo")
+)
+
+
+def _visits(store: RecordStore) -> list[ExportedVisit]:
+    if not content.has_course(store.conn):
+        return []
+    columns = ", ".join(f"v.{k}" for k in _VISIT_COLUMNS)
+    rows = store.conn.execute(
+        f"SELECT v.uuid, p.uuid, k.uuid, r.uuid, v.demo, v.aftercare_given, {columns} "
+        "FROM visits AS v JOIN patients AS p ON p.id = v.patient_id "
+        "JOIN consultations AS k ON k.id = v.consultation_id "
+        "LEFT JOIN visits AS r ON r.id = v.revision_of ORDER BY v.created_at, v.uuid"
+    )
+    found = []
+    for r in rows:
+        values = dict(zip(_VISIT_COLUMNS, r[6:], strict=True))
+        for key in ("date", "lot_expiry"):
+            values[key] = date.fromisoformat(values[key]) if values[key] else None
+        found.append(
+            ExportedVisit(
+                uuid=r[0],
+                patient=r[1],
+                consultation=r[2],
+                revision_of=r[3],
+                demo=bool(r[4]),
+                aftercare_given=None if r[5] is None else bool(r[5]),
+                **values,
+            )
+        )
+    return found
+
+
+def _changes(store: RecordStore) -> list[ExportedChange]:
+    if not content.has_course(store.conn):
+        return []
+    columns = ", ".join(f"g.{k}" for k in _CHANGE_COLUMNS)
+    rows = store.conn.execute(
+        f"SELECT g.uuid, p.uuid, k.uuid, g.demo, {columns} FROM course_changes AS g "
+        "JOIN patients AS p ON p.id = g.patient_id "
+        "JOIN consultations AS k ON k.id = g.consultation_id ORDER BY g.created_at, g.uuid"
+    )
+    found = []
+    for r in rows:
+        values = dict(zip(_CHANGE_COLUMNS, r[4:], strict=True))
+        for key in ("was", "date"):
+            values[key] = date.fromisoformat(values[key]) if values[key] else None
+        found.append(
+            ExportedChange(uuid=r[0], patient=r[1], consultation=r[2], demo=bool(r[3]), **values)
+        )
+    return found
+
+
 def export_file(store: RecordStore) -> ExportFile:
     """Every record, in the export's shape (read in the caller's snapshot)."""
     db = store.db
@@ -202,6 +266,8 @@ def export_file(store: RecordStore) -> ExportFile:
         patients=_patients(store),
         consultations=_consultations(store),
         consents=_consents(store),
+        visits=_visits(store),
+        course_changes=_changes(store),
     )
 
 
@@ -239,7 +305,7 @@ def json_lines(data: ExportFile) -> Iterator[bytes]:
     """The export as JSON text with one record per line: valid JSON, quick to write, easy to
     read and to compare line by line."""
     encode = msgspec.json.encode
-    lists = ("patients", "consultations", "consents")
+    lists = ("patients", "consultations", "consents", "visits", "course_changes")
     yield b"{\n"
     for key in data.__struct_fields__:
         if key not in lists:
@@ -280,7 +346,7 @@ def export(store: RecordStore, dest: Path | str, format: str = "json") -> Path:
         data = export_file(store)
     counts = (
         f"{len(data.patients)} patients, {len(data.consultations)} consultations, "
-        f"{len(data.consents)} consents"
+        f"{len(data.consents)} consents, {len(data.visits)} visits"
     )
 
     def audited() -> None:  # before the file appears: no export without its audit entry
@@ -464,6 +530,16 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
             for c in data.get("consents", [])
         ],
     )
+    visit_cols = list(ExportedVisit.__struct_fields__)
+    tables["visits"] = (
+        visit_cols,
+        [[v[k] for k in visit_cols] for v in data.get("visits", [])],
+    )
+    change_cols = list(ExportedChange.__struct_fields__)
+    tables["course_changes"] = (
+        change_cols,
+        [[c[k] for k in change_cols] for c in data.get("course_changes", [])],
+    )
     tables["providers"] = (
         ["name", "active", "created_at"],
         [[p["name"], p["active"], p["created_at"]] for p in data["providers"]],
@@ -521,6 +597,8 @@ class ImportResult:
     consultations_present: int
     consents_added: int = 0
     consents_present: int = 0
+    visits_added: int = 0
+    changes_added: int = 0
 
     def summary(self) -> str:
         return (
@@ -528,6 +606,12 @@ class ImportResult:
             f"consultations and {self.consents_added} consents; {self.patients_present} "
             f"patients, {self.consultations_present} consultations and "
             f"{self.consents_present} consents were already in the database."
+            + (
+                f" Treatment course: {self.visits_added} visits and {self.changes_added} "
+                "changes to dates added."
+                if self.visits_added or self.changes_added
+                else ""
+            )
         )
 
 
@@ -757,6 +841,9 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
         new_consents = _import_consents(
             source, store, data, existing_patients, existing_consultations
         )
+        new_visits, new_changes = _import_course(
+            source, store, data, existing_patients, existing_consultations
+        )
         result = ImportResult(
             added_patients,
             added_consultations,
@@ -764,6 +851,8 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             len(consultations) - added_consultations,
             len(new_consents),
             len(data.consents) - len(new_consents),
+            len(new_visits),
+            len(new_changes),
         )
         # Every record added is in the audit trail, sealed with its content.
         audit.seal(
@@ -772,6 +861,8 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
             patients=new_patients,
             consultations=new_consultations,
             consents=new_consents,
+            visits=[v for v in new_visits if v in _finals(store, new_visits)],
+            course_changes=new_changes,
             provider=store.provider,
             detail=f"from {source.name}",
             at=store.now(),
@@ -839,6 +930,124 @@ def _import_consents(
         existing[record.uuid] = consent_id
         added.append(consent_id)
     return added
+
+
+def _finals(store: RecordStore, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    rows = store.conn.execute(
+        "SELECT id FROM visits WHERE status = 'final' AND id IN (SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    )
+    return {r[0] for r in rows}
+
+
+def _import_course(
+    source: Path,
+    store: RecordStore,
+    data: ExportFile,
+    patients: dict[str, int],
+    consultations: dict[str, int],
+) -> tuple[list[int], list[int]]:
+    """Add the file's visits and changes to a course not in the records yet, exactly as
+    exported (format 5); those already there must say the same. Their ids."""
+    if not data.visits and not data.course_changes:
+        return [], []
+    mine_v = {v.uuid: v for v in _visits(store)}
+    mine_c = {c.uuid: c for c in _changes(store)}
+    existing = dict(store.conn.execute("SELECT uuid, id FROM visits").fetchall())
+    owners = dict(store.conn.execute("SELECT id, patient_id FROM consultations").fetchall())
+    added_v: list[int] = []
+    pending = list(enumerate(data.visits))
+    while pending:
+        ready = [(i, v) for i, v in pending if v.revision_of is None or v.revision_of in existing]
+        if not ready:
+            raise _refused(source, f"$.visits[{pending[0][0]}].revision_of", "names no visit")
+        for i, record in ready:
+            where = f"$.visits[{i}]"
+            if record.uuid in mine_v:
+                if mine_v[record.uuid] != record:
+                    raise _conflict(source, where, "visit")
+                continue
+            for key in ("created_at", "updated_at", "signed_at"):
+                if not shapes.check_stamp(getattr(record, key)):
+                    raise _refused(source, f"{where}.{key}", "is not a date and time")
+            try:
+                msgspec.json.decode(record.answers, type=dict[str, shapes.AnswerText])
+                msgspec.json.decode(record.zones, type=list[shapes.ZoneShape])
+                if record.review is not None:
+                    msgspec.json.decode(record.review, type=shapes.ReviewShape)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                raise _refused(
+                    source, where, "holds answers, zones or a review not as saved"
+                ) from None
+            if record.patient not in patients:
+                raise _refused(source, f"{where}.patient", "names no patient")
+            consultation_id = consultations.get(record.consultation)
+            if consultation_id is None or owners.get(consultation_id) != patients[record.patient]:
+                raise _refused(
+                    source, f"{where}.consultation", "names no consultation of its patient"
+                )
+            values = msgspec.structs.asdict(record)
+            values |= {
+                "patient_id": patients[record.patient],
+                "consultation_id": consultation_id,
+                "revision_of": existing.get(record.revision_of) if record.revision_of else None,
+                "date": record.date.isoformat(),
+                "lot_expiry": _iso(record.lot_expiry),
+                "aftercare_given": None
+                if record.aftercare_given is None
+                else int(record.aftercare_given),
+                "demo": int(record.demo),
+            }
+            for key in ("patient", "consultation"):
+                values.pop(key)
+            try:
+                cursor = store.conn.execute(
+                    f"INSERT INTO visits ({', '.join(values)}) "
+                    f"VALUES ({', '.join('?' for _ in values)})",
+                    list(values.values()),
+                )
+            except sqlite3.IntegrityError:
+                raise _refused(source, where, "breaks the rules a visit keeps") from None
+            existing[record.uuid] = int(cursor.lastrowid)
+            added_v.append(existing[record.uuid])
+        done = {i for i, _ in ready}
+        pending = [(i, v) for i, v in pending if i not in done]
+    added_c: list[int] = []
+    for i, record in enumerate(data.course_changes):
+        where = f"$.course_changes[{i}]"
+        if record.uuid in mine_c:
+            if mine_c[record.uuid] != record:
+                raise _conflict(source, where, "change to a course")
+            continue
+        if not shapes.check_stamp(record.created_at):
+            raise _refused(source, f"{where}.created_at", "is not a date and time")
+        if record.patient not in patients:
+            raise _refused(source, f"{where}.patient", "names no patient")
+        consultation_id = consultations.get(record.consultation)
+        if consultation_id is None or owners.get(consultation_id) != patients[record.patient]:
+            raise _refused(source, f"{where}.consultation", "names no consultation of its patient")
+        values = msgspec.structs.asdict(record)
+        values |= {
+            "patient_id": patients[record.patient],
+            "consultation_id": consultation_id,
+            "was": record.was.isoformat(),
+            "date": _iso(record.date),
+            "demo": int(record.demo),
+        }
+        for key in ("patient", "consultation"):
+            values.pop(key)
+        try:
+            cursor = store.conn.execute(
+                f"INSERT INTO course_changes ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' for _ in values)})",
+                list(values.values()),
+            )
+        except sqlite3.IntegrityError:
+            raise _refused(source, where, "breaks the rules a change to a course keeps") from None
+        added_c.append(int(cursor.lastrowid))
+    return added_v, added_c
 
 
 def _checked_settings(source: Path, data: ExportFile, store: RecordStore) -> None:

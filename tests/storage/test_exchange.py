@@ -147,7 +147,7 @@ def test_importing_twice_adds_nothing(filled, tmp_path):
 def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
     repo, _ = filled
     data = json.loads(export(repo, tmp_path / "a.json").read_text())
-    assert data["format"] == "consult-records" and data["format_version"] == 4
+    assert data["format"] == "consult-records" and data["format_version"] == 5
     assert all("id" not in p for p in data["patients"])
     revised = [c for c in data["consultations"] if c["revision_of"]]
     assert revised and all(len(c["revision_of"]) == 36 for c in revised)
@@ -169,6 +169,8 @@ def test_csv_export(filled, tmp_path):
         f"{t}.csv"
         for t in (
             "patients",
+            "visits",
+            "course_changes",
             "consultations",
             "consultation_areas",
             "consultation_zones",
