@@ -33,7 +33,7 @@ DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
 BUNDLE = DIST / "consult"
 IS_WINDOWS = sys.platform == "win32"
-AIM_MB = 170
+AIM_MB = 176
 # Environment variables that would let the frozen program see this checkout's Python.
 PYTHON_VARS = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
 
@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-mb",
         type=float,
-        default=175,
-        help="fail when the bundle is larger (default 175; the aim is under 170)",
+        default=180,
+        help="fail when the bundle is larger (default 180; the aim is under 176)",
     )
     args = parser.parse_args(argv)
     started = time.monotonic()

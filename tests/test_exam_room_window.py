@@ -134,7 +134,7 @@ def test_the_first_start_asks_for_the_clinic_and_can_add_demo_patients(
     qtbot.waitUntil(lambda: seen == ["Welcome to Consult"], timeout=15000)
     assert not answered, answered
     assert services.settings().name == "Clínica Norte"
-    assert services.providers() == ["Dr Ana Reyes"]
+    assert "Dr Ana Reyes" in services.providers()  # (the demo records add their own)
     assert window.windowTitle() == "Consult — Clínica Norte"
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=30000)
     assert not services.is_first_run()
