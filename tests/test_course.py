@@ -218,11 +218,10 @@ def _check(state: Course, r: Rules) -> None:
         adjunct = ADJUNCTS[a.adjunct_id]
         gap = timedelta(days=max(adjunct.min_days_from_needling, 1))
         assert r.calendar.is_open(a.day) or not a.moved
-        index = numbers.index(a.after_session)
-        assert a.day >= sessions[index].day + gap
         if adjunct.placement == "between_sessions":
-            assert a.day <= sessions[index + 1].day - gap
-        else:
+            index = numbers.index(a.after_session)
+            assert sessions[index].day + gap <= a.day <= sessions[index + 1].day - gap
+        else:  # after the last session, whichever it is now
             assert a.day >= sessions[-1].day + gap
 
 

@@ -35,11 +35,11 @@ class Permission(Enum):
     """One kind of task. ``label`` says it in a refusal ("… may not <label>")."""
 
     VIEW_PATIENTS = "find patients and see their records"
-    CHECK_IN = "check a patient in for a session (the health questions asked again)"
+    CHECK_IN = "check a patient in for a session, asking the health questions again"
     SCHEDULE = "reschedule, cancel or mark missed a patient's appointments"
     PRINT_PLAN = "view, print or save a patient's plan"
     CONSULT = "start, finish or amend a consultation, or chart and sign off a session"
-    RECALL = "list the patients treated with a cartridge lot (a recall)"
+    RECALL = "list the patients treated with a cartridge lot, for a recall"
     PATIENT_AUDIT = "see who has looked at a patient's record"
     SETTINGS = "change the clinic's settings"
     ACCOUNTS = "add, disable or change accounts"

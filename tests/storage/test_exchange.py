@@ -257,7 +257,8 @@ def test_cli_export_and_import(tmp_path):
     other = tmp_path / "other.sqlite3"
     result = consult_cli("--db", other, "db", "import", tmp_path / "all.json")
     assert result.returncode == 0, result.stderr
-    assert "Imported 4 patients" in result.stdout
+    assert "Imported 8 patients" in result.stdout  # 4 demo, 4 part-way through a course
+    assert "Treatment course:" in result.stdout
     result = consult_cli("db", "import", tmp_path / "all.json", "--db", other)
     assert "Imported 0 patients, 0 consultations and 0 consents" in result.stdout
     result = consult_cli("--db", other, "db", "import", tmp_path / "missing.json")
