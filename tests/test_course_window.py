@@ -66,6 +66,11 @@ def chart_by_keyboard(qtbot, window, lot: str) -> None:
     press(qtbot, wizard, Qt.Key.Key_L, ALT)  # the lot (&Lot:)
     assert wizard.record_page.lot.hasFocus()
     qtbot.keyClicks(wizard.record_page.lot, lot)
+    press(qtbot, wizard, Qt.Key.Key_X, ALT)  # the expiry, typed from the pouch (E&xpiry:)
+    assert wizard.record_page.expiry.hasFocus()
+    qtbot.keyClicks(
+        wizard.record_page.expiry, (date.today() + timedelta(days=300)).strftime("%Y%m%d")
+    )
     press(qtbot, wizard, Qt.Key.Key_M, ALT)  # the room (Roo&m:)
     assert wizard.record_page.room.hasFocus()
     qtbot.keyClicks(wizard.record_page.room, "Room 2")

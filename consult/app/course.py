@@ -337,8 +337,12 @@ class CourseDesk:
                 checked_in and session and appointment.day <= day,
             )
             if appointment.day < day:
-                if appointment.kind is Kind.ADJUNCT:
-                    continue
+                upcoming = state.next_session()
+                if appointment.kind is Kind.ADJUNCT or (
+                    appointment.kind is Kind.SESSION
+                    and (upcoming is None or appointment.key != upcoming.key)
+                ):
+                    continue  # the rest of the course follows the first not charted
                 why = (
                     "Results review due: record it"
                     if appointment.kind is Kind.REVIEW

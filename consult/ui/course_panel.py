@@ -99,9 +99,9 @@ class TodayPanel(QWidget):
         bold = QFont(self.tree.font())
         bold.setBold(True)
         for title, rows in (
-            ("Needs attention", listed.attention),
             ("Today", listed.today),
             ("Next days", listed.week),
+            ("Needs attention", listed.attention),
         ):
             if not rows:
                 continue

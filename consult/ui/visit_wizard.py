@@ -41,7 +41,7 @@ from consult.domain.model import Answer
 from consult.domain.visit import TreatmentRecord, ZoneDepth, depth_range, treated_zones, zone_name
 from consult.report import dates
 from consult.ui import style
-from consult.ui.wizard.pages import ANSWER_IDS, ANSWER_LABELS, SlotBox
+from consult.ui.wizard.pages import ANSWER_IDS, ANSWER_LABELS, DateLineEdit, SlotBox, parse_day
 from consult.ui.wizard.steps import StepList
 
 STEPS = ["Check-in", "Treatment", "Next"]
@@ -166,11 +166,12 @@ class RecordPage(QWizardPage):
         self.lot.setAccessibleName("Cartridge lot number")
         self.lot.setPlaceholderText("As printed on the cartridge's pouch")
         form.addRow("&Lot:", self.lot)
-        self.expiry = QDateEdit()
-        self.expiry.setCalendarPopup(True)
-        self.expiry.setDisplayFormat("yyyy-MM-dd")
-        self.expiry.setDate(_qdate(wizard.start.today))
-        self.expiry.setAccessibleName("Cartridge expiry date")
+        # Typed from the pouch, never filled in: an expiry nobody read would let an expired
+        # cartridge through.
+        self.expiry = DateLineEdit()
+        self.expiry.setInputMask("0000-00-00;_")
+        self.expiry.setPlaceholderText("yyyy-mm-dd")
+        self.expiry.setAccessibleName("Cartridge expiry date (yyyy-mm-dd)")
         form.addRow("E&xpiry:", self.expiry)
         self.zones = treated_zones(catalog, wizard.start.view.plan)
         self.table = QTableWidget(len(self.zones), 4)
@@ -204,8 +205,11 @@ class RecordPage(QWizardPage):
             self.depths.append(depth)
             self.passes.append(passes)
             self.reasons.append(reason)
+        self.table.verticalHeader().setDefaultSectionSize(style.TOUCH_HEIGHT + 8)
         self.table.resizeColumnsToContents()
-        self.table.setMinimumHeight(min(60 + 40 * len(self.zones), 260))
+        self.table.setColumnWidth(1, 110)
+        self.table.setColumnWidth(2, 80)
+        self.table.setMinimumHeight(min(36 + (style.TOUCH_HEIGHT + 8) * len(self.zones), 320))
         form.addRow("&Zones:", self.table)
         self.endpoint = self._combo(catalog.endpoints)
         form.addRow("&Endpoint:", self.endpoint)
@@ -258,7 +262,7 @@ class RecordPage(QWizardPage):
         self.problem.setAccessibleName("What the record still needs")
         outer.addWidget(self.problem)
         self._device_changed()
-        for widget in (self.lot, self.note, self.room, *self.reasons):
+        for widget in (self.lot, self.expiry, self.note, self.room, *self.reasons):
             widget.textChanged.connect(lambda _t: self.completeChanged.emit())
 
     @staticmethod
@@ -281,7 +285,7 @@ class RecordPage(QWizardPage):
             device_id=self.device.currentData() or "",
             cartridge_id=self.cartridge.currentData() or "",
             lot=self.lot.text(),
-            lot_expiry=self.expiry.date().toPython(),
+            lot_expiry=parse_day(self.expiry.text()),
             zones=tuple(
                 ZoneDepth(a, z, round(d.value(), 2), p.value(), r.text())
                 for (a, z), d, p, r in zip(
