@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consult.app import plans
 from consult.app.consents import ConsentDesk
-from consult.app.course import CourseDesk, TodayList
 from consult.app.draft import ConsultationDraft
 from consult.app.drafts import DraftStore
 from consult.app.errors import UserFacingError, plain_error
@@ -46,6 +46,9 @@ from consult.storage.protect import check_input
 from consult.storage.rotation import stale_warning
 from consult.storage.store import SYSTEM
 from consult.system.files import write_private_atomic
+
+if TYPE_CHECKING:
+    from consult.app.course import CourseDesk, TodayList
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
 SEARCH_PAGE = PAGE  # patients listed at once: about a screenful; scrolling fetches the next
@@ -86,7 +89,7 @@ class Clinic:
         self._seen: set[int] = set()  # patients whose page this session has shown
         self.drafts = DraftStore(data_folder / "drafts")
         self.consents = ConsentDesk(catalog, self.store, data_folder, lambda: self.session)
-        self.course = CourseDesk(catalog, self.store, self.consents, lambda: self.session)
+        self._course: CourseDesk | None = None
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
         # The patient searches' own read-only connection, opened by the first (see search).
@@ -198,6 +201,16 @@ class Clinic:
             raise plain_error(exc) from exc
         return patient, history
 
+    @property
+    def course(self) -> CourseDesk:
+        """``clinic.course``: the treatment course's tasks, made on first use (the window
+        shows without loading them)."""
+        if self._course is None:
+            from consult.app.course import CourseDesk
+
+            self._course = CourseDesk(self.catalog, self.store, self.consents, lambda: self.session)
+        return self._course
+
     def today_list(self, day: date) -> TodayList:
         """Runs on a worker thread: who is due today and in the next days, and what needs
         attention (see ``CourseDesk.today``), on a read-only connection of its own."""
@@ -206,6 +219,8 @@ class Clinic:
             with RecordStore.open(
                 self.db_path, readonly=True, verify=False, catalog=self.catalog
             ) as store:
+                from consult.app.course import CourseDesk
+
                 consents = ConsentDesk(self.catalog, store, self.data_folder, lambda: self.session)
                 return CourseDesk(self.catalog, store, consents, lambda: self.session).today(day)
         except StorageError as exc:

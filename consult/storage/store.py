@@ -43,10 +43,11 @@ from consult.storage.health import Health
 from consult.storage.patient_list import PatientList
 from consult.storage.patients import Patients
 from consult.storage.records import Records
-from consult.storage.visits import Visits
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from consult.storage.visits import Visits
 
 
 #: The name in the audit trail of what the app does on its own, with no one signed in.
@@ -88,7 +89,17 @@ class RecordStore:
         self.audit = AuditTrail(self)
         self.health = Health(self)
         self.accounts = Accounts(self)
-        self.visits = Visits(self)
+        self._visits: Visits | None = None
+
+    @property
+    def visits(self) -> Visits:
+        """``store.visits``, made on first use: opening the window never waits for the
+        course's modules to load."""
+        if self._visits is None:
+            from consult.storage.visits import Visits
+
+            self._visits = Visits(self)
+        return self._visits
 
     @classmethod
     def open(
