@@ -3,7 +3,7 @@ may do while the screen is locked or before signing in, and who the trail then n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import photo_samples as samples
 import pytest
@@ -116,6 +116,17 @@ TASKS = {
         lambda c, s, t: c.photos.export(s.patient.id, _photos_folder(c, t)),
     ),
     "who has seen": (Permission.PATIENT_AUDIT, lambda c, s, t: c.who_has_seen(s.patient.id)),
+    "today": (Permission.VIEW_PATIENTS, lambda c, s, t: c.today_list(TODAY)),
+    "start a visit": (Permission.CHECK_IN, lambda c, s, t: c.course.start_visit(s, TODAY)),
+    "reschedule": (
+        Permission.SCHEDULE,
+        lambda c, s, t: c.course.cancel(s, "session-4", "test of who may"),
+    ),
+    "lot recall": (Permission.RECALL, lambda c, s, t: c.course.lots("SP-1")),
+    "calendar file": (
+        Permission.PRINT_PLAN,
+        lambda c, s, t: c.course.calendar([c.course.view(s)], datetime.now(UTC)),
+    ),
     "settings": (
         Permission.SETTINGS,
         lambda c, s, t: c.save_settings(ClinicSettings(name="Clinic"), c.providers()),

@@ -57,7 +57,7 @@ def test_an_export_carries_the_photos_and_imports_back_exactly(kept, tmp_path):
     folder = dest.with_name("all.json.photos")
     assert set(photo_files.names(folder)) == {added[0].sha256, added[1].sha256}
     data = json.loads(dest.read_text())
-    assert data["format_version"] == 5 and data["photos_left_out"] == 0
+    assert data["format_version"] == 6 and data["photos_left_out"] == 0
     assert [p["deletion"] is not None for p in data["photos"]] == [False, False, True]
     other = tmp_path / "other" / "records.sqlite3"
     other.parent.mkdir()

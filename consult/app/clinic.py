@@ -49,6 +49,7 @@ from consult.storage.store import SYSTEM
 from consult.system.files import write_private_atomic
 
 if TYPE_CHECKING:
+    from consult.app.course import CourseDesk, TodayList
     from consult.report.plan_pdf import PlanPhoto
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
@@ -90,6 +91,7 @@ class Clinic:
         self._seen: set[int] = set()  # patients whose page this session has shown
         self.drafts = DraftStore(data_folder / "drafts")
         self.consents = ConsentDesk(catalog, self.store, data_folder, lambda: self.session)
+        self._course: CourseDesk | None = None
         self.photos = PhotoDesk(catalog, self.store, self.consents, lambda: self.session)
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
@@ -201,6 +203,31 @@ class Clinic:
         except StorageError as exc:
             raise plain_error(exc) from exc
         return patient, history
+
+    @property
+    def course(self) -> CourseDesk:
+        """``clinic.course``: the treatment course's tasks, made on first use (the window
+        shows without loading them)."""
+        if self._course is None:
+            from consult.app.course import CourseDesk
+
+            self._course = CourseDesk(self.catalog, self.store, self.consents, lambda: self.session)
+        return self._course
+
+    def today_list(self, day: date) -> TodayList:
+        """Runs on a worker thread: who is due today and in the next days, and what needs
+        attention (see ``CourseDesk.today``), on a read-only connection of its own."""
+        self.require(Permission.VIEW_PATIENTS)
+        try:
+            with RecordStore.open(
+                self.db_path, readonly=True, verify=False, catalog=self.catalog
+            ) as store:
+                from consult.app.course import CourseDesk
+
+                consents = ConsentDesk(self.catalog, store, self.data_folder, lambda: self.session)
+                return CourseDesk(self.catalog, store, consents, lambda: self.session).today(day)
+        except StorageError as exc:
+            raise plain_error(exc) from exc
 
     def patient(self, patient_id: int) -> Patient:
         self.require(Permission.VIEW_PATIENTS)

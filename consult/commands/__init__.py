@@ -7,6 +7,7 @@ MODULES = (
     "consult.commands.accounts",
     "consult.commands.catalog",
     "consult.commands.consent",
+    "consult.commands.course",
     "consult.commands.db",
     "consult.commands.photos",
     "consult.commands.report",

@@ -101,6 +101,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     seed.add_argument("--seed", type=int, default=None, help="repeatable demo data")
     seed.set_defaults(func=_command(seed_command))
 
+    from consult.commands.course import register_db
+
+    register_db(actions, common)
+
 
 def _command(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
@@ -261,6 +265,7 @@ def seed_command(args: argparse.Namespace) -> int:
         return 1
     catalog = load_catalog().catalog
     from consult.app.demo_consents import seed_demo_consents
+    from consult.app.demo_course import seed_demo_courses
     from consult.storage.backup import auto_backup
     from consult.system.folders import data_dir
 
@@ -269,9 +274,15 @@ def seed_command(args: argparse.Namespace) -> int:
         auto_backup(store)
         result = seed_demo(store, catalog, args.patients, seed=args.seed)
         consents = seed_demo_consents(catalog, store, data_dir(), seed=args.seed)
+        courses = seed_demo_courses(catalog, store, data_dir(), seed=args.seed)
     print(result.summary())
     if consents:
         print(
             f"Added {consents} demo consent records (the signed ones sealed), marked as demo data."
+        )
+    if courses:
+        print(
+            f"Added {courses} demo patients part-way through a course (sessions charted, one "
+            "missed, one rescheduled), marked as demo data."
         )
     return 0

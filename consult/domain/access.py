@@ -5,12 +5,14 @@ and the command line refuse the same things; the window also hides what the sign
 cannot do.
 
 - A **provider** (doctor, nurse, aesthetician) consults: finds patients, sees their records,
-  finishes and amends consultations, prints plans, takes and compares photos, deletes a photo
-  (with a reason) and exports a patient's photos, and may see who has looked at a patient's
-  record.
+  finishes and amends consultations, charts and signs off sessions, prints plans, lists the
+  patients treated with a cartridge lot, takes and compares photos, deletes a photo (with a
+  reason) and exports a patient's photos, and may see who has looked at a patient's record.
 - An **assistant** finds patients and sees their page and plans, and prints a plan for the
-  patient; takes, imports, sees and compares a patient's photos; never finishes or amends a
-  consultation, deletes a photo or exports one.
+  patient; checks a patient in for a session (asks the health questions again) and books,
+  moves or cancels appointments; takes, imports, sees and compares a patient's photos; never
+  finishes or amends a consultation, nor charts or signs off a session, deletes a photo or
+  exports one.
 - An **administrator** may do everything a provider may, and alone changes the clinic's
   settings and accounts, reads the whole audit trail, backs up, restores, exports, imports
   and checks the records.
@@ -35,8 +37,11 @@ class Permission(Enum):
     """One kind of task. ``label`` says it in a refusal ("… may not <label>")."""
 
     VIEW_PATIENTS = "find patients and see their records"
+    CHECK_IN = "check a patient in for a session, asking the health questions again"
+    SCHEDULE = "reschedule, cancel or mark missed a patient's appointments"
     PRINT_PLAN = "view, print or save a patient's plan"
-    CONSULT = "start, finish or amend a consultation"
+    CONSULT = "start, finish or amend a consultation, or chart and sign off a session"
+    RECALL = "list the patients treated with a cartridge lot, for a recall"
     PATIENT_AUDIT = "see who has looked at a patient's record"
     SETTINGS = "change the clinic's settings"
     ACCOUNTS = "add, disable or change accounts"
@@ -54,10 +59,19 @@ class Permission(Enum):
         return self.value
 
 
-_ASSISTANT = frozenset({Permission.VIEW_PATIENTS, Permission.PRINT_PLAN, Permission.PHOTOS})
+_ASSISTANT = frozenset(
+    {
+        Permission.VIEW_PATIENTS,
+        Permission.PRINT_PLAN,
+        Permission.CHECK_IN,
+        Permission.SCHEDULE,
+        Permission.PHOTOS,
+    }
+)
 _PROVIDER = _ASSISTANT | {
     Permission.CONSULT,
     Permission.PATIENT_AUDIT,
+    Permission.RECALL,
     Permission.DELETE_PHOTO,
     Permission.EXPORT_PHOTOS,
 }

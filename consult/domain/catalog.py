@@ -73,6 +73,7 @@ PROTOCOL_RULES = (
     "sessions",
     "min_age",
     "isotretinoin_window_months",
+    "review_months",
 )
 # What an instruction or a skin type's advice may tell the patient to avoid or to use, for
 # the check that no two printed statements contradict each other (see ``conflicts``).
@@ -96,9 +97,17 @@ SECTION_KEYS = (
     "consents",
     "consent_labels",
     "photo_views",
+    "devices",
+    "endpoints",
+    "numbing_agents",
+    "glide_products",
+    "reactions",
 )
 # The framing guides the camera draws over its live view, one per kind of standard view.
 PHOTO_GUIDES = ("face_front", "face_oblique", "face_profile", "body")
+# The treatment record's lists (treatment.toml): provider-facing names, each with sources.
+TREATMENT_LISTS = ("endpoints", "numbing_agents", "glide_products", "reactions")
+MAX_DEVICE_DEPTH_MM = 3.0
 # The fixed words a consent's inserted parts use, with the placeholders each may use.
 CONSENT_LABELS = {
     "yes": frozenset(),
@@ -222,6 +231,14 @@ class ConcernKind:
 
 
 @dataclass(frozen=True)
+class ReviewQuestion:
+    """A question asked at the results review about one concern (how it changed)."""
+
+    id: str
+    question: LocalText
+
+
+@dataclass(frozen=True)
 class Concern:
     id: str
     name: LocalText
@@ -231,6 +248,7 @@ class Concern:
     kinds: tuple[ConcernKind, ...] = ()
     severities: tuple[Severity, ...] = ()
     sources: tuple[str, ...] = ()
+    review_questions: tuple[ReviewQuestion, ...] = ()
 
     def sessions_for(self, severity_id: str | None) -> int:
         for severity in self.severities:
@@ -240,6 +258,42 @@ class Concern:
 
     def kind(self, kind_id: str | None) -> ConcernKind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
+
+
+@dataclass(frozen=True)
+class Cartridge:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Device:
+    """A microneedling device the clinic uses: the deepest setting its labelling covers
+    (going deeper is outside it and needs a reason on the treatment record), and the
+    cartridges it takes."""
+
+    id: str
+    name: str
+    maker: str
+    max_depth_mm: float
+    cartridges: tuple[Cartridge, ...]
+    sources: tuple[str, ...] = ()
+
+    def cartridge(self, cartridge_id: str) -> Cartridge:
+        for cartridge in self.cartridges:
+            if cartridge.id == cartridge_id:
+                return cartridge
+        raise KeyError(cartridge_id)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry of a treatment record's list (an endpoint, a numbing agent, a glide
+    product, a reaction), in the provider's words."""
+
+    id: str
+    name: str
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -334,6 +388,7 @@ class Protocol:
     closed_weekdays: frozenset[int]
     depth_note: LocalText
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule: source ids
+    review_months: int = 3  # the results review, this many months after the last session
 
     @property
     def placeholders(self) -> dict[str, int]:
@@ -494,6 +549,25 @@ class Catalog:
     consents: tuple[ConsentDocument, ...] = ()
     consent_labels: Mapping[str, LocalText] = field(default_factory=dict)
     photo_views: tuple[PhotoView, ...] = ()
+    devices: tuple[Device, ...] = ()
+    endpoints: tuple[Choice, ...] = ()
+    numbing_agents: tuple[Choice, ...] = ()
+    glide_products: tuple[Choice, ...] = ()
+    reactions: tuple[Choice, ...] = ()
+
+    def device(self, device_id: str) -> Device:
+        return _index(self.devices)[device_id]
+
+    def choices(self, kind: str) -> tuple[Choice, ...]:
+        """A treatment record's list: "endpoints", "numbing_agents", "glide_products" or
+        "reactions"."""
+        if kind not in TREATMENT_LISTS:
+            raise KeyError(kind)
+        return getattr(self, kind)
+
+    def choice_name(self, kind: str, choice_id: str) -> str:
+        """An entry's name, or its id when the catalog no longer has it (an older record)."""
+        return next((c.name for c in self.choices(kind) if c.id == choice_id), choice_id)
 
     @cached_property
     def _areas(self) -> dict[str, Area]:
@@ -577,6 +651,7 @@ class Catalog:
             "fixed texts": len(self.texts),
             "sources": len(self.sources),
             "consent documents": len(self.consents),
+            "devices": len(self.devices),
         }
 
 
@@ -1050,6 +1125,8 @@ class _Checker:
         consents = self.consents({k.id for k in kinds})
         labels = self.consent_labels() if consents else {}
         views = self.photo_views({a.id for a in areas})
+        devices = self.devices()
+        lists = {key: self.choice_list(key) for key in TREATMENT_LISTS}
         if self.problems or protocol is None:
             return None
         return Catalog(
@@ -1071,6 +1148,8 @@ class _Checker:
             consents=tuple(consents),
             consent_labels=labels,
             photo_views=tuple(views),
+            devices=tuple(devices),
+            **lists,
         )
 
     def photo_views(self, areas: set[str]) -> list[PhotoView]:
@@ -1094,6 +1173,62 @@ class _Checker:
                 built.append(PhotoView(ident, name, covered, str(guide), mirror))
         self.unique(seen, "photo_views")
         return built
+
+    def devices(self) -> list[Device]:
+        """[[devices]]: each with its labelled maximum depth, cartridges and sources."""
+        built, seen = [], []
+        for i, node in enumerate(self.items(self.raw, "devices", "devices", required=False)):
+            ident = self.identifier(node, f"devices[{i}]")
+            path = f"devices[{ident or i}]"
+            seen.append((node, path, ident))
+            self.unknown_keys(
+                node, path, ("id", "name", "maker", "max_depth_mm", "cartridges", "sources")
+            )
+            name = self.text_value(node, "name", path)
+            maker = self.text_value(node, "maker", path)
+            depth = node.get("max_depth_mm")
+            if (
+                not isinstance(depth, int | float)
+                or isinstance(depth, bool)
+                or not 0 < depth <= MAX_DEVICE_DEPTH_MM
+            ):
+                self.report(
+                    node,
+                    f"{path}.max_depth_mm",
+                    f"should be the labelled maximum depth in millimetres, above 0 and at most "
+                    f"{MAX_DEVICE_DEPTH_MM}",
+                )
+                depth = None
+            cartridges, cart_seen = [], []
+            for j, cart in enumerate(self.items(node, "cartridges", f"{path}.cartridges")):
+                cid = self.identifier(cart, f"{path}.cartridges[{j}]")
+                cpath = f"{path}.cartridges[{cid or j}]"
+                cart_seen.append((cart, cpath, cid))
+                self.unknown_keys(cart, cpath, ("id", "name"))
+                cname = self.text_value(cart, "name", cpath)
+                if cid:
+                    cartridges.append(Cartridge(cid, cname))
+            self.unique(cart_seen, f"{path}.cartridges")
+            sources = self.sources(node, path)
+            if ident and depth is not None:
+                built.append(Device(ident, name, maker, float(depth), tuple(cartridges), sources))
+        self.unique(seen, "devices")
+        return built
+
+    def choice_list(self, section: str) -> tuple[Choice, ...]:
+        """One of the treatment record's lists (``TREATMENT_LISTS``): id, name, sources."""
+        built, seen = [], []
+        for i, node in enumerate(self.items(self.raw, section, section, required=False)):
+            ident = self.identifier(node, f"{section}[{i}]")
+            path = f"{section}[{ident or i}]"
+            seen.append((node, path, ident))
+            self.unknown_keys(node, path, ("id", "name", "sources"))
+            name = self.text_value(node, "name", path)
+            sources = self.sources(node, path)
+            if ident:
+                built.append(Choice(ident, name, sources))
+        self.unique(seen, section)
+        return tuple(built)
 
     def bibliography(self) -> list[Source]:
         """[[sources]]: the one table every clinical entry points into."""
@@ -1155,6 +1290,7 @@ class _Checker:
         sessions = self.int_range(node, "sessions", p, low=1)
         min_age = self.integer(node, "min_age", p, low=0, high=120)
         window = self.integer(node, "isotretinoin_window_months", p, low=0, high=60)
+        review = self.integer(node, "review_months", p, low=1, high=24)
         closed = node.get("closed_weekdays", [])
         closed_days: set[int] = set()
         if not isinstance(closed, list):
@@ -1179,7 +1315,7 @@ class _Checker:
             for rule in PROTOCOL_RULES:
                 rule_sources[rule] = self.sources(table, f"{p}.sources", key=rule)
         values = (interval, floor, numbing, numbing_area, recovery, results, sessions)
-        if any(v is None for v in (*values, min_age, window)):
+        if any(v is None for v in (*values, min_age, window, review)):
             return None
         return Protocol(
             interval_weeks=interval,
@@ -1194,6 +1330,7 @@ class _Checker:
             closed_weekdays=frozenset(closed_days),
             depth_note=note,
             sources=rule_sources,
+            review_months=review,
         )
 
     def labelling(self, areas: list[Area], concerns: set[str]) -> Labelling | None:
@@ -1257,6 +1394,7 @@ class _Checker:
                     "kinds",
                     "severities",
                     "sources",
+                    "review_questions",
                 ),
             )
             name = self.local_text(node, "name", path)
@@ -1301,6 +1439,18 @@ class _Checker:
                 if sid and count:
                     severities.append(Severity(sid, text, count))
             self.unique(sev_seen, f"{path}.severities")
+            questions, question_seen = [], []
+            for j, q in enumerate(
+                self.items(node, "review_questions", f"{path}.review_questions", required=False)
+            ):
+                qid = self.identifier(q, f"{path}.review_questions[{j}]")
+                qpath = f"{path}.review_questions[{qid or j}]"
+                question_seen.append((q, qpath, qid))
+                self.unknown_keys(q, qpath, ("id", "question"))
+                text = self.local_text(q, "question", qpath)
+                if qid:
+                    questions.append(ReviewQuestion(qid, text))
+            self.unique(question_seen, f"{path}.review_questions")
             if ident and sessions and typical:
                 built.append(
                     Concern(
@@ -1312,6 +1462,7 @@ class _Checker:
                         tuple(kinds),
                         tuple(severities),
                         sources,
+                        tuple(questions),
                     )
                 )
         self.unique(seen, "concerns")

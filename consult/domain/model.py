@@ -275,6 +275,9 @@ class ClinicSettings:
     logo_path: str = ""  # an image printed at the top of the patient's plan; "" for none
     lock_minutes: int = 5  # the window locks after this many minutes without a key or click
     consent_valid_months: int = 12  # a signed consent counts this long; then the patient re-signs
+    # Calendar files (.ics) name the treatment ("Microneedling session 2 of 4"); off, they
+    # say only "Appointment at <clinic>" (calendars are often shared).
+    calendar_details: bool = False
 
     @property
     def calendar(self) -> ClinicCalendar:

@@ -230,7 +230,7 @@ def _session_dates(
     return tuple(sessions)
 
 
-def _place_between(
+def place_between(
     adjunct: Adjunct, before: date, after: date, calendar: ClinicCalendar, taken: set[date]
 ) -> date | None:
     """An open day between two sessions, at least the adjunct's distance from both,
@@ -553,7 +553,7 @@ def build_plan(
     for adjunct in chosen:
         if adjunct.placement == "between_sessions":
             for before, after in itertools.pairwise(sessions):
-                day = _place_between(adjunct, before.date, after.date, calendar, taken)
+                day = place_between(adjunct, before.date, after.date, calendar, taken)
                 if day is None:
                     warnings.append(
                         PlanWarning(

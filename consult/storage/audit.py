@@ -58,6 +58,10 @@ class Action:
     RESTORE = "restore"
     SEED_DEMO = "seed-demo"
     SIGN = "sign"  # a consent signed (or refused, deferred, withdrawn: its detail says which)
+    CHECK_IN = "check-in"  # a patient checked in for a session (not sealed: it may change)
+    CHART = "chart"  # a visit signed off (sealed)
+    RESCHEDULE = "reschedule"  # a change to a course's dates (its detail: which kind)
+    RECALL = "recall"  # the patients treated with a cartridge lot were listed
     COMPARE = "compare"  # two photos shown side by side (an entry for each)
 
 
@@ -161,7 +165,8 @@ class AuditReport:
     def summary(self) -> str:
         if self.intact:
             records = (
-                "; every patient, final consultation, consent and photo matches its sealed content"
+                "; every patient, final consultation, consent, signed-off visit and photo "
+                "matches its sealed content"
                 if self.sealed
                 else ""
             )
@@ -222,6 +227,8 @@ def seal(
     patients: Iterable[int] = (),
     consultations: Iterable[int] = (),
     consents: Iterable[int] = (),
+    visits: Iterable[int] = (),
+    course_changes: Iterable[int] = (),
     photos: Iterable[int] = (),
     photo_deletions: Iterable[int] = (),
     provider: str = "",
@@ -252,6 +259,17 @@ def seal(
         uuids = content.uuids_of(conn, "consents", consent_ids)
         for cid in consent_ids:
             entries.append((action, "consent", cid, uuids.get(cid), provider, detail, hashes[cid]))
+    for kind, table, ids, hasher in (
+        ("visit", "visits", visits, content.visit_hashes),
+        ("course_change", "course_changes", course_changes, content.change_hashes),
+    ):
+        ordered = sorted(set(ids))
+        if not ordered:
+            continue
+        hashes = hasher(conn, ordered)
+        uuids = content.uuids_of(conn, table, ordered)
+        for rid in ordered:
+            entries.append((action, kind, rid, uuids.get(rid), provider, detail, hashes[rid]))
     photo_ids = sorted(set(photos))
     if photo_ids:
         hashes = content.photo_hashes(conn, photo_ids)
@@ -301,6 +319,8 @@ SEEING = (
     Action.UPDATE,
     Action.FINALIZE,
     Action.AMEND,
+    Action.CHECK_IN,
+    Action.CHART,
 )
 
 
@@ -322,11 +342,13 @@ class AuditQuery:
         if self.patient_id is not None:
             parts.append(
                 "((record_type = 'patient' AND record_id = ?) OR (record_type = 'consultation' "
-                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?))"
+                "AND record_id IN (SELECT id FROM consultations WHERE patient_id = ?)) OR "
+                "(record_type = 'visit' AND record_id IN "
+                "(SELECT id FROM visits WHERE patient_id = ?))"
                 " OR (record_type = 'photo' AND record_id IN (SELECT id FROM photos WHERE "
                 "patient_id = ?)))"
             )
-            params += [self.patient_id, self.patient_id, self.patient_id]
+            params += [self.patient_id] * 4
         if self.account is not None:
             parts.append("provider = ?")
             params.append(self.account)

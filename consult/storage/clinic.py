@@ -27,6 +27,7 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "logo_path": settings.logo_path,
         "lock_minutes": settings.lock_minutes,
         "consent_valid_months": settings.consent_valid_months,
+        "calendar_details": settings.calendar_details,
     }
 
 
@@ -39,6 +40,10 @@ def _parse(key: str, value: Any) -> Any:
         return frozenset(_integer(v) for v in _sequence(value))
     if key == "holidays":
         return frozenset(date.fromisoformat(_string(v)) for v in _sequence(value))
+    if key == "calendar_details":
+        if not isinstance(value, bool):
+            raise TypeError("not true or false")
+        return value
     if key in (
         "interval_weeks",
         "min_age",

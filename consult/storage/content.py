@@ -117,7 +117,59 @@ BOOKED = (
     "AND time IS NOT NULL) "
     "OR EXISTS (SELECT 1 FROM adjunct_visits WHERE consultation_id = c.id AND time IS NOT NULL))"
 )
-# A photo's content (schema 10): every column but its row id, by uuid; its picture and its
+# A signed-off visit (schema 10): every column but its row id and ``updated_at``, by uuid.
+VISIT_FIELDS = (
+    "v.uuid",
+    "p.uuid",
+    "k.uuid",
+    "v.kind",
+    "v.session",
+    "v.date",
+    "v.status",
+    "v.outcome",
+    "v.stop_reason",
+    "v.answers",
+    "v.checked_in_by",
+    "v.device",
+    "v.cartridge",
+    "v.lot",
+    "v.lot_expiry",
+    "v.zones",
+    "v.endpoint",
+    "v.numbing_agent",
+    "v.numbing_area_cm2",
+    "v.numbing_minutes",
+    "v.glide_product",
+    "v.adjunct_given",
+    "v.reaction",
+    "v.reaction_note",
+    "v.aftercare_given",
+    "v.review",
+    "v.provider",
+    "v.room",
+    "v.notes",
+    "r.uuid",
+    "v.amend_reason",
+    "v.demo",
+    "v.created_at",
+    "v.signed_at",
+)
+# A change to a course's dates (schema 10): every column but its row id, by uuid.
+CHANGE_FIELDS = (
+    "g.uuid",
+    "p.uuid",
+    "k.uuid",
+    "g.kind",
+    "g.appointment",
+    "g.was",
+    "g.date",
+    "g.time",
+    "g.reason",
+    "g.recorded_by",
+    "g.demo",
+    "g.created_at",
+)
+# A photo's content (schema 11): every column but its row id, by uuid; its picture and its
 # thumbnail by their SHA-256 (``mismatches`` checks the file and the thumbnail against them).
 PHOTO_FIELDS = (
     "f.uuid",
@@ -232,6 +284,54 @@ def consent_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -
     return found
 
 
+def visit_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Each signed-off visit's content hash (of ``ids``, or of every one); a visit only
+    checked in is not sealed (it may still change)."""
+    fields = ", ".join(VISIT_FIELDS)
+    found = {}
+    for low, high in _slices(conn, "visits", ids):
+        for vid, text in conn.execute(
+            f"SELECT v.id, json_array({fields}) FROM visits AS v "
+            "JOIN patients AS p ON p.id = v.patient_id "
+            "JOIN consultations AS k ON k.id = v.consultation_id "
+            "LEFT JOIN visits AS r ON r.id = v.revision_of "
+            "WHERE v.id BETWEEN ? AND ? AND v.status = 'final' ORDER BY v.id",
+            [low, high],
+        ):
+            found[vid] = digest(text)
+    return found
+
+
+def change_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Each change to a course's content hash (of ``ids``, or of every one)."""
+    fields = ", ".join(CHANGE_FIELDS)
+    found = {}
+    for low, high in _slices(conn, "course_changes", ids):
+        for gid, text in conn.execute(
+            f"SELECT g.id, json_array({fields}) FROM course_changes AS g "
+            "JOIN patients AS p ON p.id = g.patient_id "
+            "JOIN consultations AS k ON k.id = g.consultation_id "
+            "WHERE g.id BETWEEN ? AND ? ORDER BY g.id",
+            [low, high],
+        ):
+            found[gid] = digest(text)
+    return found
+
+
+def has_course(conn: sqlite3.Connection) -> bool:
+    """Whether the file keeps the treatment course (schema 10 and later)."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'visits'")
+    return found.fetchone() is not None
+
+
+def of_visit(conn: sqlite3.Connection, visit_id: int) -> str | None:
+    return visit_hashes(conn, [visit_id]).get(visit_id)
+
+
+def of_change(conn: sqlite3.Connection, change_id: int) -> str | None:
+    return change_hashes(conn, [change_id]).get(change_id)
+
+
 def of_consent(conn: sqlite3.Connection, consent_id: int) -> str | None:
     return consent_hashes(conn, [consent_id]).get(consent_id)
 
@@ -273,7 +373,7 @@ def of_deletion(conn: sqlite3.Connection, photo_id: int) -> str | None:
 
 
 def has_photos(conn: sqlite3.Connection) -> bool:
-    """Whether the file keeps photos (schema 10 and later)."""
+    """Whether the file keeps photos (schema 11 and later)."""
     found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'photos'")
     return found.fetchone() is not None
 
@@ -387,7 +487,8 @@ def _last_seals(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[str | N
     for record_type, record_id, seal, action in conn.execute(
         "SELECT record_type, record_id, content_hash, action FROM audit_log WHERE id IN ("
         " SELECT max(id) FROM audit_log"
-        " WHERE record_type IN ('patient', 'consultation', 'consent') AND record_id IS NOT NULL"
+        " WHERE record_type IN ('patient', 'consultation', 'consent', 'visit', 'course_change')"
+        " AND record_id IS NOT NULL"
         " AND (content_hash IS NOT NULL OR action = 'delete')"
         " GROUP BY record_type, record_id)"
     ):
@@ -396,7 +497,8 @@ def _last_seals(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[str | N
 
 
 def mismatches(conn: sqlite3.Connection, photo_files: FileCheck | None = None) -> list[str]:
-    """Every patient, final consultation and consent whose content differs from its last
+    """Every patient, final consultation, consent, signed-off visit and change to a course
+    whose content differs from its last
     audited hash, has none, or is gone although the trail never recorded its deletion; and
     every consent whose kept text or PDF no longer has the SHA-256 kept beside it. Names
     records by kind and id, never by what they say."""
@@ -410,6 +512,9 @@ def mismatches(conn: sqlite3.Connection, photo_files: FileCheck | None = None) -
     if has_consents(conn):
         current |= {("consent", i): h for i, h in consent_hashes(conn).items()}
         files_changed = [("consent", i) for i in consent_files_changed(conn)]
+    if has_course(conn):
+        current |= {("visit", i): h for i, h in visit_hashes(conn).items()}
+        current |= {("course_change", i): h for i, h in change_hashes(conn).items()}
     drafts = {row[0] for row in conn.execute("SELECT id FROM consultations WHERE status = 'draft'")}
     changed = sorted(k for k, h in current.items() if k in seals and seals[k][0] != h)
     unsealed = sorted(k for k in current if k not in seals)

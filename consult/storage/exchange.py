@@ -59,12 +59,14 @@ from consult.storage.rows import (
     write_plan_rows,
 )
 from consult.storage.shapes import (
+    ExportedChange,
     ExportedConsent,
     ExportedConsultation,
     ExportedDeletion,
     ExportedPatient,
     ExportedPhoto,
     ExportedProvider,
+    ExportedVisit,
     ExportFile,
     SettingValue,
 )
@@ -76,12 +78,13 @@ if TYPE_CHECKING:
 FORMAT = "consult-records"
 # 2: a consultation may carry a doctor's clearance. 3: the consents. 4: appointments booked at a
 # time of day (the consultation's ``appointment_time`` and ``times``, each planned session's
-# and visit's ``time``) and an amendment's ``amend_reason``. 5: the photos, each with its
-# thumbnail, and their pictures in a folder beside the file (``<file>.photos``), or, in a
-# records-only export for sharing, none and how many were left out (``photos_left_out``).
-# Earlier files are read as they are; an app that reads only an earlier version refuses a
-# newer file rather than drop what it does not know.
-FORMAT_VERSION = 5
+# and visit's ``time``) and an amendment's ``amend_reason``. 5: the treatment course (visits
+# charted, changes to a course's dates). 6: the photos, each with its thumbnail, and their
+# pictures in a folder beside the file (``<file>.photos``), or, in a records-only export for
+# sharing, none and how many were left out (``photos_left_out``). Earlier files are read as
+# they are; an app that reads only an earlier version refuses a newer file rather than drop
+# what it does not know.
+FORMAT_VERSION = 6
 FORMATS = ("json", "csv")
 
 
@@ -192,6 +195,67 @@ def _consents(store: RecordStore) -> list[ExportedConsent]:
     ]
 
 
+_VISIT_COLUMNS = tuple(
+    name
+    for name in ExportedVisit.__struct_fields__
+    if name not in ("patient", "consultation", "revision_of", "uuid", "demo", "aftercare_given")
+)
+_CHANGE_COLUMNS = tuple(
+    name
+    for name in ExportedChange.__struct_fields__
+    if name not in ("patient", "consultation", "uuid", "demo")
+)
+
+
+def _visits(store: RecordStore) -> list[ExportedVisit]:
+    if not content.has_course(store.conn):
+        return []
+    columns = ", ".join(f"v.{k}" for k in _VISIT_COLUMNS)
+    rows = store.conn.execute(
+        f"SELECT v.uuid, p.uuid, k.uuid, r.uuid, v.demo, v.aftercare_given, {columns} "
+        "FROM visits AS v JOIN patients AS p ON p.id = v.patient_id "
+        "JOIN consultations AS k ON k.id = v.consultation_id "
+        "LEFT JOIN visits AS r ON r.id = v.revision_of ORDER BY v.created_at, v.uuid"
+    )
+    found = []
+    for r in rows:
+        values = dict(zip(_VISIT_COLUMNS, r[6:], strict=True))
+        for key in ("date", "lot_expiry"):
+            values[key] = date.fromisoformat(values[key]) if values[key] else None
+        found.append(
+            ExportedVisit(
+                uuid=r[0],
+                patient=r[1],
+                consultation=r[2],
+                revision_of=r[3],
+                demo=bool(r[4]),
+                aftercare_given=None if r[5] is None else bool(r[5]),
+                **values,
+            )
+        )
+    return found
+
+
+def _changes(store: RecordStore) -> list[ExportedChange]:
+    if not content.has_course(store.conn):
+        return []
+    columns = ", ".join(f"g.{k}" for k in _CHANGE_COLUMNS)
+    rows = store.conn.execute(
+        f"SELECT g.uuid, p.uuid, k.uuid, g.demo, {columns} FROM course_changes AS g "
+        "JOIN patients AS p ON p.id = g.patient_id "
+        "JOIN consultations AS k ON k.id = g.consultation_id ORDER BY g.created_at, g.uuid"
+    )
+    found = []
+    for r in rows:
+        values = dict(zip(_CHANGE_COLUMNS, r[4:], strict=True))
+        for key in ("was", "date"):
+            values[key] = date.fromisoformat(values[key]) if values[key] else None
+        found.append(
+            ExportedChange(uuid=r[0], patient=r[1], consultation=r[2], demo=bool(r[3]), **values)
+        )
+    return found
+
+
 def _photos(store: RecordStore) -> list[ExportedPhoto]:
     if not content.has_photos(store.conn):
         return []
@@ -265,6 +329,8 @@ def export_file(store: RecordStore, *, photos: bool = True) -> ExportFile:
         patients=_patients(store),
         consultations=_consultations(store),
         consents=_consents(store),
+        visits=_visits(store),
+        course_changes=_changes(store),
         photos=kept if photos else [],
         photos_left_out=0 if photos else len(kept),
     )
@@ -304,7 +370,7 @@ def json_lines(data: ExportFile) -> Iterator[bytes]:
     """The export as JSON text with one record per line: valid JSON, quick to write, easy to
     read and to compare line by line."""
     encode = msgspec.json.encode
-    lists = ("patients", "consultations", "consents", "photos")
+    lists = ("patients", "consultations", "consents", "visits", "course_changes", "photos")
     yield b"{\n"
     for key in data.__struct_fields__:
         if key not in lists:
@@ -351,7 +417,7 @@ def export(
         data = export_file(store, photos=photos)
     counts = (
         f"{len(data.patients)} patients, {len(data.consultations)} consultations, "
-        f"{len(data.consents)} consents, "
+        f"{len(data.consents)} consents, {len(data.visits)} visits, "
         + (
             f"{len(data.photos)} photos"
             if photos
@@ -578,6 +644,16 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
             for c in data.get("consents", [])
         ],
     )
+    visit_cols = list(ExportedVisit.__struct_fields__)
+    tables["visits"] = (
+        visit_cols,
+        [[v[k] for k in visit_cols] for v in data.get("visits", [])],
+    )
+    change_cols = list(ExportedChange.__struct_fields__)
+    tables["course_changes"] = (
+        change_cols,
+        [[c[k] for k in change_cols] for c in data.get("course_changes", [])],
+    )
     # Photos without their pictures (a spreadsheet has no use for them): what each is of.
     photo_cols = [
         "uuid",
@@ -669,24 +745,36 @@ class ImportResult:
     consultations_present: int
     consents_added: int = 0
     consents_present: int = 0
+    visits_added: int = 0
+    changes_added: int = 0
     photos_added: int = 0
     photos_present: int = 0
     photos_left_out: int = 0  # by a records-only export
 
     def summary(self) -> str:
-        text = (
+        return (
             f"Imported {self.patients_added} patients, {self.consultations_added} "
-            f"consultations, {self.consents_added} consents and {self.photos_added} photos; "
-            f"{self.patients_present} patients, {self.consultations_present} consultations, "
-            f"{self.consents_present} consents and {self.photos_present} photos were already "
-            "in the database."
-        )
-        if self.photos_left_out:
-            text += (
+            f"consultations and {self.consents_added} consents; {self.patients_present} "
+            f"patients, {self.consultations_present} consultations and "
+            f"{self.consents_present} consents were already in the database."
+            + (
+                f" Treatment course: {self.visits_added} visits and {self.changes_added} "
+                "changes to dates added."
+                if self.visits_added or self.changes_added
+                else ""
+            )
+            + (
+                f" Photos: {self.photos_added} added, {self.photos_present} already there."
+                if self.photos_added or self.photos_present
+                else ""
+            )
+            + (
                 f" The file is a records-only export: it left out {self.photos_left_out} "
                 "photos, so none were imported."
+                if self.photos_left_out
+                else ""
             )
-        return text
+        )
 
 
 def _refused(source: Path, where: str, what: str) -> ExchangeError:
@@ -970,6 +1058,9 @@ def _import_records(
         new_consents = _import_consents(
             source, store, data, existing_patients, existing_consultations
         )
+        new_visits, new_changes = _import_course(
+            source, store, data, existing_patients, existing_consultations
+        )
         new_photos, new_deletions = _import_photos(source, store, data, existing_patients)
         result = ImportResult(
             added_patients,
@@ -978,6 +1069,8 @@ def _import_records(
             len(consultations) - added_consultations,
             len(new_consents),
             len(data.consents) - len(new_consents),
+            len(new_visits),
+            len(new_changes),
             len(new_photos),
             len(data.photos) - len(new_photos),
             data.photos_left_out,
@@ -989,6 +1082,8 @@ def _import_records(
             patients=new_patients,
             consultations=new_consultations,
             consents=new_consents,
+            visits=[v for v in new_visits if v in _finals(store, new_visits)],
+            course_changes=new_changes,
             photos=new_photos,
             photo_deletions=new_deletions,
             provider=store.provider,
@@ -1058,6 +1153,124 @@ def _import_consents(
         existing[record.uuid] = consent_id
         added.append(consent_id)
     return added
+
+
+def _finals(store: RecordStore, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    rows = store.conn.execute(
+        "SELECT id FROM visits WHERE status = 'final' AND id IN (SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    )
+    return {r[0] for r in rows}
+
+
+def _import_course(
+    source: Path,
+    store: RecordStore,
+    data: ExportFile,
+    patients: dict[str, int],
+    consultations: dict[str, int],
+) -> tuple[list[int], list[int]]:
+    """Add the file's visits and changes to a course not in the records yet, exactly as
+    exported (format 5); those already there must say the same. Their ids."""
+    if not data.visits and not data.course_changes:
+        return [], []
+    mine_v = {v.uuid: v for v in _visits(store)}
+    mine_c = {c.uuid: c for c in _changes(store)}
+    existing = dict(store.conn.execute("SELECT uuid, id FROM visits").fetchall())
+    owners = dict(store.conn.execute("SELECT id, patient_id FROM consultations").fetchall())
+    added_v: list[int] = []
+    pending = list(enumerate(data.visits))
+    while pending:
+        ready = [(i, v) for i, v in pending if v.revision_of is None or v.revision_of in existing]
+        if not ready:
+            raise _refused(source, f"$.visits[{pending[0][0]}].revision_of", "names no visit")
+        for i, record in ready:
+            where = f"$.visits[{i}]"
+            if record.uuid in mine_v:
+                if mine_v[record.uuid] != record:
+                    raise _conflict(source, where, "visit")
+                continue
+            for key in ("created_at", "updated_at", "signed_at"):
+                if not shapes.check_stamp(getattr(record, key)):
+                    raise _refused(source, f"{where}.{key}", "is not a date and time")
+            try:
+                msgspec.json.decode(record.answers, type=dict[str, shapes.AnswerText])
+                msgspec.json.decode(record.zones, type=list[shapes.ZoneShape])
+                if record.review is not None:
+                    msgspec.json.decode(record.review, type=shapes.ReviewShape)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                raise _refused(
+                    source, where, "holds answers, zones or a review not as saved"
+                ) from None
+            if record.patient not in patients:
+                raise _refused(source, f"{where}.patient", "names no patient")
+            consultation_id = consultations.get(record.consultation)
+            if consultation_id is None or owners.get(consultation_id) != patients[record.patient]:
+                raise _refused(
+                    source, f"{where}.consultation", "names no consultation of its patient"
+                )
+            values = msgspec.structs.asdict(record)
+            values |= {
+                "patient_id": patients[record.patient],
+                "consultation_id": consultation_id,
+                "revision_of": existing.get(record.revision_of) if record.revision_of else None,
+                "date": record.date.isoformat(),
+                "lot_expiry": _iso(record.lot_expiry),
+                "aftercare_given": None
+                if record.aftercare_given is None
+                else int(record.aftercare_given),
+                "demo": int(record.demo),
+            }
+            for key in ("patient", "consultation"):
+                values.pop(key)
+            try:
+                cursor = store.conn.execute(
+                    f"INSERT INTO visits ({', '.join(values)}) "
+                    f"VALUES ({', '.join('?' for _ in values)})",
+                    list(values.values()),
+                )
+            except sqlite3.IntegrityError:
+                raise _refused(source, where, "breaks the rules a visit keeps") from None
+            existing[record.uuid] = int(cursor.lastrowid)
+            added_v.append(existing[record.uuid])
+        done = {i for i, _ in ready}
+        pending = [(i, v) for i, v in pending if i not in done]
+    added_c: list[int] = []
+    for i, record in enumerate(data.course_changes):
+        where = f"$.course_changes[{i}]"
+        if record.uuid in mine_c:
+            if mine_c[record.uuid] != record:
+                raise _conflict(source, where, "change to a course")
+            continue
+        if not shapes.check_stamp(record.created_at):
+            raise _refused(source, f"{where}.created_at", "is not a date and time")
+        if record.patient not in patients:
+            raise _refused(source, f"{where}.patient", "names no patient")
+        consultation_id = consultations.get(record.consultation)
+        if consultation_id is None or owners.get(consultation_id) != patients[record.patient]:
+            raise _refused(source, f"{where}.consultation", "names no consultation of its patient")
+        values = msgspec.structs.asdict(record)
+        values |= {
+            "patient_id": patients[record.patient],
+            "consultation_id": consultation_id,
+            "was": record.was.isoformat(),
+            "date": _iso(record.date),
+            "demo": int(record.demo),
+        }
+        for key in ("patient", "consultation"):
+            values.pop(key)
+        try:
+            cursor = store.conn.execute(
+                f"INSERT INTO course_changes ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' for _ in values)})",
+                list(values.values()),
+            )
+        except sqlite3.IntegrityError:
+            raise _refused(source, where, "breaks the rules a change to a course keeps") from None
+        added_c.append(int(cursor.lastrowid))
+    return added_v, added_c
 
 
 def _import_photos(

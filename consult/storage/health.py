@@ -88,7 +88,10 @@ class Health(Part):
         }
         if content.has_consents(self.conn):  # schema 8 on
             found["consents"] = one("SELECT count(*) FROM consents").fetchone()[0]
-        if content.has_photos(self.conn):  # schema 10 on
+        if content.has_course(self.conn):  # schema 10 on
+            found["visits"] = one("SELECT count(*) FROM visits").fetchone()[0]
+            found["course changes"] = one("SELECT count(*) FROM course_changes").fetchone()[0]
+        if content.has_photos(self.conn):  # schema 11 on
             found["photos"] = one(
                 "SELECT count(*) FROM photos AS f WHERE NOT EXISTS "
                 "(SELECT 1 FROM photo_deletions AS d WHERE d.photo_id = f.id)"

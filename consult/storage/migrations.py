@@ -613,7 +613,123 @@ def _appointment_times_and_amend_reason(db: Database) -> None:
     )
 
 
-@migration("0010_photos")
+@migration("0010_treatment_course")
+def _treatment_course(db: Database) -> None:
+    """The treatment course: each visit charted, and each change to the course's dates.
+
+    ``visits`` keeps a session visit (``kind`` session, ``session`` the number it has in the
+    agreed plan) or the results review: its day, the check-in's answers (JSON, question:
+    answer) and who checked the patient in; once signed off (``status`` final) what became of
+    it (treated, not treated with ``stop_reason``, reviewed) and, for a session treated, the
+    treatment record: device, cartridge, the cartridge's ``lot`` and ``lot_expiry``, the
+    depth and passes per zone (``zones``, JSON), endpoint, numbing agent, area and minutes,
+    glide product, any add-on given, the reaction, whether the aftercare was given, provider
+    and room; for the review, its answers (``review``, JSON). A visit only checked in may
+    still change or be deleted; a final one never (triggers), and is amended by a new row
+    (``revision_of``, ``amend_reason``). The lot is indexed for a manufacturer's recall.
+
+    ``course_changes`` keeps each session or review rescheduled, cancelled or missed (with
+    the date it had, ``was``, and the new one), who recorded it, and why; never changed or
+    deleted. The course's dates are worked out from the plan and these (``domain.course``).
+    """
+    _run(
+        db,
+        [
+            """
+            CREATE TABLE visits (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                patient_id INTEGER NOT NULL REFERENCES patients (id),
+                consultation_id INTEGER NOT NULL REFERENCES consultations (id),
+                kind TEXT NOT NULL CHECK (kind IN ('session', 'review')),
+                session INTEGER,
+                date TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('checked_in', 'final')),
+                outcome TEXT CHECK (outcome IN ('treated', 'not_treated', 'reviewed')),
+                stop_reason TEXT NOT NULL DEFAULT '',
+                answers TEXT NOT NULL DEFAULT '{}',
+                checked_in_by TEXT NOT NULL DEFAULT '',
+                device TEXT,
+                cartridge TEXT,
+                lot TEXT,
+                lot_expiry TEXT,
+                zones TEXT NOT NULL DEFAULT '[]',
+                endpoint TEXT,
+                numbing_agent TEXT,
+                numbing_area_cm2 INTEGER,
+                numbing_minutes INTEGER,
+                glide_product TEXT,
+                adjunct_given TEXT NOT NULL DEFAULT '',
+                reaction TEXT,
+                reaction_note TEXT NOT NULL DEFAULT '',
+                aftercare_given INTEGER CHECK (aftercare_given IN (0, 1)),
+                review TEXT,
+                provider TEXT NOT NULL DEFAULT '',
+                room TEXT NOT NULL DEFAULT '',
+                notes TEXT NOT NULL DEFAULT '',
+                revision_of INTEGER UNIQUE REFERENCES visits (id),
+                amend_reason TEXT NOT NULL DEFAULT '',
+                demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                signed_at TEXT,
+                CHECK (status = 'checked_in' OR (outcome IS NOT NULL AND signed_at IS NOT NULL)),
+                CHECK ((kind = 'session') = (session IS NOT NULL)),
+                CHECK (revision_of IS NULL OR status = 'final'),
+                CHECK ((outcome = 'treated') = (lot IS NOT NULL))
+            )
+            """,
+            "CREATE INDEX visits_consultation ON visits (consultation_id, status)",
+            "CREATE INDEX visits_patient ON visits (patient_id, date)",
+            "CREATE INDEX visits_date ON visits (date)",
+            "CREATE INDEX visits_lot ON visits (lot COLLATE NOCASE)",
+            """
+            CREATE TRIGGER visits_final_no_update BEFORE UPDATE ON visits
+            WHEN old.status = 'final' BEGIN
+                SELECT RAISE (ABORT, 'a signed-off visit cannot be changed; amend it');
+            END
+            """,
+            """
+            CREATE TRIGGER visits_final_no_delete BEFORE DELETE ON visits
+            WHEN old.status = 'final' BEGIN
+                SELECT RAISE (ABORT, 'a signed-off visit cannot be deleted');
+            END
+            """,
+            """
+            CREATE TABLE course_changes (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                patient_id INTEGER NOT NULL REFERENCES patients (id),
+                consultation_id INTEGER NOT NULL REFERENCES consultations (id),
+                kind TEXT NOT NULL CHECK (kind IN ('reschedule', 'cancel', 'missed')),
+                appointment TEXT NOT NULL,
+                was TEXT NOT NULL,
+                date TEXT,
+                time TEXT,
+                reason TEXT NOT NULL DEFAULT '',
+                recorded_by TEXT NOT NULL,
+                demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+                created_at TEXT NOT NULL,
+                CHECK ((kind = 'cancel') = (date IS NULL))
+            )
+            """,
+            "CREATE INDEX course_changes_consultation ON course_changes (consultation_id)",
+            "CREATE INDEX course_changes_patient ON course_changes (patient_id, created_at)",
+            """
+            CREATE TRIGGER course_changes_no_update BEFORE UPDATE ON course_changes BEGIN
+                SELECT RAISE (ABORT, 'a change to the course is never changed; record another');
+            END
+            """,
+            """
+            CREATE TRIGGER course_changes_no_delete BEFORE DELETE ON course_changes BEGIN
+                SELECT RAISE (ABORT, 'a change to the course is never deleted');
+            END
+            """,
+        ],
+    )
+
+
+@migration("0011_photos")
 def _photos(db: Database) -> None:
     """Before-and-after photos: a row per photo, its thumbnail, and each deletion's record.
 

@@ -9,9 +9,9 @@ say (an unknown catalog id, a date in the future) the domain's rules check after
 The field names are those of export format 1 and of drafts since the first version, so files
 written by earlier versions read as they always did; format 2 added a consultation's
 ``clearance``, format 3 the consents, format 4 its booked times (``appointment_time``,
-``times``, each planned appointment's ``time``) and an amendment's ``amend_reason``, format
-5 the photos (their pictures in a folder beside the file) or, for a records-only export, how
-many were left out.
+``times``, each planned appointment's ``time``) and an amendment's ``amend_reason``, format 5
+the treatment course (``visits``, ``course_changes``), format 6 the photos (their pictures in a
+folder beside the file) or, for a records-only export, how many were left out.
 """
 
 from __future__ import annotations
@@ -222,8 +222,88 @@ class ExportedConsent(Struct, kw_only=True, forbid_unknown_fields=True):
     created_at: Stamp
 
 
+VisitKind = Literal["session", "review"]
+VisitStatus = Literal["checked_in", "final"]
+VisitOutcomeText = Literal["treated", "not_treated", "reviewed"]
+ChangeKindText = Literal["reschedule", "cancel", "missed"]
+Json = Annotated[str, Meta(max_length=200_000)]  # JSON kept as stored (answers, zones, review)
+
+
+class ExportedVisit(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A visit of a treatment course (export format 5): its columns as stored, its JSON
+    texts (answers, zones, review) kept exactly."""
+
+    uuid: Id
+    patient: Id
+    consultation: Id
+    kind: VisitKind
+    session: Count | None = None
+    date: date
+    status: VisitStatus
+    outcome: VisitOutcomeText | None = None
+    stop_reason: Text = ""
+    answers: Json = "{}"
+    checked_in_by: ShortText = ""
+    device: Id | None = None
+    cartridge: Id | None = None
+    lot: ShortText | None = None
+    lot_expiry: date | None = None
+    zones: Json = "[]"
+    endpoint: Id | None = None
+    numbing_agent: Id | None = None
+    numbing_area_cm2: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+    numbing_minutes: Annotated[int, Meta(ge=0, le=10_000)] | None = None
+    glide_product: Id | None = None
+    adjunct_given: Id = ""
+    reaction: Id | None = None
+    reaction_note: Text = ""
+    aftercare_given: bool | None = None
+    review: Json | None = None
+    provider: ShortText = ""
+    room: ShortText = ""
+    notes: Text = ""
+    revision_of: Id | None = None
+    amend_reason: Text = ""
+    demo: bool = False
+    created_at: Stamp
+    updated_at: Stamp
+    signed_at: Stamp | None = None
+
+
+class ExportedChange(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A change to a course's dates (export format 5)."""
+
+    uuid: Id
+    patient: Id
+    consultation: Id
+    kind: ChangeKindText
+    appointment: Id
+    was: date
+    date: date | None = None
+    time: ClockTime | None = None
+    reason: Text = ""
+    recorded_by: ShortText
+    demo: bool = False
+    created_at: Stamp
+
+
+class ZoneShape(Struct, forbid_unknown_fields=True):
+    area: Id
+    zone: Id
+    depth_mm: Annotated[float, Meta(ge=0, le=10)]
+    passes: Annotated[int, Meta(ge=0, le=100)]
+    reason: Text = ""
+
+
+class ReviewShape(Struct, forbid_unknown_fields=True):
+    answers: dict[Id, Id] = {}
+    satisfied: Id = ""
+    next_step: Id = ""
+    notes: Text = ""
+
+
 class ExportedDeletion(Struct, kw_only=True, forbid_unknown_fields=True):
-    """A photo's deletion (export format 5): why, who, when."""
+    """A photo's deletion (export format 6): why, who, when."""
 
     uuid: Id
     reason: Text
@@ -231,17 +311,17 @@ class ExportedDeletion(Struct, kw_only=True, forbid_unknown_fields=True):
     deleted_at: Stamp
 
 
-VisitText = Literal["baseline", "session", "review"]
+PhotoVisitText = Literal["baseline", "session", "review"]
 
 
 class ExportedPhoto(Struct, kw_only=True, forbid_unknown_fields=True):
-    """A before-and-after photo (export format 5): its tag and hashes, its thumbnail; its
+    """A before-and-after photo (export format 6): its tag and hashes, its thumbnail; its
     picture is a file named by ``sha256`` in the export's photo folder (none once deleted)."""
 
     uuid: Id
     patient: Id  # the patient's uuid
     consent: Id  # the uuid of the photo consent it was taken under
-    visit: VisitText
+    visit: PhotoVisitText
     session: Annotated[int, Meta(ge=1, le=99)] | None = None
     area: Id
     view: Id
@@ -290,7 +370,9 @@ class ExportFile(Struct, kw_only=True):
     patients: list[ExportedPatient] = []
     consultations: list[ExportedConsultation] = []
     consents: list[ExportedConsent] = []  # export format 3 and later
-    photos: list[ExportedPhoto] = []  # export format 5 and later
+    visits: list[ExportedVisit] = []  # export format 5 and later
+    course_changes: list[ExportedChange] = []
+    photos: list[ExportedPhoto] = []  # export format 6 and later
     # A records-only export (for sharing) says how many photos it left out.
     photos_left_out: Annotated[int, Meta(ge=0)] = 0
 

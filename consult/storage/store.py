@@ -14,6 +14,7 @@ transactions and the clock, and each kind of record has a part of its own:
 ``store.audit``         the audit trail (``audit.py``)
 ``store.accounts``      who may sign in, their roles, sign-ins and lockouts (``accounts.py``)
 ``store.health``        counts and the damage check (``health.py``)
+``store.visits``        the treatment course: visits charted, changes to its dates (``visits.py``)
 ======================  ===================================================================
 
 What the layers above may call is the typed ``RecordStoreAPI`` (``protocol.py``); a second
@@ -47,6 +48,8 @@ from consult.storage.records import Records
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from consult.storage.visits import Visits
 
 
 #: The name in the audit trail of what the app does on its own, with no one signed in.
@@ -89,6 +92,17 @@ class RecordStore:
         self.audit = AuditTrail(self)
         self.health = Health(self)
         self.accounts = Accounts(self)
+        self._visits: Visits | None = None
+
+    @property
+    def visits(self) -> Visits:
+        """``store.visits``, made on first use: opening the window never waits for the
+        course's modules to load."""
+        if self._visits is None:
+            from consult.storage.visits import Visits
+
+            self._visits = Visits(self)
+        return self._visits
 
     @classmethod
     def open(
@@ -234,7 +248,14 @@ class RecordStore:
     def uuid_of(self, table: str, record_id: int) -> str | None:
         """The uuid of a patient, consultation or consent (``table`` names which), None if
         absent."""
-        if table not in ("patients", "consultations", "consents", "photos"):
+        if table not in (
+            "patients",
+            "consultations",
+            "consents",
+            "visits",
+            "course_changes",
+            "photos",
+        ):
             raise ValueError(f"no uuids in {table!r}")
         row = self.conn.execute(f"SELECT uuid FROM {table} WHERE id = ?", [record_id]).fetchone()
         return row[0] if row else None

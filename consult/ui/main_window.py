@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date, datetime
+from datetime import time as clock_time
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self._current_consultation: Consultation | None = None
         self._current_plan = None  # the selected consultation's plan, when it is current
         self._wizard: ConsultationWizard | None = None
+        self._visit = None  # the session visit being charted (a VisitWizard), or None
         self._photo_window = None  # the shown patient's photos (a PhotoWindow), if open
         self._privacy_for_photos = False
         self._draft_key: str | None = None
@@ -184,6 +186,21 @@ class MainWindow(QMainWindow):
         self.accounts_action = self._action(
             "A&ccounts…", None, self.open_accounts, "Add, disable or change accounts"
         )
+        self.today_action = self._action(
+            "&Today",
+            QKeySequence("Ctrl+T"),
+            self.show_today,
+            "Who is due today and in the next days (Ctrl+T)",
+        )
+        self.visit_action = self._action(
+            "Start &visit",
+            QKeySequence("Ctrl+Shift+V"),
+            self.start_visit,
+            "Check the patient in and chart today's session (Ctrl+Shift+V)",
+        )
+        self.lots_action = self._action(
+            "Lot &recall…", None, self.open_lots, "Every patient treated with a cartridge lot"
+        )
         self.about_action = self._action("&About consult", None, self.about)
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         menu = self.menuBar()
@@ -191,6 +208,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.new_action,
             self.print_action,
+            self.lots_action,
             None,
             self.settings_action,
             self.accounts_action,
@@ -201,6 +219,7 @@ class MainWindow(QMainWindow):
         ):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
         view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.today_action)
         view_menu.addAction(self.find_action)
         view_menu.addAction(self.privacy_action)
         menu.addMenu("&Help").addAction(self.about_action)
@@ -208,7 +227,9 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("main-toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (
+            self.today_action,
             self.new_action,
+            self.visit_action,
             self.find_action,
             self.print_action,
             self.privacy_action,
@@ -260,12 +281,13 @@ class MainWindow(QMainWindow):
         self.consultations.header().setStretchLastSection(True)
         self.consultations.setAccessibleName("Consultations and revisions")
         self.consultations.currentItemChanged.connect(self._consultation_selected)
-        self.sessions = QTableWidget(0, 3)
-        self.sessions.setHorizontalHeaderLabels(["Date", "Time", "Appointment"])
+        self.sessions = QTableWidget(0, 4)
+        self.sessions.setHorizontalHeaderLabels(["Date", "Time", "Appointment", "Status"])
         sessions_header = self.sessions.horizontalHeader()
         sessions_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         sessions_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         sessions_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        sessions_header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.sessions.setWordWrap(False)  # a date is never wrapped nor cut
         self.sessions.verticalHeader().hide()
         self.sessions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -287,7 +309,7 @@ class MainWindow(QMainWindow):
             "The patient reads and signs the consent forms this plan needs (and the photo "
             "consent); or records that they refuse, or want to think about it."
         )
-        self.photos_button = QPushButton("P&hotos…")
+        self.photos_button = QPushButton("Photos…")  # every letter of it is taken (Alt+H: Help)
         self.photos_button.setToolTip(
             "The patient's before-and-after photos: take or import them, compare visits "
             "(or drop photo files onto the patient's page)"
@@ -325,13 +347,52 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.header)
         right_layout.addWidget(QLabel("Consultations:"))
         right_layout.addWidget(self.consultations, 1)
-        right_layout.addWidget(QLabel("Planned appointments:"))
+        right_layout.addWidget(QLabel("The course:"))
         right_layout.addWidget(self.plan_status)
+        from consult.ui.course_panel import CourseTimeline, TodayPanel
+
+        self.timeline = CourseTimeline()
+        right_layout.addWidget(self.timeline)
         right_layout.addWidget(self.sessions, 1)
+        course_buttons = QHBoxLayout()
+        self.visit_button = QPushButton("Start &visit")
+        self.visit_button.clicked.connect(self.start_visit)
+        self.reschedule_button = QPushButton("Re&schedule…")
+        self.reschedule_button.clicked.connect(lambda: self.change_date("reschedule"))
+        self.missed_button = QPushButton("&Missed…")
+        self.missed_button.clicked.connect(lambda: self.change_date("missed"))
+        self.cancel_button = QPushButton("Cance&l session…")
+        self.cancel_button.clicked.connect(lambda: self.change_date("cancel"))
+        self.review_button = QPushButton("Results re&view…")
+        self.review_button.clicked.connect(self.record_review)
+        self.ics_button = QPushButton("Calendar &file…")
+        self.ics_button.setToolTip("The appointments as a calendar file for the patient (.ics)")
+        self.ics_button.clicked.connect(self.save_calendar)
+        self.course_buttons = (
+            self.visit_button,
+            self.reschedule_button,
+            self.missed_button,
+            self.cancel_button,
+            self.review_button,
+            self.ics_button,
+        )
+        for button in self.course_buttons:
+            button.setMinimumHeight(40)
+            button.setEnabled(False)
+            course_buttons.addWidget(button)
+        course_buttons.addStretch(1)
+        right_layout.addLayout(course_buttons)
         right_layout.addLayout(buttons)
+        self.today_panel = TodayPanel()
+        self.today_panel.start_visit.connect(self._start_from_today)
+        self.right_stack = QStackedWidget()
+        self.right_stack.addWidget(self.today_panel)
+        self.right_stack.addWidget(right)
+        self.patient_side = right
+        self._course_view = None
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        splitter.addWidget(self.right_stack)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.body = splitter
@@ -485,10 +546,14 @@ class MainWindow(QMainWindow):
         self.consultations.clear()
         self.sessions.setRowCount(0)
         self._current_consultation = None
+        self._course_view = None
+        self.timeline.show_course(None, self.today)
         self._update_buttons()
         if patient_id is None:
             self.header.setText("Choose a patient, or start a new consultation (Ctrl+N).")
+            self.show_today()
             return
+        self.right_stack.setCurrentWidget(self.patient_side)
         try:
             patient, history = self.clinic.patient_page(patient_id)
         except Exception as exc:
@@ -574,24 +639,72 @@ class MainWindow(QMainWindow):
                 text += self._consent_line(item, plan)
             self.plan_status.setText(text)
         self._update_buttons()
+        self._show_course(item, plan, replaced)
+
+    def _show_course(self, item: Consultation, plan, replaced: bool) -> None:
+        """The course as it stands: every appointment with its state, missed and stopped
+        visits, and the timeline drawn above (the agreed plan for a replaced revision)."""
+        from consult.app.course import appointment_name
         from consult.report import dates
 
-        catalog = self.clinic.catalog
-        proposed = "Proposed: " if plan.provisional else ""
-        count = len(plan.sessions)
-        rows = [
-            (s.date, s.time, f"{proposed}Microneedling session {s.number} of {count}")
-            for s in plan.sessions
-        ]
-        rows += [
-            (v.date, v.time, catalog.adjunct(v.adjunct_id).name["en"]) for v in plan.adjunct_visits
-        ]
-        rows.sort(key=lambda r: (r[0], r[1] is None, r[1]))
+        view = None
+        if item.status is Status.FINAL and not replaced and plan.sessions:
+            try:
+                view = self.clinic.course.view(item)
+            except Exception as exc:
+                self._explain(exc, "Could not show the course")
+        self._course_view = view
+        self.timeline.show_course(view, self.today)
+        rows = []
+        if view is None:
+            catalog = self.clinic.catalog
+            proposed = "Proposed: " if plan.provisional else ""
+            count = len(plan.sessions)
+            rows = [
+                (s.date, s.time, f"{proposed}Microneedling session {s.number} of {count}", "", "")
+                for s in plan.sessions
+            ]
+            rows += [
+                (v.date, v.time, catalog.adjunct(v.adjunct_id).name["en"], "", "")
+                for v in plan.adjunct_visits
+            ]
+        else:
+            state = view.state
+            upcoming = state.next_session()
+            proposed = "Proposed: " if plan.provisional else ""
+            for a in state.appointments:
+                name = appointment_name(self.clinic.catalog, state, a)
+                if a.kind.value == "session" and a.state.value != "cancelled":
+                    name = f"{proposed}Microneedling {name[0].lower()}{name[1:]}"
+                status = {"done": "✓ Done", "cancelled": "✕ Cancelled"}.get(a.state.value, "")
+                if upcoming is not None and a.key == upcoming.key:
+                    status = "◆ Next"
+                elif a.state.value == "planned":
+                    status = "Review" if a.kind.value == "review" else "Planned"
+                if a.moved and a.state.value == "planned":
+                    status += " (moved)"
+                rows.append((a.day, a.time, name, status, a.key))
+            for h in state.happenings:
+                what = "▲ Missed" if h.what == "missed" else "■ Not treated"
+                label = state.get(h.key)
+                rows.append((h.day, None, state.label(label) if label else h.key, what, ""))
+        rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or clock_time.min))
         self.sessions.setRowCount(len(rows))
-        for number, (day, at, what) in enumerate(rows):
-            self.sessions.setItem(number, 0, QTableWidgetItem(dates.day(day)))
+        for number, (day, at, what, status, key) in enumerate(rows):
+            first = QTableWidgetItem(dates.day(day))
+            first.setData(Qt.ItemDataRole.UserRole, key)
+            self.sessions.setItem(number, 0, first)
             self.sessions.setItem(number, 1, QTableWidgetItem(dates.time_of_day(at) if at else "—"))
             self.sessions.setItem(number, 2, QTableWidgetItem(what))
+            self.sessions.setItem(number, 3, QTableWidgetItem(status))
+        if view is not None and view.state.next_session() is not None:
+            text = (
+                f"<br>{view.state.done} of {view.state.total} sessions done; next: "
+                f"{escape(view.state.label(view.state.next_session()))} on "
+                f"{escape(dates.day(view.state.next_session().day))}."
+            )
+            self.plan_status.setText(self.plan_status.text() + text)
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         item = self._current_consultation
@@ -607,6 +720,26 @@ class MainWindow(QMainWindow):
         self.consent_button.setEnabled(
             consulting and plan is not None and not plan.not_treating and bool(plan.sessions)
         )
+        view = getattr(self, "_course_view", None)
+        open_course = view is not None and not self._locked
+        upcoming = view.state.next_session() if view is not None else None
+        review = view.state.review if view is not None else None
+        self.visit_button.setEnabled(
+            open_course and upcoming is not None and self.clinic.may(Permission.CHECK_IN)
+        )
+        self.visit_action.setEnabled(self.visit_button.isEnabled())
+        scheduling = open_course and self.clinic.may(Permission.SCHEDULE)
+        self.reschedule_button.setEnabled(scheduling)
+        self.missed_button.setEnabled(scheduling and upcoming is not None)
+        self.cancel_button.setEnabled(scheduling and upcoming is not None)
+        self.review_button.setEnabled(
+            open_course
+            and self.clinic.may(Permission.CONSULT)
+            and review is not None
+            and review.state.value == "planned"
+            and upcoming is None
+        )
+        self.ics_button.setEnabled(open_course and self.clinic.may(Permission.PRINT_PLAN))
 
     # ------------------------------------------------------------------ consent
 
@@ -698,6 +831,205 @@ class MainWindow(QMainWindow):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+
+    # ------------------------------------------------------------------ Today, the course
+
+    def show_today(self) -> None:
+        """The Today list on the right (the window opens on it), made off the window's
+        thread; the patient list and its search stay where they are."""
+        if self._locked or self.body is None:
+            return
+        self.right_stack.setCurrentWidget(self.today_panel)
+        self.today_panel.show_loading(self.today)
+        day = self.today
+        run_in_background(
+            lambda: self.clinic.today_list(day),
+            self._show_today_list,
+            lambda exc: self._explain(exc, "Today's list could not be made"),
+        )
+
+    def _show_today_list(self, listed) -> None:
+        if self._closed or self._locked:
+            return
+        use_bundled_fonts(QApplication.instance())
+        self.today_panel.show_list(listed)
+
+    def _start_from_today(self, row) -> None:
+        """A row of Today: the patient's page, then the visit for that course."""
+        self.show_patient(row.patient_id)
+        for index in range(self.consultations.topLevelItemCount()):
+            node = self.consultations.topLevelItem(index)
+            item = node.data(0, Qt.ItemDataRole.UserRole)
+            if item is not None and item.id == row.consultation_id:
+                self.consultations.setCurrentItem(node)
+                break
+        if row.kind.value == "session":
+            self.start_visit()
+        elif row.kind.value == "review":
+            self.record_review()
+
+    def start_visit(self) -> None:
+        """The session visit for the selected course: check-in, record, next."""
+        from consult.ui.visit_wizard import VisitWizard
+
+        item = self._current_consultation
+        if item is None or self._course_view is None or self._visit is not None:
+            if self._visit is not None:
+                self._visit.raise_()
+            return
+        try:
+            start = self.clinic.course.start_visit(item, self.today)
+        except Exception as exc:
+            self._explain(exc, "The visit cannot start")
+            return
+        wizard = VisitWizard(
+            self.clinic.course,
+            start,
+            self.clinic.providers(),
+            may_chart=self.clinic.may(Permission.CONSULT),
+            parent=self,
+        )
+        self.lockable(wizard)
+        self._visit = wizard
+        wizard.finished.connect(lambda _r: self._visit_closed(wizard, item))
+        wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        wizard.show()
+        wizard.raise_()
+        wizard.activateWindow()
+
+    def _visit_closed(self, wizard, item: Consultation) -> None:
+        self._visit = None
+        stored = wizard.stored
+        printing = wizard.print_after and stored is not None and stored.final
+        wizard.deleteLater()
+        if self._closed or self._locked:
+            return
+        self.show_patient(item.patient.id)
+        if stored is not None:
+            self.statusBar().showMessage(
+                "Visit signed off." if stored.final else "Check-in saved for the provider.", 8000
+            )
+        if printing and stored.record is not None:
+            self.preview(item)
+
+    def _selected_key(self) -> str | None:
+        row = self.sessions.currentRow()
+        item = self.sessions.item(row, 0) if row >= 0 else None
+        key = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return key or None
+
+    def change_date(self, kind: str) -> None:
+        """Reschedule the selected session or review (the next session when none is
+        selected), mark the next session missed and rebook it, or cancel it."""
+        from consult.report import dates
+        from consult.ui.course_panel import DateDialog
+
+        item, view = self._current_consultation, self._course_view
+        if item is None or view is None:
+            return
+        upcoming = view.state.next_session()
+        key = self._selected_key() if kind == "reschedule" else None
+        if key is None or key.count("-after-"):
+            key = upcoming.key if upcoming is not None else "review"
+        appointment = view.state.get(key)
+        if appointment is None:
+            return
+        label = view.state.label(appointment)
+        course = self.clinic.course
+        try:
+            proposed = course.proposed(item, key, self.today) if kind != "cancel" else None
+        except Exception as exc:
+            self._explain(exc, "Could not work out a date")
+            return
+        if kind == "reschedule":
+            proposed = max(appointment.day, self.today)
+        titles = {
+            "reschedule": (
+                f"Reschedule {label.lower()}",
+                f"{label} is on {dates.day(appointment.day)}. Choose the new date; the rest "
+                "of the course follows it.",
+            ),
+            "missed": (
+                f"{label}: missed",
+                f"{label} was on {dates.day(appointment.day)}. It is kept as missed and booked "
+                "again: the first date the course allows is filled in.",
+            ),
+            "cancel": (
+                f"Cancel {label.lower()}",
+                f"{label} will not take place; the course goes on without it.",
+            ),
+        }
+        title, text = titles[kind]
+        dialog = DateDialog(title, text, proposed, appointment.time, self)
+        self.lockable(dialog)
+        if dialogs.run_dialog(dialog) != DateDialog.DialogCode.Accepted:
+            return
+        day, at, reason = dialog.chosen()
+        try:
+            if kind == "reschedule":
+                course.reschedule(item, key, day, at, reason, self.today, dates.day)
+            elif kind == "missed":
+                course.mark_missed(item, key, day, at, reason, self.today, dates.day)
+            else:
+                course.cancel(item, key, reason)
+        except Exception as exc:
+            self._explain(exc, "The course was not changed")
+            return
+        self.show_patient(item.patient.id)
+        self.statusBar().showMessage(
+            "The course was re-dated; re-print the plan for the patient.", 8000
+        )
+
+    def record_review(self) -> None:
+        from consult.ui.course_panel import ReviewDialog
+
+        item, view = self._current_consultation, self._course_view
+        if item is None or view is None:
+            return
+        dialog = ReviewDialog(view, self.clinic.catalog, self)
+        self.lockable(dialog)
+        if dialogs.run_dialog(dialog) != ReviewDialog.DialogCode.Accepted:
+            return
+        try:
+            self.clinic.course.record_review(item, dialog.review(), self.today)
+        except Exception as exc:
+            self._explain(exc, "The review was not saved")
+            return
+        self.show_patient(item.patient.id)
+
+    def save_calendar(self, item: Consultation | None = None) -> None:
+        """The course's appointments as a calendar file for the patient (.ics)."""
+        from consult.app.calendar import suggested_name
+
+        item = item or self._current_consultation
+        if item is None:
+            return
+        path = dialogs.save_file(
+            self,
+            "Add to calendar",
+            suggested_name(item.patient.name, self.today),
+            "Calendar files (*.ics)",
+        )
+        if path is None:
+            return
+        if path.suffix.lower() != ".ics":
+            path = path.with_suffix(".ics")
+        try:
+            view = self.clinic.course.view(item, with_consent=False)
+            self.clinic.course.save_calendar(
+                [view], path, self.clinic.db_path, replace=True, now=datetime.now().astimezone()
+            )
+        except Exception as exc:
+            self._explain(exc, "The calendar file was not written")
+            return
+        self.statusBar().showMessage(f"Calendar file written: {path}", 8000)
+
+    def open_lots(self) -> None:
+        from consult.ui.course_panel import LotDialog
+
+        if not self.clinic.may(Permission.RECALL):
+            return
+        dialogs.run_dialog(self.lockable(LotDialog(self.clinic, self)))
 
     # ------------------------------------------------------------------ photos
 
@@ -998,6 +1330,11 @@ class MainWindow(QMainWindow):
             photo_page=self._photo_page(item, plan, settings, replaces),
             notice=notice,
             notice_action=action,
+            extra_action=(
+                ("Add to &calendar…", lambda: self.save_calendar(item))
+                if plan.sessions and not plan.not_treating
+                else None
+            ),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -1067,6 +1404,7 @@ class MainWindow(QMainWindow):
         self.model.set_rows((), more=False)
         self.count_label.clear()
         self.show_patient(None)
+        self.today_panel.tree.clear()
         self.clinic.lock(reason)
         self._show_lock_screen(locked_by=session.name)
 
@@ -1084,6 +1422,8 @@ class MainWindow(QMainWindow):
         keep: list[QWidget] = []
         if self._wizard is not None and self._wizard.isVisible():
             keep.append(self._wizard)
+        if self._visit is not None and self._visit.isVisible():
+            keep.append(self._visit)
         keep += [d for d in self.findChildren(PreviewDialog) if d.isVisible()]
         if self._photo_window is not None:  # the photos, a comparison, the camera
             photos = self._photo_window
@@ -1117,6 +1457,9 @@ class MainWindow(QMainWindow):
 
     def _guarded_actions(self) -> list[QAction]:
         return [
+            self.today_action,
+            self.visit_action,
+            self.lots_action,
             self.new_action,
             self.find_action,
             self.print_action,
@@ -1166,9 +1509,14 @@ class MainWindow(QMainWindow):
             wizard.blockSignals(True)
             wizard.hide()
             wizard.deleteLater()
+        visit, self._visit = self._visit, None
+        if visit is not None:  # another account: the visit not signed off is dropped
+            visit.blockSignals(True)
+            visit.hide()
+            visit.deleteLater()
         self._draft_key = None
         for widget in self._hidden:
-            if widget is not wizard:
+            if widget is not wizard and widget is not visit:
                 widget.close()
         self._hidden = []
         self._photo_window = None
@@ -1222,6 +1570,8 @@ class MainWindow(QMainWindow):
             self.settings_action: may(Permission.SETTINGS),
             self.accounts_action: may(Permission.ACCOUNTS),
             self.audit_action: may(Permission.AUDIT),
+            self.lots_action: may(Permission.RECALL),
+            self.visit_action: may(Permission.CHECK_IN),
         }
         for action, allowed in shown.items():
             action.setVisible(allowed)

@@ -53,6 +53,7 @@ class PreviewDialog(QDialog):
         photo_page: Callable[[bool], Callable[[bool], bytes]] | None = None,
         notice: str = "",
         notice_action: tuple[str, Callable[[], object]] | None = None,
+        extra_action: tuple[str, Callable[[], object]] | None = None,
         parent=None,
     ):
         super().__init__(parent)
@@ -83,6 +84,9 @@ class PreviewDialog(QDialog):
         )
         self.open_action = self._action(bar, "&Open in viewer", None, self.open_external)
         self.open_action.setEnabled(viewer_path is not None)
+        self.extra_action = None
+        if extra_action is not None:  # "Add to calendar…": the appointments as an .ics file
+            self.extra_action = self._action(bar, extra_action[0], None, extra_action[1])
         bar.addSeparator()
         self._action(
             bar, "Zoom &out", QKeySequence.StandardKey.ZoomOut, lambda: self.zoom(1 / 1.25)

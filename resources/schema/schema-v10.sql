@@ -31,6 +31,12 @@ CREATE INDEX consultations_date ON consultations (date);
 -- index consultations_patient_status
 CREATE INDEX consultations_patient_status ON consultations (patient_id, status, date);
 
+-- index course_changes_consultation
+CREATE INDEX course_changes_consultation ON course_changes (consultation_id);
+
+-- index course_changes_patient
+CREATE INDEX course_changes_patient ON course_changes (patient_id, created_at);
+
 -- index idx__sqlite_migrations_migration_set_name
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON "_sqlite_migrations" ("migration_set", "name");
 
@@ -43,14 +49,20 @@ CREATE INDEX patients_phone_digits ON patients (phone_digits);
 -- index patients_phone_reversed
 CREATE INDEX patients_phone_reversed ON patients (phone_reversed);
 
--- index photos_patient
-CREATE INDEX photos_patient ON photos (patient_id, view_id, taken_on);
-
--- index photos_sha256
-CREATE INDEX photos_sha256 ON photos (sha256);
-
 -- index planned_sessions_date
 CREATE INDEX planned_sessions_date ON planned_sessions (date);
+
+-- index visits_consultation
+CREATE INDEX visits_consultation ON visits (consultation_id, status);
+
+-- index visits_date
+CREATE INDEX visits_date ON visits (date);
+
+-- index visits_lot
+CREATE INDEX visits_lot ON visits (lot COLLATE NOCASE);
+
+-- index visits_patient
+CREATE INDEX visits_patient ON visits (patient_id, date);
 
 -- table _sqlite_migrations
 CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
@@ -82,20 +94,14 @@ CREATE TABLE consultation_zones ( consultation_id INTEGER NOT NULL, area_no INTE
 -- table consultations
 CREATE TABLE consultations ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, patient_id INTEGER NOT NULL REFERENCES patients (id), status TEXT NOT NULL CHECK (status IN ('draft', 'final')), revision_of INTEGER UNIQUE REFERENCES consultations (id), provider TEXT NOT NULL, date TEXT NOT NULL, start_date TEXT, session_count INTEGER, notes TEXT NOT NULL DEFAULT '', catalog_version TEXT NOT NULL DEFAULT '', override_reason TEXT, override_provider TEXT, screening_outcome TEXT, interval_weeks INTEGER, results_from TEXT, results_to TEXT, demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finalized_at TEXT, clearance_by TEXT, clearance_on TEXT, clearance_note TEXT, clearance_recorded_by TEXT, clearance_covers TEXT, appointment_time TEXT, appointment_times TEXT NOT NULL DEFAULT '{}', amend_reason TEXT NOT NULL DEFAULT '', CHECK ((override_reason IS NULL) = (override_provider IS NULL)), CHECK (status = 'draft' OR finalized_at IS NOT NULL), CHECK (revision_of IS NULL OR status = 'final') );
 
+-- table course_changes
+CREATE TABLE course_changes ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, patient_id INTEGER NOT NULL REFERENCES patients (id), consultation_id INTEGER NOT NULL REFERENCES consultations (id), kind TEXT NOT NULL CHECK (kind IN ('reschedule', 'cancel', 'missed')), appointment TEXT NOT NULL, was TEXT NOT NULL, date TEXT, time TEXT, reason TEXT NOT NULL DEFAULT '', recorded_by TEXT NOT NULL, demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, CHECK ((kind = 'cancel') = (date IS NULL)) );
+
 -- table name_keys
 CREATE TABLE name_keys ( key TEXT NOT NULL, sort_name TEXT NOT NULL, patient_id INTEGER NOT NULL REFERENCES patients (id) ON DELETE CASCADE, PRIMARY KEY (key, sort_name, patient_id) ) WITHOUT ROWID;
 
 -- table patients
 CREATE TABLE patients ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL, search_name TEXT NOT NULL, date_of_birth TEXT NOT NULL, fitzpatrick INTEGER NOT NULL, language TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', phone_digits TEXT NOT NULL DEFAULT '', phone_reversed TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, updated_at TEXT NOT NULL , last_consultation TEXT, session_dates TEXT NOT NULL DEFAULT '');
-
--- table photo_deletions
-CREATE TABLE photo_deletions ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, photo_id INTEGER NOT NULL UNIQUE REFERENCES photos (id), reason TEXT NOT NULL CHECK (length(trim(reason)) > 0), deleted_by TEXT NOT NULL, deleted_at TEXT NOT NULL );
-
--- table photo_thumbnails
-CREATE TABLE photo_thumbnails ( photo_id INTEGER PRIMARY KEY REFERENCES photos (id), jpeg BLOB NOT NULL );
-
--- table photos
-CREATE TABLE photos ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, patient_id INTEGER NOT NULL REFERENCES patients (id), visit TEXT NOT NULL CHECK (visit IN ('baseline', 'session', 'review')), session INTEGER CHECK (session BETWEEN 1 AND 99), area_id TEXT NOT NULL, view_id TEXT NOT NULL, taken_on TEXT NOT NULL, taken_by TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL CHECK (length(sha256) = 64), bytes INTEGER NOT NULL CHECK (bytes > 0), width INTEGER NOT NULL CHECK (width > 0), height INTEGER NOT NULL CHECK (height > 0), thumbnail_sha256 TEXT NOT NULL CHECK (length(thumbnail_sha256) = 64), consent_id INTEGER NOT NULL REFERENCES consents (id), teaching INTEGER NOT NULL CHECK (teaching IN (0, 1)), marketing INTEGER NOT NULL CHECK (marketing IN (0, 1)), demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, CHECK ((visit = 'session') = (session IS NOT NULL)) );
 
 -- table planned_sessions
 CREATE TABLE planned_sessions ( consultation_id INTEGER NOT NULL REFERENCES consultations (id) ON DELETE CASCADE, number INTEGER NOT NULL, date TEXT NOT NULL, time TEXT, PRIMARY KEY (consultation_id, number) ) WITHOUT ROWID;
@@ -111,6 +117,9 @@ CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TE
 
 -- table sqlite_sequence
 CREATE TABLE sqlite_sequence(name,seq);
+
+-- table visits
+CREATE TABLE visits ( id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, patient_id INTEGER NOT NULL REFERENCES patients (id), consultation_id INTEGER NOT NULL REFERENCES consultations (id), kind TEXT NOT NULL CHECK (kind IN ('session', 'review')), session INTEGER, date TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('checked_in', 'final')), outcome TEXT CHECK (outcome IN ('treated', 'not_treated', 'reviewed')), stop_reason TEXT NOT NULL DEFAULT '', answers TEXT NOT NULL DEFAULT '{}', checked_in_by TEXT NOT NULL DEFAULT '', device TEXT, cartridge TEXT, lot TEXT, lot_expiry TEXT, zones TEXT NOT NULL DEFAULT '[]', endpoint TEXT, numbing_agent TEXT, numbing_area_cm2 INTEGER, numbing_minutes INTEGER, glide_product TEXT, adjunct_given TEXT NOT NULL DEFAULT '', reaction TEXT, reaction_note TEXT NOT NULL DEFAULT '', aftercare_given INTEGER CHECK (aftercare_given IN (0, 1)), review TEXT, provider TEXT NOT NULL DEFAULT '', room TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', revision_of INTEGER UNIQUE REFERENCES visits (id), amend_reason TEXT NOT NULL DEFAULT '', demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)), created_at TEXT NOT NULL, updated_at TEXT NOT NULL, signed_at TEXT, CHECK (status = 'checked_in' OR (outcome IS NOT NULL AND signed_at IS NOT NULL)), CHECK ((kind = 'session') = (session IS NOT NULL)), CHECK (revision_of IS NULL OR status = 'final'), CHECK ((outcome = 'treated') = (lot IS NOT NULL)) );
 
 -- trigger accounts_name_fixed
 CREATE TRIGGER accounts_name_fixed BEFORE UPDATE OF name ON accounts WHEN old.name IS NOT new.name BEGIN SELECT RAISE (ABORT, 'an account keeps its name'); END;
@@ -181,23 +190,11 @@ CREATE TRIGGER consultations_final_no_delete BEFORE DELETE ON consultations WHEN
 -- trigger consultations_final_no_update
 CREATE TRIGGER consultations_final_no_update BEFORE UPDATE ON consultations WHEN old.status = 'final' BEGIN SELECT RAISE (ABORT, 'a final consultation cannot be changed'); END;
 
--- trigger photo_deletions_no_delete
-CREATE TRIGGER photo_deletions_no_delete BEFORE DELETE ON photo_deletions BEGIN SELECT RAISE (ABORT, 'a photo''s deletion cannot be undone'); END;
+-- trigger course_changes_no_delete
+CREATE TRIGGER course_changes_no_delete BEFORE DELETE ON course_changes BEGIN SELECT RAISE (ABORT, 'a change to the course is never deleted'); END;
 
--- trigger photo_deletions_no_update
-CREATE TRIGGER photo_deletions_no_update BEFORE UPDATE ON photo_deletions BEGIN SELECT RAISE (ABORT, 'a photo''s deletion cannot be changed'); END;
-
--- trigger photo_thumbnails_kept
-CREATE TRIGGER photo_thumbnails_kept BEFORE DELETE ON photo_thumbnails WHEN NOT EXISTS (SELECT 1 FROM photo_deletions WHERE photo_id = old.photo_id) BEGIN SELECT RAISE (ABORT, 'a thumbnail goes only with its photo''s deletion'); END;
-
--- trigger photo_thumbnails_no_update
-CREATE TRIGGER photo_thumbnails_no_update BEFORE UPDATE ON photo_thumbnails BEGIN SELECT RAISE (ABORT, 'a thumbnail cannot be changed'); END;
-
--- trigger photos_no_delete
-CREATE TRIGGER photos_no_delete BEFORE DELETE ON photos BEGIN SELECT RAISE (ABORT, 'a photo record is never deleted; its deletion is a record'); END;
-
--- trigger photos_no_update
-CREATE TRIGGER photos_no_update BEFORE UPDATE ON photos BEGIN SELECT RAISE (ABORT, 'a photo record cannot be changed'); END;
+-- trigger course_changes_no_update
+CREATE TRIGGER course_changes_no_update BEFORE UPDATE ON course_changes BEGIN SELECT RAISE (ABORT, 'a change to the course is never changed; record another'); END;
 
 -- trigger planned_sessions_final_no_delete
 CREATE TRIGGER planned_sessions_final_no_delete BEFORE DELETE ON planned_sessions WHEN (SELECT status FROM consultations WHERE id = old.consultation_id) = 'final' BEGIN SELECT RAISE (ABORT, 'a final consultation cannot be changed'); END;
@@ -216,4 +213,10 @@ CREATE TRIGGER screening_answers_final_no_insert BEFORE INSERT ON screening_answ
 
 -- trigger screening_answers_final_no_update
 CREATE TRIGGER screening_answers_final_no_update BEFORE UPDATE ON screening_answers WHEN (SELECT status FROM consultations WHERE id = old.consultation_id) = 'final' BEGIN SELECT RAISE (ABORT, 'a final consultation cannot be changed'); END;
+
+-- trigger visits_final_no_delete
+CREATE TRIGGER visits_final_no_delete BEFORE DELETE ON visits WHEN old.status = 'final' BEGIN SELECT RAISE (ABORT, 'a signed-off visit cannot be deleted'); END;
+
+-- trigger visits_final_no_update
+CREATE TRIGGER visits_final_no_update BEFORE UPDATE ON visits WHEN old.status = 'final' BEGIN SELECT RAISE (ABORT, 'a signed-off visit cannot be changed; amend it'); END;
 

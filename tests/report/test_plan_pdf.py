@@ -86,7 +86,7 @@ def test_spanish_plan_has_spanish_dates_and_words(render):
         "17 de mayo de 1988",
         f"Página 1 de {pdf.page_count}",
         "Impreso el 26 de noviembre de 2026",
-        "Catálogo 2026.12.1",
+        "Catálogo 2026.12.2",
         "Llámenos al (217) 555-0142.",
     ]:
         assert expected in text, expected
@@ -110,7 +110,7 @@ def test_footer_on_every_page(render):
         for expected in (
             f"Page {number} of {len(pages)}",
             "Plan DEMO-1",
-            "Catalog 2026.12.1",
+            "Catalog 2026.12.2",
             "(217) 555-0142",
             "Printed November 26, 2026",
         ):

@@ -439,11 +439,17 @@ def build_v9(path: Path) -> Expected:
     of version 8 (Kim's clearance, the records sealed, two accounts, the consents), written
     with version 9's SQL (the plan's rows name their columns and have a time), and the
     amendment booked at times, with its reason."""
-    return build_v9_into(schema_at(path, 9), path)
+    return _rows_v9_at(path, 9)
 
 
-def build_v9_into(schema: Database, path: Path) -> Expected:
-    """Version 9's rows into ``schema`` (version 9 or later)."""
+def build_v10(path: Path) -> Expected:
+    """Version 10 keeps the treatment course (visits, changes to a course's dates): the rows
+    of version 9 written at version 10, whose new tables start empty."""
+    return _rows_v9_at(path, 10)
+
+
+def _rows_v9_at(path: Path, version: int) -> Expected:
+    schema = schema_at(path, version)
     x = schema.execute
     for i, (uuid, name, words, dob, phone) in enumerate(V1_PATIENTS, start=1):
         digits = "".join(c for c in phone if c.isdigit())
@@ -558,41 +564,42 @@ def build_v9_into(schema: Database, path: Path) -> Expected:
 
 # --------------------------------------------------------------------------- version 10
 
-# Version 10 keeps photos: Zoë's baseline photo of her face, and a second one deleted (taken
+# Version 11 keeps photos: Zoë's baseline photo of her face, and a second one deleted (taken
 # of the wrong patient), their pictures in the photo folder beside the records.
-V10_PICTURE = b"\xff\xd8\xff\xe0 a picture kept by version 10 \xff\xd9"
-V10_THUMBNAIL = b"\xff\xd8\xff\xe0 its thumbnail \xff\xd9"
-V10_PHOTOS = (
+V11_PICTURE = b"\xff\xd8\xff\xe0 a picture kept by version 11 \xff\xd9"
+V11_THUMBNAIL = b"\xff\xd8\xff\xe0 its thumbnail \xff\xd9"
+V11_PHOTOS = (
     ("f0000000-0001-4000-8000-000000000001", False),
     ("f0000000-0002-4000-8000-000000000002", True),
 )
 
 
-def build_v10(path: Path) -> Expected:
-    """Version 10 keeps before-and-after photos: the rows of version 9, a photo of Zoë's face
-    at her baseline (its picture in the photo folder), and a second photo deleted with its
-    reason, all sealed in the audit trail."""
+def build_v11(path: Path) -> Expected:
+    """Version 11 keeps before-and-after photos: the rows of version 9 (written at version
+    11, the course's tables empty), a photo of Zoë's face at her baseline (its picture in the
+    photo folder), and a second photo deleted with its reason, all sealed in the audit
+    trail."""
     import hashlib
 
-    expected = build_v9_into(schema_at(path, 10), path)
-    sha = hashlib.sha256(V10_PICTURE).hexdigest()
-    thumb_sha = hashlib.sha256(V10_THUMBNAIL).hexdigest()
+    expected = _rows_v9_at(path, 11)
+    sha = hashlib.sha256(V11_PICTURE).hexdigest()
+    thumb_sha = hashlib.sha256(V11_THUMBNAIL).hexdigest()
     folder = path.with_name(path.stem + "-photos") / sha[:2]
     folder.mkdir(parents=True, mode=0o700)
-    (folder / f"{sha}.jpg").write_bytes(V10_PICTURE)
+    (folder / f"{sha}.jpg").write_bytes(V11_PICTURE)
     db = database.connect(path)
     with db.conn:
-        for n, (uuid, _deleted) in enumerate(V10_PHOTOS, start=1):
+        for n, (uuid, _deleted) in enumerate(V11_PHOTOS, start=1):
             db.execute(
                 "INSERT INTO photos (id, uuid, patient_id, visit, session, area_id, view_id, "
                 "taken_on, taken_by, source, sha256, bytes, width, height, thumbnail_sha256, "
                 "consent_id, teaching, marketing, demo, created_at) VALUES (?, ?, 1, "
                 "'baseline', NULL, 'face', 'face_front', '2026-01-05', 'Dr Reyes', 'JPEG', ?, ?, "
                 "1200, 1600, ?, 1, 1, 0, 0, '2026-01-05T10:50:00+00:00')",
-                [n, uuid, sha, len(V10_PICTURE), thumb_sha],
+                [n, uuid, sha, len(V11_PICTURE), thumb_sha],
             )
             db.execute(
-                "INSERT INTO photo_thumbnails (photo_id, jpeg) VALUES (?, ?)", [n, V10_THUMBNAIL]
+                "INSERT INTO photo_thumbnails (photo_id, jpeg) VALUES (?, ?)", [n, V11_THUMBNAIL]
             )
         audit.seal(db, "seal", photos=[1, 2], provider="tests")
         db.execute(
@@ -603,7 +610,7 @@ def build_v10(path: Path) -> Expected:
         db.execute("DELETE FROM photo_thumbnails WHERE photo_id = 2")
         audit.seal(db, "seal", photo_deletions=[2], provider="tests")
     db.close()
-    expected.photos = [(uuid, sha, deleted) for uuid, deleted in V10_PHOTOS]
+    expected.photos = [(uuid, sha, deleted) for uuid, deleted in V11_PHOTOS]
     return expected
 
 
@@ -627,6 +634,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     8: build_v8,
     9: build_v9,
     10: build_v10,
+    11: build_v11,
 }
 
 

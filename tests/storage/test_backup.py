@@ -215,11 +215,11 @@ def test_cli_backup_and_restore(tmp_path):
     )
     result = consult_cli("db", "backup", tmp_path / "b.sqlite3", data_dir=data)
     assert result.returncode == 0, result.stderr
-    assert "Backed up 5 patients" in result.stdout
+    assert "Backed up 9 patients" in result.stdout  # and 4 part-way through a course
     result = consult_cli("db", "backup", tmp_path / "b.sqlite3", data_dir=data)
     assert result.returncode == 1 and "never overwrites" in result.stderr
     result = consult_cli("db", "restore", tmp_path / "b.sqlite3", data_dir=data)
     assert result.returncode == 0, result.stderr
     assert "kept at" in result.stdout
     with RecordStore.open(data / "records.sqlite3", catalog=CATALOG) as repo:
-        assert repo.health.counts()["patients"] == 5
+        assert repo.health.counts()["patients"] == 9

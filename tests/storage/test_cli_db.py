@@ -13,7 +13,9 @@ def test_db_commands_on_a_fresh_data_folder(tmp_path):
     assert consult_cli("db", "seed-demo", "--patients", "6", data_dir=data).returncode == 0
     result = consult_cli("db", "check", data_dir=data)
     assert result.returncode == 0, result.stderr
-    assert "is healthy" in result.stdout and "6 patients" in result.stdout
+    # Six demo patients, and four more part-way through a treatment course.
+    assert "is healthy" in result.stdout and "10 patients" in result.stdout
+    assert "visits" in result.stdout and "1 course changes" not in result.stdout
     assert "audit trail is intact" in result.stdout
     result = consult_cli("db", "verify", data_dir=data)
     assert result.returncode == 0 and "intact" in result.stdout

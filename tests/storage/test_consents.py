@@ -224,7 +224,7 @@ def test_consents_round_trip_exactly(consented, tmp_path):
     repo = consented
     first = export(repo, tmp_path / "a.json")
     data = json.loads(first.read_text())
-    assert data["format_version"] == 5 and len(data["consents"]) == 3
+    assert data["format_version"] == 6 and len(data["consents"]) == 3
     with RecordStore.open(tmp_path / "other.sqlite3", catalog=CATALOG) as other:
         result = import_json(other, first)
         assert result.consents_added == 3

@@ -147,7 +147,7 @@ def test_importing_twice_adds_nothing(filled, tmp_path):
 def test_export_contains_no_row_ids_and_marks_demo(filled, tmp_path):
     repo, _ = filled
     data = json.loads(export(repo, tmp_path / "a.json").read_text())
-    assert data["format"] == "consult-records" and data["format_version"] == 5
+    assert data["format"] == "consult-records" and data["format_version"] == 6
     assert all("id" not in p for p in data["patients"])
     revised = [c for c in data["consultations"] if c["revision_of"]]
     assert revised and all(len(c["revision_of"]) == 36 for c in revised)
@@ -169,6 +169,8 @@ def test_csv_export(filled, tmp_path):
         f"{t}.csv"
         for t in (
             "patients",
+            "visits",
+            "course_changes",
             "consultations",
             "consultation_areas",
             "consultation_zones",
@@ -256,9 +258,10 @@ def test_cli_export_and_import(tmp_path):
     other = tmp_path / "other.sqlite3"
     result = consult_cli("--db", other, "db", "import", tmp_path / "all.json")
     assert result.returncode == 0, result.stderr
-    assert "Imported 4 patients" in result.stdout
+    assert "Imported 8 patients" in result.stdout  # 4 demo, 4 part-way through a course
+    assert "Treatment course:" in result.stdout
     result = consult_cli("db", "import", tmp_path / "all.json", "--db", other)
-    assert "Imported 0 patients, 0 consultations, 0 consents and 0 photos" in result.stdout
+    assert "Imported 0 patients, 0 consultations and 0 consents" in result.stdout
     result = consult_cli("--db", other, "db", "import", tmp_path / "missing.json")
     assert result.returncode == 1 and "There is no file" in result.stderr
 

@@ -67,7 +67,7 @@ def test_backups_exports_and_restores(tmp_path):
     assert mode(json_file) == 0o600
     assert mode(csv_folder) == 0o700
     csv_files = list(csv_folder.iterdir())
-    assert len(csv_files) == 13
+    assert len(csv_files) == 15
     assert {mode(f) for f in csv_files} == {0o600}
     result = restore(backup, path)
     assert mode(path) == 0o600

@@ -37,7 +37,8 @@ SHIPPED = (
     "0007_accounts",
     "0008_consents",
     "0009_appointment_times_and_amend_reason",
-    "0010_photos",
+    "0010_treatment_course",
+    "0011_photos",
 )
 
 

@@ -258,6 +258,8 @@ def test_failed_transaction_leaves_nothing(repo, monkeypatch):
         "drafts": 0,
         "audit entries": 0,
         "consents": 0,
+        "visits": 0,
+        "course changes": 0,
         "photos": 0,
     }
     assert not repo.db.conn.in_transaction
