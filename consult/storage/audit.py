@@ -84,6 +84,11 @@ def now_utc() -> str:
 
 
 def _last_used_id(db: Database) -> int:
+    """The highest id the chain ever gave an entry (a deleted newest entry still counts):
+    SQLite's AUTOINCREMENT record, or the chain's head row on the server."""
+    if getattr(db.conn, "engine", "sqlite") == "postgresql":
+        row = db.execute("SELECT last_id FROM audit_head").fetchone()
+        return int(row[0]) if row else 0
     row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
     return int(row[0]) if row else 0
 
@@ -113,9 +118,17 @@ def append_many(
     """Add entries (action, record_type, record_id, record_uuid, provider, detail,
     content_hash) at the end of the chain, in order; the last one's id. In the caller's
     transaction."""
-    last = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    previous = last[0] if last else GENESIS
-    ident = _last_used_id(db)
+    server = getattr(db.conn, "engine", "sqlite") == "postgresql"
+    if server:
+        # On the server the chain's head is a row of its own, read and moved in this
+        # transaction (which holds the write lock): no id is ever skipped, as a sequence
+        # would skip one for every rolled-back transaction.
+        head = db.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+        ident, previous = (int(head[0]), head[1]) if head else (0, GENESIS)
+    else:
+        last = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        previous = last[0] if last else GENESIS
+        ident = _last_used_id(db)
     moment = at or now_utc()
     has_content = has_content_column(db)
     rows = []
@@ -142,6 +155,14 @@ def append_many(
         db.conn.executemany(
             f"INSERT INTO audit_log ({columns}) VALUES ({marks})", [list(r.values()) for r in rows]
         )
+        if server:
+            moved = db.execute(
+                "UPDATE audit_head SET last_id = ?, last_hash = ?", [ident, previous]
+            ).rowcount
+            if not moved:
+                db.execute(
+                    "INSERT INTO audit_head (last_id, last_hash) VALUES (?, ?)", [ident, previous]
+                )
     return ident
 
 

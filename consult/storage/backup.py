@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,7 +55,51 @@ def backup_with_audit(store: RecordStore, dest: Path | str) -> Path:
         with store.transaction():
             store.audit_event(Action.BACKUP, "database", detail="copy")
 
+    if store.on_server:
+        return _server_backup(store, Path(dest).expanduser().absolute(), audited)
     return backup_to(store.db, Path(dest), before_visible=audited)
+
+
+def _server_backup(store: RecordStore, dest: Path, audited: Callable[[], None]) -> Path:
+    """The records on the clinic's server as a records file at ``dest``: every record and the
+    whole audit trail (``transfer``), one snapshot of the server, checked before it takes its
+    name. The file opens in the app on its own, or goes back with ``consult db copy``."""
+    from consult.storage.transfer import copy_records
+
+    if dest.is_symlink() or dest.exists():
+        raise BackupError(
+            f"{dest} already exists, and a backup never overwrites a file. Choose a new file "
+            "name, or move the old file away first."
+        )
+    folder = dest.parent
+    if not folder.is_dir():
+        raise BackupError(
+            f"The folder {folder} does not exist, so the backup cannot be written there. "
+            "Create the folder or choose another one."
+        )
+    if database.is_read_only(dest):
+        raise errors.read_only_folder(folder)
+    tmp = database.new_private_file(folder, dest.name)
+    tmp.unlink()  # the name only: the records file is made whole by opening it
+    try:
+        with RecordStore.open(tmp, catalog=store.catalog, provider=store.provider) as copy:
+            copy_records(store, copy)
+            report = copy.audit.verify()
+        if not report.intact:
+            raise BackupError(
+                f"The backup written to {dest} did not verify ({report.problems[0]}), so it was "
+                "removed. Run “consult db check” on the records."
+            )
+        audited()  # its audit entry: no backup appears without it
+        database.place_file(tmp, dest)
+        with contextlib.suppress(OSError):  # the chain's head, as beside every backup
+            anchor.anchor_path(tmp).replace(anchor.anchor_path(dest))
+    finally:
+        database.remove_with_sides(tmp)
+        anchor_file = anchor.anchor_path(tmp)
+        with contextlib.suppress(OSError):
+            anchor_file.unlink()
+    return dest
 
 
 @guarded

@@ -202,6 +202,12 @@ def digest(*texts: str | None) -> str:
     return hashlib.sha256("\n".join(t or "[]" for t in texts).encode("utf-8")).hexdigest()
 
 
+def on_server(conn: object) -> bool:
+    """Whether ``conn`` reaches the clinic's server: there ``content_server`` writes the
+    same JSON as SQLite's, from the columns' values."""
+    return getattr(conn, "engine", "sqlite") == "postgresql"
+
+
 def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> Iterator[list]:
     """(low, high) id ranges covering ``ids``, or every row of ``table``."""
     if ids is not None:
@@ -227,6 +233,10 @@ def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> 
 
 def patient_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each patient's content hash (of ``ids``, or of every patient)."""
+    if on_server(conn):
+        from consult.storage import content_server
+
+        return content_server.patient_hashes(conn, ids)
     fields = ", ".join(PATIENT_FIELDS)
     found = {}
     for low, high in _slices(conn, "patients", ids):
@@ -245,6 +255,10 @@ def consultation_hashes(
 
     SQLite writes each part as JSON in one pass over the part's table, a slice of ids at a
     time, its rows in primary-key order; Python only hashes the texts."""
+    if on_server(conn):
+        from consult.storage import content_server
+
+        return content_server.consultation_hashes(conn, ids, finals_only=finals_only)
     fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
     status = " AND c.status = 'final'" if finals_only else ""
     has_booked = _has_booked(conn)
@@ -269,6 +283,10 @@ def consultation_hashes(
 
 def consent_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each consent's content hash (of ``ids``, or of every consent)."""
+    if on_server(conn):
+        from consult.storage import content_server
+
+        return content_server.consent_hashes(conn, ids)
     fields = ", ".join(CONSENT_FIELDS)
     found = {}
     for low, high in _slices(conn, "consents", ids):
@@ -287,6 +305,10 @@ def consent_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -
 def visit_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each signed-off visit's content hash (of ``ids``, or of every one); a visit only
     checked in is not sealed (it may still change)."""
+    if on_server(conn):
+        from consult.storage import content_server
+
+        return content_server.visit_hashes(conn, ids)
     fields = ", ".join(VISIT_FIELDS)
     found = {}
     for low, high in _slices(conn, "visits", ids):
@@ -304,6 +326,10 @@ def visit_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> 
 
 def change_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each change to a course's content hash (of ``ids``, or of every one)."""
+    if on_server(conn):
+        from consult.storage import content_server
+
+        return content_server.change_hashes(conn, ids)
     fields = ", ".join(CHANGE_FIELDS)
     found = {}
     for low, high in _slices(conn, "course_changes", ids):
@@ -338,6 +364,10 @@ def of_consent(conn: sqlite3.Connection, consent_id: int) -> str | None:
 
 def photo_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each photo's content hash (of ``ids``, or of every photo)."""
+    if on_server(conn):
+        from consult.storage import content_server
+
+        return content_server.photo_hashes(conn, ids)
     fields = ", ".join(PHOTO_FIELDS)
     found = {}
     for low, high in _slices(conn, "photos", ids):
@@ -354,6 +384,10 @@ def photo_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> 
 
 def deletion_hashes(conn: sqlite3.Connection) -> dict[int, str]:
     """Each deleted photo's deletion hash, by the photo's id."""
+    if on_server(conn):
+        from consult.storage import content_server
+
+        return content_server.deletion_hashes(conn)
     fields = ", ".join(DELETION_FIELDS)
     return {
         pid: digest(text)

@@ -300,11 +300,14 @@ def _translate_code(exc: sqlite3.Error, where: Path) -> StorageError | None:
     return None
 
 
-def translate(exc: BaseException, path: Path | None) -> StorageError:
-    """A plain-words StorageError for an SQLite or OS error. No patient data in it: SQLite's
-    own messages name tables and columns, never values."""
+def translate(exc: BaseException, path: Path | None, *, where: str = "") -> StorageError:
+    """A plain-words StorageError for an SQLite, server or OS error. No patient data in it:
+    SQLite's own messages name tables and columns, never values; of the server's, only the
+    first line is kept (``server``). ``where`` names records on a server."""
     if isinstance(exc, StorageError):
         return exc
+    if getattr(exc, "sqlstate", False) is not False:
+        return _translate_server(exc, where or "records on the clinic's server")
     where = path or Path("(the records database)")
     if isinstance(exc, sqlite3.Error):
         known = _translate_code(exc, where)
@@ -321,6 +324,57 @@ def translate(exc: BaseException, path: Path | None) -> StorageError:
         f"The records database at {where} reported an unexpected problem "
         f"({type(exc).__name__}: {exc}). Nothing more was saved. Run “consult db check”; if it "
         "reports damage, restore the latest backup."
+    )
+
+
+def _translate_server(exc: BaseException, where: str) -> StorageError:
+    """Plain words for what the records server said (its SQLSTATE, never its DETAIL)."""
+    state = getattr(exc, "sqlstate", None) or ""
+    if state in ("55P03", "40001", "40P01", "57014"):
+        return errors.DatabaseBusyError(
+            f"The {where} are busy: another exam room is saving right now. Nothing was "
+            "saved just now; try again in a moment."
+        )
+    if state in ("28P01", "28000"):
+        return errors.StorageError(
+            f"The clinic's records server refused the app's sign-in ({where}). Check the "
+            "database user and its password (kept in the keyring or the .pgpass file, never in "
+            "the settings), then try again."
+        )
+    if state == "3D000":
+        return errors.NotFoundError(
+            f"There is no records database called that on the clinic's server ({where}). "
+            "Check the name in Settings → Records (or --db), or ask the administrator to "
+            "create it (docs/clinic-server.md)."
+        )
+    if state == "42501":
+        return errors.ReadOnlyError(
+            f"The app's database user may not make this change to the {where}. Records that "
+            "are never changed (the audit trail, finished consultations) stay as they are."
+        )
+    if state == "22021":
+        return errors.StorageError(
+            "Some of the text holds an invisible NUL character (usually pasted from another "
+            f"program by accident), which the {where} cannot keep. Nothing was saved; remove "
+            "it from the text and save again."
+        )
+    if state == "25006":
+        return errors.ReadOnlyError(f"The {where} were opened read-only; nothing was changed.")
+    if state.startswith("08") or (not state and isinstance(exc, sqlite3.OperationalError)):
+        return errors.ServerUnreachableError(
+            f"The clinic's records server cannot be reached ({where}). Nothing was saved just "
+            "now, and nothing was half-saved. Check that this computer is on the clinic's "
+            "network and that the server is switched on, then try again."
+        )
+    if state.startswith("53"):
+        return errors.StorageError(
+            f"The clinic's records server is out of room or memory ({where}); the last change "
+            "was not saved. Ask the administrator to check the server, then try again."
+        )
+    return errors.StorageError(
+        f"The {where} reported an unexpected problem ({state or type(exc).__name__}: "
+        f"{str(exc).splitlines()[0] if str(exc) else ''}). Nothing more was saved. Run "
+        "“consult db check”."
     )
 
 

@@ -46,6 +46,10 @@ class DatabaseBusyError(StorageError):
     """Another program holds the database (another window, a backup tool)."""
 
 
+class ServerUnreachableError(StorageError):
+    """The clinic's records server cannot be reached, or the connection to it was lost."""
+
+
 class NotFoundError(StorageError):
     """A record asked for by id does not exist."""
 

@@ -20,24 +20,29 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     #: Warnings that are not damage: another program has the file open, backups are old.
     notes: tuple[str, ...] = ()
+    #: Records on the clinic's server: "records on HOST/DATABASE" (``path`` is None).
+    where: str = ""
 
     @property
     def healthy(self) -> bool:
         return not self.problems and self.audit.intact
+
+    @property
+    def _name(self) -> str:
+        return self.where or f"records database {self.path}"
 
     def summary(self) -> str:
         counts = ", ".join(f"{v} {k}" for k, v in self.counts.items())
         lines = []
         if self.problems:
             lines.append(
-                f"The records database {self.path} is damaged: "
+                f"The {self._name} is damaged: "
                 + " ".join(self.problems)
                 + " Restore the latest backup with “consult db restore”; keep this file."
             )
         else:
             lines.append(
-                f"The records database {self.path} is healthy (schema version "
-                f"{self.schema_version}; {counts})."
+                f"The {self._name} is healthy (schema version {self.schema_version}; {counts})."
             )
         lines.append(self.audit.summary())
         lines.extend(self.notes)
@@ -108,6 +113,9 @@ class Health(Part):
         one does the rest (SQLite works without Python's lock, so on two cores the two take
         the time of the longer). ``full``: ``integrity_check``, which also checks every
         index against its table (about twice as long), instead of ``quick_check``."""
+        if self.store.on_server:
+            with self.store.snapshot():
+                return self._check_server()
         path = self.store.path
         pages = _PageCheck(path, full) if path is not None else None
         anchored = anchor.read(path) if path is not None else None  # before the snapshot
@@ -168,6 +176,38 @@ class Health(Part):
         report = self.store.audit.verify(anchored)
         counts = {} if problems else self.counts()
         return CheckReport(self.store.path, version, tuple(problems), report, counts, self._notes())
+
+    def _check_server(self) -> CheckReport:
+        """The same checks of records on the clinic's server, but for SQLite's own: the
+        server keeps its pages and its foreign keys itself (``pg_schema`` applied every
+        migration there, and its role may not alter the tables)."""
+        from consult.storage import pg_schema
+
+        problems = []
+        version = len(pg_schema.applied(self.conn.raw))  # type: ignore[attr-defined]
+        wrong = self._name_key_problems()
+        if wrong:
+            problems.append(
+                f"The name search keys of {wrong} patient(s) do not match their names, "
+                "so a search may miss them."
+            )
+        wrong = listing.mismatched(self.conn)
+        if wrong:
+            problems.append(
+                f"The dates the patient list shows for {wrong} patient(s) (last "
+                "consultation, next session) do not match their consultations."
+            )
+        report = self.store.audit.verify()
+        counts = {} if problems else self.counts()
+        return CheckReport(
+            None,
+            version,
+            tuple(problems),
+            report,
+            counts,
+            (),
+            where=f"records database on {self.conn.where}",
+        )
 
     def _notes(self) -> tuple[str, ...]:
         notes = []

@@ -39,7 +39,7 @@ def compute(
     """Each patient's summary from the consultation tables: of ``patient_ids``, or of every
     patient with a consultation when None. Patients missing from the result have ``NONE``."""
     if patient_ids is None:
-        return _compute(conn, "1", [])
+        return _compute(conn, "TRUE", [])
     ids = sorted(set(patient_ids))
     found: dict[int, Summary] = {}
     for start in range(0, len(ids), _CHUNK):

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from consult.storage import errors, migrations, schema_check
+from consult.storage import errors, migrations, schema_check, server
 from consult.storage.copies import backup_to
 from consult.storage.database import (
     connect,
@@ -190,3 +190,41 @@ def _upgrade(db: Database, path: Path, version: int) -> None:
             f"at {kept}. Go on with the previous version of the app for now, and report this "
             "problem."
         ) from exc
+
+
+def open_server(url: str, *, readonly: bool = False) -> server.ServerConnection:
+    """The records on the clinic's PostgreSQL server at ``url``, their schema brought up to
+    date (every room that opens them runs the same migrations, one room at a time; see
+    ``pg_schema``). ``readonly``: nothing is written, not even a migration; a server whose
+    schema is older than this app's is then refused in plain words."""
+    from consult.storage import pg_schema
+
+    where = server.describe(url)
+    try:
+        conn = server.connect(url, readonly=readonly)
+    except sqlite3.Error as exc:
+        raise server_error(exc, where) from exc
+    try:
+        if readonly:
+            if pg_schema.pending(conn.raw):
+                raise errors.StorageError(
+                    f"The records on {where} were made by an older version of the app and "
+                    "have not been brought up to date yet. Start the app once on a computer "
+                    "that may write to them, then try again."
+                )
+        else:
+            pg_schema.apply(conn.raw)
+    except errors.StorageError:
+        conn.close()
+        raise
+    except Exception as exc:
+        conn.close()
+        raised = exc if isinstance(exc, sqlite3.Error) else server.raised_as(exc)
+        raise server_error(raised, where) from exc
+    return conn
+
+
+def server_error(exc: BaseException, where: str) -> errors.StorageError:
+    """Plain words for an error of the records server (never its DETAIL, which may quote a
+    patient's data)."""
+    return translate(exc, None, where=f"records on {where}")

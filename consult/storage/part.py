@@ -43,7 +43,8 @@ def guarded(method: Callable[..., T]) -> Callable[..., T]:
             return method(self, *args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
             store = getattr(self, "store", self)
-            raise database.translate(exc, store.path) from exc
+            where = store.where if store.on_server else ""
+            raise database.translate(exc, store.path, where=where) from exc
 
     return wrapper
 

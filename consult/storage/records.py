@@ -65,7 +65,7 @@ def _times(text: str | None) -> dict[str, time]:
 
 
 # Which consultations ``_load`` reads: fixed conditions on ``c``, never text from a caller.
-_EVERY = "1"
+_EVERY = "TRUE"
 _ONE = "c.id = ?"
 _AMONG = "c.id IN (SELECT value FROM json_each(?))"  # a JSON array of ids
 _OF_PATIENT = "c.patient_id = ?"

@@ -118,7 +118,23 @@ class RecordStore:
         any_thread: bool = False,
     ) -> RecordStore:
         """Open (or create) the records file; see ``opening.open_connection``. ``any_thread``:
-        usable from any thread, one at a time (by default only from the opening thread)."""
+        usable from any thread, one at a time (by default only from the opening thread).
+
+        ``path`` may instead name the clinic's PostgreSQL server
+        (``postgresql://user@host/dbname``, see ``server``): the records there, their schema
+        brought up to date first."""
+        from consult.storage import server
+
+        if server.is_server(path):
+            assert isinstance(path, str)
+            return cls(
+                opening.open_server(path, readonly=readonly),
+                None,
+                catalog=catalog,
+                provider=provider,
+                clock=clock,
+                readonly=readonly,
+            )
         resolved = database.resolve(path)
         conn = opening.open_connection(
             resolved, create=create, readonly=readonly, verify=verify, any_thread=any_thread
@@ -129,10 +145,28 @@ class RecordStore:
 
     @property
     def db(self) -> Database:
-        """The connection as a sqlite-utils ``Database`` (transactions, rows as dicts)."""
+        """The connection as a sqlite-utils ``Database`` (transactions, rows as dicts); on
+        the server, ``server.ServerDatabase`` with the same surface."""
         if self._db is None:
-            self._db = database.wrap(self.conn)
-        return self._db
+            if self.on_server:
+                from consult.storage.server import ServerDatabase
+
+                self._db = ServerDatabase(self.conn)  # type: ignore[assignment,arg-type]
+            else:
+                self._db = database.wrap(self.conn)
+        return self._db  # type: ignore[return-value]
+
+    @property
+    def on_server(self) -> bool:
+        """Whether the records are on the clinic's PostgreSQL server (not a SQLite file)."""
+        return getattr(self.conn, "engine", "sqlite") == "postgresql"
+
+    @property
+    def where(self) -> str:
+        """Where the records are, for people: the file, or "records on HOST/DATABASE"."""
+        if self.on_server:
+            return f"records on {self.conn.where}"  # type: ignore[attr-defined]
+        return str(self.path)
 
     def close(self) -> None:
         """Close the connection; after writes, first keep the audit chain's head in the
@@ -146,7 +180,9 @@ class RecordStore:
 
     def set_cache_size(self, mib: int) -> None:
         """Keep up to ``mib`` MiB of the file's pages in memory on this connection, for the
-        next queries to find there (SQLite's default is 2 MiB)."""
+        next queries to find there (SQLite's default is 2 MiB). The server keeps its own."""
+        if self.on_server:
+            return
         self.conn.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
 
     def __enter__(self) -> RecordStore:

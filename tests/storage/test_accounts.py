@@ -168,6 +168,7 @@ def test_disabled_accounts_cannot_sign_in_and_the_last_administrator_stays(repo,
     assert not repo.accounts.get("Dr Admin").active
 
 
+@pytest.mark.sqlite_only
 def test_a_token_signs_in_its_administrator_until_replaced(repo, admin):
     repo.accounts.add("Dr Reyes", Role.PROVIDER, PIN)
     with pytest.raises(AccountError, match="administrator"):

@@ -19,6 +19,7 @@ def _fill(repo, name="Zoë Brennan"):
     return repo.consultations.finalize(c, plan_for(c))
 
 
+@pytest.mark.sqlite_only
 def test_backup_is_a_whole_checked_copy(repo, tmp_path):
     final = _fill(repo)
     dest = backup_with_audit(repo, tmp_path / "copy.sqlite3")
@@ -44,6 +45,7 @@ def test_backup_never_overwrites(repo, tmp_path):
         backup_with_audit(repo, tmp_path / "missing-folder" / "copy.sqlite3")
 
 
+@pytest.mark.sqlite_only
 def test_automatic_backups_are_daily_and_rotate(repo, clock):
     folder = backups_dir(repo.path)
     made = []

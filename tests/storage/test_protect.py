@@ -144,6 +144,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%d-%H%M%S")
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_named_in_the_future_does_not_stop_todays(repo, clock):
     folder = backups_dir(repo.path)
     folder.mkdir(exist_ok=True)
@@ -157,6 +158,7 @@ def test_a_backup_named_in_the_future_does_not_stop_todays(repo, clock):
     assert newest_backup(repo.path, clock.moment) == clock.moment
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_named_in_the_future_is_rotated_first(repo, clock):
     folder = backups_dir(repo.path)
     folder.mkdir(exist_ok=True)
@@ -170,6 +172,7 @@ def test_a_backup_named_in_the_future_is_rotated_first(repo, clock):
     assert all(path.exists() for path in made)
 
 
+@pytest.mark.sqlite_only
 def test_old_or_missing_backups_are_warned_about(repo, clock):
     assert "No automatic backup" in stale_warning(repo.path, clock.moment)
     auto_backup(repo)

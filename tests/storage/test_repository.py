@@ -25,6 +25,7 @@ from consult.storage.errors import ConflictError, NotFoundError, StorageError
 from consult.storage.migrations import SCHEMA_VERSION
 
 
+@pytest.mark.sqlite_only
 def test_new_database_has_schema_and_pragmas(repo):
     conn = repo.db.conn
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
