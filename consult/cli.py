@@ -7,10 +7,9 @@ import gc
 import importlib
 import os
 import sys
-from pathlib import Path
 
 from consult import __version__
-from consult.commands import MODULES
+from consult.commands import MODULES, records_target
 
 
 def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
@@ -24,9 +23,11 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"consult {__version__}")
     parser.add_argument(
         "--db",
-        type=Path,
-        metavar="PATH",
-        help="the records database file (default: records.sqlite3 in the data folder)",
+        type=records_target,
+        metavar="PATH|URL",
+        help="the records: a database file, or the clinic's server as "
+        "postgresql://USER@HOST/DATABASE (default: Settings → Records, else records.sqlite3 "
+        "in the data folder)",
     )
     parser.add_argument(
         "--quit-after-launch",
@@ -41,16 +42,31 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        type=Path,
-        metavar="PATH",
+        type=records_target,
+        metavar="PATH|URL",
         default=argparse.SUPPRESS,
-        help="the records database file",
+        help="the records: a database file, or postgresql://USER@HOST/DATABASE",
     )
     add_account_options(common, suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in MODULES:
         importlib.import_module(name).register(commands, common)
     return parser
+
+
+def configured_records(args: argparse.Namespace) -> bool:
+    """Without ``--db``, the records this computer is set to use (Settings → Records); False
+    (with the reason printed) when that setting cannot be used."""
+    if getattr(args, "db", None) is not None:
+        return True
+    from consult.system.records_location import LocationError, configured
+
+    try:
+        args.db = configured()
+    except LocationError as exc:
+        print(f"consult: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def add_account_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -96,6 +112,8 @@ def opens_window(argv: list[str]) -> bool:
 def run(argv: list[str]) -> int:
     parser = build_parser(with_commands=not opens_window(argv))
     args = parser.parse_args(argv)
+    if not configured_records(args):
+        return 1
     if args.command is not None:
         return args.func(args)
     if not has_display():

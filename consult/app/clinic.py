@@ -69,18 +69,21 @@ __all__ = [
 
 
 class Clinic:
-    """Open with the catalog, the records file and the data folder; close when done."""
+    """Open with the catalog, the records (a file, or the clinic's server as a postgresql://
+    address) and the data folder; close when done."""
 
     def __init__(
         self,
         catalog: Catalog,
-        db_path: Path,
+        db_path: Path | str,
         data_folder: Path,
         *,
         clock: Callable[[], datetime] | None = None,
     ):
         self.catalog = catalog
         self.db_path = db_path
+        #: The records file, None when the records are on the clinic's server.
+        self.records_file: Path | None = db_path if isinstance(db_path, Path) else None
         self.data_folder = data_folder
         self.clock = clock
         # The page-by-page check takes seconds on a large file: the daily backup runs it
@@ -370,9 +373,16 @@ class Clinic:
         with RecordStore.open(self.db_path, verify=False, provider=self.actor()) as store:
             return auto_backup(store)
 
+    @property
+    def records_where(self) -> str:
+        """Where the records are, for the status bar: the file, or "records on HOST/DB"."""
+        return self.store.where
+
     def backup_warning(self) -> str | None:
         """A warning when the newest automatic backup is over two days old (or missing)."""
-        return stale_warning(self.db_path)
+        if self.records_file is None:
+            return None  # the server's backups are the clinic's (docs/clinic-server.md)
+        return stale_warning(self.records_file)
 
     # -- the plan PDF
 
@@ -453,7 +463,9 @@ class Clinic:
                 except StorageError as exc:
                     raise plain_error(exc) from exc
 
-        plans.save_pdf(data, path, records=self.db_path, replace=replace, before_visible=audited)
+        plans.save_pdf(
+            data, path, records=self.records_file, replace=replace, before_visible=audited
+        )
 
     # -- who is at the keyboard
 
@@ -646,7 +658,7 @@ class Clinic:
 
         self.require(Permission.AUDIT)
         try:
-            written = write_csv(entries, dest, records=self.db_path, replace=replace)
+            written = write_csv(entries, dest, records=self.records_file, replace=replace)
             with self.store.transaction():
                 self.store.audit_event("export", "audit", detail=f"{len(entries)} entries as CSV")
         except (StorageError, OSError) as exc:

@@ -138,12 +138,12 @@ def sign_in(
     if not use_token:
         name = account_name(args)
         secret = (secrets or SecretReader(args)).read(f"PIN or password for {name}: ")
-    writable = store.path is not None and not is_read_only(store.path)
+    writable = store.on_server or (store.path is not None and not is_read_only(store.path))
     try:
         if store.readonly and writable:
             # A read-only command (db check) still records who ran it: the sign-in is
             # written on a connection of its own.
-            with RecordStore.open(store.path, create=False, verify=False) as auth:
+            with RecordStore.open(store.target, create=False, verify=False) as auth:
                 account = (
                     auth.accounts.sign_in_token(token)
                     if use_token

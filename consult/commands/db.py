@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from consult.commands import credentials
+from consult.commands import credentials, records_target
 from consult.domain.access import Permission
 
 if TYPE_CHECKING:
@@ -101,6 +101,29 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     seed.add_argument("--seed", type=int, default=None, help="repeatable demo data")
     seed.set_defaults(func=_command(seed_command))
 
+    copy = actions.add_parser(
+        "copy",
+        parents=[common],
+        help="copy every record, audit trail included, from SRC to an empty DEST "
+        "(a records file or postgresql://USER@HOST/DATABASE; either way)",
+        description="Copy every record and the whole audit trail from SRC into DEST, which "
+        "must hold no records yet: a SQLite file onto the clinic's server, or back into a new "
+        "file. The audit trail is checked on both sides afterwards.",
+    )
+    copy.add_argument("source", type=records_target, metavar="SRC")
+    copy.add_argument("dest", type=records_target, metavar="DEST")
+    copy.set_defaults(func=_command(copy_command))
+
+    password = actions.add_parser(
+        "set-password",
+        parents=[common],
+        help="keep the records server's password for --db URL in this computer's keyring",
+        description="Ask for the password of the database user in the server's address "
+        "(--db, or Settings → Records) and keep it in the keyring, never in a file. "
+        "With --password-stdin it is read from standard input.",
+    )
+    password.set_defaults(func=_command(set_password_command))
+
     from consult.commands.course import register_db
 
     register_db(actions, common)
@@ -159,11 +182,24 @@ def backup_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_on_server(args: argparse.Namespace, what: str) -> None:
+    from consult.app.errors import UserFacingError
+    from consult.system.records_location import is_server
+
+    if is_server(getattr(args, "db", None)):
+        raise UserFacingError(
+            f"{what} works on a records file, and these records are on the clinic's server. "
+            "On the server, copy a backup into an empty database with “consult db copy "
+            "BACKUP postgresql://…”, or use the server's own tools (docs/clinic-server.md)."
+        )
+
+
 def restore_command(args: argparse.Namespace) -> int:
     from consult.storage import RecordStore, restore
     from consult.storage.database import resolve
     from consult.storage.errors import StorageError
 
+    _refuse_on_server(args, "Restoring a backup")
     target = resolve(getattr(args, "db", None))
     # The records being replaced decide who may replace them; when they cannot be opened
     # (damaged: the reason to restore), the backup's own accounts do.
@@ -185,6 +221,7 @@ def check_command(args: argparse.Namespace) -> int:
     from consult.system import diskcrypt
 
     if getattr(args, "repair", False):
+        _refuse_on_server(args, "Putting back a file's safety checks")
         from consult.storage import RecordStore
         from consult.storage.database import connect_raw, resolve
         from consult.storage.opening import repair_guards
@@ -205,8 +242,10 @@ def check_command(args: argparse.Namespace) -> int:
     for problem in report.audit.problems:
         print(f"  {problem}", file=sys.stderr)
     # Advice, not a problem with the file: the exit code says only whether the file is sound.
-    disk = diskcrypt.check(path.parent if path is not None else Path.cwd())
-    print(f"Disk encryption: {disk.summary()}", file=sys.stdout if disk.encrypted else sys.stderr)
+    if path is not None:  # on the server, its disks are the clinic's (docs/clinic-server.md)
+        disk = diskcrypt.check(path.parent)
+        shown = sys.stdout if disk.encrypted else sys.stderr
+        print(f"Disk encryption: {disk.summary()}", file=shown)
     return 0 if report.healthy else 1
 
 
@@ -285,4 +324,69 @@ def seed_command(args: argparse.Namespace) -> int:
             f"Added {courses} demo patients part-way through a course (sessions charted, one "
             "missed, one rescheduled), marked as demo data."
         )
+    return 0
+
+
+def copy_command(args: argparse.Namespace) -> int:
+    """Every record from SRC into an empty DEST; both audit trails checked afterwards."""
+    from consult.app.errors import UserFacingError
+    from consult.storage import RecordStore
+    from consult.storage.transfer import copy_records
+
+    if str(args.source) == str(args.dest):
+        raise UserFacingError("SRC and DEST are the same records; nothing was copied.")
+    # The records copied decide who may copy them, as for a backup.
+    with RecordStore.open(args.source, create=False, verify=False) as source:
+        credentials.sign_in(args, source, Permission.BACKUP)
+        before = source.audit.verify()
+        if not before.intact:
+            raise UserFacingError(
+                "The records in SRC do not verify, so nothing was copied (a copy would hide "
+                f"what was changed): {before.problems[0]} Run “consult db check” on them."
+            )
+        with RecordStore.open(args.dest, catalog=source.catalog, provider=source.provider) as dest:
+            result = copy_records(source, dest)
+            after = dest.audit.verify()
+            print(result.summary(source.where, dest.where))
+    if not after.intact:
+        print(after.summary(), file=sys.stderr)
+        for problem in after.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"Both audit trails verify: {before.entries} entries in SRC, {after.entries} in DEST.")
+    return 0
+
+
+def set_password_command(args: argparse.Namespace) -> int:
+    """The server's password into the keyring (never a file, never printed)."""
+    import getpass
+
+    from consult.app.errors import UserFacingError
+    from consult.storage import server
+    from consult.system.records_location import is_server
+
+    url = getattr(args, "db", None)
+    if not is_server(url):
+        raise UserFacingError(
+            "Give the server's address with --db postgresql://USER@HOST/DATABASE (or set it "
+            "in Settings → Records first); a records file has no password."
+        )
+    if getattr(args, "password_stdin", False):
+        secret = sys.stdin.readline().rstrip("\n")
+    else:
+        secret = getpass.getpass(f"Password for {server.keyring_user(url)}: ")
+    if not secret:
+        raise UserFacingError("No password was given; nothing was kept.")
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        keyring.set_password(server.KEYRING_SERVICE, server.keyring_user(url), secret)
+    except (ImportError, KeyringError, RuntimeError) as exc:
+        raise UserFacingError(
+            "This computer has no keyring the app can use, so the password was not kept. "
+            "Keep it in the .pgpass file of the account that runs the app instead "
+            f"(docs/clinic-server.md). ({type(exc).__name__})"
+        ) from None
+    print(f"The password for {server.keyring_user(url)} is kept in this computer's keyring.")
     return 0

@@ -203,8 +203,9 @@ def digest(*texts: str | None) -> str:
 
 
 def on_server(conn: object) -> bool:
-    """Whether ``conn`` reaches the clinic's server: there ``content_server`` writes the
-    same JSON as SQLite's, from the columns' values."""
+    """Whether ``conn`` reaches the clinic's server: there the connection's
+    ``content_hashes`` (``content_server``) writes the same JSON as SQLite's, from the
+    columns' values."""
     return getattr(conn, "engine", "sqlite") == "postgresql"
 
 
@@ -234,9 +235,7 @@ def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> 
 def patient_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each patient's content hash (of ``ids``, or of every patient)."""
     if on_server(conn):
-        from consult.storage import content_server
-
-        return content_server.patient_hashes(conn, ids)
+        return conn.content_hashes("patient", ids)
     fields = ", ".join(PATIENT_FIELDS)
     found = {}
     for low, high in _slices(conn, "patients", ids):
@@ -256,9 +255,7 @@ def consultation_hashes(
     SQLite writes each part as JSON in one pass over the part's table, a slice of ids at a
     time, its rows in primary-key order; Python only hashes the texts."""
     if on_server(conn):
-        from consult.storage import content_server
-
-        return content_server.consultation_hashes(conn, ids, finals_only=finals_only)
+        return conn.content_hashes("consultation", ids, finals_only=finals_only)
     fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
     status = " AND c.status = 'final'" if finals_only else ""
     has_booked = _has_booked(conn)
@@ -284,9 +281,7 @@ def consultation_hashes(
 def consent_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each consent's content hash (of ``ids``, or of every consent)."""
     if on_server(conn):
-        from consult.storage import content_server
-
-        return content_server.consent_hashes(conn, ids)
+        return conn.content_hashes("consent", ids)
     fields = ", ".join(CONSENT_FIELDS)
     found = {}
     for low, high in _slices(conn, "consents", ids):
@@ -306,9 +301,7 @@ def visit_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> 
     """Each signed-off visit's content hash (of ``ids``, or of every one); a visit only
     checked in is not sealed (it may still change)."""
     if on_server(conn):
-        from consult.storage import content_server
-
-        return content_server.visit_hashes(conn, ids)
+        return conn.content_hashes("visit", ids)
     fields = ", ".join(VISIT_FIELDS)
     found = {}
     for low, high in _slices(conn, "visits", ids):
@@ -327,9 +320,7 @@ def visit_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> 
 def change_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each change to a course's content hash (of ``ids``, or of every one)."""
     if on_server(conn):
-        from consult.storage import content_server
-
-        return content_server.change_hashes(conn, ids)
+        return conn.content_hashes("change", ids)
     fields = ", ".join(CHANGE_FIELDS)
     found = {}
     for low, high in _slices(conn, "course_changes", ids):
@@ -365,9 +356,7 @@ def of_consent(conn: sqlite3.Connection, consent_id: int) -> str | None:
 def photo_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each photo's content hash (of ``ids``, or of every photo)."""
     if on_server(conn):
-        from consult.storage import content_server
-
-        return content_server.photo_hashes(conn, ids)
+        return conn.content_hashes("photo", ids)
     fields = ", ".join(PHOTO_FIELDS)
     found = {}
     for low, high in _slices(conn, "photos", ids):
@@ -385,9 +374,7 @@ def photo_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> 
 def deletion_hashes(conn: sqlite3.Connection) -> dict[int, str]:
     """Each deleted photo's deletion hash, by the photo's id."""
     if on_server(conn):
-        from consult.storage import content_server
-
-        return content_server.deletion_hashes(conn)
+        return conn.content_hashes("deletion")
     fields = ", ".join(DELETION_FIELDS)
     return {
         pid: digest(text)

@@ -31,10 +31,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from consult.system.records_location import is_server
+
+__all__ = ["is_server"]  # what a --db value or records.toml names: see records_location
+
 if TYPE_CHECKING:
     import psycopg
 
-SCHEMES = ("postgresql://", "postgres://")
 #: The advisory lock every write transaction takes first (one writer at a time, as on
 #: SQLite); the number is arbitrary but fixed: "consult" in ASCII.
 WRITE_LOCK = 0x636F6E73756C74
@@ -44,11 +47,6 @@ LOCK_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_S = 5
 #: The name keyring keeps the records server's password under (``keyring set``).
 KEYRING_SERVICE = "consult records server"
-
-
-def is_server(target: object) -> bool:
-    """Whether ``target`` (a --db value, a config's records_url) names a PostgreSQL server."""
-    return isinstance(target, str) and target.lower().startswith(SCHEMES)
 
 
 def describe(url: str) -> str:
@@ -115,6 +113,8 @@ def raised_as(exc: Exception) -> sqlite3.Error:
     message = _first_line(exc)
     if state is None and isinstance(exc, psycopg.DataError) and "NUL" in message:
         state = CHARACTER_NOT_IN_REPERTOIRE  # refused by psycopg before it reached the server
+    if state is None and isinstance(exc, psycopg.OperationalError):
+        state = _refused_at_connect(str(exc))
     made: sqlite3.Error
     if isinstance(exc, psycopg.IntegrityError) or state == "23001":
         made = ServerIntegrityError(message)
@@ -139,6 +139,19 @@ def _first_line(exc: Exception) -> str:
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) if diag is not None else None
     return primary or (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _refused_at_connect(text: str) -> str | None:
+    """The SQLSTATE of a refusal while connecting, which libpq reports as text only."""
+    if "does not exist" in text and "database" in text:
+        return "3D000"
+    if "password authentication failed" in text or "no password supplied" in text:
+        return "28P01"
+    if "role" in text and "does not exist" in text:
+        return "28000"
+    if "no pg_hba.conf entry" in text or "SSL" in text and "required" in text:
+        return "28000"
+    return None
 
 
 def is_unreachable(exc: BaseException) -> bool:
@@ -332,6 +345,13 @@ class ServerConnection:
             with contextlib.suppress(Exception):
                 self.rollback()
             raise
+
+    def content_hashes(self, kind: str, *args: Any, **options: Any) -> dict[int, str]:
+        """``content``'s hashes of records of ``kind`` ("patient", "consultation", …), written
+        here as SQLite writes them (``content_server``)."""
+        from consult.storage import content_server
+
+        return getattr(content_server, f"{kind}_hashes")(self, *args, **options)
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.execute(sql, params).fetchone()

@@ -82,6 +82,7 @@ class RecordStore:
         self.readonly = readonly
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False  # a write transaction was committed: the anchor is updated at close
+        self.url: str | None = None  # the server's address, for records on a server
         self.patients = Patients(self)
         self.patient_list = PatientList(self)
         self.consultations = Consultations(self)
@@ -127,7 +128,7 @@ class RecordStore:
 
         if server.is_server(path):
             assert isinstance(path, str)
-            return cls(
+            store = cls(
                 opening.open_server(path, readonly=readonly),
                 None,
                 catalog=catalog,
@@ -135,6 +136,8 @@ class RecordStore:
                 clock=clock,
                 readonly=readonly,
             )
+            store.url = path
+            return store
         resolved = database.resolve(path)
         conn = opening.open_connection(
             resolved, create=create, readonly=readonly, verify=verify, any_thread=any_thread
@@ -160,6 +163,11 @@ class RecordStore:
     def on_server(self) -> bool:
         """Whether the records are on the clinic's PostgreSQL server (not a SQLite file)."""
         return getattr(self.conn, "engine", "sqlite") == "postgresql"
+
+    @property
+    def target(self) -> Path | str | None:
+        """What ``open`` was given: the records file, or the server's address."""
+        return self.url if self.url is not None else self.path
 
     @property
     def where(self) -> str:

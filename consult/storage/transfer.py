@@ -109,7 +109,7 @@ def copy_records(
     full = [t for t in TABLES if _count(dest, t)]
     if full:
         raise CopyError(
-            f"The destination {dest.where} already holds records ({', '.join(full[:3])}), "
+            f"The destination ({dest.where}) already holds records ({', '.join(full[:3])}), "
             "so nothing was copied: a copy never mixes two clinics' records. Copy into a new "
             "file, or an empty database on the server."
         )

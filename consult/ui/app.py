@@ -18,6 +18,7 @@ from consult.storage.database import needs_upgrade, resolve
 from consult.storage.errors import SchemaChangedError, StorageError
 from consult.storage.opening import repair_guards
 from consult.system.folders import data_dir
+from consult.system.records_location import is_server
 from consult.system.resources import resource_path
 from consult.ui import dialogs
 from consult.ui.fonts import use_bundled_fonts
@@ -43,7 +44,7 @@ def make_application(defer_fonts: bool = False) -> QApplication:
     return app
 
 
-def run_app(quit_after_launch: bool = False, db_path: Path | None = None) -> int:
+def run_app(quit_after_launch: bool = False, db_path: Path | str | None = None) -> int:
     app = make_application(defer_fonts=True)
     folder = data_dir()
     try:
@@ -66,7 +67,9 @@ def run_app(quit_after_launch: bool = False, db_path: Path | None = None) -> int
         lock.unlock()
 
 
-def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path | None) -> int:
+def _run(
+    app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path | str | None
+) -> int:
     try:
         loaded = load_catalog()
     except CatalogError as exc:
@@ -79,8 +82,8 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
         )
         return 1
     try:
-        path = resolve(db_path)
-        if needs_upgrade(path):
+        path = db_path if is_server(db_path) else resolve(db_path)
+        if isinstance(path, Path) and needs_upgrade(path):
             upgrade_records(path)
         clinic = open_clinic(loaded.catalog, path, folder, ask=not quit_after_launch)
     except StorageError as exc:
@@ -102,14 +105,14 @@ def _run(app: QApplication, folder: Path, quit_after_launch: bool, db_path: Path
         clinic.close()
 
 
-def open_clinic(catalog, path: Path, folder: Path, *, ask: bool = True) -> Clinic:
+def open_clinic(catalog, path: Path | str, folder: Path, *, ask: bool = True) -> Clinic:
     """The clinic's records, opened. When only safety checks (guard triggers) were removed
     from the file outside the app, the person at the desk is told and asked before they are
     put back; anything else changed in the file's structure is refused (StorageError)."""
     try:
         return Clinic(catalog, path, folder)
     except SchemaChangedError as exc:
-        if not (exc.mendable and ask):
+        if not (exc.mendable and ask) or not isinstance(path, Path):
             raise
         if not dialogs.ask(
             None,
@@ -232,7 +235,7 @@ def daily_backup(window: MainWindow, clinic: Clinic) -> None:
     def failed(_exc: Exception) -> None:
         message = (
             "The daily backup could not be made; run “consult db backup” to make one "
-            f"({path.name})."
+            f"({path.name if isinstance(path, Path) else path})."
         )
         warning = clinic.backup_warning()
         window.statusBar().showMessage(f"{message} {warning}" if warning else message, 15000)

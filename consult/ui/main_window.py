@@ -108,6 +108,12 @@ class MainWindow(QMainWindow):
         self.who_label = QLabel()
         self.who_label.setAccessibleName("Signed in")
         self.statusBar().addPermanentWidget(self.who_label)
+        # Every room on the clinic's server sees which records it is working on.
+        self.records_label = QLabel()
+        self.records_label.setAccessibleName("Records in use")
+        if self.clinic.records_file is None:
+            self.records_label.setText(self.clinic.records_where.capitalize())
+        self.statusBar().addPermanentWidget(self.records_label)
         self.idle = IdleWatch(self, clinic.settings().lock_minutes, idle_clock, idle_check_ms)
         self.idle.idle.connect(lambda: self.lock(f"idle {self.idle.minutes:g} minutes"))
         style.touch_size(self)
@@ -129,6 +135,11 @@ class MainWindow(QMainWindow):
     def current_patient_id(self) -> int | None:
         """The patient shown on the right, or None."""
         return self._current_patient_id
+
+    def _records_in(self) -> str:
+        if self.clinic.records_file is None:
+            return self.clinic.records_where
+        return f"records in {self.clinic.records_file}"
 
     def _title(self) -> str:
         clinic = self.clinic.settings().name
@@ -1017,7 +1028,11 @@ class MainWindow(QMainWindow):
         try:
             view = self.clinic.course.view(item, with_consent=False)
             self.clinic.course.save_calendar(
-                [view], path, self.clinic.db_path, replace=True, now=datetime.now().astimezone()
+                [view],
+                path,
+                self.clinic.records_file,
+                replace=True,
+                now=datetime.now().astimezone(),
             )
         except Exception as exc:
             self._explain(exc, "The calendar file was not written")
@@ -1538,7 +1553,7 @@ class MainWindow(QMainWindow):
         self.who_label.setText(f"Signed in: {session.name} ({session.role.value})")
         self.setWindowTitle(self._title())
         self.statusBar().showMessage(
-            f"Catalog {self.clinic.catalog.version} · records in {self.clinic.db_path}", 8000
+            f"Catalog {self.clinic.catalog.version} · {self._records_in()}", 8000
         )
         self.idle.minutes = self.clinic.settings().lock_minutes
         self.idle.start()
