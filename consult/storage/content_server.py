@@ -47,7 +47,10 @@ def _escape(ch: str) -> str:
 
 
 def _real(value: float) -> str:
-    # SQLite's "%!.15g": 15 significant digits, always with a decimal point.
+    # SQLite's "%!.15g": 15 significant digits, always with a decimal point. (The records
+    # keep no REAL column today; this is here so that one added later seals alike.)
+    if value == 0:
+        return "0.0"  # SQLite writes no sign on zero
     text = f"{value:.15g}"
     if "e" in text:
         mantissa, exponent = text.split("e")

@@ -360,7 +360,8 @@ def _translate_server(exc: BaseException, where: str) -> StorageError:
         )
     if state == "25006":
         return errors.ReadOnlyError(f"The {where} were opened read-only; nothing was changed.")
-    if state.startswith("08") or (not state and isinstance(exc, sqlite3.OperationalError)):
+    lost = state.startswith("08") or state in ("57P01", "57P02", "57P03")
+    if lost or (not state and isinstance(exc, sqlite3.OperationalError)):
         return errors.ServerUnreachableError(
             f"The clinic's records server cannot be reached ({where}). Nothing was saved just "
             "now, and nothing was half-saved. Check that this computer is on the clinic's "

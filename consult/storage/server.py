@@ -291,6 +291,16 @@ class ServerConnection:
         self.url = url
         self.where = describe(url)
         self.readonly = readonly
+        self._closed = False
+
+    def _ensure(self) -> None:
+        """A connection the server dropped (restarted, the network came back) is made again
+        for the next statement, outside a transaction only: what a lost transaction was
+        writing is gone whole, and the person is told to try again."""
+        if self._closed or not (self.raw.closed or self.raw.broken):
+            return
+        fresh = connect(self.url, readonly=self.readonly)
+        self.raw = fresh.raw
 
     # -- what sqlite3.Connection offers
 
@@ -298,9 +308,15 @@ class ServerConnection:
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
+        # A lost connection holds no transaction (UNKNOWN): the next statement reconnects.
+        return self.raw.info.transaction_status in (
+            TransactionStatus.INTRANS,
+            TransactionStatus.INERROR,
+            TransactionStatus.ACTIVE,
+        )
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> ServerCursor:
+        self._ensure()
         verb = sql.strip().upper()
         if verb in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
             self.begin_write()
@@ -314,6 +330,7 @@ class ServerConnection:
         return ServerCursor(self, cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> ServerCursor:
+        self._ensure()
         cursor = self.raw.cursor()
         with self.raising():
             cursor.executemany(translate(sql), [_params(r) for r in rows])
@@ -328,6 +345,7 @@ class ServerConnection:
             self._run("ROLLBACK")
 
     def close(self) -> None:
+        self._closed = True
         with contextlib.suppress(Exception):
             self.raw.close()
 
@@ -412,9 +430,10 @@ class ServerDatabase:
         try:
             yield
         except BaseException:
-            with contextlib.suppress(Exception):
-                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            if self.conn.in_transaction:  # not on a lost connection: nothing to undo there
+                with contextlib.suppress(Exception):
+                    self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    self.conn.execute(f"RELEASE SAVEPOINT {name}")
             raise
         else:
             self.conn.execute(f"RELEASE SAVEPOINT {name}")

@@ -136,6 +136,24 @@ class MainWindow(QMainWindow):
         """The patient shown on the right, or None."""
         return self._current_patient_id
 
+    def open_records(self) -> None:
+        """Settings → Records: which records this computer uses from its next start."""
+        from consult.app import records
+        from consult.storage.database import default_path
+        from consult.ui.records_dialog import RecordsDialog
+
+        if not self.clinic.may(Permission.RESTORE):
+            return
+        try:
+            server = records.current()
+        except Exception as exc:
+            self._explain(exc, "The records' location cannot be read")
+            server = None
+        dialog = RecordsDialog(self.clinic.records_file or default_path(), server, self)
+        self.lockable(dialog)
+        if dialogs.run_dialog(dialog) == RecordsDialog.DialogCode.Accepted and dialog.kept:
+            dialogs.information(self, "Records", dialog.kept)
+
     def _records_in(self) -> str:
         if self.clinic.records_file is None:
             return self.clinic.records_where
@@ -183,6 +201,12 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(
             "&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings
         )
+        self.records_action = self._action(
+            "&Records…",
+            None,
+            self.open_records,
+            "This computer's records file, or the clinic's server for every exam room",
+        )
         self.lock_action = self._action(
             "&Lock",
             QKeySequence("Ctrl+L"),
@@ -222,6 +246,7 @@ class MainWindow(QMainWindow):
             self.lots_action,
             None,
             self.settings_action,
+            self.records_action,
             self.accounts_action,
             self.audit_action,
             None,
@@ -1480,6 +1505,7 @@ class MainWindow(QMainWindow):
             self.print_action,
             self.privacy_action,
             self.settings_action,
+            self.records_action,
             self.accounts_action,
             self.audit_action,
             self.lock_action,
@@ -1583,6 +1609,7 @@ class MainWindow(QMainWindow):
             self.new_action: may(Permission.CONSULT),
             self.print_action: may(Permission.PRINT_PLAN),
             self.settings_action: may(Permission.SETTINGS),
+            self.records_action: may(Permission.RESTORE),
             self.accounts_action: may(Permission.ACCOUNTS),
             self.audit_action: may(Permission.AUDIT),
             self.lots_action: may(Permission.RECALL),
