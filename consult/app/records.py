@@ -7,6 +7,7 @@ kept, the server is tried: a room is never pointed at a server it cannot reach.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from consult.app.errors import UserFacingError
@@ -57,7 +58,7 @@ def try_server(url: str) -> ServerFound:
     where = f"records on {server.describe(url)}"
     try:
         conn = server.connect(url, readonly=True)
-    except Exception as exc:  # noqa: BLE001 - every refusal is said in plain words
+    except sqlite3.Error as exc:  # the server's refusals, said in plain words
         from consult.storage.opening import server_error
 
         raise server_error(exc, server.describe(url)) from exc
