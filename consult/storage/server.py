@@ -149,7 +149,7 @@ def _refused_at_connect(text: str) -> str | None:
         return "28P01"
     if "role" in text and "does not exist" in text:
         return "28000"
-    if "no pg_hba.conf entry" in text or "SSL" in text and "required" in text:
+    if "no pg_hba.conf entry" in text or ("SSL" in text and "required" in text):
         return "28000"
     return None
 

@@ -27,7 +27,8 @@ from consult.storage.errors import DatabaseBusyError, ServerUnreachableError
         ("SELECT 1 WHERE record_id IS ?", "SELECT 1 WHERE record_id IS NOT DISTINCT FROM %s"),
         (
             "SELECT c.id WHERE c.id IN (SELECT value FROM json_each(?))",
-            "SELECT c.id WHERE c.id IN (SELECT value::bigint FROM json_array_elements_text(%s::json))",
+            "SELECT c.id WHERE c.id IN "
+            "(SELECT value::bigint FROM json_array_elements_text(%s::json))",
         ),
         (
             "SELECT name FROM accounts ORDER BY name COLLATE NOCASE",
