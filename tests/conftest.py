@@ -208,8 +208,8 @@ def real_hashes():
 
 
 @pytest.fixture
-def clinic(catalog):
-    """The app's clinic on a fresh records file in the test's data folder, with its first
+def clinic(request, engine, catalog):
+    """The app's clinic on a fresh records file (or a fresh database on the server) in the test's data folder, with its first
     administrator (``TEST_ADMIN``) signed in and the clinic's name and phone set (a plan is
     never printed without them)."""
     from uihelpers import CLINIC
@@ -219,7 +219,8 @@ def clinic(catalog):
     from consult.storage.database import resolve
     from consult.system.folders import data_dir
 
-    made = Clinic(catalog, resolve(None), data_dir())
+    target = request.getfixturevalue("pg_url") if engine == "postgresql" else resolve(None)
+    made = Clinic(catalog, target, data_dir())
     made.create_first_administrator(TEST_ADMIN, TEST_SECRET)
     made.store.clinic.save_settings(ClinicSettings(**CLINIC))
     yield made
@@ -267,3 +268,59 @@ def no_dialog_left_open(request, monkeypatch):
     yield
     if stuck:
         pytest.fail(f"a dialog was left open for a person to answer: {stuck}")
+
+
+# ------------------------------------------------------------------ both engines
+
+
+def pytest_generate_tests(metafunc):
+    """An application-layer test on the ``clinic`` (no window) runs on both engines: SQLite
+    and the clinic's PostgreSQL server; one marked ``sqlite_only`` on SQLite alone. (The
+    record store's own tests: tests/storage/conftest.py.)"""
+    names = metafunc.fixturenames
+    if "clinic" not in names or "qtbot" in names or "repo" in names:
+        return
+    engines = ["sqlite"]
+    if metafunc.definition.get_closest_marker("sqlite_only") is None:
+        engines.append("postgresql")
+    metafunc.parametrize("engine", engines, indirect=True)
+
+
+@pytest.fixture
+def engine(request):
+    """Which engine this test's records are on (see ``pytest_generate_tests``)."""
+    return getattr(request, "param", "sqlite")
+
+
+# TEMPORARY until the shared fixture lands: a fresh migrated database per test.
+
+
+@pytest.fixture(scope="session")
+def _pg_template():
+    import psycopg
+
+    from consult.storage import RecordStore
+
+    base = os.environ.get("CONSULT_TEST_POSTGRES")
+    if not base:
+        pytest.skip("no PostgreSQL server (set CONSULT_TEST_POSTGRES)")
+    with psycopg.connect(base, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS consult_tmpl")
+        c.execute("CREATE DATABASE consult_tmpl")
+    url = base.rsplit("/", 1)[0] + "/consult_tmpl"
+    RecordStore.open(url).close()
+    return base
+
+
+@pytest.fixture
+def pg_url(_pg_template):
+    import uuid
+
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(_pg_template, autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name} TEMPLATE consult_tmpl")
+    yield _pg_template.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(_pg_template, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -15,6 +15,8 @@ from consult.storage.errors import StorageError
 from consult.storage.patient_list import PatientList
 from consult.system.folders import data_dir
 
+# The searches' own SQLite connection, counted by file: the file's story.
+pytestmark = pytest.mark.sqlite_only
 
 @pytest.fixture
 def clinic(catalog):

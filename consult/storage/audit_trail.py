@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.storage import anchor, audit, content, photo_files
+from consult.storage import anchor, audit, content
 from consult.storage.audit import Action, AuditEntry, AuditPage, AuditQuery, AuditReport, verify
 from consult.storage.part import Part, guarded, missing
 
@@ -68,9 +68,8 @@ class AuditTrail(Part):
                 # An older file: its records are sealed when it is upgraded.
                 return AuditReport(report.entries, (*report.problems, *cut))
             files = None
-            if path is not None:
-                folder = photo_files.folder_of(path)
-                files = lambda expected: photo_files.problems(folder, expected)  # noqa: E731
+            if path is not None or self.store.on_server:
+                files = self.store.photos.pictures.problems
             problems = content.mismatches(self.conn, files)
         return AuditReport(report.entries, (*report.problems, *cut, *problems), sealed=True)
 

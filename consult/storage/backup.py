@@ -90,12 +90,22 @@ def _server_backup(store: RecordStore, dest: Path, audited: Callable[[], None]) 
                 f"The backup written to {dest} did not verify ({report.problems[0]}), so it was "
                 "removed. Run “consult db check” on the records."
             )
+        pictures = photo_files.folder_of(tmp)
+        beside = photo_files.backup_folder_of(dest)
+        if pictures.is_dir() and (beside.exists() or beside.is_symlink()):
+            raise BackupError(
+                f"{beside} already exists, and a backup never overwrites anything. Choose a "
+                "new file name, or move the old one away first."
+            )
         audited()  # its audit entry: no backup appears without it
+        if pictures.is_dir():  # its photos beside it, as every backup keeps them
+            pictures.rename(beside)
         database.place_file(tmp, dest)
         with contextlib.suppress(OSError):  # the chain's head, as beside every backup
             anchor.anchor_path(tmp).replace(anchor.anchor_path(dest))
     finally:
         database.remove_with_sides(tmp)
+        photo_files.remove_folder(photo_files.folder_of(tmp))
         anchor_file = anchor.anchor_path(tmp)
         with contextlib.suppress(OSError):
             anchor_file.unlink()

@@ -51,6 +51,7 @@ from consult.storage.consents import insert_row
 from consult.storage.errors import ExchangeError, StorageError
 from consult.storage.part import guarded
 from consult.storage.photos import insert_rows
+from consult.storage.pictures import FolderPictures, copy_pictures
 from consult.storage.rows import (
     insert_consultation,
     mark_final,
@@ -458,7 +459,7 @@ def _export_pictures(store: RecordStore, folder: Path, shas: list[str]) -> None:
     staging = folder.with_name(f".{folder.name}.{os.urandom(6).hex()}.tmp")
     try:
         try:
-            photo_files.copy_into(store.photos.folder, staging, shas, link=False)
+            copy_pictures(store.photos.pictures, FolderPictures(staging), shas)
         except FileNotFoundError as exc:
             raise ExchangeError(
                 f"A photo's picture is missing from the photo folder ({exc}), so the export "
@@ -910,9 +911,10 @@ def import_json(store: RecordStore, source: Path | str) -> ImportResult:
         return _import_records(store, source, data, patients, consultations)
     except BaseException:
         live = store.photos.live_hashes()
+        pictures = store.photos.pictures
         for sha in added_pictures:
             if sha not in live:
-                photo_files.remove(store.photos.folder, sha)
+                pictures.remove(sha)
         raise
 
 
@@ -933,7 +935,7 @@ def _import_pictures(source: Path, store: RecordStore, data: ExportFile) -> list
     if not live:
         return []
     pictures = photo_files.backup_folder_of(source)
-    target = store.photos.folder
+    target = store.photos.pictures
     for sha in live:
         try:
             if _photo_bytes(pictures, sha) != sha:
@@ -947,8 +949,8 @@ def _import_pictures(source: Path, store: RecordStore, data: ExportFile) -> list
                 f"folder {pictures} beside it, which lacks {sha}. Copy that folder with the "
                 "file, then import again. Nothing was imported."
             ) from None
-    present = set(photo_files.names(target))
-    photo_files.copy_into(pictures, target, live, link=False)
+    present = target.names()
+    copy_pictures(FolderPictures(pictures), target, live)
     return [sha for sha in live if sha not in present]
 
 

@@ -15,6 +15,7 @@ say what was deleted, by whom and why; nothing is lost without a record.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ from consult.storage import content, photo_files
 from consult.storage.audit import Action
 from consult.storage.errors import ConflictError, StorageError
 from consult.storage.part import Part, guarded, missing
+from consult.storage.pictures import FolderPictures, Pictures, ServerPictures
 
 _COLUMNS = (
     "f.id, f.uuid, f.patient_id, f.visit, f.session, f.area_id, f.view_id, f.taken_on, "
@@ -186,11 +188,19 @@ class Photos(Part):
 
     @property
     def folder(self) -> Path:
-        """The photo folder beside the records file."""
+        """The photo folder beside the records file (records on a server have none: their
+        pictures are in the server, see ``pictures``)."""
         path = self.store.path
         if path is None:
             raise StorageError("Photos are kept beside a records file; this store has none.")
         return photo_files.folder_of(path)
+
+    @property
+    def pictures(self) -> Pictures:
+        """Where this store's pictures are: the photo folder, or the records server."""
+        if self.store.on_server:
+            return ServerPictures(self.conn)
+        return FolderPictures(self.folder)
 
     # -- adding
 
@@ -204,11 +214,11 @@ class Photos(Part):
         """Keep photos all together or none: every picture is written first, then every row
         in one transaction; if that fails, the pictures it added are erased. Their ids."""
         store = self.store
-        folder = self.folder
+        pictures = self.pictures
         written: list[str] = []
         try:
             for new in photos:
-                if photo_files.write(folder, new.sha256, new.jpeg):
+                if pictures.write(new.sha256, new.jpeg):
                     written.append(new.sha256)
             ids = []
             with store.transaction():
@@ -231,7 +241,7 @@ class Photos(Part):
         except BaseException:
             for sha in written:
                 if not self._named(sha):
-                    photo_files.remove(folder, sha)
+                    pictures.remove(sha)
             raise
         return ids
 
@@ -310,17 +320,18 @@ class Photos(Part):
         photo = self.get(photo_id)
         if photo.deleted:
             raise ConflictError(f"Photo {photo_id} was deleted; its picture was erased.")
+        pictures = self.pictures
         try:
-            data = photo_files.read(self.folder, photo.sha256)
+            data = pictures.read(photo.sha256)
         except FileNotFoundError:
             raise PhotoFileError(
-                f"The picture of photo {photo_id} is missing from the photo folder "
-                f"{self.folder}: it was removed outside the app. Restore a backup to get it back."
+                f"The picture of photo {photo_id} is missing from {pictures.where}: it was "
+                "removed outside the app. Restore a backup to get it back."
             ) from None
         if hashlib.sha256(data).hexdigest() != photo.sha256:
             raise PhotoFileError(
-                f"The picture of photo {photo_id} in {self.folder} was changed outside the app "
-                "(it no longer has its SHA-256), so it is not shown. Restore a backup."
+                f"The picture of photo {photo_id} in {pictures.where} was changed outside the "
+                "app (it no longer has its SHA-256), so it is not shown. Restore a backup."
             )
         return data
 
@@ -382,6 +393,6 @@ class Photos(Part):
         if not self._named(photo.sha256):
             # The deletion stands if the disk will not erase the file: no backup made after
             # this keeps it, and the photo is never shown again.
-            with contextlib.suppress(OSError):
-                photo_files.remove(self.folder, photo.sha256)
+            with contextlib.suppress(OSError, sqlite3.Error):
+                self.pictures.remove(photo.sha256)
         return self.get(photo_id)

@@ -13,6 +13,7 @@ an import does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from consult.storage import audit
 from consult.storage.audit import Action
 from consult.storage.errors import StorageError
+from consult.storage.pictures import copy_pictures
 
 if TYPE_CHECKING:
     from consult.storage.store import RecordStore
@@ -114,7 +116,29 @@ def copy_records(
             "file, or an empty database on the server."
         )
     counts: dict[str, int] = {}
-    with source.snapshot(), dest.transaction():
+    with source.snapshot():
+        # The pictures first, as for a photo taken in: no photo row without its picture.
+        live = sorted(source.photos.live_hashes()) if _count(source, "photos") else []
+        target = dest.photos.pictures if live else None
+        added = [s for s in live if target is not None and s not in target.names()]
+        try:
+            if target is not None:
+                copy_pictures(source.photos.pictures, target, live)
+            return _copy_rows(source, dest, counts, progress)
+        except BaseException:
+            for sha in added:
+                with contextlib.suppress(Exception):
+                    target.remove(sha)  # type: ignore[union-attr]
+            raise
+
+
+def _copy_rows(
+    source: RecordStore,
+    dest: RecordStore,
+    counts: dict[str, int],
+    progress: Callable[[str, int], None] | None,
+) -> CopyResult:
+    with dest.transaction():
         finals: list[tuple[int, int | None]] = []
         for table in TABLES:
             counts[table] = _copy_table(source, dest, table, finals, progress)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from storage_helpers import CATALOG, Clock
 
@@ -37,12 +34,6 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def engine(request):
-    """Which engine the store of this test is on (see ``pytest_generate_tests``)."""
-    return getattr(request, "param", "sqlite")
-
-
-@pytest.fixture
 def repo(request, engine, tmp_path, clock):
     if engine == "postgresql":
         target = request.getfixturevalue("pg_url")
@@ -50,29 +41,3 @@ def repo(request, engine, tmp_path, clock):
         target = tmp_path / "records.sqlite3"  # the same file as ``db_path``
     with RecordStore.open(target, catalog=CATALOG, clock=clock, provider="Dr Reyes") as r:
         yield r
-
-
-# TEMPORARY until the shared fixture lands: a fresh migrated database per test.
-
-
-@pytest.fixture(scope="session")
-def _pg_template():
-    base = os.environ.get("CONSULT_TEST_POSTGRES")
-    if not base:
-        pytest.skip("no PostgreSQL server (set CONSULT_TEST_POSTGRES)")
-    with psycopg.connect(base, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS consult_tmpl")
-        c.execute("CREATE DATABASE consult_tmpl")
-    url = base.rsplit("/", 1)[0] + "/consult_tmpl"
-    RecordStore.open(url).close()
-    return base
-
-
-@pytest.fixture
-def pg_url(_pg_template):
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(_pg_template, autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name} TEMPLATE consult_tmpl")
-    yield _pg_template.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(_pg_template, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
