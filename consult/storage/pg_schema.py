@@ -150,6 +150,7 @@ def apply(conn: psycopg.Connection, *, stop_before: str | None = None) -> list[s
                 done = _applied(conn)
             else:
                 _refuse_foreign(conn)
+                _refuse_encoding(conn)
                 conn.execute(_CREATE_MIGRATIONS_TABLE)
                 done = []
             _refuse_newer(conn, done)
@@ -280,6 +281,17 @@ def _refuse_foreign(conn: psycopg.Connection) -> None:
             f"The database {where(conn)} already holds tables that this app did not make, so "
             "the app will not use or change it. Point the app at an empty database made for "
             "the records (see docs/clinic-server.md)."
+        )
+
+
+def _refuse_encoding(conn: psycopg.Connection) -> None:
+    """Names and notes in any script need UTF8 (0001_records checks it too)."""
+    (encoding,) = conn.execute("SHOW server_encoding").fetchone()
+    if encoding != "UTF8":
+        raise StorageError(
+            f"The database {where(conn)} keeps text as {encoding}, which cannot hold every "
+            "name the app may be given: make the records' database with ENCODING 'UTF8' (see "
+            "docs/clinic-server.md). The app has not changed it."
         )
 
 
