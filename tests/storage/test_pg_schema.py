@@ -812,6 +812,19 @@ def test_the_apps_role_cannot_change_the_audit_trail_past_the_triggers(pg_url, a
         # And where a grant allows it, the trigger still refuses.
         with pytest.raises(psycopg.errors.RestrictViolation), app.transaction():
             app.execute("UPDATE visits SET notes = 'x' WHERE id = 1")
+        # A temporary table (searched first, unless named) cannot stand in for the records'
+        # in a guard's lookup and pass a final consultation off as a draft.
+        with pytest.raises(psycopg.errors.RestrictViolation), app.transaction():
+            app.execute("CREATE TEMP TABLE consultations (id bigint, status text)")
+            app.execute("INSERT INTO consultations VALUES (1, 'draft')")
+            app.execute(
+                "INSERT INTO planned_sessions (consultation_id, number, date) "
+                "VALUES (1, 9, '2027-01-01')"
+            )
+        with pytest.raises(psycopg.errors.RestrictViolation), app.transaction():
+            app.execute("CREATE TEMP TABLE photo_deletions (photo_id bigint)")
+            app.execute("INSERT INTO photo_deletions VALUES (1)")
+            app.execute("DELETE FROM photo_thumbnails WHERE photo_id = 1")
 
 
 def test_every_table_guarded_outright_is_withheld(repo):

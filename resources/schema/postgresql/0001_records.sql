@@ -35,8 +35,7 @@ $$;
 -- A part of a consultation (an area, an answer, a planned session…) may be added, changed or
 -- removed only while its consultation is a draft. (SQLite: WHEN (SELECT status FROM
 -- consultations WHERE id = new/old.consultation_id) = 'final'.)
-CREATE FUNCTION consult_refuse_if_final() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
+CREATE FUNCTION consult_refuse_if_final() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     consultation bigint;
 BEGIN
@@ -52,6 +51,15 @@ BEGIN
         RETURN OLD;
     END IF;
     RETURN NEW;
+END
+$$;
+-- It reads consultations from this schema, whoever fires it and whatever their search_path:
+-- with pg_temp last, not first as when unnamed, a temporary table of that name cannot stand
+-- in for the records' and make a final consultation look like a draft.
+DO $$
+BEGIN
+    EXECUTE format('ALTER FUNCTION consult_refuse_if_final() SET search_path = %I, pg_temp',
+                   current_schema());
 END
 $$;
 

@@ -45,13 +45,20 @@ CREATE TABLE photo_deletions (
 );
 
 -- SQLite: WHEN NOT EXISTS (SELECT 1 FROM photo_deletions WHERE photo_id = old.photo_id).
-CREATE FUNCTION consult_refuse_thumbnail_delete() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
+CREATE FUNCTION consult_refuse_thumbnail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM photo_deletions WHERE photo_id = OLD.photo_id) THEN
         RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
     END IF;
     RETURN OLD;
+END
+$$;
+-- As consult_refuse_if_final (0001): photo_deletions of this schema, never a temporary table.
+DO $$
+BEGIN
+    EXECUTE format(
+        'ALTER FUNCTION consult_refuse_thumbnail_delete() SET search_path = %I, pg_temp',
+        current_schema());
 END
 $$;
 
