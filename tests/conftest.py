@@ -13,12 +13,17 @@ starting a process fails the test, so the split cannot quietly go stale.
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import inspect
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -86,11 +91,16 @@ PROCESS_HINTS = (
 )
 
 
+POSTGRESQL_FIXTURES = {"pg_server", "pg_url", "pg_empty_url"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         if names & {"qtbot", "qapp"}:
             item.add_marker(pytest.mark.gui)
+        if names & POSTGRESQL_FIXTURES:
+            item.add_marker(pytest.mark.postgresql)
         function = getattr(item, "function", None)
         source = inspect.getsource(function) if function is not None else ""
         if any(hint in source for hint in PROCESS_HINTS):
@@ -292,35 +302,183 @@ def engine(request):
     return getattr(request, "param", "sqlite")
 
 
-# TEMPORARY until the shared fixture lands: a fresh migrated database per test.
+# --------------------------------------------------------------------------- PostgreSQL
+#
+# The tests of records on a clinic's server need a PostgreSQL server on which they may make
+# and drop databases, as a superuser. In order:
+#   1. CONSULT_TEST_POSTGRES=postgresql://user@host:port/db names one (.ci/run starts one);
+#   2. otherwise, when PostgreSQL's programs are installed and we are not root (initdb refuses
+#      root), the session starts a private server of its own in a temp folder, listening on
+#      a Unix socket there only, and stops it at the end;
+#   3. otherwise each such test skips, with one line saying why; with CI set it fails instead.
+# Each test gets a database of its own (``pg_url``: migrated, copied from a template migrated
+# once per session; ``pg_empty_url``: empty), dropped after it.
+
+PG_ENV = "CONSULT_TEST_POSTGRES"
+PG_TEST_ROLE = "consult_test"
+
+
+def _postgres_programs() -> Path | None:
+    """The folder holding initdb and pg_ctl: on PATH, or where Debian and Red Hat put them."""
+    on_path = shutil.which("initdb")
+    if on_path and shutil.which("pg_ctl"):
+        return Path(on_path).resolve().parent
+    found = [*Path("/usr/lib/postgresql").glob("*/bin"), *Path("/usr").glob("pgsql-*/bin")]
+    found = [f for f in found if (f / "initdb").exists() and (f / "pg_ctl").exists()]
+    digits = lambda p: int("".join(c for c in p.parent.name if c.isdigit()) or 0)  # noqa: E731
+    return max(found, key=digits) if found else None
+
+
+def _url_with_database(url: str, name: str) -> str:
+    """``url`` with its database replaced (its host, port, user and options kept)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _start_private_postgres(programs: Path) -> tuple[str, Path]:
+    """A throwaway server in a temp folder: trust on its own socket, no TCP, no fsync."""
+    folder = Path(tempfile.mkdtemp(prefix="consult-pg-"))
+    data = folder / "data"
+    subprocess.run(
+        [programs / "initdb", "-D", data, "-U", PG_TEST_ROLE, "-A", "trust", "-E", "UTF8",
+         "--no-locale", "--no-sync"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    options = (
+        f"-c listen_addresses='' -k '{folder}' -p 5432 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off"
+    )
+    subprocess.run(
+        [programs / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "-o", options,
+         "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return f"postgresql://{PG_TEST_ROLE}@/postgres?host={folder}&port=5432", folder
+
+
+def _stop_private_postgres(programs: Path, folder: Path) -> None:
+    subprocess.run(
+        [programs / "pg_ctl", "-D", folder / "data", "-m", "fast", "-w", "stop"],
+        check=False, capture_output=True,
+    )  # fmt: skip
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+PG_SKIPPED = "PostgreSQL tests skipped: "
+
+
+def _no_postgres(reason: str):
+    """Skip (one line for them all: see below) or, in CI, fail: there the tests must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs a PostgreSQL server for these tests: {reason}", pytrace=False)
+    pytest.skip(PG_SKIPPED + reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip from a fixture is reported at each test's line; these are one reason, so they
+    are folded into one line of the summary, at the fixture's file."""
+    report = (yield).get_result()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2]
+        if PG_SKIPPED in reason:
+            report.longrepr = (__file__, None, reason)
 
 
 @pytest.fixture(scope="session")
-def _pg_template():
+def pg_server():
+    """The URL of a PostgreSQL server where the tests may make and drop databases."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - it is a dependency of the app
+        _no_postgres("psycopg is not installed")
+    url = os.environ.get(PG_ENV)
+    started = None
+    if not url:
+        programs = _postgres_programs()
+        if programs is None:
+            _no_postgres(f"no server named by {PG_ENV} and PostgreSQL's initdb is not installed")
+        elif os.name == "posix" and os.geteuid() == 0:
+            _no_postgres(
+                f"no server named by {PG_ENV}, and initdb will not run as root "
+                "(.ci/run starts one as the postgres user)"
+            )
+        elif os.environ.get("CONSULT_TESTS_FAST"):
+            _no_postgres(f"no server named by {PG_ENV}, and the fast set starts none")
+        try:
+            url, folder = _start_private_postgres(programs)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", b"") or b""
+            last = detail.decode(errors="replace").strip().splitlines()[-1:] or [str(exc)]
+            _no_postgres(f"could not start a private server with {programs}: {last[0]}")
+        started = (programs, folder)
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.Error as exc:
+        if started:
+            _stop_private_postgres(*started)
+        where = "the private server" if started else PG_ENV
+        pytest.fail(f"cannot connect to {where}: {str(exc).strip()}", pytrace=False)
+    yield url
+    if started:
+        _stop_private_postgres(*started)
+
+
+@contextlib.contextmanager
+def _pg_admin(server: str):
     import psycopg
 
-    from consult.storage import RecordStore
+    with psycopg.connect(server, autocommit=True) as conn:
+        yield conn
 
-    base = os.environ.get("CONSULT_TEST_POSTGRES")
-    if not base:
-        pytest.skip("no PostgreSQL server (set CONSULT_TEST_POSTGRES)")
-    with psycopg.connect(base, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS consult_tmpl")
-        c.execute("CREATE DATABASE consult_tmpl")
-    url = base.rsplit("/", 1)[0] + "/consult_tmpl"
-    RecordStore.open(url).close()
-    return base
+
+def _pg_database_name(kind: str) -> str:
+    user = "".join(c for c in getpass.getuser().lower() if c.isalnum())[:12]
+    return f"consult_{kind}_{user}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def _drop_database(server: str, name: str) -> None:
+    with _pg_admin(server) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_server):
+    """A database migrated to the latest schema once per session, copied by ``pg_url``."""
+    import psycopg
+
+    from consult.storage import pg_schema
+
+    name = _pg_database_name("template")
+    with _pg_admin(pg_server) as admin:
+        admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    try:
+        with psycopg.connect(_url_with_database(pg_server, name)) as conn:
+            pg_schema.apply(conn)
+        yield name
+    finally:
+        _drop_database(pg_server, name)
 
 
 @pytest.fixture
-def pg_url(_pg_template):
-    import uuid
+def pg_url(pg_server, _pg_template):
+    """A fresh database on the test server, already migrated to the latest schema."""
+    name = _pg_database_name("test")
+    with _pg_admin(pg_server) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"')
+    try:
+        yield _url_with_database(pg_server, name)
+    finally:
+        _drop_database(pg_server, name)
 
-    import psycopg
 
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(_pg_template, autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name} TEMPLATE consult_tmpl")
-    yield _pg_template.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(_pg_template, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+@pytest.fixture
+def pg_empty_url(pg_server):
+    """A fresh, empty database on the test server (UTF8, as the records need)."""
+    name = _pg_database_name("empty")
+    with _pg_admin(pg_server) as admin:
+        admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    try:
+        yield _url_with_database(pg_server, name)
+    finally:
+        _drop_database(pg_server, name)

@@ -274,6 +274,7 @@ ALLOWED_OPENS = {
     ("exchange.py", "_export_csv"): "removes a CSV export's own staging folder if left",
     ("anchor.py", "read"): "an anchor file (NAME.anchor.json), never a records file",
     ("schema_check.py", "reference"): "a schema snapshot among the app's own resources",
+    ("pg_schema.py", "script"): "a PostgreSQL migration among the app's own resources",
     ("photo_files.py", "digest"): "a photo's file, named by its SHA-256 in a photo folder",
     ("photo_files.py", "read"): "a photo's file, named by its SHA-256 in a photo folder",
     ("photo_files.py", "copy_into"): "photo files between photo folders (a backup's, a restore's)",
