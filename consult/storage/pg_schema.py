@@ -71,6 +71,8 @@ WITHHELD: dict[str, frozenset[str]] = {
     "photo_deletions": frozenset({"UPDATE", "DELETE"}),
     # A thumbnail goes with its photo's deletion (a trigger checks for the deletion's row).
     "photo_thumbnails": frozenset({"UPDATE"}),
+    # The server's pictures (0011_photos): never changed; one goes with its photo's deletion.
+    "photo_pictures": frozenset({"UPDATE"}),
     "accounts": frozenset({"DELETE"}),
     # One row, made by its migration: read and moved on with every audit entry, nothing else.
     "audit_head": frozenset({"INSERT", "DELETE"}),

@@ -20,13 +20,17 @@ from consult.system.resources import resource_path
 
 psycopg = pytest.importorskip("psycopg")
 
+# ``repo`` here is the SQLite side of each comparison; the server's side is ``pg_url``.
+pytestmark = pytest.mark.sqlite_only
+
 # --------------------------------------------------------------------------- on purpose
 # Every difference between the two schemas, and nothing else:
 # - each engine records its migrations in its own table (SQLite's is sqlite-utils');
 #   sqlite_sequence is SQLite's own counter for AUTOINCREMENT;
 # - audit_head keeps the audit chain's head on PostgreSQL (ids without gaps);
+# - photo_pictures keeps the photos' pictures in the server (a file keeps them in a folder);
 SQLITE_ONLY_TABLES = {migrations.MIGRATIONS_TABLE, "sqlite_sequence"}
-POSTGRESQL_ONLY_TABLES = {pg_schema.MIGRATIONS_TABLE, "audit_head"}
+POSTGRESQL_ONLY_TABLES = {pg_schema.MIGRATIONS_TABLE, "audit_head", "photo_pictures"}
 # - an INTEGER PRIMARY KEY is an identity, but for a key that is another row's id;
 NO_IDENTITY = {("photo_thumbnails", "photo_id")}
 # - SQLite's BINARY (every text column but these) is "C"; its NOCASE is the ICU collation

@@ -76,3 +76,36 @@ CREATE TRIGGER photo_deletions_no_update BEFORE UPDATE ON photo_deletions
     FOR EACH ROW EXECUTE FUNCTION consult_refuse('a photo''s deletion cannot be changed');
 CREATE TRIGGER photo_deletions_no_delete BEFORE DELETE ON photo_deletions
     FOR EACH ROW EXECUTE FUNCTION consult_refuse('a photo''s deletion cannot be undone');
+
+-- PostgreSQL only: the photos' pictures. A records file keeps each picture as a file named by
+-- its SHA-256 in the photo folder beside it; on the clinic's server every exam room must see
+-- the same pictures, and the server's own backups (pg_dump) must carry them, so they are kept
+-- here, one row per SHA-256 (storage/pictures.py). A picture is never changed; it goes only
+-- when no photo that is not deleted shows it (a failed save, or its photo's deletion).
+CREATE TABLE photo_pictures (
+    sha256 text COLLATE "C" PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    picture bytea NOT NULL
+);
+CREATE FUNCTION consult_refuse_picture_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM photos AS f WHERE f.sha256 = OLD.sha256
+        AND NOT EXISTS (SELECT 1 FROM photo_deletions AS d WHERE d.photo_id = f.id)
+    ) THEN
+        RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN OLD;
+END
+$$;
+DO $$
+BEGIN
+    EXECUTE format(
+        'ALTER FUNCTION consult_refuse_picture_delete() SET search_path = %I, pg_temp',
+        current_schema());
+END
+$$;
+CREATE TRIGGER photo_pictures_no_update BEFORE UPDATE ON photo_pictures
+    FOR EACH ROW EXECUTE FUNCTION consult_refuse('a photo''s picture cannot be changed');
+CREATE TRIGGER photo_pictures_kept BEFORE DELETE ON photo_pictures
+    FOR EACH ROW EXECUTE FUNCTION
+    consult_refuse_picture_delete('a picture goes only with its photo''s deletion');
