@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import figures
+import server_bench
 from dbs import BENCH_DIR, data_folder, demo_databases
 
 SIZES = (1_000, 10_000, 100_000)
@@ -148,6 +149,75 @@ def machine() -> str:
         f"{platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()} · "
         f"PySide6 {PySide6.__version__} · SQLite {sqlite3.sqlite_version} · "
         f"reportlab {reportlab.Version}"
+    )
+
+
+def server_rows(
+    rows: list[Row],
+    db: Path,
+    folder: Path,
+    size: str,
+    names: list[tuple[str, str]],
+    repeats: Repeats,
+) -> str:
+    """The clinic server's rows (PostgreSQL on loopback), beside SQLite's; what was done."""
+    if server_bench.server() is None:
+        return (
+            f"\nClinic server: not measured ({server_bench.ENV} names no PostgreSQL server; "
+            ".ci/run starts one, or point it at any server you may create databases on)."
+        )
+    url = figures.timed(
+        "copy onto the server", lambda: server_bench.bench_database(db, int(size.replace(",", "")))
+    )
+    found = figures.timed(
+        f"server search, {size} patients",
+        lambda: server_bench.search(url, folder, names, repeats.search),
+    )
+    saved = figures.timed("server save", lambda: server_bench.save(url, repeats.save))
+    started = figures.timed(
+        "server start-up",
+        lambda: server_bench.startup(url, folder, repeats.startup, repeats.warmup),
+    )
+    searched = median(found.figure)
+    rows.append(
+        Row(
+            f"clinic server: patient search per keystroke, {size} patients",
+            searched,
+            median(found.floor),
+            "lookup by uuid, open connection",
+            "s",
+            "≤ 5 ms",
+            searched <= 0.005,
+        )
+    )
+    rows.append(
+        Row(
+            "clinic server: saving one consultation (finalize, audited)",
+            median(saved.figure),
+            median(saved.floor),
+            "one row committed",
+            "s",
+            "≤ 20 ms",
+            median(saved.figure) <= 0.020,
+        )
+    )
+    on_server, on_file = median(started["server"]), median(started["sqlite"])
+    rows.append(
+        Row(
+            f"clinic server: cold start to main window shown, {size} patients",
+            on_server,
+            on_file,
+            "the same start on SQLite",
+            "s",
+            "≤ 1.3×",
+            on_server <= 1.3 * on_file,
+        )
+    )
+    return (
+        f"\nClinic server: PostgreSQL {server_bench.describe()} on loopback; patients listed "
+        f"per keystroke (median): {median(found.sizes):.0f}; {len(found.figure)} keystrokes, "
+        f"{len(saved.figure)} saves, "
+        f"{len(started['server'])} start-ups each way."
     )
 
 
@@ -401,9 +471,12 @@ def main(argv: list[str] | None = None) -> int:
                 Row(f"search per keystroke, {label[n]} patients", search[n], floor, "lookup", "s")
             )
 
+    server_note = server_rows(rows, dbs[large], folders[large], label[large], names, repeats)
+
     print(machine())
     print()
     print(table(rows))
+    print(server_note)
     print()
     print(f"Plan PDF: {pdf.note}.")
     print(f"Printing: {printed['pdf'].note}; the page images are drawn in bands on a worker.")

@@ -288,7 +288,7 @@ def pytest_generate_tests(metafunc):
     and the clinic's PostgreSQL server; one marked ``sqlite_only`` on SQLite alone. (The
     record store's own tests: tests/storage/conftest.py.)"""
     names = metafunc.fixturenames
-    if "clinic" not in names or "qtbot" in names or "repo" in names:
+    if "engine" not in names or "clinic" not in names or "qtbot" in names or "repo" in names:
         return
     engines = ["sqlite"]
     if metafunc.definition.get_closest_marker("sqlite_only") is None:

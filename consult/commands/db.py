@@ -124,6 +124,16 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     password.set_defaults(func=_command(set_password_command))
 
+    grant = actions.add_parser(
+        "grant-app-role",
+        parents=[common],
+        help="on the clinic's server, as the records' owner: give the app's database ROLE "
+        "what it needs, and not the right to change or delete the audit trail or any record "
+        "that never changes",
+    )
+    grant.add_argument("role", metavar="ROLE")
+    grant.set_defaults(func=_command(grant_command))
+
     from consult.commands.course import register_db
 
     register_db(actions, common)
@@ -389,4 +399,38 @@ def set_password_command(args: argparse.Namespace) -> int:
             f"(docs/clinic-server.md). ({type(exc).__name__})"
         ) from None
     print(f"The password for {server.keyring_user(url)} is kept in this computer's keyring.")
+    return 0
+
+
+def grant_command(args: argparse.Namespace) -> int:
+    """As the records' owner (--db postgresql://OWNER@HOST/DATABASE): bring the schema up to
+    date, then give the app's login role its grants (``pg_schema.grant_app_role``)."""
+    from consult.app.errors import UserFacingError
+    from consult.storage import RecordStore, pg_schema
+    from consult.system.records_location import is_server
+
+    if not is_server(getattr(args, "db", None)):
+        raise UserFacingError(
+            "Give the server as the records' owner with --db postgresql://OWNER@HOST/DATABASE; "
+            "a records file has no database roles."
+        )
+    with RecordStore.open(args.db, create=True, verify=False) as store:
+        credentials.sign_in(args, store, Permission.RESTORE)
+        raw = store.conn.raw  # type: ignore[attr-defined]
+        owner = raw.execute(
+            "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+            "WHERE oid = to_regclass('audit_log')"
+        ).fetchone()
+        if not (owner and owner[0]):
+            raise UserFacingError(
+                "Only the records' owner may give the app's role its rights: connect as the "
+                "owner (--db postgresql://OWNER@HOST/DATABASE). Nothing was changed."
+            )
+        pg_schema.grant_app_role(raw, args.role)
+        where = store.where
+    print(
+        f"The role {args.role} may now use the {where}: read and write records, never change "
+        "or delete the audit trail, finished records, consents, photos or accounts, and never "
+        "change the tables. Point every room at it (Settings → Records)."
+    )
     return 0

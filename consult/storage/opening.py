@@ -213,7 +213,17 @@ def open_server(url: str, *, readonly: bool = False) -> server.ServerConnection:
                     "that may write to them, then try again."
                 )
         else:
-            pg_schema.apply(conn.raw)
+            try:
+                pg_schema.apply(conn.raw)
+            except Exception as exc:
+                if getattr(exc, "sqlstate", None) == "42501":  # the app's role owns nothing
+                    raise errors.StorageError(
+                        f"The records on {where} need to be brought up to date for this "
+                        "version of the app, which only the records' owner may do. Ask the "
+                        "administrator to run “consult --db postgresql://OWNER@…/… db "
+                        "grant-app-role ROLE” once (docs/clinic-server.md), then start again."
+                    ) from None
+                raise
     except errors.StorageError:
         conn.close()
         raise

@@ -65,10 +65,10 @@ class RecordsDialog(QDialog):
         self.try_button.clicked.connect(self._try)
         row.addWidget(self.try_button)
         layout.addLayout(row)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setAccessibleName("What trying the server found")
-        layout.addWidget(self.result)
+        self.found = QLabel()
+        self.found.setWordWrap(True)
+        self.found.setAccessibleName("What trying the server found")
+        layout.addWidget(self.found)
         note = QLabel(
             "The password of the server's database user is never typed or kept here: keep it "
             "in this computer's keyring with “consult db set-password”, or in the clinic's "
@@ -95,13 +95,13 @@ class RecordsDialog(QDialog):
 
     def _try(self, then_keep: bool = False) -> None:
         url = self.address.text().strip()
-        self.result.setText("Reaching the server…")
+        self.found.setText("Reaching the server…")
         self._busy(True)
 
         def done(found: records.ServerFound) -> None:
             self._busy(False)
             self._found_for = url
-            self.result.setText(found.summary())
+            self.found.setText(found.summary())
             if then_keep:
                 self._keep()
 
@@ -109,9 +109,9 @@ class RecordsDialog(QDialog):
             self._busy(False)
             self._found_for = None
             if isinstance(exc, (UserFacingError, StorageError)):
-                self.result.setText(exc.message)
+                self.found.setText(exc.message)
             else:
-                self.result.setText(f"The server could not be tried ({type(exc).__name__}).")
+                self.found.setText(f"The server could not be tried ({type(exc).__name__}).")
 
         run_in_background(lambda: records.try_server(url), done, failed)
 
