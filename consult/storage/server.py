@@ -454,13 +454,18 @@ def connect(url: str, *, readonly: bool = False) -> ServerConnection:
         "connect_timeout": CONNECT_TIMEOUT_S,
         "application_name": "consult",
     }
-    parts = urlsplit(url)
-    if parts.password is None:
-        secret = _keyring_password(url)
-        if secret:
-            kwargs["password"] = secret
     try:
-        raw = psycopg.connect(url, **kwargs)
+        try:
+            raw = psycopg.connect(url, **kwargs)
+        except psycopg.OperationalError as exc:
+            # Asked for a password that neither the address nor .pgpass gave: the keyring's,
+            # looked for only now (loading the keyring takes time at every start).
+            if "password" not in str(exc) or urlsplit(url).password is not None:
+                raise
+            secret = _keyring_password(url)
+            if not secret:
+                raise
+            raw = psycopg.connect(url, password=secret, **kwargs)
     except psycopg.Error as exc:
         raise raised_as(exc) from exc
     conn = ServerConnection(raw, url, readonly=readonly)

@@ -59,3 +59,48 @@ def test_the_servers_refusals_in_plain_words():
     assert isinstance(plain_words(lost, None, where="records on h/db"), ServerUnreachableError)
     said = plain_words(busy, None, where="records on h/db")
     assert isinstance(said, DatabaseBusyError) and "try again" in said.message
+
+
+def test_the_keyring_is_asked_only_when_the_server_wants_a_password(monkeypatch):
+    import psycopg
+
+    tried: list[dict] = []
+    asked: list[str] = []
+
+    class Connected(Exception):
+        pass
+
+    def connect(url, **kwargs):
+        tried.append(kwargs)
+        if "password" not in kwargs:
+            raise psycopg.OperationalError("fe_sendauth: no password supplied")
+        raise Connected
+
+    def from_keyring(url):
+        asked.append(url)
+        return "kept-in-keyring"
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    monkeypatch.setattr(server, "_keyring_password", from_keyring)
+    with pytest.raises(Connected):
+        server.connect("postgresql://consult_app@clinic-server/consult")
+    assert asked == ["postgresql://consult_app@clinic-server/consult"]
+    assert [k.get("password") for k in tried] == [None, "kept-in-keyring"]
+    assert server.keyring_user("postgresql://consult_app@clinic-server/consult") == (
+        "consult_app@clinic-server/consult"
+    )
+
+
+def test_a_server_that_asks_no_password_never_loads_the_keyring(monkeypatch):
+    import psycopg
+
+    class Connected(Exception):
+        pass
+
+    def connect(url, **kwargs):
+        raise Connected
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    monkeypatch.setattr(server, "_keyring_password", lambda url: pytest.fail("keyring asked"))
+    with pytest.raises(Connected):
+        server.connect("postgresql://consult_app@clinic-server/consult")
