@@ -114,19 +114,13 @@ def consultation_hashes(
         ).fetchall()
         if not rows:
             continue
-        parts = [_parts(conn, select, low, high) for select in content.PARTS.values()]
-        times = _parts(
-            conn,
+        selects = [
+            *content.PARTS.values(),
             "SELECT consultation_id, number, time FROM planned_sessions WHERE time IS NOT NULL",
-            low,
-            high,
-        )
-        visit_times = _parts(
-            conn,
             "SELECT consultation_id, visit_no, time FROM adjunct_visits WHERE time IS NOT NULL",
-            low,
-            high,
-        )
+        ]
+        grouped = _parts(conn, selects, low, high)
+        parts, (times, visit_times) = grouped[: len(content.PARTS)], grouped[len(content.PARTS) :]
         width = len(content.CONSULTATION_FIELDS) + 2
         for row in rows:
             cid = row[0]
@@ -150,16 +144,22 @@ def consultation_hashes(
     return found
 
 
-def _parts(conn: Any, select: str, low: int, high: int) -> dict[int, list[tuple]]:
-    """A part's rows of each consultation in ``low..high``, without the consultation's id,
-    in primary key order."""
-    joiner = " AND " if " WHERE " in select else " WHERE "
-    grouped: dict[int, list[tuple]] = {}
-    for row in conn.execute(
-        f"{select}{joiner}consultation_id BETWEEN ? AND ? ORDER BY 1, 2, 3", [low, high]
-    ):
-        grouped.setdefault(row[0], []).append(row[1:])
-    return grouped
+def _parts(conn: Any, selects: list[str], low: int, high: int) -> list[dict[int, list[tuple]]]:
+    """Each part's rows of each consultation in ``low..high``, without the consultation's id,
+    in primary key order: the parts' queries sent together (``fetch_all``)."""
+    queries = []
+    for select in selects:
+        joiner = " AND " if " WHERE " in select else " WHERE "
+        queries.append(
+            (f"{select}{joiner}consultation_id BETWEEN ? AND ? ORDER BY 1, 2, 3", [low, high])
+        )
+    found = []
+    for rows in conn.fetch_all(queries):
+        grouped: dict[int, list[tuple]] = {}
+        for row in rows:
+            grouped.setdefault(row[0], []).append(row[1:])
+        found.append(grouped)
+    return found
 
 
 def consent_hashes(conn: Any, ids: Iterable[int] | None = None) -> dict[int, str]:

@@ -355,10 +355,13 @@ class ServerConnection:
         """A write transaction, after every other room's (the advisory lock), or "busy"."""
         if self.readonly:
             raise ServerOperationalError("the records were opened read-only")
-        self._run("BEGIN ISOLATION LEVEL READ COMMITTED")
         try:
-            self._run(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
-            self._run(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            # One round trip: the three statements as one simple query, in order.
+            self._run(
+                "BEGIN ISOLATION LEVEL READ COMMITTED; "
+                f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}; "
+                f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+            )
         except BaseException:
             with contextlib.suppress(Exception):
                 self.rollback()
@@ -370,6 +373,17 @@ class ServerConnection:
         from consult.storage import content_server
 
         return getattr(content_server, f"{kind}_hashes")(self, *args, **options)
+
+    def fetch_all(self, queries: list[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """The rows of each query, the queries sent together (psycopg's pipeline mode): one
+        round trip to the server instead of one each."""
+        self._ensure()
+        with self.raising():
+            with self.raw.pipeline():
+                cursors = [self.raw.cursor() for _ in queries]
+                for cursor, (sql, params) in zip(cursors, queries, strict=True):
+                    cursor.execute(translate(sql), _params(params))
+            return [cursor.fetchall() for cursor in cursors]
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.execute(sql, params).fetchone()
