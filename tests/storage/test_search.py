@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from storage_helpers import patient
 
@@ -364,3 +364,49 @@ def test_saving_keeps_the_keys_in_step_and_check_reports_any_that_are_not(repo):
     with repo.transaction():
         repo.conn.execute("DELETE FROM name_keys WHERE key = 'zz'")
     assert repo.health.check().healthy
+
+
+_WORLDS = iter(range(10**6))
+
+
+def _world() -> str:
+    """A word of letters no typed text starts with (no "q" among ``_NAME_CHARS``): each
+    example's patients carry it, so one database on the server holds many examples apart."""
+    n = next(_WORLDS)
+    letters = ""
+    while True:
+        letters = "abcdefghij"[n % 10] + letters
+        n //= 10
+        if not n:
+            return "qq" + letters
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # one database, many worlds
+)
+@given(names_and_typing())
+def test_paged_search_on_the_server_is_exactly_the_reference(pg_url, case):
+    """The same property on the clinic's server: the same matches in the same order (its
+    keys COLLATE "C", as SQLite's BINARY), page after page."""
+    from consult.storage import RecordStore
+
+    names, text, limit = case
+    if search.parse_query(text).names is None:
+        return
+    world = _world()
+    names = [f"{world} {name}" for name in names]
+    text = f"{world} {text}"
+    with RecordStore.open(pg_url, verify=False) as repo:
+        saved = [repo.patients.save(patient(name)) for name in names]
+        expected = [
+            p.id
+            for p in sorted(
+                saved, key=lambda p: (search.sort_name(search.search_name(p.name)), p.id)
+            )
+            if reference_matches(p.name, text)
+        ]
+        assert all_pages(repo, text, limit) == expected
