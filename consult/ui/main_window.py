@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.records_label = QLabel()
         self.records_label.setAccessibleName("Records in use")
         if self.clinic.records_file is None:
-            self.records_label.setText(self.clinic.records_where.capitalize())
+            self.records_label.setText(f"·  {self.clinic.records_where.capitalize()}")
         self.statusBar().addPermanentWidget(self.records_label)
         self.idle = IdleWatch(self, clinic.settings().lock_minutes, idle_clock, idle_check_ms)
         self.idle.idle.connect(lambda: self.lock(f"idle {self.idle.minutes:g} minutes"))

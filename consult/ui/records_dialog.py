@@ -36,6 +36,7 @@ class RecordsDialog(QDialog):
     def __init__(self, file: Path, server: str | None, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Records")
+        self.setMinimumWidth(620)
         self.kept: str | None = None  # what was said when the choice was kept
         layout = QVBoxLayout(self)
         intro = QLabel(
@@ -59,6 +60,7 @@ class RecordsDialog(QDialog):
             "postgresql://USER@HOST/DATABASE, with ?sslmode=verify-full for a server that "
             "has a certificate. No password here: see docs/clinic-server.md."
         )
+        self.address.setMinimumWidth(380)
         row.addWidget(self.address, 1)
         self.try_button = QPushButton("&Try")
         self.try_button.setToolTip("Reach the server and look, without changing anything")
@@ -93,15 +95,21 @@ class RecordsDialog(QDialog):
         self.try_button.setEnabled(not busy)
         self.buttons.setEnabled(not busy)
 
+    def _say(self, text: str) -> None:
+        """What trying found, with the dialog grown to show all of it."""
+        self.found.setText(text)
+        self.layout().activate()
+        self.adjustSize()
+
     def _try(self, then_keep: bool = False) -> None:
         url = self.address.text().strip()
-        self.found.setText("Reaching the server…")
+        self._say("Reaching the server…")
         self._busy(True)
 
         def done(found: records.ServerFound) -> None:
             self._busy(False)
             self._found_for = url
-            self.found.setText(found.summary())
+            self._say(found.summary())
             if then_keep:
                 self._keep()
 
@@ -109,9 +117,9 @@ class RecordsDialog(QDialog):
             self._busy(False)
             self._found_for = None
             if isinstance(exc, (UserFacingError, StorageError)):
-                self.found.setText(exc.message)
+                self._say(exc.message)
             else:
-                self.found.setText(f"The server could not be tried ({type(exc).__name__}).")
+                self._say(f"The server could not be tried ({type(exc).__name__}).")
 
         run_in_background(lambda: records.try_server(url), done, failed)
 
