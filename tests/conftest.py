@@ -219,9 +219,9 @@ def real_hashes():
 
 @pytest.fixture
 def clinic(request, engine, catalog):
-    """The app's clinic on a fresh records file (or a fresh database on the server) in the test's data folder, with its first
-    administrator (``TEST_ADMIN``) signed in and the clinic's name and phone set (a plan is
-    never printed without them)."""
+    """The app's clinic on a fresh records file in the test's data folder (or a fresh
+    database on the server: ``engine``), with its first administrator (``TEST_ADMIN``)
+    signed in and the clinic's name and phone set (a plan is never printed without them)."""
     from uihelpers import CLINIC
 
     from consult.app.clinic import Clinic

@@ -11,6 +11,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import outside
 import pytest
 
 from consult.app.consents import ConsentDesk
@@ -124,11 +125,12 @@ def test_a_byte_changed_in_the_pdf_is_found(clinic, catalog, tmp_path):
     assert not report.ok
     assert "is NOT the signed consent" in report.summary()
     # The same change made to the stored PDF (outside the app) is found too.
-    conn = sqlite3.connect(clinic.db_path)
-    conn.execute("DROP TRIGGER consents_no_update")
-    conn.execute("UPDATE consents SET pdf = ? WHERE id = ?", [bytes(data), signed.id])
-    conn.commit()
-    conn.close()
+    outside.change(
+        clinic.store,
+        "UPDATE consents SET pdf = ? WHERE id = ?",
+        [bytes(data), signed.id],
+        drop=["consents_no_update ON consents"],
+    )
     report = clinic.consents.verify(signed.id)
     assert not report.ok
     assert f"The stored PDF of consent {signed.id} is NOT the signed consent" in report.summary()

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
+import outside
 import pytest
 from signin_helpers import TEST_SECRET
 
@@ -110,10 +111,12 @@ def test_a_session_charted_is_final_sealed_and_found_by_its_lot(clinic, catalog)
     with pytest.raises(sqlite3.DatabaseError, match="signed-off visit"):
         clinic.store.conn.execute("UPDATE visits SET lot = 'X' WHERE id = ?", [visit.id])
     # ...and a change made with the guard removed is found by db verify.
-    conn = clinic.store.conn
-    conn.execute("DROP TRIGGER visits_final_no_update")
-    conn.execute("UPDATE visits SET lot = 'OTHER' WHERE id = ?", [visit.id])
-    conn.commit()
+    outside.change(
+        clinic.store,
+        "UPDATE visits SET lot = 'OTHER' WHERE id = ?",
+        [visit.id],
+        drop=["visits_final_no_update ON visits"],
+    )
     report = clinic.store.audit.verify()
     assert any(f"visit {visit.id}" in p for p in report.problems)
 

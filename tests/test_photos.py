@@ -9,6 +9,7 @@ import os
 import sqlite3
 from datetime import date
 
+import outside
 import photo_samples as samples
 import pytest
 from photo_helpers import finished, photo_consent
@@ -87,7 +88,7 @@ def test_gps_serial_owner_xmp_and_comment_are_gone(clinic, patient, tmp_path):
     with Image.open(source) as image:
         assert image.getexif().get_ifd(0x8825)  # it carries a GPS position
     (photo,) = take_in(clinic, patient, [source])
-    kept = photo_files.path_of(clinic.store.photos.folder, photo.sha256).read_bytes()
+    kept = clinic.store.photos.pictures.read(photo.sha256)
     assert_no_metadata(kept)
     for secret in (samples.SERIAL, samples.OWNER, "Patient 17", "mwg-rs", "PhoneMaker", "Exif"):
         assert secret.encode() not in kept
@@ -134,7 +135,7 @@ def test_one_bad_file_and_nothing_is_taken_in(clinic, patient, tmp_path):
     assert [r.path for r in refused.value.refusals] == [bad, text]
     assert str(bad) in refused.value.message and str(text) in refused.value.message
     assert clinic.store.photos.count() == 0
-    assert list(photo_files.names(clinic.store.photos.folder)) == []
+    assert clinic.store.photos.pictures.names() == set()
 
 
 def test_no_photo_without_a_photo_consent_saying_yes_to_the_record(clinic, tmp_path):
@@ -155,7 +156,6 @@ def test_no_photo_without_a_photo_consent_saying_yes_to_the_record(clinic, tmp_p
     with pytest.raises(UserFacingError, match="no valid consent to photographs"):
         take_in(clinic, item.patient.id, [photo])
     assert clinic.store.photos.count() == 1  # the photo taken under it stays
-    assert not list(photo_files.names(clinic.store.photos.folder.parent / "nowhere"))
 
 
 def test_the_tag_is_checked(clinic, patient, tmp_path):
@@ -172,18 +172,19 @@ def test_pictures_are_private_files_named_by_their_hash(clinic, patient, tmp_pat
     files = samples.every_format(tmp_path)
     added = take_in(clinic, patient, [files["JPEG"], files["JPEG"]])
     assert added[0].sha256 == added[1].sha256  # the same picture twice: one file
-    folder = clinic.store.photos.folder
-    path = photo_files.path_of(folder, added[0].sha256)
-    assert list(photo_files.names(folder)) == [added[0].sha256]
-    if os.name == "posix":
+    pictures = clinic.store.photos.pictures
+    assert pictures.names() == {added[0].sha256}
+    if clinic.records_file is not None and os.name == "posix":
+        folder = clinic.store.photos.folder
+        path = photo_files.path_of(folder, added[0].sha256)
         assert folder.stat().st_mode & 0o777 == 0o700
         assert path.parent.stat().st_mode & 0o777 == 0o700
         assert path.stat().st_mode & 0o777 == 0o600
     # Deleting one of the two keeps the picture the other shows.
     clinic.photos.delete(added[0].id, "Taken twice by mistake.")
-    assert path.exists()
+    assert pictures.names() == {added[0].sha256}
     clinic.photos.delete(added[1].id, "Taken of the wrong side.")
-    assert not path.exists()
+    assert pictures.names() == set()
 
 
 def test_deleting_is_a_record_with_its_reason(clinic, patient, tmp_path):
@@ -195,7 +196,7 @@ def test_deleting_is_a_record_with_its_reason(clinic, patient, tmp_path):
     assert deleted.deletion.deleted_by == clinic.session.name
     assert clinic.photos.photos_of(patient) == []
     assert [p.id for p in clinic.store.photos.for_patient(patient, deleted=True)] == [photo.id]
-    assert not photo_files.path_of(clinic.store.photos.folder, photo.sha256).exists()
+    assert photo.sha256 not in clinic.store.photos.pictures.names()
     with pytest.raises(UserFacingError, match="was deleted"):
         clinic.photos.image(photo.id)
     with pytest.raises(ConflictError, match="already deleted"):
@@ -226,23 +227,33 @@ def test_db_verify_finds_a_picture_changed_or_removed_outside_the_app(clinic, pa
     files = samples.every_format(tmp_path)
     first, second = take_in(clinic, patient, [files["JPEG"], files["WebP"]])
     assert clinic.store.audit.verify().intact
-    folder = clinic.store.photos.folder
-    changed = photo_files.path_of(folder, first.sha256)
-    data = bytearray(changed.read_bytes())
+    data = bytearray(clinic.store.photos.pictures.read(first.sha256))
     data[len(data) // 2] ^= 0xFF
-    changed.write_bytes(bytes(data))
-    photo_files.path_of(folder, second.sha256).unlink()
+    if clinic.records_file is None:  # on the server, by its owner, the guards set aside
+        outside.change(
+            clinic.store,
+            "UPDATE photo_pictures SET picture = ? WHERE sha256 = ?",
+            [bytes(data), first.sha256],
+            drop=["photo_pictures_no_update ON photo_pictures"],
+        )
+        outside.change(
+            clinic.store,
+            "DELETE FROM photo_pictures WHERE sha256 = ?",
+            [second.sha256],
+            drop=["photo_pictures_kept ON photo_pictures"],
+        )
+    else:
+        folder = clinic.store.photos.folder
+        photo_files.path_of(folder, first.sha256).write_bytes(bytes(data))
+        photo_files.path_of(folder, second.sha256).unlink()
     report = clinic.store.audit.verify()
     assert not report.intact
     text = " ".join(report.problems)
     assert (
-        f"whose file was changed outside the app (it no longer has its SHA-256): photo {first.id}"
-        in text
+        "whose picture was changed outside the app (it no longer has its SHA-256): "
+        f"photo {first.id}" in text
     )
-    assert (
-        f"whose file is missing from the photo folder (removed outside the app): photo {second.id}"
-        in text
-    )
+    assert f"whose picture is missing (removed outside the app): photo {second.id}" in text
     with pytest.raises(UserFacingError, match="was changed outside the app"):
         clinic.photos.image(first.id)
     with pytest.raises(UserFacingError, match="was removed outside the app"):
@@ -251,9 +262,12 @@ def test_db_verify_finds_a_picture_changed_or_removed_outside_the_app(clinic, pa
 
 def test_db_verify_finds_a_photo_row_changed_outside_the_app(clinic, patient, tmp_path):
     (photo,) = take_in(clinic, patient, [samples.every_format(tmp_path)["JPEG"]])
-    conn = clinic.store.conn
-    conn.execute("DROP TRIGGER photos_no_update")
-    conn.execute("UPDATE photos SET teaching = 0, marketing = 1 WHERE id = ?", [photo.id])
+    outside.change(
+        clinic.store,
+        "UPDATE photos SET teaching = 0, marketing = 1 WHERE id = ?",
+        [photo.id],
+        drop=["photos_no_update ON photos"],
+    )
     problems = " ".join(clinic.store.audit.verify().problems)
     assert (
         "1 photo(s) changed outside the app (its content no longer matches the audit "
@@ -291,6 +305,7 @@ def test_photos_of_two_views_are_not_compared(clinic, patient, tmp_path):
         clinic.photos.compare(front.id, side.id)
 
 
+@pytest.mark.sqlite_only  # the photo folder beside a records file
 def test_an_export_never_lands_in_the_photo_or_backup_folder(clinic, patient, tmp_path):
     take_in(clinic, patient, [samples.every_format(tmp_path)["JPEG"]])
     folder = clinic.store.photos.folder
@@ -323,7 +338,7 @@ def test_a_failed_save_leaves_no_picture(clinic, patient, tmp_path, monkeypatch)
     monkeypatch.setattr(photos, "insert_rows", boom)
     with pytest.raises(RuntimeError):
         take_in(clinic, patient, list(samples.every_format(tmp_path).values()))
-    assert list(photo_files.names(clinic.store.photos.folder)) == []
+    assert clinic.store.photos.pictures.names() == set()
     assert clinic.store.photos.count(deleted=True) == 0
 
 

@@ -70,6 +70,11 @@ LOADED_AT_START_UP = textwrap.dedent(
 # viewer and the accounts dialog; pyHanko (about half a second: the seal of a signed consent)
 # and the signing screen.
 NOT_AT_START_UP = (
+    # The clinic server's driver and keyring: only for records on a server.
+    "psycopg",
+    "keyring",
+    "consult.storage.pg_schema",
+    "consult.ui.records_dialog",
     "pyhanko",
     "pyhanko_certvalidator",
     "consult.report.seal",

@@ -448,8 +448,8 @@ def photo_mismatches(conn: sqlite3.Connection, files: FileCheck | None) -> list[
         ("added outside the app (the audit trail never recorded it)", unsealed),
         ("removed outside the app (the audit trail never recorded its deletion)", gone),
         ("with a thumbnail changed or removed outside the app", thumbs),
-        ("whose file was changed outside the app (it no longer has its SHA-256)", files_changed),
-        ("whose file is missing from the photo folder (removed outside the app)", files_gone),
+        ("whose picture was changed outside the app (it no longer has its SHA-256)", files_changed),
+        ("whose picture is missing (removed outside the app)", files_gone),
     ):
         if found:
             shown = ", ".join(f"photo {ident}" for ident in found[:10])

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from consult.storage.database import APPLICATION_ID
 from consult.system.records_location import is_server
 
 __all__ = ["is_server"]  # what a --db value or records.toml names: see records_location
@@ -39,8 +40,9 @@ if TYPE_CHECKING:
     import psycopg
 
 #: The advisory lock every write transaction takes first (one writer at a time, as on
-#: SQLite); the number is arbitrary but fixed: "consult" in ASCII.
-WRITE_LOCK = 0x636F6E73756C74
+#: SQLite): the one the migrations take too (``pg_schema.WRITER_LOCK``, the app's id), so a
+#: room upgrading the records and another saving never overlap.
+WRITE_LOCK = APPLICATION_ID
 #: How long a write waits for another room's write to finish before "busy, try again".
 LOCK_TIMEOUT_MS = 10_000
 #: How long opening waits for the server to answer.
@@ -218,9 +220,9 @@ _DIALECT = [
     (re.compile(r"\bIS \?"), "IS NOT DISTINCT FROM ?"),
     (re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
     (re.compile(r"\bchar\((\d+)\)", re.IGNORECASE), r"chr(\1)"),
-    # Case-blind order and match (account names, lot numbers).
-    (re.compile(r"ORDER BY (\w+) COLLATE NOCASE", re.IGNORECASE), r"ORDER BY lower(\1), \1"),
-    (re.compile(r"([\w.]+) = \? COLLATE NOCASE", re.IGNORECASE), r"lower(\1) = lower(?)"),
+    # ``COLLATE NOCASE`` runs as it is: the server's schema has an ICU collation of that
+    # name (0007_accounts), so account names and lot numbers compare without case there too.
+    (re.compile(r"COLLATE NOCASE", re.IGNORECASE), "COLLATE nocase"),
 ]
 _IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO", re.IGNORECASE)
 
@@ -242,9 +244,12 @@ def _token(match: re.Match[str]) -> str:
 class ServerCursor:
     """A psycopg cursor with sqlite3's cursor surface."""
 
-    def __init__(self, conn: ServerConnection, raw: psycopg.Cursor[Any]):
+    def __init__(
+        self, conn: ServerConnection, raw: psycopg.Cursor[Any], lastrowid: int | None = None
+    ):
         self._conn = conn
         self._raw = raw
+        self._lastrowid = lastrowid
 
     def fetchone(self) -> Any:
         with self._conn.raising():
@@ -273,9 +278,9 @@ class ServerCursor:
 
     @property
     def lastrowid(self) -> int | None:
-        """The id the last INSERT took from its table's identity (PostgreSQL's
-        ``lastval()``, this session's own)."""
-        return self._conn.scalar("SELECT lastval()")
+        """The id of the row an INSERT into a table with ids wrote (its ``RETURNING id``,
+        whether the id was given or taken from the identity), as sqlite3's cursor says."""
+        return self._lastrowid
 
     def close(self) -> None:
         self._raw.close()
@@ -325,8 +330,20 @@ class ServerConnection:
             self._run("BEGIN ISOLATION LEVEL REPEATABLE READ" + (" READ ONLY" * self.readonly))
             return ServerCursor(self, self.raw.cursor())
         cursor = self.raw.cursor()
+        text = translate(sql)
+        returning = _returns_id(text)
         with self.raising():
-            cursor.execute(translate(sql), _params(params))
+            cursor.execute(text + " RETURNING id" if returning else text, _params(params))
+            if returning:
+                row = cursor.fetchone()
+                table = _gives_id(text)
+                if table and row is not None:
+                    # SQLite's next id follows any id given; a sequence does not, by itself.
+                    self.raw.execute(
+                        f"SELECT setval(pg_get_serial_sequence(%s, 'id'), max(id)) FROM {table}",
+                        [table],
+                    )
+                return ServerCursor(self, cursor, row[0] if row else None)
         return ServerCursor(self, cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> ServerCursor:
@@ -402,6 +419,44 @@ class ServerConnection:
             yield
         except psycopg.Error as exc:
             raise raised_as(exc) from exc
+
+
+#: The tables whose rows have an ``id``: an INSERT into one tells its row's id (lastrowid).
+ID_TABLES = frozenset(
+    {
+        "accounts",
+        "audit_log",
+        "consents",
+        "consultations",
+        "course_changes",
+        "patients",
+        "photo_deletions",
+        "photos",
+        "providers",
+        "visits",
+    }
+)
+_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _returns_id(sql: str) -> bool:
+    found = _INSERT.match(sql)
+    return bool(
+        found and found.group(1).lower() in ID_TABLES and "RETURNING" not in sql.upper()
+    )
+
+
+_COLUMNS = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _gives_id(sql: str) -> str | None:
+    """The table, when an INSERT names the row's ``id`` itself."""
+    found = _COLUMNS.match(sql)
+    if found and "id" in (c.strip().lower() for c in found.group(2).split(",")):
+        return found.group(1).lower()
+    return None
 
 
 def _params(params: Sequence[Any] | dict[str, Any]) -> Sequence[Any] | dict[str, Any]:

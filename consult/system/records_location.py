@@ -29,8 +29,10 @@ class LocationError(ValueError):
     """The records' location cannot be used; ``str(error)`` says why, in plain words."""
 
 
-def config_file() -> Path:
-    return config_dir() / FILE_NAME
+def config_file(create: bool = False) -> Path:
+    """``records.toml`` in the config folder (made only to keep a choice: reading it at start
+    never makes the folder)."""
+    return config_dir(create=create) / FILE_NAME
 
 
 def is_server(target: object) -> bool:
@@ -106,6 +108,6 @@ def save(url: str | None) -> Path:
         lines.append(f"{KEY} = {json.dumps(checked_url(url), ensure_ascii=False)}")
     else:
         lines.append("# No server: the records file in the data folder.")
-    path = config_file()
+    path = config_file(create=True)
     write_private_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"))
     return path

@@ -32,7 +32,7 @@ from consult.storage.errors import DatabaseBusyError, ServerUnreachableError
         ),
         (
             "SELECT name FROM accounts ORDER BY name COLLATE NOCASE",
-            "SELECT name FROM accounts ORDER BY lower(name), name",
+            "SELECT name FROM accounts ORDER BY name COLLATE nocase",
         ),
     ],
 )
