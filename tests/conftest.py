@@ -325,8 +325,11 @@ def _postgres_programs() -> Path | None:
         return Path(on_path).resolve().parent
     found = [*Path("/usr/lib/postgresql").glob("*/bin"), *Path("/usr").glob("pgsql-*/bin")]
     found = [f for f in found if (f / "initdb").exists() and (f / "pg_ctl").exists()]
-    digits = lambda p: int("".join(c for c in p.parent.name if c.isdigit()) or 0)  # noqa: E731
-    return max(found, key=digits) if found else None
+
+    def major(folder: Path) -> int:  # 15 of /usr/lib/postgresql/15/bin, /usr/pgsql-15/bin
+        return int("".join(c for c in folder.parent.name if c.isdigit()) or 0)
+
+    return max(found, key=major) if found else None
 
 
 def _url_with_database(url: str, name: str) -> str:
