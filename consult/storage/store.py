@@ -230,7 +230,10 @@ class RecordStore:
             with self.db.atomic():
                 yield self.db
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:  # busy, or the server gone: in plain words
+            raise self.plain(exc) from exc
         try:
             if self.on_server:  # ROLLBACK undoes it all; a savepoint would cost two round trips
                 yield self.db
@@ -244,12 +247,18 @@ class RecordStore:
         try:
             conn.execute("COMMIT")
             self.wrote = True
-        except BaseException:
+        except BaseException as exc:
             # A failed COMMIT (disk full, I/O error) must not leave a transaction open that
             # later calls would silently join.
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self.plain(exc) from exc
             raise
+
+    def plain(self, exc: BaseException) -> Exception:
+        """``exc`` (SQLite's, the server's or the OS's) as a StorageError in plain words."""
+        return database.translate(exc, self.path, where=self.where if self.on_server else "")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
