@@ -70,3 +70,47 @@ def test_the_server_gone_at_the_finish_keeps_the_draft_here_and_the_retry_saves(
     saved = room.finalize(draft)  # the retry: the connection is made again
     assert room.store.records.consultation(saved.id).patient.name == "Zoë O'Brien"
     assert room.store.audit.verify().intact
+
+
+def _room(url: str, folder: str, name: str, out) -> None:
+    """One exam room: its own process and data folder, the clinic's server."""
+    import os
+
+    os.environ["CONSULT_DATA_DIR"] = folder
+    from consult.app.catalog import load_catalog
+
+    catalog = load_catalog().catalog
+    room = Clinic(catalog, url, data_dir())
+    try:
+        if room.needs_first_administrator():
+            room.create_first_administrator(TEST_ADMIN, TEST_SECRET)
+            room.store.clinic.save_settings(ClinicSettings(**CLINIC))
+        else:
+            room.sign_in(TEST_ADMIN, TEST_SECRET)
+        if name:
+            draft = draft_of(room, catalog)
+            draft.patient.name = name
+            out.put(("saved", room.finalize(draft).id))
+        else:
+            out.put(("found", [r.name for r in room.search("ximena").rows]))
+        out.put(("intact", room.store.audit.verify().intact))
+    finally:
+        room.close()
+
+
+@pytest.mark.process
+def test_a_consultation_finished_in_one_room_is_found_in_another(pg_url, tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    said = []
+    for folder, name in ((tmp_path / "room1", "Ximena Quispe"), (tmp_path / "room3", "")):
+        room = context.Process(target=_room, args=(pg_url, str(folder), name, out))
+        room.start()
+        said += [out.get(timeout=120), out.get(timeout=120)]
+        room.join(60)
+        assert room.exitcode == 0
+    assert said[0][0] == "saved" and said[2] == ("found", ["Ximena Quispe"])
+    assert said[1] == ("intact", True) and said[3] == ("intact", True)
+    assert (tmp_path / "room1").is_dir() and (tmp_path / "room3").is_dir()

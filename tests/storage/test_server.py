@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import threading
-from dataclasses import replace
 
 import psycopg
 import pytest
@@ -18,7 +16,6 @@ from consult.storage import RecordStore, server
 from consult.storage.backup import backup_with_audit
 from consult.storage.demo import seed_demo
 from consult.storage.errors import (
-    ConflictError,
     DatabaseBusyError,
     ServerUnreachableError,
     StorageError,
@@ -115,31 +112,44 @@ def test_a_write_waits_for_another_rooms_then_says_busy(pg_url, monkeypatch):
         assert room1.audit.verify().intact
 
 
+def _amend(url: str, final_id: int, note: str, start, out) -> None:
+    from dataclasses import replace as changed_by
+
+    from storage_helpers import plan_for as plan_of
+
+    with RecordStore.open(url, catalog=CATALOG, provider=note) as room:
+        final = room.records.consultation(final_id)
+        changed = changed_by(final, notes=note)
+        plan = plan_of(changed)
+        start.wait(30)
+        try:
+            out.put(("amended", room.consultations.amend(final_id, changed, plan).id))
+        except StorageError as exc:
+            out.put((type(exc).__name__, exc.message))
+
+
+@pytest.mark.process
 def test_two_rooms_amending_the_same_final_one_is_refused_plainly(pg_url):
     with RecordStore.open(pg_url, catalog=CATALOG) as store:
         zoe = store.patients.save(patient())
         c = consultation(zoe)
         final = store.consultations.finalize(c, plan_for(c))
-    outcomes: list[object] = []
-    start = threading.Barrier(2)
-
-    def amend(note: str) -> None:
-        with RecordStore.open(pg_url, catalog=CATALOG, any_thread=True) as room:
-            changed = replace(final, notes=note)
-            start.wait()
-            try:
-                outcomes.append(room.consultations.amend(final.id, changed, plan_for(changed)))
-            except StorageError as exc:
-                outcomes.append(exc)
-
-    rooms = [threading.Thread(target=amend, args=(f"room {n}",)) for n in (1, 3)]
+    context = multiprocessing.get_context("spawn")
+    start, out = context.Barrier(2), context.Queue()
+    rooms = [
+        context.Process(target=_amend, args=(pg_url, final.id, f"room {n}", start, out))
+        for n in (1, 3)
+    ]
     for room in rooms:
         room.start()
+    outcomes = [out.get(timeout=120) for _ in rooms]
     for room in rooms:
-        room.join(30)
-    refused = [o for o in outcomes if isinstance(o, StorageError)]
-    assert len(outcomes) == 2 and len(refused) == 1
-    assert isinstance(refused[0], ConflictError)
+        room.join(60)
+        assert room.exitcode == 0
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["ConflictError", "amended"], outcomes
+    refusal = next(said for kind, said in outcomes if kind == "ConflictError")
+    assert "Traceback" not in refusal and "Zoë" not in refusal
     with RecordStore.open(pg_url, catalog=CATALOG) as store:
         assert store.audit.verify().intact
 
