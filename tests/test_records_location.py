@@ -46,7 +46,7 @@ def test_the_password_never_reaches_the_message():
 
 
 def test_a_damaged_file_is_said_not_guessed():
-    rl.config_file().write_text('records_url = "postgresql://unterminated\n')
+    rl.config_file(create=True).write_text('records_url = "postgresql://unterminated\n')
     with pytest.raises(rl.LocationError, match="cannot be read"):
         rl.configured()
     rl.config_file().write_text("records_url = 5\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,10 +37,10 @@ def test_every_control_character_and_the_awkward_ones():
         assert json_text(text) == sqlite_json_array([text])[1:-1]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.floats(allow_nan=False, allow_infinity=False))
-def test_reals_as_sqlite_writes_them(value):
-    assert json_array([value]) == sqlite_json_array([value])
+def test_no_seal_is_written_from_a_real():
+    """No column of the records is REAL; should one be added, this says it needs a writer."""
+    with pytest.raises(TypeError, match="no seal"):
+        json_array([0.5])
 
 
 def test_nested_rows_as_json_group_array():
