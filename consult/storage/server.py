@@ -391,6 +391,22 @@ class ServerConnection:
 
         return getattr(content_server, f"{kind}_hashes")(self, *args, **options)
 
+    def copy_rows(self, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Rows into ``table`` with PostgreSQL's COPY (for ``db copy``: many times faster than
+        one INSERT a row; the row triggers still run). How many were written."""
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+        )
+        written = 0
+        self._ensure()
+        with self.raising(), self.raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([_value(v) for v in row])
+                written += 1
+        return written
+
     def fetch_all(self, queries: list[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
         """The rows of each query, the queries sent together (psycopg's pipeline mode): one
         round trip to the server instead of one each."""

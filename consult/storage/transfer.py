@@ -194,7 +194,10 @@ def _copy_table(
                 values[revision] = None
                 batch.append(values)
             rows = batch
-        dest.conn.executemany(insert, rows)
+        if dest.on_server:
+            dest.conn.copy_rows(table, columns, rows)  # type: ignore[attr-defined]
+        else:
+            dest.conn.executemany(insert, rows)
         copied += len(rows)
         if progress is not None:
             progress(table, copied)
