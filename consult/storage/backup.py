@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from consult.storage import anchor, audit, database, errors, openfiles, photo_files, schema_check
 from consult.storage.audit import Action
-from consult.storage.copies import backup_to
+from consult.storage.copies import backup_to, check_new_backup
 from consult.storage.errors import BackupError, StorageError
 from consult.storage.part import guarded
 from consult.storage.rotation import (
@@ -66,19 +66,7 @@ def _server_backup(store: RecordStore, dest: Path, audited: Callable[[], None]) 
     name. The file opens in the app on its own, or goes back with ``consult db copy``."""
     from consult.storage.transfer import copy_records
 
-    if dest.is_symlink() or dest.exists():
-        raise BackupError(
-            f"{dest} already exists, and a backup never overwrites a file. Choose a new file "
-            "name, or move the old file away first."
-        )
-    folder = dest.parent
-    if not folder.is_dir():
-        raise BackupError(
-            f"The folder {folder} does not exist, so the backup cannot be written there. "
-            "Create the folder or choose another one."
-        )
-    if database.is_read_only(dest):
-        raise errors.read_only_folder(folder)
+    folder = check_new_backup(dest)
     tmp = database.new_private_file(folder, dest.name)
     tmp.unlink()  # the name only: the records file is made whole by opening it
     try:

@@ -48,19 +48,9 @@ def _checked(path: Path) -> tuple[list[str], anchor.Head | None]:
         conn.close()
 
 
-def backup_to(
-    db: Database,
-    dest: Path,
-    *,
-    unique: bool = False,
-    before_visible: Callable[[], None] | None = None,
-) -> Path:
-    """A checked snapshot of ``db`` at ``dest`` (mode 0600), with the head of its audit
-    chain in a sidecar anchor (``anchor``). ``dest`` must not exist yet; with ``unique``
-    (the app's own backups), a name taken meanwhile by another process gets "-2", "-3"…"""
-    dest = Path(dest).expanduser().absolute()
-    if unique and (dest.is_symlink() or dest.exists()):
-        dest = unique_path(dest)
+def check_new_backup(dest: Path) -> Path:
+    """The folder a backup at ``dest`` goes into, once it is sure the backup may be written
+    there: nothing at ``dest`` yet (a backup never overwrites), the folder there and writable."""
     if dest.is_symlink() or dest.exists():
         raise BackupError(
             f"{dest} already exists, and a backup never overwrites a file. Choose a new file "
@@ -74,6 +64,23 @@ def backup_to(
         )
     if database.is_read_only(dest):
         raise errors.read_only_folder(folder)
+    return folder
+
+
+def backup_to(
+    db: Database,
+    dest: Path,
+    *,
+    unique: bool = False,
+    before_visible: Callable[[], None] | None = None,
+) -> Path:
+    """A checked snapshot of ``db`` at ``dest`` (mode 0600), with the head of its audit
+    chain in a sidecar anchor (``anchor``). ``dest`` must not exist yet; with ``unique``
+    (the app's own backups), a name taken meanwhile by another process gets "-2", "-3"…"""
+    dest = Path(dest).expanduser().absolute()
+    if unique and (dest.is_symlink() or dest.exists()):
+        dest = unique_path(dest)
+    folder = check_new_backup(dest)
     if db_file := _main_file(db):
         protect.check_output(dest, records=db_file, what="backup", backups_allowed=True)
     live_photos = photo_files.folder_of(db_file) if (db_file := _main_file(db)) else None
