@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from consult.storage import anchor, content, listing, migrations, rotation, schema_check, search
 from consult.storage.audit import AuditReport
 from consult.storage.part import Part, guarded
+from consult.storage.readers import Readers
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class CheckReport:
         return "\n".join(lines)
 
 
-class _PageCheck:
+class PageCheck:
     """SQLite's page check of ``path`` on a read-only connection of its own, on a thread."""
 
     def __init__(self, path: Path, full: bool):
@@ -72,6 +74,20 @@ class _PageCheck:
         if self._error is not None:
             raise self._error
         return self._result
+
+    def damaged(self) -> bool:
+        """Whether the check ran and found a damaged page (False when it could not run: the
+        error that stopped it is the caller's to meet, or ``result``'s to raise)."""
+        self._thread.join()
+        return self._error is None and self._result != ["ok"]
+
+
+def _links_and_dates(conn: sqlite3.Connection, dated: bool) -> tuple[bool, int]:
+    """Whether some row points to a row that does not exist (SQLite's foreign key check), and
+    how many patients' list dates differ from their consultations' (``dated``: the file keeps
+    them)."""
+    dangling = conn.execute("PRAGMA foreign_key_check").fetchone() is not None
+    return dangling, listing.mismatched(conn) if dated else 0
 
 
 class Health(Part):
@@ -109,11 +125,11 @@ class Health(Part):
         the time of the longer). ``full``: ``integrity_check``, which also checks every
         index against its table (about twice as long), instead of ``quick_check``."""
         path = self.store.path
-        pages = _PageCheck(path, full) if path is not None else None
+        pages = PageCheck(path, full) if path is not None else None
         anchored = anchor.read(path) if path is not None else None  # before the snapshot
         try:
-            with self.store.snapshot():
-                report = self._check(anchored, None if pages else full)
+            with self.store.snapshot_readers(2) as readers:
+                report = self._check(readers, anchored, None if pages else full)
         finally:
             result = pages.result() if pages else ["ok"]
         if result != ["ok"]:
@@ -128,7 +144,10 @@ class Health(Part):
             )
         return report
 
-    def _check(self, anchored, full: bool | None) -> CheckReport:
+    def _check(self, readers: Readers, anchored, full: bool | None) -> CheckReport:
+        """The checks of one state of the records: the parts that are mostly SQLite's work
+        (foreign keys and the list's dates; the final consultations' content) on ``readers``,
+        the rest here meanwhile."""
         problems = []
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         result = ["ok"]
@@ -138,20 +157,21 @@ class Health(Part):
         if result != ["ok"]:
             problems.append(f"SQLite's check of the file's pages found {len(result)} problem(s).")
         else:
-            if self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
-                problems.append("Some parts of records point to records that do not exist.")
             # An older file (read here without upgrading it) lacks the newer derived tables.
+            dated = version >= migrations.version_of("0004_list_dates")
+            linked = readers.submit(lambda conn: _links_and_dates(conn, dated))
             wrong = 0
             if version >= migrations.version_of("0003_name_keys"):
                 wrong = self._name_key_problems()
+            dangling, wrong_dates = linked()
+            if dangling:
+                problems.append("Some parts of records point to records that do not exist.")
             if wrong:
                 problems.append(
                     f"The name search keys of {wrong} patient(s) do not match their names, "
                     "so a search may miss them."
                 )
-            wrong = 0
-            if version >= migrations.version_of("0004_list_dates"):
-                wrong = listing.mismatched(self.conn)
+            wrong = wrong_dates
             if wrong:
                 problems.append(
                     f"The dates the patient list shows for {wrong} patient(s) (last "
@@ -165,7 +185,7 @@ class Health(Part):
                 f"The schema is version {version}; opening it for writing upgrades it to "
                 f"{migrations.SCHEMA_VERSION}."
             )
-        report = self.store.audit.verify(anchored)
+        report = self.store.audit.verify_in(readers, anchored)
         counts = {} if problems else self.counts()
         return CheckReport(self.store.path, version, tuple(problems), report, counts, self._notes())
 
