@@ -114,6 +114,13 @@ class _Job(Generic[T]):
     def join(self) -> None:
         self._thread.join()
 
+    def stop(self) -> None:
+        """Interrupt its SQLite work until it ends (an interrupt reaches only a statement
+        already running, so it is sent again while the thread lives)."""
+        while self._thread.is_alive():
+            self.conn.interrupt()
+            self._thread.join(0.01)
+
     def result(self) -> T:
         self._thread.join()
         if self._error is not None:
@@ -151,7 +158,7 @@ class Readers:
         then end the readers' transactions and close them."""
         for job in self._jobs:
             if failed:
-                job.conn.interrupt()
+                job.stop()
             job.join()
         _close(self._readers)
         self._readers = self._free = []
