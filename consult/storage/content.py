@@ -70,12 +70,16 @@ PARTS = {
         "FROM consultation_concerns"
     ),
     "adjuncts": "SELECT consultation_id, adjunct_no, adjunct_id FROM consultation_adjuncts",
+    # Until schema 12; from then on the text is kept as it is (``ANSWERS_COLUMN``).
     "answers": "SELECT consultation_id, question_no, question_id, answer FROM screening_answers",
     "sessions": "SELECT consultation_id, number, date FROM planned_sessions",
     "visits": (
         "SELECT consultation_id, visit_no, adjunct_id, date, after_session FROM adjunct_visits"
     ),
 }
+# Schema 12 keeps a consultation's screening answers as the JSON their part has always been
+# hashed as: [[question_no, question_id, answer], ...] in question order, as SQLite writes it.
+ANSWERS_COLUMN = "c.answers"
 # A consent's content (schema 8): every column but its row id, by uuid; its PNGs as hex
 # (JSON holds no bytes); its PDF by the SHA-256 kept beside it, which ``mismatches`` checks
 # against the PDF's bytes.
@@ -274,7 +278,11 @@ _RECORD, _ID = "\x1e", "\x1f"
 def _consultations_text(conn: sqlite3.Connection, finals_only: bool) -> str:
     """The query giving the texts ``digest`` hashes of a slice of consultations, joined."""
     fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
-    lines = [f"json_array({fields}, p.uuid, r.uuid)", *(_part(sql) for sql in PARTS.values())]
+    inline = _has_answers_column(conn)
+    lines = [f"json_array({fields}, p.uuid, r.uuid)"]
+    for name, select in PARTS.items():
+        # Schema 12 keeps the answers as this very text (see ``ANSWERS_COLUMN``).
+        lines.append(ANSWERS_COLUMN if name == "answers" and inline else _part(select))
     text = " || char(10) || ".join(lines) + (f" || {BOOKED}" if _has_booked(conn) else "")
     status = " AND c.status = 'final'" if finals_only else ""
     return (
@@ -466,6 +474,11 @@ def consent_files_changed(conn: sqlite3.Connection) -> list[int]:
         if text_changed or pdf_changed:
             changed.append(cid)
     return changed
+
+
+def _has_answers_column(conn: sqlite3.Connection) -> bool:
+    """Whether the file keeps each consultation's answers in one column (schema 12 on)."""
+    return any(row[1] == "answers" for row in conn.execute("PRAGMA table_info(consultations)"))
 
 
 def _has_booked(conn: sqlite3.Connection) -> bool:

@@ -11,6 +11,7 @@ from consult.storage import anchor, content, listing, migrations, rotation, sche
 from consult.storage.audit import AuditReport
 from consult.storage.part import Part, guarded
 from consult.storage.readers import Readers
+from consult.storage.records import kept_answers
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,14 @@ class Health(Part):
                     f"The dates the patient list shows for {wrong} patient(s) (last "
                     "consultation, next session) do not match their consultations."
                 )
+            if version >= migrations.version_of("0012_screening_answers_as_one_column"):
+                wrong = self._draft_answer_problems()
+                if wrong:
+                    problems.append(
+                        f"The screening answers of {wrong} draft consultation(s) are not as "
+                        "the app writes them (each question once, answered yes, no or not "
+                        "sure): they were changed outside the app."
+                    )
         changed = schema_check.differences(self.conn, version)
         if changed:
             problems.append(schema_check.describe(changed))
@@ -201,6 +210,18 @@ class Health(Part):
         if path is not None and (warning := rotation.stale_warning(path, self.store.clock())):
             notes.append(warning)
         return tuple(notes)
+
+    def _draft_answer_problems(self) -> int:
+        """How many drafts' screening answers are not in the form the app writes. A final's
+        are sealed, so a change to them is found with the rest of its content; a draft's
+        change freely, and until schema 12 a CHECK constraint on each answer row kept them
+        in that form (``records.kept_answers``)."""
+        return sum(
+            kept_answers(text) is None
+            for (text,) in self.conn.execute(
+                "SELECT answers FROM consultations WHERE status = 'draft'"
+            )
+        )
 
     def _name_key_problems(self) -> int:
         """How many patients' search words (``search_name``) or name keys (``name_keys``) are

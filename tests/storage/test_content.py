@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace as changed
 from datetime import time
 
 import pytest
+from schema_builders import BUILDERS
 from storage_helpers import CATALOG, consultation, patient, plan_for
 
 from consult.storage import RecordStore, content
+from consult.storage.migrations import SCHEMA_VERSION
 
 # A consultation's content as the checks computed it before each was written by one query:
 # every part read in its own query, ordered explicitly, and the booked times in another.
@@ -44,7 +47,13 @@ def reference_hashes(conn: sqlite3.Connection) -> dict[int, str]:
         "JOIN patients AS p ON p.id = c.patient_id "
         "LEFT JOIN consultations AS r ON r.id = c.revision_of ORDER BY c.id"
     ).fetchall()
-    parts = [dict(conn.execute(_grouped(sql))) for sql in content.PARTS.values()]
+    inline = content._has_answers_column(conn)  # schema 12 keeps the answers' text as is
+    parts = [
+        dict(conn.execute("SELECT id, answers FROM consultations"))
+        if name == "answers" and inline
+        else dict(conn.execute(_grouped(sql)))
+        for name, sql in content.PARTS.items()
+    ]
     booked = dict(conn.execute(_BOOKED))
     return {
         cid: content.digest(
@@ -101,7 +110,52 @@ def test_each_part_is_read_in_its_primary_keys_order(records):
         ]
     finally:
         conn.close()
-    for select in content.PARTS.values():
+    for name, select in content.PARTS.items():
+        if name == "answers":
+            continue  # one text in the consultation's row (schema 12)
         table = select.split(" FROM ")[1]
         assert f"SEARCH {table} USING PRIMARY KEY (consultation_id=?)" in plan, plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_the_answers_moved_into_their_consultation_hash_as_before(tmp_path):
+    """Schema 12 moves each consultation's answers into one text: every hash, computed from
+    the answer rows of schema 11, is the same from the text after the upgrade."""
+    path = tmp_path / "records.sqlite3"
+    BUILDERS[11](path)
+    conn = sqlite3.connect(path)
+    try:
+        before = reference_hashes(conn)
+        rows = conn.execute("SELECT count(*) FROM screening_answers").fetchone()[0]
+    finally:
+        conn.close()
+    assert rows and len(before) == 3
+    RecordStore.open(path).close()  # upgraded
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert content.consultation_hashes(conn) == before == reference_hashes(conn)
+        answers = conn.execute("SELECT answers FROM consultations WHERE id = 1").fetchone()[0]
+        assert answers == '[[0,"pregnancy","no"],[1,"keloid","not_sure"]]'
+    finally:
+        conn.close()
+
+
+def test_a_draft_saved_again_keeps_its_answers_in_the_form_the_hash_reads(records):
+    """The app writes the text with SQLite's JSON functions, as the upgrade did."""
+    with RecordStore.open(records, catalog=CATALOG) as store:
+        (draft_id,) = store.conn.execute(
+            "SELECT id FROM consultations WHERE status = 'draft' AND notes != '' LIMIT 1"
+        ).fetchone()
+        draft = store.records.consultation(draft_id)
+        again = store.consultations.save_draft(changed(draft, notes="again"))
+        text = store.conn.execute(
+            "SELECT answers FROM consultations WHERE id = ?", [again.id]
+        ).fetchone()[0]
+        expected = store.conn.execute(
+            "SELECT json_group_array(json_array(key, json_extract(value, '$[0]'), "
+            "json_extract(value, '$[1]'))) FROM json_each(?)",
+            [json.dumps([[q, a.value] for q, a in draft.screening.items()])],
+        ).fetchone()[0]
+    assert draft.screening and text == expected
+    assert json.loads(text)[0][:2] == [0, next(iter(draft.screening))]

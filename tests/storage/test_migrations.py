@@ -39,6 +39,7 @@ SHIPPED = (
     "0009_appointment_times_and_amend_reason",
     "0010_treatment_course",
     "0011_photos",
+    "0012_screening_answers_as_one_column",
 )
 
 
