@@ -860,4 +860,13 @@ def _screening_answers_as_one_column(db: Database) -> None:
     )
 
 
+@migration("0013_name_keys_by_patient")
+def _name_keys_by_patient(db: Database) -> None:
+    """Each patient's name keys read together: an index of ``name_keys`` by patient (and the
+    list's order), holding the keys too. ``db check`` compares every patient's keys with
+    what the name gives; it had SQLite sort all the keys (1.1 million at 100,000 patients)
+    by patient first. Removing a patient's keys no longer reads the whole table either."""
+    _run(db, ["CREATE INDEX name_keys_patient ON name_keys (patient_id, sort_name)"])
+
+
 SCHEMA_VERSION = len(_NAMES)

@@ -595,6 +595,11 @@ def build_v12(path: Path) -> Expected:
     return _rows_v11_at(path, 12)
 
 
+def build_v13(path: Path) -> Expected:
+    """Version 13 indexes the name keys by patient: the rows of version 12 at version 13."""
+    return _rows_v11_at(path, 13)
+
+
 def _rows_v11_at(path: Path, version: int) -> Expected:
     import hashlib
 
@@ -653,6 +658,7 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     10: build_v10,
     11: build_v11,
     12: build_v12,
+    13: build_v13,
 }
 
 

@@ -40,6 +40,7 @@ SHIPPED = (
     "0010_treatment_course",
     "0011_photos",
     "0012_screening_answers_as_one_column",
+    "0013_name_keys_by_patient",
 )
 
 
