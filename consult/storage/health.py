@@ -83,12 +83,14 @@ class PageCheck:
         return self._error is None and self._result != ["ok"]
 
 
-def _links_and_dates(conn: sqlite3.Connection, dated: bool) -> tuple[bool, int]:
+def _links_and_dates(
+    conn: sqlite3.Connection, dated: bool
+) -> tuple[bool, dict[int, listing.Summary] | None]:
     """Whether some row points to a row that does not exist (SQLite's foreign key check), and
-    how many patients' list dates differ from their consultations' (``dated``: the file keeps
-    them)."""
+    the dates each patient's consultations give for the list (``dated``: the file keeps
+    them): SQLite's work, nearly all of it."""
     dangling = conn.execute("PRAGMA foreign_key_check").fetchone() is not None
-    return dangling, listing.mismatched(conn) if dated else 0
+    return dangling, listing.compute(conn) if dated else None
 
 
 class Health(Part):
@@ -164,7 +166,8 @@ class Health(Part):
             wrong = 0
             if version >= migrations.version_of("0003_name_keys"):
                 wrong = self._name_key_problems()
-            dangling, wrong_dates = linked()
+            dangling, dates = linked()
+            wrong_dates = listing.mismatched(self.conn, dates) if dated else 0
             if dangling:
                 problems.append("Some parts of records point to records that do not exist.")
             if wrong:
