@@ -47,6 +47,7 @@ _FOLD = str.maketrans(
         "ſ": "s",
     }
 )
+_FOLDED = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD)) + "]")
 # Kana voicing marks change the sound, not an accent: they stay (NFC puts them back).
 _KEEP_MARKS = {"\u3099", "\u309a"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -90,8 +91,11 @@ def fold(text: str) -> str:
         # What the steps below do to ASCII: nothing but lower case (no ASCII letter is in
         # _FOLD, has a decomposition or is a mark, and case-folds differently from lower()).
         return text.lower()
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD)).translate(_DROP_MARKS)
-    return unicodedata.normalize("NFC", text.casefold()).translate(_FOLD)
+    if _FOLDED.search(text):
+        text = text.translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text).translate(_DROP_MARKS)
+    text = unicodedata.normalize("NFC", text.casefold())
+    return text.translate(_FOLD) if _FOLDED.search(text) else text
 
 
 def _tokens(word: str) -> list[str]:
@@ -142,13 +146,10 @@ def name_keys(search_name: str) -> list[str]:
     The repository writes them for every save of a name, and the migration that made the
     table wrote them for the names already there: both call this.
     """
-    return list(
-        dict.fromkeys(
-            word[:end]
-            for word in search_name.split()
-            for end in range(1, min(len(word), KEY_CHARS) + 1)
-        )
-    )
+    keys: list[str] = []
+    for word in search_name.split():
+        keys += [word[:end] for end in range(1, min(len(word), KEY_CHARS) + 1)]
+    return list(dict.fromkeys(keys))
 
 
 def name_terms(text: str) -> tuple[str, ...] | None:
