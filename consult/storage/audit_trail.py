@@ -70,9 +70,9 @@ class AuditTrail(Part):
         consultations' content, mostly SQLite's work, is handed to ``readers`` while this
         thread walks the chain and checks the rest."""
         path = self.store.path
-        sealed = audit.has_content_column(self.db)
+        sealed = audit.has_content_column(self.conn)
         finals = readers.submit(content.finals) if sealed else None
-        report, seals = audit.walk(self.db)
+        report, seals = audit.walk(self.conn)
         cut = anchor.problems(self.conn, path, anchored=anchored) if anchored else []
         if finals is None:
             # An older file: its records are sealed when it is upgraded.

@@ -83,14 +83,9 @@ class PageCheck:
         return self._error is None and self._result != ["ok"]
 
 
-def _links_and_dates(
-    conn: sqlite3.Connection, dated: bool
-) -> tuple[bool, dict[int, listing.Summary] | None]:
-    """Whether some row points to a row that does not exist (SQLite's foreign key check), and
-    the dates each patient's consultations give for the list (``dated``: the file keeps
-    them): SQLite's work, nearly all of it."""
-    dangling = conn.execute("PRAGMA foreign_key_check").fetchone() is not None
-    return dangling, listing.compute(conn) if dated else None
+def _dangling(conn: sqlite3.Connection) -> bool:
+    """Whether some row points to a row that does not exist (SQLite's foreign key check)."""
+    return conn.execute("PRAGMA foreign_key_check").fetchone() is not None
 
 
 class Health(Part):
@@ -160,15 +155,15 @@ class Health(Part):
         if result != ["ok"]:
             problems.append(f"SQLite's check of the file's pages found {len(result)} problem(s).")
         else:
+            dangling = readers.submit(_dangling)
             # An older file (read here without upgrading it) lacks the newer derived tables.
-            dated = version >= migrations.version_of("0004_list_dates")
-            linked = readers.submit(lambda conn: _links_and_dates(conn, dated))
             wrong = 0
             if version >= migrations.version_of("0003_name_keys"):
                 wrong = self._name_key_problems()
-            dangling, dates = linked()
-            wrong_dates = listing.mismatched(self.conn, dates) if dated else 0
-            if dangling:
+            wrong_dates = 0
+            if version >= migrations.version_of("0004_list_dates"):
+                wrong_dates = listing.mismatched(self.conn)
+            if dangling():
                 problems.append("Some parts of records point to records that do not exist.")
             if wrong:
                 problems.append(
