@@ -61,7 +61,7 @@ def cached_name(n: int) -> str:
 def build(n: int, dest: Path) -> float:
     """Seed a new records file of ``n`` demo patients at ``dest``; seconds taken."""
     from consult.app.catalog import load_catalog
-    from consult.storage import database
+    from consult.storage import anchor, database
     from consult.storage.demo import seed_demo
     from consult.storage.store import RecordStore
 
@@ -76,6 +76,7 @@ def build(n: int, dest: Path) -> float:
         tmp.replace(dest)
     finally:
         database.remove_with_sides(tmp)
+        anchor.anchor_path(tmp).unlink(missing_ok=True)  # written as the store closed
     return time.perf_counter() - started
 
 

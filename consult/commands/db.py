@@ -260,8 +260,24 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    with _open(args, Permission.BACKUP, readonly=True) as store:
-        report = store.audit.verify()
+    from consult.storage import errors
+    from consult.storage.database import resolve
+    from consult.storage.health import PageCheck
+
+    # A damaged file is refused, as opening it with its page check would (``verify=True``);
+    # the page check runs on a thread of its own while the trail is walked, as in db check.
+    path = resolve(getattr(args, "db", None))
+    pages = PageCheck(path, full=False)
+    try:
+        with _open(args, Permission.BACKUP, readonly=True, verify=False) as store:
+            report = store.audit.verify()
+    except Exception:
+        if pages.damaged():
+            raise errors.corrupt(path) from None
+        raise
+    if pages.damaged():
+        raise errors.corrupt(path)
+    pages.result()  # an error that stopped the page check, if any
     if report.intact:
         print(report.summary())
         return 0

@@ -72,11 +72,61 @@ def canonical_json(value: Any) -> bytes:
     return msgspec.json.encode(value, order="sorted")
 
 
+# The hashed fields as structs whose fields are in the canonical JSON's (sorted) order:
+# msgspec writes a struct's fields in the order declared, so ``_encode(_Sealed(...))`` is
+# byte for byte ``canonical_json`` of the same fields as a dict, without building the dict
+# and sorting its keys for every entry (a test holds the two to it).
+
+
+class _Sealed(msgspec.Struct):
+    """An entry with a content hash (schema 5 on)."""
+
+    action: Any
+    at: Any
+    content_hash: Any
+    detail: Any
+    id: Any
+    prev_hash: Any
+    provider: Any
+    record_id: Any
+    record_type: Any
+    record_uuid: Any
+
+
+class _Unsealed(msgspec.Struct):
+    """An entry without one."""
+
+    action: Any
+    at: Any
+    detail: Any
+    id: Any
+    prev_hash: Any
+    provider: Any
+    record_id: Any
+    record_type: Any
+    record_uuid: Any
+
+
+#: Every hashed field, the content hash included, in the canonical order; a row read in this
+#: order is hashed by ``_row_hash``.
+SORTED_FIELDS = tuple(_Sealed.__struct_fields__)
+_encode = msgspec.json.Encoder().encode
+
+
+def _row_hash(values: tuple[Any, ...] | list[Any]) -> str:
+    """The hash of an entry given as its ``SORTED_FIELDS``' values (content hash None: left
+    out, as entries from before schema 5 have none)."""
+    if values[2] is None:
+        fields: msgspec.Struct = _Unsealed(values[0], values[1], *values[3:10])
+    else:
+        fields = _Sealed(*values[:10])
+    return hashlib.sha256(_encode(fields)).hexdigest()
+
+
 def entry_hash(entry: Mapping[str, Any]) -> str:
-    fields = {k: entry[k] for k in HASHED_FIELDS}
-    if entry.get(CONTENT_FIELD) is not None:
-        fields[CONTENT_FIELD] = entry[CONTENT_FIELD]
-    return hashlib.sha256(canonical_json(fields)).hexdigest()
+    """SHA-256 of the canonical JSON of the entry's ``HASHED_FIELDS`` (and its content hash
+    when it has one)."""
+    return _row_hash([entry.get(k) if k == CONTENT_FIELD else entry[k] for k in SORTED_FIELDS])
 
 
 def now_utc() -> str:
@@ -86,7 +136,7 @@ def now_utc() -> str:
 def _last_used_id(db: Database) -> int:
     """The highest id the chain ever gave an entry (a deleted newest entry still counts):
     SQLite's AUTOINCREMENT record, or the chain's head row on the server."""
-    if getattr(db.conn, "engine", "sqlite") == "postgresql":
+    if getattr(getattr(db, "conn", db), "engine", "sqlite") == "postgresql":
         row = db.execute("SELECT last_id FROM audit_head").fetchone()
         return int(row[0]) if row else 0
     row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
@@ -118,7 +168,7 @@ def append_many(
     """Add entries (action, record_type, record_id, record_uuid, provider, detail,
     content_hash) at the end of the chain, in order; the last one's id. In the caller's
     transaction."""
-    server = getattr(db.conn, "engine", "sqlite") == "postgresql"
+    server = getattr(getattr(db, "conn", db), "engine", "sqlite") == "postgresql"
     if server:
         # On the server the chain's head is a row of its own, read and moved in this
         # transaction (which holds the write lock): no id is ever skipped, as a sequence
@@ -203,34 +253,65 @@ class AuditReport:
         )
 
 
-def verify(db: Database) -> AuditReport:
+#: The kinds of record whose content ``content.mismatches`` checks against their seals.
+SEALED_TYPES = ("patient", "consultation", "consent", "visit", "course_change")
+
+
+@dataclass(frozen=True)
+class Seals:
+    """What the trail last sealed of each record, read on the walk along the chain: for
+    ``SEALED_TYPES``, (kind, id) -> (content hash, action) of the record's last entry with a
+    content hash or deleting it; for photos, id -> the last content hash of the photo, and of
+    its deletion."""
+
+    records: dict[tuple[str, Any], tuple[str | None, str]]
+    photos: dict[Any, str | None]
+    photo_deletions: dict[Any, str | None]
+
+
+def verify(db: Database | Any) -> AuditReport:
     """Walk the chain from the first entry; report every entry changed, deleted or moved."""
+    return walk(db)[0]
+
+
+def walk(db: Database | Any) -> tuple[AuditReport, Seals]:
+    """``verify``, and the seals the walk passed (``Seals``): one read of the trail, in id
+    order, for both."""
     problems: list[str] = []
     expected_prev = GENESIS
     expected_id = 1
     count = 0
-    names = [*HASHED_FIELDS, "hash"]
-    if has_content_column(db):
-        names.append(CONTENT_FIELD)
-    cursor = db.execute(f"SELECT {', '.join(names)} FROM audit_log ORDER BY id")
-    for values in cursor:
-        entry = dict(zip(names, values, strict=True))
+    seals: dict[tuple[str, Any], tuple[str | None, str]] = {}
+    photos: dict[Any, str | None] = {}
+    deletions: dict[Any, str | None] = {}
+    sealed_types = frozenset(SEALED_TYPES)
+    content_column = CONTENT_FIELD if has_content_column(db) else "NULL"
+    columns = [content_column if f == CONTENT_FIELD else f for f in SORTED_FIELDS]
+    cursor = db.execute(f"SELECT {', '.join(columns)}, hash FROM audit_log ORDER BY id")
+    for row in cursor:
+        action, _, sealed, _, ident, prev_hash, _, record_id, record_type, _, stored = row
         count += 1
-        ident = entry["id"]
         if ident > expected_id:
             problems.append(_deleted(expected_id, ident - 1))
         elif ident < expected_id:
             problems.append(f"Entry {ident} is out of order.")
-        if entry["hash"] != entry_hash(entry):
+        if stored != _row_hash(row):
             problems.append(f"Entry {ident} was changed after it was written.")
-        if entry["prev_hash"] != expected_prev and ident == expected_id:
+        if prev_hash != expected_prev and ident == expected_id:
             problems.append(f"Entry {ident} does not follow the entry before it.")
-        expected_prev = entry["hash"]
+        expected_prev = stored
         expected_id = ident + 1
+        if record_id is None:
+            continue
+        if record_type in sealed_types:
+            if sealed is not None or action == Action.DELETE:
+                seals[record_type, record_id] = (sealed, action)
+        elif record_type == "photo" and sealed is not None:
+            (deletions if action == Action.DELETE else photos)[record_id] = sealed
     last_used = _last_used_id(db)
     if last_used >= expected_id:
         problems.append(_deleted(expected_id, last_used, newest=True))
-    return AuditReport(count, tuple(problems))
+    return AuditReport(count, tuple(problems)), Seals(seals, photos, deletions)
 
 
 def _deleted(first: int, last: int, newest: bool = False) -> str:

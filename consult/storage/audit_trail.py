@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from consult.storage import anchor, audit, content
-from consult.storage.audit import Action, AuditEntry, AuditPage, AuditQuery, AuditReport, verify
+from consult.storage.audit import Action, AuditEntry, AuditPage, AuditQuery, AuditReport
 from consult.storage.part import Part, guarded, missing
+from consult.storage.readers import Readers
 
 _RECORD_TABLES = {
     "consultation": "consultations",
@@ -61,16 +62,25 @@ class AuditTrail(Part):
         path = self.store.path
         if anchored is None and path is not None and not self.conn.in_transaction:
             anchored = anchor.read(path)  # before the snapshot: see ``anchor.problems``
-        with self.store.snapshot():
-            report = verify(self.db)
-            cut = anchor.problems(self.conn, path, anchored=anchored) if anchored else []
-            if not audit.has_content_column(self.db):
-                # An older file: its records are sealed when it is upgraded.
-                return AuditReport(report.entries, (*report.problems, *cut))
-            files = None
-            if path is not None or self.store.on_server:
-                files = self.store.photos.pictures.problems
-            problems = content.mismatches(self.conn, files)
+        with self.store.snapshot_readers(1) as readers:
+            return self.verify_in(readers, anchored)
+
+    def verify_in(self, readers: Readers, anchored: anchor.Anchored | str | None) -> AuditReport:
+        """``verify`` inside a snapshot already begun (``store.snapshot_readers``): the final
+        consultations' content, mostly SQLite's work, is handed to ``readers`` while this
+        thread walks the chain and checks the rest."""
+        path = self.store.path
+        sealed = audit.has_content_column(self.conn)
+        finals = readers.submit(content.finals) if sealed else None
+        report, seals = audit.walk(self.conn)
+        cut = anchor.problems(self.conn, path, anchored=anchored) if anchored else []
+        if finals is None:
+            # An older file: its records are sealed when it is upgraded.
+            return AuditReport(report.entries, (*report.problems, *cut))
+        files = None
+        if path is not None or self.store.on_server:  # the photo folder, or the server's
+            files = self.store.photos.pictures.problems
+        problems = content.mismatches(self.conn, seals, files, finals)
         return AuditReport(report.entries, (*report.problems, *cut, *problems), sealed=True)
 
     @guarded

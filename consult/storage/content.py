@@ -13,8 +13,7 @@ adjuncts, screening answers and dated plan, and (schema 8) the booked times and 
 amendment's reason when it has any. Not ``updated_at``: that says when, not what.
 Canonical JSON (sorted keys, no spaces, UTF-8) hashed with SHA-256.
 
-Computed for one record at each save, and for every record in slices of ids when checking
-(each table read once per slice, in its primary key's order).
+Computed for one record at each save, and for every record in slices of ids when checking.
 """
 
 from __future__ import annotations
@@ -22,6 +21,10 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from consult.storage.audit import Seals
 
 PATIENT_FIELDS = (
     "uuid",
@@ -67,12 +70,16 @@ PARTS = {
         "FROM consultation_concerns"
     ),
     "adjuncts": "SELECT consultation_id, adjunct_no, adjunct_id FROM consultation_adjuncts",
+    # Until schema 12; from then on the text is kept as it is (``ANSWERS_COLUMN``).
     "answers": "SELECT consultation_id, question_no, question_id, answer FROM screening_answers",
     "sessions": "SELECT consultation_id, number, date FROM planned_sessions",
     "visits": (
         "SELECT consultation_id, visit_no, adjunct_id, date, after_session FROM adjunct_visits"
     ),
 }
+# Schema 12 keeps a consultation's screening answers as the JSON their part has always been
+# hashed as: [[question_no, question_id, answer], ...] in question order, as SQLite writes it.
+ANSWERS_COLUMN = "c.answers"
 # A consent's content (schema 8): every column but its row id, by uuid; its PNGs as hex
 # (JSON holds no bytes); its PDF by the SHA-256 kept beside it, which ``mismatches`` checks
 # against the PDF's bytes.
@@ -106,16 +113,17 @@ CONSENT_FIELDS = (
 # none of them hashes as it did before (no re-seal on upgrade); one that has them adds one
 # more line, so changing a booked time or the reason outside the app shows too.
 BOOKED = (
-    "SELECT c.id, json_array(c.appointment_time, c.appointment_times, c.amend_reason, "
+    "CASE WHEN c.appointment_time IS NOT NULL OR c.appointment_times != '{}' "
+    "OR c.amend_reason != '' "
+    "OR EXISTS (SELECT 1 FROM planned_sessions WHERE consultation_id = c.id "
+    "AND time IS NOT NULL) "
+    "OR EXISTS (SELECT 1 FROM adjunct_visits WHERE consultation_id = c.id AND time IS NOT NULL) "
+    "THEN char(10) || json_array(c.appointment_time, c.appointment_times, c.amend_reason, "
     "(SELECT json_group_array(json_array(number, time)) FROM (SELECT number, time "
     "FROM planned_sessions WHERE consultation_id = c.id AND time IS NOT NULL ORDER BY number)), "
     "(SELECT json_group_array(json_array(visit_no, time)) FROM (SELECT visit_no, time "
     "FROM adjunct_visits WHERE consultation_id = c.id AND time IS NOT NULL ORDER BY visit_no))) "
-    "FROM consultations AS c WHERE c.id BETWEEN ? AND ? AND ("
-    "c.appointment_time IS NOT NULL OR c.appointment_times != '{}' OR c.amend_reason != '' "
-    "OR EXISTS (SELECT 1 FROM planned_sessions WHERE consultation_id = c.id "
-    "AND time IS NOT NULL) "
-    "OR EXISTS (SELECT 1 FROM adjunct_visits WHERE consultation_id = c.id AND time IS NOT NULL))"
+    "ELSE '' END"
 )
 # A signed-off visit (schema 10): every column but its row id and ``updated_at``, by uuid.
 VISIT_FIELDS = (
@@ -252,30 +260,48 @@ def consultation_hashes(
 ) -> dict[int, str]:
     """Each consultation's content hash (of ``ids``, or of every one; only finals if asked).
 
-    SQLite writes each part as JSON in one pass over the part's table, a slice of ids at a
-    time, its rows in primary-key order; Python only hashes the texts."""
+    SQLite writes each consultation's content, its fields and then each part as JSON (its
+    rows read in its primary key's order), a line each, and hands back the texts of a slice
+    of ids as one string, each text after its id; Python only hashes them. One string a slice
+    rather than a row a consultation: a check running this on a thread of its own then
+    spends its time in SQLite, which works without Python's lock, instead of waiting for that
+    lock at every row while another thread holds it."""
     if on_server(conn):
         return conn.content_hashes("consultation", ids, finals_only=finals_only)
-    fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
-    status = " AND c.status = 'final'" if finals_only else ""
-    has_booked = _has_booked(conn)
+    query = _consultations_text(conn, finals_only)
+    sha256 = hashlib.sha256
     found = {}
     for low, high in _slices(conn, "consultations", ids):
-        rows = conn.execute(
-            f"SELECT c.id, json_array({fields}, p.uuid, r.uuid) FROM consultations AS c "
-            "JOIN patients AS p ON p.id = c.patient_id "
-            "LEFT JOIN consultations AS r ON r.id = c.revision_of "
-            f"WHERE c.id BETWEEN ? AND ?{status} ORDER BY c.id",
-            [low, high],
-        ).fetchall()
-        if not rows:
+        (joined,) = conn.execute(query, [low, high]).fetchone()
+        if joined is None:
             continue
-        parts = [dict(conn.execute(_grouped(sql), [low, high])) for sql in PARTS.values()]
-        booked = dict(conn.execute(BOOKED, [low, high])) if has_booked else {}
-        for cid, text in rows:
-            extra = [booked[cid]] if cid in booked else []
-            found[cid] = digest(text, *(part.get(cid) for part in parts), *extra)
+        for record in joined.split(_RECORD):
+            ident, _, text = record.partition(_ID)
+            found[int(ident)] = sha256(text.encode("utf-8")).hexdigest()
     return found
+
+
+# JSON never holds a raw control character (SQLite writes them as \u001e and \u001f), so
+# these two separate the texts of a slice and each text from its id.
+_RECORD, _ID = "\x1e", "\x1f"
+
+
+def _consultations_text(conn: sqlite3.Connection, finals_only: bool) -> str:
+    """The query giving the texts ``digest`` hashes of a slice of consultations, joined."""
+    fields = ", ".join(f"c.{f}" for f in CONSULTATION_FIELDS)
+    inline = _has_answers_column(conn)
+    lines = [f"json_array({fields}, p.uuid, r.uuid)"]
+    for name, select in PARTS.items():
+        # Schema 12 keeps the answers as this very text (see ``ANSWERS_COLUMN``).
+        lines.append(ANSWERS_COLUMN if name == "answers" and inline else _part(select))
+    text = " || char(10) || ".join(lines) + (f" || {BOOKED}" if _has_booked(conn) else "")
+    status = " AND c.status = 'final'" if finals_only else ""
+    return (
+        f"SELECT group_concat(c.id || char(31) || {text}, char(30)) FROM consultations AS c "
+        "JOIN patients AS p ON p.id = c.patient_id "
+        "LEFT JOIN consultations AS r ON r.id = c.revision_of "
+        f"WHERE c.id BETWEEN ? AND ?{status}"
+    )
 
 
 def consent_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, str]:
@@ -404,18 +430,12 @@ def has_photos(conn: sqlite3.Connection) -> bool:
 FileCheck = Callable[[list[tuple[int, str]]], tuple[list[int], list[int]]]
 
 
-def photo_mismatches(conn: sqlite3.Connection, files: FileCheck | None) -> list[str]:
+def photo_mismatches(conn: sqlite3.Connection, files: FileCheck | None, sealed: Seals) -> list[str]:
     """Every photo (and photo deletion) whose content differs from what the audit trail
-    sealed, or was never sealed; every photo row gone; every photo whose thumbnail or, with
-    ``files``, whose file was changed or removed outside the app. By id only."""
-    seals: dict[int, str | None] = {}
-    deleted: dict[int, str | None] = {}
-    for record_id, action, seal in conn.execute(
-        "SELECT record_id, action, content_hash FROM audit_log WHERE id IN ("
-        " SELECT max(id) FROM audit_log WHERE record_type = 'photo' AND record_id IS NOT NULL"
-        " AND content_hash IS NOT NULL GROUP BY record_id, action = 'delete')"
-    ):
-        (deleted if action == "delete" else seals)[record_id] = seal
+    sealed (``sealed``: as the walk along the chain found it), or was never sealed; every
+    photo row gone; every photo whose thumbnail or, with ``files``, whose file was changed or
+    removed outside the app. By id only."""
+    seals, deleted = sealed.photos, sealed.photo_deletions
     current = photo_hashes(conn)
     deletions = deletion_hashes(conn)
     changed = sorted(i for i, h in current.items() if i in seals and seals[i] != h)
@@ -477,19 +497,26 @@ def consent_files_changed(conn: sqlite3.Connection) -> list[int]:
     return changed
 
 
+def _has_answers_column(conn: sqlite3.Connection) -> bool:
+    """Whether the file keeps each consultation's answers in one column (schema 12 on)."""
+    return any(row[1] == "answers" for row in conn.execute("PRAGMA table_info(consultations)"))
+
+
 def _has_booked(conn: sqlite3.Connection) -> bool:
     """Whether the file has schema 9's columns (an upgrade seals at schema 6 first)."""
     return any(row[1] == "amend_reason" for row in conn.execute("PRAGMA table_info(consultations)"))
 
 
-def _grouped(select: str) -> str:
-    """One JSON array per consultation of a part's rows (in their primary key's order)."""
-    columns = select.removeprefix("SELECT ").split(" FROM ")[0]
+def _part(select: str) -> str:
+    """One JSON array of a part's rows of consultation ``c`` (``[]`` when it has none, as
+    ``digest`` writes a missing part), in its primary key's order: SQLite reads the rows of one
+    consultation by the primary key, whose first column is ``consultation_id``, and adds each
+    to the array as it reads it (``test_content`` holds every part's plan to it)."""
+    columns, table = select.removeprefix("SELECT ").split(" FROM ")
     rest = [c.strip() for c in columns.split(",")][1:]
     return (
-        f"SELECT consultation_id, json_group_array(json_array({', '.join(rest)})) FROM ("
-        f"{select} WHERE consultation_id BETWEEN ? AND ? ORDER BY 1, 2, 3"
-        ") GROUP BY consultation_id"
+        f"(SELECT json_group_array(json_array({', '.join(rest)})) FROM {table} "
+        "WHERE consultation_id = c.id)"
     )
 
 
@@ -501,34 +528,27 @@ def of_consultation(conn: sqlite3.Connection, consultation_id: int) -> str | Non
     return consultation_hashes(conn, [consultation_id]).get(consultation_id)
 
 
-def _last_seals(conn: sqlite3.Connection) -> dict[tuple[str, int], tuple[str | None, str]]:
-    """(record_type, record_id) -> (content_hash, action) of each record's last entry that
-    sealed it (or deleted it)."""
-    found = {}
-    for record_type, record_id, seal, action in conn.execute(
-        "SELECT record_type, record_id, content_hash, action FROM audit_log WHERE id IN ("
-        " SELECT max(id) FROM audit_log"
-        " WHERE record_type IN ('patient', 'consultation', 'consent', 'visit', 'course_change')"
-        " AND record_id IS NOT NULL"
-        " AND (content_hash IS NOT NULL OR action = 'delete')"
-        " GROUP BY record_type, record_id)"
-    ):
-        found[record_type, record_id] = (seal, action)
-    return found
+def finals(conn: sqlite3.Connection) -> dict[int, str]:
+    """Every final consultation's content hash."""
+    return consultation_hashes(conn, finals_only=True)
 
 
-def mismatches(conn: sqlite3.Connection, photo_files: FileCheck | None = None) -> list[str]:
+def mismatches(
+    conn: sqlite3.Connection,
+    sealed: Seals,
+    photo_files: FileCheck | None = None,
+    final_hashes: Callable[[], dict[int, str]] | None = None,
+) -> list[str]:
     """Every patient, final consultation, consent, signed-off visit and change to a course
-    whose content differs from its last
-    audited hash, has none, or is gone although the trail never recorded its deletion; and
-    every consent whose kept text or PDF no longer has the SHA-256 kept beside it. Names
-    records by kind and id, never by what they say."""
-    seals = _last_seals(conn)
+    whose content differs from its last audited hash (``sealed``: as the walk along the
+    chain found them), has none, or is gone although the trail never recorded its deletion;
+    and every consent whose kept text or PDF no longer has the SHA-256 kept beside it. Names
+    records by kind and id, never by what they say. ``final_hashes``: gives ``finals`` of
+    the same state, computed elsewhere (on a connection of its own, on another thread); asked
+    last, after the rest is computed here."""
+    seals = sealed.records
     problems = []
     current = {("patient", i): h for i, h in patient_hashes(conn).items()}
-    current |= {
-        ("consultation", i): h for i, h in consultation_hashes(conn, finals_only=True).items()
-    }
     files_changed: list[tuple[str, int]] = []
     if has_consents(conn):
         current |= {("consent", i): h for i, h in consent_hashes(conn).items()}
@@ -537,6 +557,8 @@ def mismatches(conn: sqlite3.Connection, photo_files: FileCheck | None = None) -
         current |= {("visit", i): h for i, h in visit_hashes(conn).items()}
         current |= {("course_change", i): h for i, h in change_hashes(conn).items()}
     drafts = {row[0] for row in conn.execute("SELECT id FROM consultations WHERE status = 'draft'")}
+    computed = final_hashes() if final_hashes is not None else finals(conn)
+    current |= {("consultation", i): h for i, h in computed.items()}
     changed = sorted(k for k, h in current.items() if k in seals and seals[k][0] != h)
     unsealed = sorted(k for k in current if k not in seals)
     gone = sorted(
@@ -557,7 +579,7 @@ def mismatches(conn: sqlite3.Connection, photo_files: FileCheck | None = None) -
             more = f" and {len(found) - 10} more" if len(found) > 10 else ""
             problems.append(f"{len(found)} record(s) {what}: {shown}{more}.")
     if has_photos(conn):
-        problems += photo_mismatches(conn, photo_files)
+        problems += photo_mismatches(conn, photo_files, sealed)
     return problems
 
 

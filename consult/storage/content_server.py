@@ -89,7 +89,7 @@ def consultation_hashes(
     for low, high in content._slices(conn, "consultations", ids):
         rows = conn.execute(
             f"SELECT c.id, {fields}, p.uuid, r.uuid, c.appointment_time, c.appointment_times, "
-            "c.amend_reason FROM consultations AS c "
+            f"c.amend_reason, {content.ANSWERS_COLUMN} FROM consultations AS c "
             "JOIN patients AS p ON p.id = c.patient_id "
             "LEFT JOIN consultations AS r ON r.id = c.revision_of "
             f"WHERE c.id BETWEEN ? AND ?{status} ORDER BY c.id",
@@ -97,19 +97,27 @@ def consultation_hashes(
         ).fetchall()
         if not rows:
             continue
+        # The answers are kept as their part's very text (schema 12): read with the row.
+        named = [name for name in content.PARTS if name != "answers"]
         selects = [
-            *content.PARTS.values(),
+            *(content.PARTS[name] for name in named),
             "SELECT consultation_id, number, time FROM planned_sessions WHERE time IS NOT NULL",
             "SELECT consultation_id, visit_no, time FROM adjunct_visits WHERE time IS NOT NULL",
         ]
         grouped = _parts(conn, selects, low, high)
-        parts, (times, visit_times) = grouped[: len(content.PARTS)], grouped[len(content.PARTS) :]
+        parts, (times, visit_times) = grouped[: len(named)], grouped[len(named) :]
         width = len(content.CONSULTATION_FIELDS) + 2
         for row in rows:
             cid = row[0]
             texts = [json_array(row[1 : 1 + width])]
-            texts += [_nested(part[cid]) if cid in part else None for part in parts]
-            appointment_time, appointment_times, amend_reason = row[1 + width :]
+            appointment_time, appointment_times, amend_reason, answers = row[1 + width :]
+            rows_of = dict(zip(named, parts, strict=True))
+            texts += [
+                answers
+                if name == "answers"
+                else (_nested(rows_of[name][cid]) if cid in rows_of[name] else None)
+                for name in content.PARTS
+            ]
             # What schema 9 added, only when the consultation has any of it (``BOOKED``).
             if (
                 appointment_time is not None

@@ -403,7 +403,7 @@ def connect(path: Path, *, readonly: bool = False, any_thread: bool = False) -> 
 
 
 def connect_raw(
-    path: Path, *, readonly: bool = False, any_thread: bool = False
+    path: Path, *, readonly: bool = False, any_thread: bool = False, shared: bool | None = None
 ) -> sqlite3.Connection:
     """A connection to an existing file, with the connection pragmas set.
 
@@ -412,7 +412,9 @@ def connect_raw(
     -shm files; on a read-only file or folder it is opened read-only (and immutable when no
     journal holds anything, so no file is made beside it). ``any_thread``: the connection may
     be used from threads other than the one that opened it, one at a time (the caller makes
-    sure of that, e.g. with a lock).
+    sure of that, e.g. with a lock). ``shared``: whether another process has the file open,
+    when the caller already knows (a further connection of a process that holds one cannot
+    ask: see ``openfiles.others_hold``).
     """
     query = "mode=rw"
     if readonly and is_read_only(path):
@@ -422,14 +424,16 @@ def connect_raw(
             # Nothing in a journal to read: opened as immutable, SQLite makes no -wal or
             # -shm file beside a file it may not change.
             query += "&immutable=1"
-    shared = None
     if readonly and query == "mode=rw":
         # Another process has the file open (the app, while ``db check`` runs): read it
         # without write access, so that closing this connection can never checkpoint or
         # remove the log that process is writing to.
-        shared = openfiles.others_hold(path)
+        if shared is None:
+            shared = openfiles.others_hold(path)
         if shared:
             query = "mode=ro"
+    else:
+        shared = None
     uri = f"file:{quote(str(path))}?{query}"
     with private_umask():
         conn = openfiles.connect(

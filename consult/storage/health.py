@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from consult.storage import anchor, content, listing, migrations, rotation, schema_check, search
 from consult.storage.audit import AuditReport
 from consult.storage.part import Part, guarded
+from consult.storage.readers import Readers
+from consult.storage.records import kept_answers
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class CheckReport:
         return "\n".join(lines)
 
 
-class _PageCheck:
+class PageCheck:
     """SQLite's page check of ``path`` on a read-only connection of its own, on a thread."""
 
     def __init__(self, path: Path, full: bool):
@@ -77,6 +80,17 @@ class _PageCheck:
         if self._error is not None:
             raise self._error
         return self._result
+
+    def damaged(self) -> bool:
+        """Whether the check ran and found a damaged page (False when it could not run: the
+        error that stopped it is the caller's to meet, or ``result``'s to raise)."""
+        self._thread.join()
+        return self._error is None and self._result != ["ok"]
+
+
+def _dangling(conn: sqlite3.Connection) -> bool:
+    """Whether some row points to a row that does not exist (SQLite's foreign key check)."""
+    return conn.execute("PRAGMA foreign_key_check").fetchone() is not None
 
 
 class Health(Part):
@@ -117,11 +131,11 @@ class Health(Part):
             with self.store.snapshot():
                 return self._check_server()
         path = self.store.path
-        pages = _PageCheck(path, full) if path is not None else None
+        pages = PageCheck(path, full) if path is not None else None
         anchored = anchor.read(path) if path is not None else None  # before the snapshot
         try:
-            with self.store.snapshot():
-                report = self._check(anchored, None if pages else full)
+            with self.store.snapshot_readers(2) as readers:
+                report = self._check(readers, anchored, None if pages else full)
         finally:
             result = pages.result() if pages else ["ok"]
         if result != ["ok"]:
@@ -136,7 +150,10 @@ class Health(Part):
             )
         return report
 
-    def _check(self, anchored, full: bool | None) -> CheckReport:
+    def _check(self, readers: Readers, anchored, full: bool | None) -> CheckReport:
+        """The checks of one state of the records: the parts that are mostly SQLite's work
+        (foreign keys and the list's dates; the final consultations' content) on ``readers``,
+        the rest here meanwhile."""
         problems = []
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         result = ["ok"]
@@ -146,25 +163,35 @@ class Health(Part):
         if result != ["ok"]:
             problems.append(f"SQLite's check of the file's pages found {len(result)} problem(s).")
         else:
-            if self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
-                problems.append("Some parts of records point to records that do not exist.")
+            dangling = readers.submit(_dangling)
             # An older file (read here without upgrading it) lacks the newer derived tables.
             wrong = 0
             if version >= migrations.version_of("0003_name_keys"):
                 wrong = self._name_key_problems()
+            wrong_dates = 0
+            if version >= migrations.version_of("0004_list_dates"):
+                wrong_dates = listing.mismatched(self.conn)
+            if dangling():
+                problems.append("Some parts of records point to records that do not exist.")
             if wrong:
                 problems.append(
                     f"The name search keys of {wrong} patient(s) do not match their names, "
                     "so a search may miss them."
                 )
-            wrong = 0
-            if version >= migrations.version_of("0004_list_dates"):
-                wrong = listing.mismatched(self.conn)
+            wrong = wrong_dates
             if wrong:
                 problems.append(
                     f"The dates the patient list shows for {wrong} patient(s) (last "
                     "consultation, next session) do not match their consultations."
                 )
+            if version >= migrations.version_of("0012_screening_answers_as_one_column"):
+                wrong = self._draft_answer_problems()
+                if wrong:
+                    problems.append(
+                        f"The screening answers of {wrong} draft consultation(s) are not as "
+                        "the app writes them (each question once, answered yes, no or not "
+                        "sure): they were changed outside the app."
+                    )
         changed = schema_check.differences(self.conn, version)
         if changed:
             problems.append(schema_check.describe(changed))
@@ -173,7 +200,7 @@ class Health(Part):
                 f"The schema is version {version}; opening it for writing upgrades it to "
                 f"{migrations.SCHEMA_VERSION}."
             )
-        report = self.store.audit.verify(anchored)
+        report = self.store.audit.verify_in(readers, anchored)
         counts = {} if problems else self.counts()
         return CheckReport(self.store.path, version, tuple(problems), report, counts, self._notes())
 
@@ -196,6 +223,13 @@ class Health(Part):
             problems.append(
                 f"The dates the patient list shows for {wrong} patient(s) (last "
                 "consultation, next session) do not match their consultations."
+            )
+        wrong = self._draft_answer_problems()
+        if wrong:
+            problems.append(
+                f"The screening answers of {wrong} draft consultation(s) are not as the app "
+                "writes them (each question once, answered yes, no or not sure): they were "
+                "changed outside the app."
             )
         report = self.store.audit.verify()
         counts = {} if problems else self.counts()
@@ -221,6 +255,18 @@ class Health(Part):
         if path is not None and (warning := rotation.stale_warning(path, self.store.clock())):
             notes.append(warning)
         return tuple(notes)
+
+    def _draft_answer_problems(self) -> int:
+        """How many drafts' screening answers are not in the form the app writes. A final's
+        are sealed, so a change to them is found with the rest of its content; a draft's
+        change freely, and until schema 12 a CHECK constraint on each answer row kept them
+        in that form (``records.kept_answers``)."""
+        return sum(
+            kept_answers(text) is None
+            for (text,) in self.conn.execute(
+                "SELECT answers FROM consultations WHERE status = 'draft'"
+            )
+        )
 
     def _name_key_problems(self) -> int:
         """How many patients' search words (``search_name``) or name keys (``name_keys``) are

@@ -22,6 +22,9 @@ import bisect
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
+
+import msgspec
 
 # A consultation ``c`` is current unless a newer revision replaces it.
 CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
@@ -30,6 +33,7 @@ Summary = tuple[str | None, str]
 """(last_consultation, session_dates) as stored."""
 
 NONE: Summary = (None, "")
+_decode = msgspec.json.Decoder(list[tuple[object, object]]).decode
 _CHUNK = 500  # patient ids per query: well under SQLite's limit on bound parameters
 
 
@@ -50,24 +54,52 @@ def compute(
 
 
 def _compute(conn: sqlite3.Connection, where: str, params: list[int]) -> dict[int, Summary]:
-    last = dict(
+    if getattr(conn, "engine", "sqlite") == "postgresql":
+        return _compute_by_rows(conn, where, params)
+    # Each query hands back one JSON text (a row per patient inside it): ``db check`` runs
+    # this beside its other work, where a row at a time would wait for Python's lock.
+    (last,) = conn.execute(
+        "SELECT json_group_array(json_array(patient_id, last)) FROM ("
+        "SELECT c.patient_id, max(c.date) AS last FROM consultations AS c "
+        f"WHERE {where} AND {CURRENT} GROUP BY c.patient_id)",
+        params,
+    ).fetchone()
+    (dates,) = conn.execute(
+        "SELECT json_group_array(json_array(patient_id, json(dates))) FROM ("
+        "SELECT c.patient_id, json_group_array(s.date) AS dates FROM consultations AS c "
+        "JOIN planned_sessions AS s ON s.consultation_id = c.id "
+        f"WHERE {where} AND c.status = 'final' AND {CURRENT} GROUP BY c.patient_id)",
+        params,
+    ).fetchone()
+    latest = dict(_decode(last))
+    sessions = dict(_decode(dates))
+    return {
+        patient_id: (latest.get(patient_id), " ".join(sorted(set(sessions.get(patient_id, ())))))
+        for patient_id in latest.keys() | sessions.keys()
+    }
+
+
+def _compute_by_rows(conn: Any, where: str, params: list[int]) -> dict[int, Summary]:
+    """``_compute`` on the clinic's server, whose JSON functions are not SQLite's: the same
+    two queries, a row a patient (the server does the work, not this process's threads)."""
+    latest = dict(
         conn.execute(
-            f"SELECT c.patient_id, max(c.date) FROM consultations AS c "
+            "SELECT c.patient_id, max(c.date) FROM consultations AS c "
             f"WHERE {where} AND {CURRENT} GROUP BY c.patient_id",
             params,
         )
     )
     sessions: dict[int, set[str]] = defaultdict(set)
     for patient_id, day in conn.execute(
-        f"""SELECT c.patient_id, s.date FROM consultations AS c
-            JOIN planned_sessions AS s ON s.consultation_id = c.id
-            WHERE {where} AND c.status = 'final' AND {CURRENT}""",
+        "SELECT c.patient_id, s.date FROM consultations AS c "
+        "JOIN planned_sessions AS s ON s.consultation_id = c.id "
+        f"WHERE {where} AND c.status = 'final' AND {CURRENT}",
         params,
     ):
         sessions[patient_id].add(day)
     return {
-        patient_id: (last.get(patient_id), " ".join(sorted(sessions.get(patient_id, ()))))
-        for patient_id in last.keys() | sessions.keys()
+        patient_id: (latest.get(patient_id), " ".join(sorted(sessions.get(patient_id, ()))))
+        for patient_id in latest.keys() | sessions.keys()
     }
 
 
@@ -92,9 +124,11 @@ def store_all(conn: sqlite3.Connection) -> None:
     )
 
 
-def mismatched(conn: sqlite3.Connection) -> int:
-    """How many patients' stored summary is not what the consultation tables give."""
-    found = compute(conn)
+def mismatched(conn: sqlite3.Connection, found: dict[int, Summary] | None = None) -> int:
+    """How many patients' stored summary is not what the consultation tables give (``found``:
+    ``compute(conn)``, made elsewhere, of the same state)."""
+    if found is None:
+        found = compute(conn)
     wrong = 0
     for patient_id, last, dates in conn.execute(
         "SELECT id, last_consultation, session_dates FROM patients"

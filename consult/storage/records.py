@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
+import msgspec
+
 from consult.domain.model import (
     Answer,
     AreaChoice,
@@ -19,6 +21,7 @@ from consult.domain.model import (
 )
 from consult.domain.plan import AdjunctVisit, Session
 from consult.storage import listing
+from consult.storage.errors import CorruptDatabaseError
 from consult.storage.part import Part, guarded, missing
 from consult.storage.patient_list import LISTED, PatientRow, listed
 from consult.storage.patients import patient_from_row
@@ -49,6 +52,35 @@ class StoredPlan:
     results_to: date | None
     screening_outcome: str | None
     catalog_version: str
+
+
+#: A consultation's answers as kept (schema 12): [[question_no, question_id, answer], ...].
+_ANSWERS_KEPT = msgspec.json.Decoder(list[tuple[int, str, Answer]])
+
+
+def kept_answers(text: str) -> dict[str, Answer] | None:
+    """The screening answers kept in ``consultations.answers``, by question in order; None
+    when the text is not what the app writes (numbered from 0, each question once, each
+    answer yes, no or not sure), as it is only after a change made outside the app."""
+    try:
+        kept = _ANSWERS_KEPT.decode(text)
+    except msgspec.MsgspecError:
+        return None
+    found = {question: answer for _, question, answer in kept}
+    if len(found) != len(kept) or [no for no, _, _ in kept] != list(range(len(kept))):
+        return None
+    return found
+
+
+def _answers(consultation_id: int, text: str) -> dict[str, Answer]:
+    found = kept_answers(text)
+    if found is None:
+        raise CorruptDatabaseError(
+            f"The screening answers of consultation {consultation_id} cannot be read: they "
+            "were changed outside the app. Run “consult db check”, and restore the latest "
+            "backup with “consult db restore”."
+        )
+    return found
 
 
 def _day(text: str | None) -> date | None:
@@ -149,12 +181,16 @@ class Records(Part):
         ):
             adjuncts[cid].append(adjunct_id)
         answers: dict[int, dict[str, Answer]] = defaultdict(dict)
-        for cid, question_id, answer in self.conn.execute(
-            "SELECT consultation_id, question_id, answer FROM screening_answers "
-            f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, question_no",
-            params,
-        ):
-            answers[cid][question_id] = ANSWERS[answer]
+        if "answers" in rows[0]:  # schema 12 on: one text a consultation
+            for r in rows:
+                answers[r["id"]] = _answers(r["id"], r["answers"])
+        else:  # a file of schema 11 or older, read without upgrading it
+            for cid, question_id, answer in self.conn.execute(
+                "SELECT consultation_id, question_id, answer FROM screening_answers "
+                f"WHERE consultation_id IN ({subset}) ORDER BY consultation_id, question_no",
+                params,
+            ):
+                answers[cid][question_id] = ANSWERS[answer]
         result = []
         for r in rows:
             cid = r["id"]

@@ -193,7 +193,7 @@ def update_draft(store: RecordStore, consultation_id: int, values: dict[str, Any
 def write_parts(store: RecordStore, consultation_id: int, consultation: Consultation) -> None:
     """The chosen areas, zones, concerns, adjuncts and screening answers of a draft."""
     conn = store.conn
-    for table in ("consultation_areas", "consultation_adjuncts", "screening_answers"):
+    for table in ("consultation_areas", "consultation_adjuncts"):
         conn.execute(f"DELETE FROM {table} WHERE consultation_id = ?", [consultation_id])
     areas, zones, concerns = [], [], []
     for area_no, area in enumerate(consultation.areas):
@@ -210,12 +210,20 @@ def write_parts(store: RecordStore, consultation_id: int, consultation: Consulta
         "INSERT INTO consultation_adjuncts VALUES (?, ?, ?)",
         [(consultation_id, i, a) for i, a in enumerate(consultation.adjuncts)],
     )
-    conn.executemany(
-        "INSERT INTO screening_answers VALUES (?, ?, ?, ?)",
-        [
-            (consultation_id, i, q, Answer(a).value)
-            for i, (q, a) in enumerate(consultation.screening.items())
-        ],
+    # One text (schema 12), written by SQLite's JSON functions as the content hash reads it:
+    # [[question_no, question_id, answer], ...] in question order.
+    answers = [[q, Answer(a).value] for q, a in consultation.screening.items()]
+    if store.on_server:  # the same text, written as SQLite's JSON functions write it
+        from consult.storage.content_server import json_array
+
+        text = "[" + ",".join(json_array([n, q, a]) for n, (q, a) in enumerate(answers)) + "]"
+        conn.execute("UPDATE consultations SET answers = ? WHERE id = ?", [text, consultation_id])
+        return
+    conn.execute(
+        "UPDATE consultations SET answers = (SELECT json_group_array(json_array(key, "
+        "json_extract(value, '$[0]'), json_extract(value, '$[1]'))) FROM ("
+        "SELECT key, value FROM json_each(?) ORDER BY key)) WHERE id = ?",
+        [json.dumps(answers), consultation_id],
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,19 +47,31 @@ _FOLD = str.maketrans(
         "ſ": "s",
     }
 )
+_FOLDED = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD)) + "]")
 # Kana voicing marks change the sound, not an accent: they stay (NFC puts them back).
 _KEEP_MARKS = {"\u3099", "\u309a"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
-def fold(text: str) -> str:
-    """Case- and accent-free text; other characters are kept."""
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    text = "".join(
-        ch for ch in text if not unicodedata.category(ch).startswith("M") or ch in _KEEP_MARKS
-    )
-    text = unicodedata.normalize("NFC", text.casefold()).translate(_FOLD)
-    return text
+class _Table(dict):
+    """A ``str.translate`` table filled in as characters are first met: each maps to itself,
+    or to ``other`` where ``differs(character)``. C then looks every character up; Python
+    decides each one once, instead of once per character of every name folded (``db check``
+    folds every patient's name again)."""
+
+    def __init__(self, differs: Callable[[str], bool], other: int | None):
+        super().__init__()
+        self._differs = differs
+        self._other = other
+
+    def __missing__(self, code: int) -> int | None:
+        value = self._other if self._differs(chr(code)) else code
+        self[code] = value
+        return value
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("M") and ch not in _KEEP_MARKS
 
 
 def _is_token_char(ch: str) -> bool:
@@ -67,17 +80,27 @@ def _is_token_char(ch: str) -> bool:
     return category[0] in "LN" or category == "Co"
 
 
+_DROP_MARKS = _Table(_is_mark, None)
+_SEPARATOR = "\x00"
+_SEPARATORS = _Table(lambda ch: not _is_token_char(ch), ord(_SEPARATOR))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-free text; other characters are kept."""
+    if text.isascii():
+        # What the steps below do to ASCII: nothing but lower case (no ASCII letter is in
+        # _FOLD, has a decomposition or is a mark, and case-folds differently from lower()).
+        return text.lower()
+    if _FOLDED.search(text):
+        text = text.translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text).translate(_DROP_MARKS)
+    text = unicodedata.normalize("NFC", text.casefold())
+    return text.translate(_FOLD) if _FOLDED.search(text) else text
+
+
 def _tokens(word: str) -> list[str]:
-    tokens, current = [], []
-    for ch in word:
-        if _is_token_char(ch):
-            current.append(ch)
-        elif current:
-            tokens.append("".join(current))
-            current = []
-    if current:
-        tokens.append("".join(current))
-    return tokens
+    """The runs of letters, numbers and private-use characters in ``word``."""
+    return [token for token in word.translate(_SEPARATORS).split(_SEPARATOR) if token]
 
 
 def search_words(name: str) -> list[str]:
@@ -123,11 +146,10 @@ def name_keys(search_name: str) -> list[str]:
     The repository writes them for every save of a name, and the migration that made the
     table wrote them for the names already there: both call this.
     """
-    keys: dict[str, None] = {}
+    keys: list[str] = []
     for word in search_name.split():
-        for end in range(1, min(len(word), KEY_CHARS) + 1):
-            keys[word[:end]] = None
-    return list(keys)
+        keys += [word[:end] for end in range(1, min(len(word), KEY_CHARS) + 1)]
+    return list(dict.fromkeys(keys))
 
 
 def name_terms(text: str) -> tuple[str, ...] | None:

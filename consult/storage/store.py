@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from consult.domain.catalog import Catalog
-from consult.storage import anchor, audit, database, opening
+from consult.storage import anchor, audit, database, opening, readers
 from consult.storage.accounts import Accounts
 from consult.storage.audit_trail import AuditTrail
 from consult.storage.clinic import Clinic
@@ -44,6 +44,7 @@ from consult.storage.health import Health
 from consult.storage.patient_list import PatientList
 from consult.storage.patients import Patients
 from consult.storage.photos import Photos
+from consult.storage.readers import Readers
 from consult.storage.records import Records
 
 if TYPE_CHECKING:
@@ -274,6 +275,31 @@ class RecordStore:
         finally:
             if conn.in_transaction:
                 conn.execute("COMMIT")  # nothing was written: this only ends the read
+
+    @contextlib.contextmanager
+    def snapshot_readers(self, count: int) -> Iterator[Readers]:
+        """``snapshot``, with up to ``count`` more connections reading the same state for
+        parts of the work to run on threads of their own (see ``readers``); none inside
+        another transaction, or for records without a file, where every part runs on this
+        connection."""
+        conn = self.conn
+        if conn.in_transaction or self.path is None or count <= 0:
+            with self.snapshot():
+                yield Readers(conn, [])
+            return
+        found = Readers(conn, readers.begin_together(conn, self.path, count))
+        failed = False
+        try:
+            yield found
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            try:
+                found.close(failed)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")  # nothing was written: this only ends the read
 
     def audit_event(
         self,

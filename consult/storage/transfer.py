@@ -39,7 +39,6 @@ TABLES = (
     "consultation_zones",
     "consultation_concerns",
     "consultation_adjuncts",
-    "screening_answers",
     "planned_sessions",
     "adjunct_visits",
     "consents",

@@ -514,8 +514,15 @@ def _rows_v9_at(path: Path, version: int) -> Expected:
             [cid],
         )
         x("INSERT INTO consultation_adjuncts VALUES (?, 0, 'peel_mandelic')", [cid])
-        x("INSERT INTO screening_answers VALUES (?, 0, 'pregnancy', 'no')", [cid])
-        x("INSERT INTO screening_answers VALUES (?, 1, 'keloid', 'not_sure')", [cid])
+        if version >= 12:  # the answers as one text, as the content hash reads them
+            x(
+                "UPDATE consultations SET answers = "
+                """'[[0,"pregnancy","no"],[1,"keloid","not_sure"]]' WHERE id = ?""",
+                [cid],
+            )
+        else:
+            x("INSERT INTO screening_answers VALUES (?, 0, 'pregnancy', 'no')", [cid])
+            x("INSERT INTO screening_answers VALUES (?, 1, 'keloid', 'not_sure')", [cid])
     sessions = [date(2026, 1, 12), date(2026, 2, 9), date(2026, 3, 9), date(2026, 4, 6)]
     for cid in (1, 2):
         for n, day in enumerate(sessions, start=1):
@@ -579,9 +586,24 @@ def build_v11(path: Path) -> Expected:
     11, the course's tables empty), a photo of Zoë's face at her baseline (its picture in the
     photo folder), and a second photo deleted with its reason, all sealed in the audit
     trail."""
+    return _rows_v11_at(path, 11)
+
+
+def build_v12(path: Path) -> Expected:
+    """Version 12 keeps a consultation's screening answers as one text in ``consultations``
+    (no ``screening_answers`` table): the rows of version 11 written at version 12."""
+    return _rows_v11_at(path, 12)
+
+
+def build_v13(path: Path) -> Expected:
+    """Version 13 indexes the name keys by patient: the rows of version 12 at version 13."""
+    return _rows_v11_at(path, 13)
+
+
+def _rows_v11_at(path: Path, version: int) -> Expected:
     import hashlib
 
-    expected = _rows_v9_at(path, 11)
+    expected = _rows_v9_at(path, version)
     sha = hashlib.sha256(V11_PICTURE).hexdigest()
     thumb_sha = hashlib.sha256(V11_THUMBNAIL).hexdigest()
     folder = path.with_name(path.stem + "-photos") / sha[:2]
@@ -635,6 +657,8 @@ BUILDERS: dict[int, Callable[[Path], Expected]] = {
     9: build_v9,
     10: build_v10,
     11: build_v11,
+    12: build_v12,
+    13: build_v13,
 }
 
 

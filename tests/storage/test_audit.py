@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import sqlite3
@@ -188,3 +189,68 @@ def test_the_canonical_form_never_changes(entry):
     line separators, any script)."""
     expected = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert audit.canonical_json(entry) == expected.encode("utf-8")
+
+
+_VALUES = (
+    st.none()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40)
+)
+
+
+@settings(max_examples=300)
+@given(st.fixed_dictionaries({k: _VALUES for k in (*audit.HASHED_FIELDS, audit.CONTENT_FIELD)}))
+def test_the_fast_hash_is_the_canonical_hash(entry):
+    """An entry's hash, as written and as the walk along the chain recomputes it from a row,
+    is SHA-256 of the canonical JSON of its fields (the content hash only when it has one)."""
+    fields = {k: entry[k] for k in audit.HASHED_FIELDS}
+    if entry[audit.CONTENT_FIELD] is not None:
+        fields[audit.CONTENT_FIELD] = entry[audit.CONTENT_FIELD]
+    expected = hashlib.sha256(audit.canonical_json(fields)).hexdigest()
+    assert entry_hash(entry) == expected
+    assert audit._row_hash([entry[k] for k in audit.SORTED_FIELDS]) == expected
+
+
+# The records' last seals as the check read them with two queries of its own before the walk
+# along the chain gathered them: the tests' own reckoning.
+_LAST_SEALS = (
+    "SELECT record_type, record_id, content_hash, action FROM audit_log WHERE id IN ("
+    " SELECT max(id) FROM audit_log"
+    " WHERE record_type IN ('patient', 'consultation', 'consent', 'visit', 'course_change')"
+    " AND record_id IS NOT NULL AND (content_hash IS NOT NULL OR action = 'delete')"
+    " GROUP BY record_type, record_id)"
+)
+_PHOTO_SEALS = (
+    "SELECT record_id, action, content_hash FROM audit_log WHERE id IN ("
+    " SELECT max(id) FROM audit_log WHERE record_type = 'photo' AND record_id IS NOT NULL"
+    " AND content_hash IS NOT NULL GROUP BY record_id, action = 'delete')"
+)
+
+
+def test_the_walk_gathers_each_records_last_seal(logged):
+    path, _ = logged
+    _tamper(
+        path,
+        # Seals that name no record, of every kind, and a deletion of one.
+        "INSERT INTO audit_log (id, at, action, record_type, record_id, prev_hash, hash, "
+        "content_hash) VALUES (100, 'now', 'update', 'patient', 1, 'x', 'h1', 'c1'), "
+        "(101, 'now', 'seal', 'photo', 7, 'x', 'h2', 'c2'), "
+        "(102, 'now', 'delete', 'photo', 7, 'x', 'h3', 'c3'), "
+        "(103, 'now', 'seal', 'photo', 7, 'x', 'h4', 'c4'), "
+        "(104, 'now', 'delete', 'consultation', 9, 'x', 'h5', NULL), "
+        "(105, 'now', 'view', 'patient', NULL, 'x', 'h6', 'c6')",
+    )
+    conn = sqlite3.connect(path)
+    try:
+        report, seals = audit.walk(conn)
+        expected = {(t, i): (h, a) for t, i, h, a in conn.execute(_LAST_SEALS)}
+        photos, deleted = {}, {}
+        for record_id, action, seal in conn.execute(_PHOTO_SEALS):
+            (deleted if action == "delete" else photos)[record_id] = seal
+    finally:
+        conn.close()
+    assert not report.intact
+    assert seals.records == expected
+    assert seals.records["patient", 1] == ("c1", "update")
+    assert (seals.photos, seals.photo_deletions) == (photos, deleted) == ({7: "c4"}, {7: "c3"})

@@ -39,6 +39,8 @@ SHIPPED = (
     "0009_appointment_times_and_amend_reason",
     "0010_treatment_course",
     "0011_photos",
+    "0012_screening_answers_as_one_column",
+    "0013_name_keys_by_patient",
 )
 
 

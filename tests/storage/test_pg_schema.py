@@ -454,11 +454,6 @@ ROWS: list[tuple[str, tuple]] = [
         (),
     ),
     (
-        "INSERT INTO screening_answers (consultation_id, question_no, question_id, answer) "
-        "VALUES (1, 1, 'pregnant', 'no')",
-        (),
-    ),
-    (
         "INSERT INTO planned_sessions (consultation_id, number, date) "
         "VALUES (1, 1, '2026-12-01')",
         (),
@@ -544,11 +539,6 @@ _PARTS = {
         "(consultation_id, adjunct_no, adjunct_id)",
         "(1, 2, 'facial')",
         "adjunct_id",
-    ),
-    "screening_answers": (
-        "(consultation_id, question_no, question_id, answer)",
-        "(1, 2, 'retinoids', 'yes')",
-        "answer",
     ),
     "planned_sessions": ("(consultation_id, number, date)", "(1, 2, '2027-01-01')", "date"),
     "adjunct_visits": (

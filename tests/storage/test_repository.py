@@ -41,7 +41,6 @@ def test_new_database_has_schema_and_pragmas(repo):
         "consultation_zones",
         "consultation_concerns",
         "consultation_adjuncts",
-        "screening_answers",
         "planned_sessions",
         "adjunct_visits",
         "providers",
@@ -201,7 +200,8 @@ def test_the_database_itself_refuses_changes_to_finals(repo):
         "DELETE FROM consultations WHERE id = ?",
         "DELETE FROM planned_sessions WHERE consultation_id = ?",
         "UPDATE consultation_concerns SET severity = 'mild' WHERE consultation_id = ?",
-        "INSERT INTO screening_answers VALUES (?, 99, 'extra', 'yes')",
+        "UPDATE consultations SET answers = json_insert(answers, '$[#]', "
+        "json_array(99, 'extra', 'yes')) WHERE id = ?",
     ):
         with pytest.raises(sqlite3.IntegrityError, match="final consultation"):
             repo.db.execute(sql, [final.id])

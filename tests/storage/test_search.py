@@ -3,6 +3,7 @@ at a time, in name order."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import date
 
@@ -407,3 +408,45 @@ def test_paged_search_on_the_server_is_exactly_the_reference(pg_url, case):
     assert_pages_are_the_reference(
         pg_url, [f"{world} {name}" for name in names], f"{world} {text}", limit
     )
+
+
+# How names were folded and cut into words before the translation tables: a character at a
+# time. Frozen here as the tests' own reckoning: every stored search word and key was made so.
+def _fold_by_character(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.translate(search._FOLD))
+    text = "".join(
+        ch
+        for ch in text
+        if not unicodedata.category(ch).startswith("M") or ch in search._KEEP_MARKS
+    )
+    return unicodedata.normalize("NFC", text.casefold()).translate(search._FOLD)
+
+
+def _tokens_by_character(word: str) -> list[str]:
+    tokens, current = [], []
+    for ch in word:
+        category = unicodedata.category(ch)
+        if category[0] in "LN" or category == "Co":
+            current.append(ch)
+        elif current:
+            tokens.append("".join(current))
+            current = []
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+@settings(max_examples=1000)
+@given(st.text(max_size=30) | st.sampled_from(NAMES) | st.text(st.characters(), max_size=8))
+def test_folding_is_what_it_was_character_by_character(text):
+    assert fold(text) == _fold_by_character(text)
+    assert search._tokens(text) == _tokens_by_character(text)
+    assert search._tokens(fold(text)) == _tokens_by_character(_fold_by_character(text))
+
+
+def test_every_character_folds_and_splits_as_it_did():
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for start in range(0, len(every), 64):
+        chunk = every[start : start + 64]
+        assert fold(chunk) == _fold_by_character(chunk), start
+        assert search._tokens(chunk) == _tokens_by_character(chunk), start

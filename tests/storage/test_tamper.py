@@ -16,7 +16,7 @@ from storage_helpers import CATALOG, consult_cli, consultation, patient, plan_fo
 from consult.storage import RecordStore, anchor, restore
 from consult.storage.backup import backup_with_audit
 from consult.storage.copies import backup_to
-from consult.storage.errors import BackupError, SchemaChangedError
+from consult.storage.errors import BackupError, CorruptDatabaseError, SchemaChangedError
 
 
 @pytest.fixture
@@ -58,9 +58,9 @@ def test_the_records_as_saved_verify(records):
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE screening_answers SET answer = 'not_sure' WHERE consultation_id = 1 "
-        "AND question_no = 0",
-        "UPDATE screening_answers SET answer = 'yes' WHERE consultation_id = 1 AND question_no = 3",
+        # A consultation's answers are one text (schema 12): question 0's, and question 3's.
+        "UPDATE consultations SET answers = json_set(answers, '$[0][2]', 'not_sure') WHERE id = 1",
+        "UPDATE consultations SET answers = json_set(answers, '$[3][2]', 'yes') WHERE id = 1",
         "UPDATE planned_sessions SET date = '2027-01-01' WHERE consultation_id = 1 AND number = 1",
         "UPDATE consultations SET notes = 'nothing to see' WHERE id = 1",
         "UPDATE consultations SET provider = 'Dr Nobody' WHERE id = 2",
@@ -256,8 +256,10 @@ def test_copies_kept_before_restores_are_rotated(records, tmp_path, monkeypatch)
 
 
 REWRITE = (
-    "CREATE TRIGGER quiet AFTER INSERT ON screening_answers BEGIN "
-    "UPDATE screening_answers SET answer = 'no' WHERE rowid = new.rowid; END"
+    "CREATE TRIGGER quiet AFTER UPDATE OF answers ON consultations "
+    """WHEN new.answers LIKE '%"yes"%' BEGIN """
+    """UPDATE consultations SET answers = replace(new.answers, '"yes"', '"no"') """
+    "WHERE id = new.id; END"
 )
 
 
@@ -309,3 +311,39 @@ def test_the_app_asks_before_putting_the_guards_back(records, tmp_path, monkeypa
     assert asked == ["The records' safety checks were removed"]
     with RecordStore.open(records, readonly=True) as store:
         assert store.health.check().healthy
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        '[[0,"pregnancy","maybe"]]',  # not an answer
+        '[[0,"pregnancy","no"],[0,"keloid","no"]]',  # numbered twice
+        '[[0,"pregnancy","no"],[1,"pregnancy","yes"]]',  # a question answered twice
+        '[[0,"pregnancy"]]',
+        "not JSON",
+    ],
+)
+def test_a_drafts_answers_changed_outside_the_app_are_reported(records, answers):
+    """Until schema 12 a CHECK constraint kept each answer row yes, no or not sure; now the
+    answers are one text, db check reads every draft's (a final's are sealed)."""
+    conn = sqlite3.connect(records)
+    conn.execute("UPDATE consultations SET answers = ? WHERE status = 'draft'", [answers])
+    (draft,) = conn.execute("SELECT id FROM consultations WHERE status = 'draft'").fetchone()
+    conn.commit()
+    conn.close()
+    with RecordStore.open(records, readonly=True, verify=False) as store:
+        report = store.health.check()
+    assert not report.healthy
+    assert any("screening answers of 1 draft" in p for p in report.problems), report.problems
+    store = RecordStore.open(records, catalog=CATALOG)
+    unreadable = f"consultation {draft} cannot be read"
+    with store, pytest.raises(CorruptDatabaseError, match=unreadable):
+        store.records.consultation(draft)
+
+
+def test_a_finals_answers_made_unreadable_are_named_as_changed(records):
+    tamper(
+        records, """UPDATE consultations SET answers = '[[0,"pregnancy","maybe"]]' WHERE id = 1"""
+    )
+    problems = verify(records).problems
+    assert any("changed outside the app" in p and "consultation 1" in p for p in problems)
