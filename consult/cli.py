@@ -54,19 +54,18 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def configured_records(args: argparse.Namespace) -> bool:
-    """Without ``--db``, the records this computer is set to use (Settings → Records); False
-    (with the reason printed) when that setting cannot be used."""
+def configured_records(args: argparse.Namespace) -> str | None:
+    """Without ``--db``, the records this computer is set to use (File → Records…); the
+    reason, in plain words, when that setting cannot be used (None when all is well)."""
     if getattr(args, "db", None) is not None:
-        return True
+        return None
     from consult.system.records_location import LocationError, configured
 
     try:
         args.db = configured()
     except LocationError as exc:
-        print(f"consult: {exc}", file=sys.stderr)
-        return False
-    return True
+        return str(exc)
+    return None
 
 
 def add_account_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -112,7 +111,9 @@ def opens_window(argv: list[str]) -> bool:
 def run(argv: list[str]) -> int:
     parser = build_parser(with_commands=not opens_window(argv))
     args = parser.parse_args(argv)
-    if not configured_records(args):
+    problem = configured_records(args)
+    if problem is not None and (args.command is not None or not has_display()):
+        print(f"consult: {problem}", file=sys.stderr)
         return 1
     if args.command is not None:
         return args.func(args)
@@ -139,6 +140,8 @@ def run(argv: list[str]) -> int:
     try:
         from consult.ui.app import run_app
 
-        return run_app(quit_after_launch=args.quit_after_launch, db_path=args.db)
+        return run_app(
+            quit_after_launch=args.quit_after_launch, db_path=args.db, records_problem=problem
+        )
     finally:
         gc.enable()

@@ -55,3 +55,15 @@ def test_a_server_reached_is_described_then_kept(qtbot, dialog, pg_url):
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     assert records_location.configured() == pg_url
     assert "clinic's server" in dialog.kept
+
+
+def test_a_records_location_that_cannot_be_used_is_said_in_a_window(qtbot, answered, capsys):
+    """Started from the desktop with a damaged records.toml: a message in a window (no
+    terminal to print to), and no other records opened in their place."""
+    from consult import cli
+
+    records_location.config_file(create=True).write_text("records_url = 5\n")
+    assert cli.run([]) == 1
+    (said,) = answered
+    assert said[0] == "error" and "must be text, a postgresql:// address" in said[2]
+    assert "must be text" in capsys.readouterr().err

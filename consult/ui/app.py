@@ -44,8 +44,17 @@ def make_application(defer_fonts: bool = False) -> QApplication:
     return app
 
 
-def run_app(quit_after_launch: bool = False, db_path: Path | str | None = None) -> int:
+def run_app(
+    quit_after_launch: bool = False,
+    db_path: Path | str | None = None,
+    records_problem: str | None = None,
+) -> int:
     app = make_application(defer_fonts=True)
+    if records_problem is not None:  # records.toml cannot be used: said, not guessed around
+        print(f"consult: {records_problem}", file=sys.stderr)
+        if not quit_after_launch:
+            dialogs.error(None, "The records' location cannot be used", records_problem)
+        return 1
     folder = data_dir()
     try:
         lock = acquire_instance_lock(folder)
