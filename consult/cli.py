@@ -26,7 +26,7 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         type=records_target,
         metavar="PATH|URL",
         help="the records: a database file, or the clinic's server as "
-        "postgresql://USER@HOST/DATABASE (default: Settings → Records, else records.sqlite3 "
+        "postgresql://USER@HOST/DATABASE (default: File → Records…, else records.sqlite3 "
         "in the data folder)",
     )
     parser.add_argument(

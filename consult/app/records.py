@@ -1,4 +1,4 @@
-"""Which records this computer uses (Settings → Records): its own file, or the clinic's server.
+"""Which records this computer uses (File → Records…): its own file, or the clinic's server.
 
 The choice is the computer's, not the records': it is kept in ``records.toml`` in the config
 folder (``system.records_location``) and takes effect when the app starts again. Before it is

@@ -119,7 +119,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="keep the records server's password for --db URL in this computer's keyring",
         description="Ask for the password of the database user in the server's address "
-        "(--db, or Settings → Records) and keep it in the keyring, never in a file. "
+        "(--db, or File → Records…) and keep it in the keyring, never in a file. "
         "With --password-stdin it is read from standard input.",
     )
     password.set_defaults(func=_command(set_password_command))
@@ -395,7 +395,7 @@ def set_password_command(args: argparse.Namespace) -> int:
     if not is_server(url):
         raise UserFacingError(
             "Give the server's address with --db postgresql://USER@HOST/DATABASE (or set it "
-            "in Settings → Records first); a records file has no password."
+            "in File → Records… first); a records file has no password."
         )
     if getattr(args, "password_stdin", False):
         secret = sys.stdin.readline().rstrip("\n")
@@ -447,6 +447,6 @@ def grant_command(args: argparse.Namespace) -> int:
     print(
         f"The role {args.role} may now use the {where}: read and write records, never change "
         "or delete the audit trail, finished records, consents, photos or accounts, and never "
-        "change the tables. Point every room at it (Settings → Records)."
+        "change the tables. Point every room at it (File → Records…)."
     )
     return 0

@@ -344,7 +344,7 @@ def _translate_server(exc: BaseException, where: str) -> StorageError:
     if state == "3D000":
         return errors.NotFoundError(
             f"There is no records database called that on the clinic's server ({where}). "
-            "Check the name in Settings → Records (or --db), or ask the administrator to "
+            "Check the name in File → Records… (or --db), or ask the administrator to "
             "create it (docs/clinic-server.md)."
         )
     if state == "42501":

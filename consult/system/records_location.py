@@ -1,7 +1,7 @@
 """Where this computer's records are: the SQLite file in the data folder (the default), or
 the clinic's PostgreSQL server, named in ``records.toml`` in the config folder::
 
-    # Where Consult keeps its records on this computer (Settings → Records).
+    # Where Consult keeps its records on this computer (File → Records…).
     records_url = "postgresql://consult@clinic-server/consult?sslmode=verify-full"
 
 The file names the server and the database user, never a password: that lives in the
@@ -12,13 +12,12 @@ the command line wins over the file.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from consult.system.files import write_private_atomic
 from consult.system.folders import config_dir
+
+# Read at every start: what it needs besides is imported when there is something to read
+# (tomllib, when records.toml exists) or to keep (json, the private file's writer).
 
 FILE_NAME = "records.toml"
 KEY = "records_url"
@@ -48,6 +47,8 @@ def checked_url(url: str) -> str:
             "The records server must be given as postgresql://USER@HOST/DATABASE "
             "(for example postgresql://consult@clinic-server/consult)."
         )
+    from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -82,12 +83,14 @@ def configured() -> str | None:
         raise LocationError(
             f"The records' location in {path} cannot be read ({exc.strerror or exc})."
         ) from None
+    import tomllib
+
     try:
         values = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LocationError(
             f"The records' location in {path} cannot be read ({exc}). Correct it in "
-            "Settings → Records, or remove the file to use the records on this computer."
+            "File → Records…, or remove the file to use the records on this computer."
         ) from None
     url = values.get(KEY)
     if url is None or url == "":
@@ -102,7 +105,11 @@ def configured() -> str | None:
 
 def save(url: str | None) -> Path:
     """Keep ``url`` (checked) as this computer's records, or None for the file here."""
-    lines = ["# Where Consult keeps its records on this computer (Settings → Records)."]
+    import json
+
+    from consult.system.files import write_private_atomic
+
+    lines = ["# Where Consult keeps its records on this computer (File → Records…)."]
     if url:
         # A JSON string is a TOML basic string: quotes, backslashes and controls escaped.
         lines.append(f"{KEY} = {json.dumps(checked_url(url), ensure_ascii=False)}")

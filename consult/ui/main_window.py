@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         return self._current_patient_id
 
     def open_records(self) -> None:
-        """Settings → Records: which records this computer uses from its next start."""
+        """File → Records…: which records this computer uses from its next start."""
         from consult.app import records
         from consult.storage.database import default_path
         from consult.ui.records_dialog import RecordsDialog

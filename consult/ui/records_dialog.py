@@ -1,4 +1,4 @@
-"""Settings → Records: this computer's records file, or the clinic's server for every room.
+"""File → Records…: this computer's records file, or the clinic's server for every room.
 
 The address is tried before it is kept (off the window's thread), and the choice takes effect
 at the next start. The password is never typed here: it is kept in the keyring
