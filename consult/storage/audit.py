@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from consult.storage import content
+from consult.storage.engine import on_server
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -133,12 +134,29 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def _head(db: Database) -> tuple[int, str]:
+    """The chain's head: the highest id it ever gave an entry and the newest entry's hash.
+    On the server, its row of ``audit_head`` (made with the table, moved with every entry in
+    the same transaction, under the write lock: no id is ever skipped, as a sequence would
+    skip one for every rolled-back transaction)."""
+    if on_server(db):
+        last_id, last_hash = db.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+        return int(last_id), last_hash
+    last = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return _last_used_id(db), last[0] if last else GENESIS
+
+
+def move_head(db: Database, last_id: int, last_hash: str) -> None:
+    """On the server, the chain's head after entries written (or copied) in this
+    transaction; SQLite keeps its own (AUTOINCREMENT)."""
+    db.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", [last_id, last_hash])
+
+
 def _last_used_id(db: Database) -> int:
     """The highest id the chain ever gave an entry (a deleted newest entry still counts):
     SQLite's AUTOINCREMENT record, or the chain's head row on the server."""
-    if getattr(getattr(db, "conn", db), "engine", "sqlite") == "postgresql":
-        row = db.execute("SELECT last_id FROM audit_head").fetchone()
-        return int(row[0]) if row else 0
+    if on_server(db):
+        return _head(db)[0]
     row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
     return int(row[0]) if row else 0
 
@@ -168,17 +186,7 @@ def append_many(
     """Add entries (action, record_type, record_id, record_uuid, provider, detail,
     content_hash) at the end of the chain, in order; the last one's id. In the caller's
     transaction."""
-    server = getattr(getattr(db, "conn", db), "engine", "sqlite") == "postgresql"
-    if server:
-        # On the server the chain's head is a row of its own, read and moved in this
-        # transaction (which holds the write lock): no id is ever skipped, as a sequence
-        # would skip one for every rolled-back transaction.
-        head = db.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
-        ident, previous = (int(head[0]), head[1]) if head else (0, GENESIS)
-    else:
-        last = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        previous = last[0] if last else GENESIS
-        ident = _last_used_id(db)
+    ident, previous = _head(db)
     moment = at or now_utc()
     has_content = has_content_column(db)
     rows = []
@@ -205,14 +213,8 @@ def append_many(
         db.conn.executemany(
             f"INSERT INTO audit_log ({columns}) VALUES ({marks})", [list(r.values()) for r in rows]
         )
-        if server:
-            moved = db.execute(
-                "UPDATE audit_head SET last_id = ?, last_hash = ?", [ident, previous]
-            ).rowcount
-            if not moved:
-                db.execute(
-                    "INSERT INTO audit_head (last_id, last_hash) VALUES (?, ?)", [ident, previous]
-                )
+        if on_server(db):
+            move_head(db, ident, previous)
     return ident
 
 

@@ -23,6 +23,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from consult.storage.engine import on_server
+
 if TYPE_CHECKING:
     from consult.storage.audit import Seals
 
@@ -208,13 +210,6 @@ SLICE = 5_000  # ids read at once when checking every record
 def digest(*texts: str | None) -> str:
     """SHA-256 of the record's content texts, each SQLite's own JSON (one line per part)."""
     return hashlib.sha256("\n".join(t or "[]" for t in texts).encode("utf-8")).hexdigest()
-
-
-def on_server(conn: object) -> bool:
-    """Whether ``conn`` reaches the clinic's server: there the connection's
-    ``content_hashes`` (``content_server``) writes the same JSON as SQLite's, from the
-    columns' values."""
-    return getattr(conn, "engine", "sqlite") == "postgresql"
 
 
 def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> Iterator[list]:

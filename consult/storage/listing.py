@@ -26,6 +26,8 @@ from typing import Any
 
 import msgspec
 
+from consult.storage.engine import on_server
+
 # A consultation ``c`` is current unless a newer revision replaces it.
 CURRENT = "NOT EXISTS (SELECT 1 FROM consultations AS newer WHERE newer.revision_of = c.id)"
 
@@ -54,7 +56,7 @@ def compute(
 
 
 def _compute(conn: sqlite3.Connection, where: str, params: list[int]) -> dict[int, Summary]:
-    if getattr(conn, "engine", "sqlite") == "postgresql":
+    if on_server(conn):
         return _compute_by_rows(conn, where, params)
     # Each query hands back one JSON text (a row per patient inside it): ``db check`` runs
     # this beside its other work, where a row at a time would wait for Python's lock.

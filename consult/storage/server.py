@@ -156,12 +156,6 @@ def _refused_at_connect(text: str) -> str | None:
     return None
 
 
-def is_unreachable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the server could not be reached or the connection was lost."""
-    state = getattr(exc, "sqlstate", None)
-    return isinstance(exc, ServerOperationalError) and (state is None or state.startswith("08"))
-
-
 # --------------------------------------------------------------------------- SQL
 
 
@@ -220,9 +214,6 @@ _DIALECT = [
     (re.compile(r"\bIS \?"), "IS NOT DISTINCT FROM ?"),
     (re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
     (re.compile(r"\bchar\((\d+)\)", re.IGNORECASE), r"chr(\1)"),
-    # ``COLLATE NOCASE`` runs as it is: the server's schema has an ICU collation of that
-    # name (0007_accounts), so account names and lot numbers compare without case there too.
-    (re.compile(r"COLLATE NOCASE", re.IGNORECASE), "COLLATE nocase"),
 ]
 _IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO", re.IGNORECASE)
 
@@ -418,10 +409,6 @@ class ServerConnection:
                     cursor.execute(translate(sql), _params(params))
             return [cursor.fetchall() for cursor in cursors]
 
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.execute(sql, params).fetchone()
-        return row[0] if row else None
-
     def _run(self, sql: str) -> None:
         with self.raising():
             self.raw.execute(sql)
@@ -458,9 +445,7 @@ _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\b", re.IGNORECASE)
 @functools.lru_cache(maxsize=256)
 def _returns_id(sql: str) -> bool:
     found = _INSERT.match(sql)
-    return bool(
-        found and found.group(1).lower() in ID_TABLES and "RETURNING" not in sql.upper()
-    )
+    return bool(found and found.group(1).lower() in ID_TABLES and "RETURNING" not in sql.upper())
 
 
 _COLUMNS = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)", re.IGNORECASE)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from consult.domain.catalog import Catalog
-from consult.storage import anchor, audit, database, opening, readers
+from consult.storage import anchor, audit, database, engine, opening, readers
 from consult.storage.accounts import Accounts
 from consult.storage.audit_trail import AuditTrail
 from consult.storage.clinic import Clinic
@@ -163,7 +163,7 @@ class RecordStore:
     @property
     def on_server(self) -> bool:
         """Whether the records are on the clinic's PostgreSQL server (not a SQLite file)."""
-        return getattr(self.conn, "engine", "sqlite") == "postgresql"
+        return engine.on_server(self.conn)
 
     @property
     def target(self) -> Path | str | None:

@@ -49,18 +49,6 @@ TABLES = (
     "photo_deletions",
     "audit_log",
 )
-#: Tables with an identity whose next value must follow the copied rows (on the server).
-IDENTITIES = (
-    "accounts",
-    "patients",
-    "consultations",
-    "consents",
-    "visits",
-    "course_changes",
-    "photos",
-    "photo_deletions",
-    "providers",
-)
 BATCH = 2_000
 
 
@@ -207,19 +195,14 @@ def _follow_identities(dest: RecordStore, last_audit_id: int, last_hash: str) ->
     """The next id of each table after the copied rows, and the chain's head: on the server
     its identities and ``audit_head``; in a file, SQLite's AUTOINCREMENT record."""
     if dest.on_server:
-        for table in IDENTITIES:
+        from consult.storage.server import ID_TABLES
+
+        for table in sorted(ID_TABLES):
             dest.conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
-        moved = dest.conn.execute(
-            "UPDATE audit_head SET last_id = ?, last_hash = ?", [last_audit_id, last_hash]
-        ).rowcount
-        if not moved:
-            dest.conn.execute(
-                "INSERT INTO audit_head (last_id, last_hash) VALUES (?, ?)",
-                [last_audit_id, last_hash],
-            )
+        audit.move_head(dest.db, last_audit_id, last_hash)
         return
     # A newest entry deleted on the source still counts, as it did there.
     dest.conn.execute(

@@ -31,8 +31,9 @@ from consult.storage.errors import DatabaseBusyError, ServerUnreachableError
             "(SELECT value::bigint FROM json_array_elements_text(%s::json))",
         ),
         (
+            # as it is: the server's schema has a collation "nocase" (0007_accounts)
             "SELECT name FROM accounts ORDER BY name COLLATE NOCASE",
-            "SELECT name FROM accounts ORDER BY name COLLATE nocase",
+            "SELECT name FROM accounts ORDER BY name COLLATE NOCASE",
         ),
     ],
 )
