@@ -88,6 +88,29 @@ class PageCheck:
         return self._error is None and self._result != ["ok"]
 
 
+def _out_of_step(keys: int, dates: int, drafts: int) -> list[str]:
+    """What is wrong, in words, when so many patients' name keys or list dates, or drafts'
+    screening answers, are not what the records give (on either engine)."""
+    problems = []
+    if keys:
+        problems.append(
+            f"The name search keys of {keys} patient(s) do not match their names, "
+            "so a search may miss them."
+        )
+    if dates:
+        problems.append(
+            f"The dates the patient list shows for {dates} patient(s) (last "
+            "consultation, next session) do not match their consultations."
+        )
+    if drafts:
+        problems.append(
+            f"The screening answers of {drafts} draft consultation(s) are not as the app "
+            "writes them (each question once, answered yes, no or not sure): they were "
+            "changed outside the app."
+        )
+    return problems
+
+
 def _dangling(conn: sqlite3.Connection) -> bool:
     """Whether some row points to a row that does not exist (SQLite's foreign key check)."""
     return conn.execute("PRAGMA foreign_key_check").fetchone() is not None
@@ -165,33 +188,16 @@ class Health(Part):
         else:
             dangling = readers.submit(_dangling)
             # An older file (read here without upgrading it) lacks the newer derived tables.
-            wrong = 0
+            keys = dates = drafts = 0
             if version >= migrations.version_of("0003_name_keys"):
-                wrong = self._name_key_problems()
-            wrong_dates = 0
+                keys = self._name_key_problems()
             if version >= migrations.version_of("0004_list_dates"):
-                wrong_dates = listing.mismatched(self.conn)
+                dates = listing.mismatched(self.conn)
+            if version >= migrations.version_of("0012_screening_answers_as_one_column"):
+                drafts = self._draft_answer_problems()
             if dangling():
                 problems.append("Some parts of records point to records that do not exist.")
-            if wrong:
-                problems.append(
-                    f"The name search keys of {wrong} patient(s) do not match their names, "
-                    "so a search may miss them."
-                )
-            wrong = wrong_dates
-            if wrong:
-                problems.append(
-                    f"The dates the patient list shows for {wrong} patient(s) (last "
-                    "consultation, next session) do not match their consultations."
-                )
-            if version >= migrations.version_of("0012_screening_answers_as_one_column"):
-                wrong = self._draft_answer_problems()
-                if wrong:
-                    problems.append(
-                        f"The screening answers of {wrong} draft consultation(s) are not as "
-                        "the app writes them (each question once, answered yes, no or not "
-                        "sure): they were changed outside the app."
-                    )
+            problems += _out_of_step(keys, dates, drafts)
         changed = schema_check.differences(self.conn, version)
         if changed:
             problems.append(schema_check.describe(changed))
@@ -210,27 +216,12 @@ class Health(Part):
         migration there, and its role may not alter the tables)."""
         from consult.storage import pg_schema
 
-        problems = []
         version = len(pg_schema.applied(self.conn.raw))  # type: ignore[attr-defined]
-        wrong = self._name_key_problems()
-        if wrong:
-            problems.append(
-                f"The name search keys of {wrong} patient(s) do not match their names, "
-                "so a search may miss them."
-            )
-        wrong = listing.mismatched(self.conn)
-        if wrong:
-            problems.append(
-                f"The dates the patient list shows for {wrong} patient(s) (last "
-                "consultation, next session) do not match their consultations."
-            )
-        wrong = self._draft_answer_problems()
-        if wrong:
-            problems.append(
-                f"The screening answers of {wrong} draft consultation(s) are not as the app "
-                "writes them (each question once, answered yes, no or not sure): they were "
-                "changed outside the app."
-            )
+        problems = _out_of_step(
+            self._name_key_problems(),
+            listing.mismatched(self.conn),
+            self._draft_answer_problems(),
+        )
         report = self.store.audit.verify()
         counts = {} if problems else self.counts()
         return CheckReport(
