@@ -273,28 +273,46 @@ def search(db: Path, data_folder: Path, names: list[tuple[str, str]], repeat: in
         finally:
             conn.close()
 
-    samples = Samples([], [])
-    found = 0
+    def fresh(typed: str) -> None:
+        with RecordStore.open(db, readonly=True, verify=False) as repo:
+            repo.patient_list.search(typed, limit=SEARCH_PAGE)
+
     try:
-        clinic.search(names[0][0])  # the file's first pages in the OS cache
-        for _ in range(repeat):
-            for typed, uuid in names:
-                for end in range(1, len(typed) + 1):
-                    started = time.perf_counter()
-                    rows = clinic.search(typed[:end]).rows
-                    samples.figure.append(time.perf_counter() - started)
-                    samples.sizes.append(len(rows))
-                    samples.keys.append(typed[:end])
-                    started = time.perf_counter()
-                    lookup(uuid)
-                    samples.floor.append(time.perf_counter() - started)
-                    started = time.perf_counter()
-                    with RecordStore.open(db, readonly=True, verify=False) as repo:
-                        repo.patient_list.search(typed[:end], limit=SEARCH_PAGE)
-                    samples.other.append(time.perf_counter() - started)
-                found += bool(rows)
+        return typing(clinic, names, repeat, lookup, fresh)
     finally:
         clinic.close()
+
+
+def typing(
+    clinic,
+    names: list[tuple[str, str]],
+    repeat: int,
+    lookup: Callable[[str], object],
+    other: Callable[[str], object] | None = None,
+) -> Samples:
+    """Each keystroke of typing ``names`` through ``clinic.search`` (the figure), beside
+    ``lookup`` of the patient's uuid (the floor) and, if given, ``other`` of what was typed."""
+    from consult.app.clinic import SEARCH_PAGE
+
+    samples = Samples([], [])
+    found = 0
+    clinic.search(names[0][0])  # the records' first pages in the cache
+    for _ in range(repeat):
+        for typed, uuid in names:
+            for end in range(1, len(typed) + 1):
+                started = time.perf_counter()
+                rows = clinic.search(typed[:end]).rows
+                samples.figure.append(time.perf_counter() - started)
+                samples.sizes.append(len(rows))
+                samples.keys.append(typed[:end])
+                started = time.perf_counter()
+                lookup(uuid)
+                samples.floor.append(time.perf_counter() - started)
+                if other is not None:
+                    started = time.perf_counter()
+                    other(typed[:end])
+                    samples.other.append(time.perf_counter() - started)
+            found += bool(rows)
     samples.page = SEARCH_PAGE
     keys = sum(len(t) for t, _ in names)
     samples.note = f"{len(names)} names, {keys} keystrokes: " + ", ".join(

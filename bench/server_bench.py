@@ -95,26 +95,18 @@ def search(url: str, folder: Path, names: list[tuple[str, str]], repeat: int) ->
 
     clinic = Clinic(load_catalog().catalog, url, folder)
     figures.sign_in(clinic)
-    samples = figures.Samples([], [])
     with _admin(url) as floor:
         try:
-            clinic.search(names[0][0])
-            for _ in range(repeat):
-                for typed, uuid in names:
-                    for end in range(1, len(typed) + 1):
-                        started = time.perf_counter()
-                        rows = clinic.search(typed[:end]).rows
-                        samples.figure.append(time.perf_counter() - started)
-                        samples.sizes.append(len(rows))
-                        samples.keys.append(typed[:end])
-                        started = time.perf_counter()
-                        floor.execute(
-                            "SELECT id, name FROM patients WHERE uuid = %s", [uuid]
-                        ).fetchall()
-                        samples.floor.append(time.perf_counter() - started)
+            return figures.typing(
+                clinic,
+                names,
+                repeat,
+                lambda uuid: floor.execute(
+                    "SELECT id, name FROM patients WHERE uuid = %s", [uuid]
+                ).fetchall(),
+            )
         finally:
             clinic.close()
-    return samples
 
 
 def save(url: str, repeat: int) -> figures.Samples:
