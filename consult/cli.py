@@ -108,9 +108,15 @@ def opens_window(argv: list[str]) -> bool:
     return all(arg.startswith("-") and arg not in ("-h", "--help") for arg in argv)
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], *, entry: bool = False) -> int:
+    """Run the command ``argv`` names, or the app. ``entry``: this is the start of the
+    ``consult`` process (nothing has opened a database yet)."""
     parser = build_parser(with_commands=not opens_window(argv))
     args = parser.parse_args(argv)
+    if entry and args.command is not None:
+        from consult.storage.sqlite_library import without_memory_statistics
+
+        without_memory_statistics()  # before any database is opened: see its module
     problem = configured_records(args)
     if problem is not None and (args.command is not None or not has_display()):
         print(f"consult: {problem}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from consult.storage import anchor, audit, content
@@ -62,18 +63,29 @@ class AuditTrail(Part):
         path = self.store.path
         if anchored is None and path is not None and not self.conn.in_transaction:
             anchored = anchor.read(path)  # before the snapshot: see ``anchor.problems``
-        with self.store.snapshot_readers(1) as readers:
+        with self.store.scanning(), self.store.snapshot_readers(content.FINALS_PARTS) as readers:
             return self.verify_in(readers, anchored)
 
-    def verify_in(self, readers: Readers, anchored: anchor.Anchored | str | None) -> AuditReport:
+    def verify_in(
+        self,
+        readers: Readers,
+        anchored: anchor.Anchored | str | None,
+        finals: Callable[[], dict[int, str]] | None = None,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> AuditReport:
         """``verify`` inside a snapshot already begun (``store.snapshot_readers``): the final
-        consultations' content, mostly SQLite's work, is handed to ``readers`` while this
-        thread walks the chain and checks the rest."""
+        consultations' content, mostly SQLite's work, is handed to ``readers`` (unless the
+        caller handed it already: ``finals``, from ``content.finals_in_parts``) while this
+        thread walks the chain and checks the rest. ``meanwhile``: the caller's own work,
+        done after the walk, while the readers finish the finals."""
         path = self.store.path
         sealed = audit.has_content_column(self.conn)
-        finals = readers.submit(content.finals) if sealed else None
+        if sealed and finals is None:
+            finals = content.finals_in_parts(readers)
         report, seals = audit.walk(self.conn)
         cut = anchor.problems(self.conn, path, anchored=anchored) if anchored else []
+        if meanwhile is not None:
+            meanwhile()
         if finals is None:
             # An older file: its records are sealed when it is upgraded.
             return AuditReport(report.entries, (*report.problems, *cut))

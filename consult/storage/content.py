@@ -27,6 +27,7 @@ from consult.storage.engine import on_server
 
 if TYPE_CHECKING:
     from consult.storage.audit import Seals
+    from consult.storage.readers import Readers
 
 PATIENT_FIELDS = (
     "uuid",
@@ -212,8 +213,11 @@ def digest(*texts: str | None) -> str:
     return hashlib.sha256("\n".join(t or "[]" for t in texts).encode("utf-8")).hexdigest()
 
 
-def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> Iterator[list]:
-    """(low, high) id ranges covering ``ids``, or every row of ``table``."""
+def _slices(
+    conn: sqlite3.Connection, table: str, ids: Iterable[int] | None, share: tuple[int, int] = (0, 1)
+) -> Iterator[list]:
+    """(low, high) id ranges covering ``ids``, or every row of ``table``; with ``share`` (k,
+    n), every n-th of those of every row, from the k-th (n parts of the work, one each)."""
     if ids is not None:
         ordered = sorted(set(ids))
         start = 0
@@ -231,7 +235,8 @@ def _slices(conn: sqlite3.Connection, table: str, ids: Iterable[int] | None) -> 
     low, high = conn.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
     if low is None:
         return
-    for start in range(low, high + 1, SLICE):
+    part, parts = share
+    for start in range(low + part * SLICE, high + 1, parts * SLICE):
         yield [start, start + SLICE - 1]
 
 
@@ -251,9 +256,14 @@ def patient_hashes(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -
 
 
 def consultation_hashes(
-    conn: sqlite3.Connection, ids: Iterable[int] | None = None, *, finals_only: bool = False
+    conn: sqlite3.Connection,
+    ids: Iterable[int] | None = None,
+    *,
+    finals_only: bool = False,
+    share: tuple[int, int] = (0, 1),
 ) -> dict[int, str]:
-    """Each consultation's content hash (of ``ids``, or of every one; only finals if asked).
+    """Each consultation's content hash (of ``ids``, or of every one; only finals if asked;
+    with ``share``, that part of every one: see ``_slices``).
 
     SQLite writes each consultation's content, its fields and then each part as JSON (its
     rows read in its primary key's order), a line each, and hands back the texts of a slice
@@ -266,7 +276,7 @@ def consultation_hashes(
     query = _consultations_text(conn, finals_only)
     sha256 = hashlib.sha256
     found = {}
-    for low, high in _slices(conn, "consultations", ids):
+    for low, high in _slices(conn, "consultations", ids, share):
         (joined,) = conn.execute(query, [low, high]).fetchone()
         if joined is None:
             continue
@@ -523,9 +533,31 @@ def of_consultation(conn: sqlite3.Connection, consultation_id: int) -> str | Non
     return consultation_hashes(conn, [consultation_id]).get(consultation_id)
 
 
-def finals(conn: sqlite3.Connection) -> dict[int, str]:
-    """Every final consultation's content hash."""
-    return consultation_hashes(conn, finals_only=True)
+def finals(conn: sqlite3.Connection, share: tuple[int, int] = (0, 1)) -> dict[int, str]:
+    """Every final consultation's content hash (with ``share``: a part of them, see
+    ``_slices``)."""
+    return consultation_hashes(conn, finals_only=True, share=share)
+
+
+#: The final consultations' hashes are computed in this many parts, each on a reader of its
+#: own where there are readers: the largest part of ``db check`` and ``db verify``, and all
+#: SQLite's work, so two parts keep two cores busy while Python walks the chain.
+FINALS_PARTS = 2
+
+
+def finals_in_parts(readers: Readers) -> Callable[[], dict[int, str]]:
+    """``finals``, handed to ``readers`` in ``FINALS_PARTS`` parts (one, where they have no
+    connections of their own): a function that gives them all, joined."""
+    count = FINALS_PARTS if readers.parallel else 1
+    parts = [readers.submit(lambda conn, k=k: finals(conn, (k, count))) for k in range(count)]
+
+    def joined() -> dict[int, str]:
+        found: dict[int, str] = {}
+        for part in parts:
+            found |= part()
+        return found
+
+    return joined
 
 
 def mismatches(

@@ -5,12 +5,27 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from consult.storage import anchor, content, listing, migrations, rotation, schema_check, search
+import msgspec
+
+from consult.storage import (
+    anchor,
+    audit,
+    content,
+    listing,
+    migrations,
+    rotation,
+    schema_check,
+    search,
+)
 from consult.storage.audit import AuditReport
+from consult.storage.database import SCAN_MAP_BYTES
+from consult.storage.engine import on_server
 from consult.storage.part import Part, guarded
-from consult.storage.readers import Readers
+from consult.storage.readers import Readers, behind_the_caller
 from consult.storage.records import kept_answers
 
 
@@ -52,6 +67,13 @@ class CheckReport:
         return "\n".join(lines)
 
 
+#: Connections reading beside the store's own in ``db check``: the final consultations'
+#: content in two parts, the name keys, the foreign keys, then the list's dates (each part on
+#: a reader as one comes free; the threads take turns on the cores, SQLite without Python's
+#: lock).
+CHECK_READERS = 4
+
+
 class PageCheck:
     """SQLite's page check of ``path`` on a read-only connection of its own, on a thread."""
 
@@ -66,8 +88,10 @@ class PageCheck:
     def _run(self) -> None:
         from consult.storage.opening import open_connection
 
+        behind_the_caller()
         try:
             conn = open_connection(self._path, readonly=True, verify=False)
+            conn.execute(f"PRAGMA mmap_size = {SCAN_MAP_BYTES}")
             try:
                 self._result = [r[0] for r in conn.execute(f"PRAGMA {self._pragma}(20)")]
             finally:
@@ -111,9 +135,24 @@ def _out_of_step(keys: int, dates: int, drafts: int) -> list[str]:
     return problems
 
 
-def _dangling(conn: sqlite3.Connection) -> bool:
-    """Whether some row points to a row that does not exist (SQLite's foreign key check)."""
-    return conn.execute("PRAGMA foreign_key_check").fetchone() is not None
+def _dangling(conn: sqlite3.Connection, skip: tuple[str, ...] = ()) -> bool:
+    """Whether some row points to a row that does not exist (SQLite's foreign key check),
+    in every table but ``skip``."""
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+        if name not in skip
+    ]
+    return any(
+        conn.execute(f"PRAGMA foreign_key_check({_quoted(name)})").fetchone() is not None
+        for name in tables
+    )
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class Health(Part):
@@ -157,7 +196,7 @@ class Health(Part):
         pages = PageCheck(path, full) if path is not None else None
         anchored = anchor.read(path) if path is not None else None  # before the snapshot
         try:
-            with self.store.snapshot_readers(2) as readers:
+            with self.store.scanning(), self.store.snapshot_readers(CHECK_READERS) as readers:
                 report = self._check(readers, anchored, None if pages else full)
         finally:
             result = pages.result() if pages else ["ok"]
@@ -175,29 +214,45 @@ class Health(Part):
 
     def _check(self, readers: Readers, anchored, full: bool | None) -> CheckReport:
         """The checks of one state of the records: the parts that are mostly SQLite's work
-        (foreign keys and the list's dates; the final consultations' content) on ``readers``,
-        the rest here meanwhile."""
+        (the final consultations' content, reading the name keys, foreign keys, the list's
+        dates) handed to ``readers`` first, the longest first; meanwhile this thread walks
+        the trail and checks the seals, then the name keys, the dates and the drafts."""
         problems = []
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         result = ["ok"]
         if full is not None:  # no file of its own to check on another connection
             pragma = "integrity_check" if full else "quick_check"
             result = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}(20)")]
-        if result != ["ok"]:
-            problems.append(f"SQLite's check of the file's pages found {len(result)} problem(s).")
-        else:
-            dangling = readers.submit(_dangling)
-            # An older file (read here without upgrading it) lacks the newer derived tables.
-            keys = dates = drafts = 0
-            if version >= migrations.version_of("0003_name_keys"):
-                keys = self._name_key_problems()
-            if version >= migrations.version_of("0004_list_dates"):
-                dates = listing.mismatched(self.conn)
-            if version >= migrations.version_of("0012_screening_answers_as_one_column"):
-                drafts = self._draft_answer_problems()
-            if dangling():
+        # An older file (read here without upgrading it) lacks the newer derived tables.
+        has_keys = version >= migrations.version_of("0003_name_keys")
+        has_dates = version >= migrations.version_of("0004_list_dates")
+        has_drafts = version >= migrations.version_of("0012_screening_answers_as_one_column")
+        pages_ok = result == ["ok"]
+        finals = None
+        if audit.has_content_column(self.conn):
+            finals = content.finals_in_parts(readers)
+        stored_keys = readers.submit(_stored_keys) if pages_ok and has_keys else None
+        skip = ("name_keys",) if has_keys else ()
+        dangling = readers.submit(partial(_dangling, skip=skip)) if pages_ok else None
+        summaries = readers.submit(listing.compute) if pages_ok and has_dates else None
+
+        def derived() -> None:
+            """The name keys, the list's dates, the drafts' answers and the foreign keys."""
+            if not pages_ok:
+                problems.append(
+                    f"SQLite's check of the file's pages found {len(result)} problem(s)."
+                )
+                return
+            keys = self._name_key_problems(stored_keys()) if stored_keys is not None else 0
+            dates = listing.mismatched(self.conn, summaries()) if summaries is not None else 0
+            drafts = self._draft_answer_problems() if has_drafts else 0
+            if dangling is not None and dangling():
                 problems.append("Some parts of records point to records that do not exist.")
-            problems += _out_of_step(keys, dates, drafts)
+            problems.extend(_out_of_step(keys, dates, drafts))
+
+        # The walk along the trail first (nothing to wait for), then the rest while the
+        # readers finish the finals, then the records against their seals.
+        report = self.store.audit.verify_in(readers, anchored, finals, meanwhile=derived)
         changed = schema_check.differences(self.conn, version)
         if changed:
             problems.append(schema_check.describe(changed))
@@ -206,7 +261,6 @@ class Health(Part):
                 f"The schema is version {version}; opening it for writing upgrades it to "
                 f"{migrations.SCHEMA_VERSION}."
             )
-        report = self.store.audit.verify_in(readers, anchored)
         counts = {} if problems else self.counts()
         return CheckReport(self.store.path, version, tuple(problems), report, counts, self._notes())
 
@@ -259,31 +313,56 @@ class Health(Part):
             )
         )
 
-    def _name_key_problems(self) -> int:
+    def _name_key_problems(self, stored: list[tuple[Any, Any, Any]] | None = None) -> int:
         """How many patients' search words (``search_name``) or name keys (``name_keys``) are
-        not what their names give, counting keys that name no patient as one more. Reads
-        every key once, grouped by patient, beside the patients in id order."""
-        stored = self.conn.execute(
-            "SELECT patient_id, sort_name, group_concat(key, char(31)) FROM name_keys "
-            "GROUP BY patient_id, sort_name ORDER BY patient_id, sort_name"
-        )
-        groups = iter(stored)
-        group = next(groups, None)
+        not what their names give, counting keys that name no patient as one more (so the
+        foreign key check can leave the table out: it is the check's longest part, a look-up
+        of the patient for each of a million keys). ``stored``: ``_stored_keys``, read
+        elsewhere of the same state."""
+        if stored is None:
+            stored = _stored_keys(self.conn)
+        by_patient: dict[Any, list[tuple[Any, Any]]] = {}
+        for patient_id, sort_name, joined in stored:
+            by_patient.setdefault(patient_id, []).append((sort_name, joined))
         wrong = 0
+        search_name, sort_name, name_keys = search.search_name, search.sort_name, search.name_keys
         for patient_id, name, stored_words in self.conn.execute(
-            "SELECT id, name, search_name FROM patients ORDER BY id"
+            "SELECT id, name, search_name FROM patients"
         ):
-            while group is not None and group[0] < patient_id:  # keys of no patient
+            found = by_patient.pop(patient_id, None)
+            words = search_name(name) if isinstance(name, str) else None
+            if words is None or stored_words != words:
                 wrong += 1
-                group = next(groups, None)
-            found = []
-            while group is not None and group[0] == patient_id:
-                found.append((group[1], sorted(group[2].split("\x1f"))))
-                group = next(groups, None)
-            words = search.search_name(name)
-            expected = [(search.sort_name(words), sorted(search.name_keys(words)))]
-            if stored_words != words or found != expected:
+                continue
+            expected = name_keys(words)
+            if not expected or found is None or len(found) != 1:
+                wrong += bool(expected) or found is not None
+                continue
+            ((found_sort, joined),) = found
+            if (
+                found_sort != sort_name(words)
+                or not isinstance(joined, str)
+                or sorted(joined.split(_KEYS_APART)) != sorted(expected)
+            ):
                 wrong += 1
-        if group is not None:
-            wrong += 1
-        return wrong
+        return wrong + len(by_patient)
+
+
+_KEYS_APART = "\x1f"
+_decode_keys = msgspec.json.Decoder(list[tuple[Any, Any, Any]]).decode
+
+
+def _stored_keys(conn: sqlite3.Connection) -> list[tuple[Any, Any, Any]]:
+    """Every patient's name keys as stored: (patient id, sort name, the keys joined by
+    ``_KEYS_APART``) for each patient and sort name, read as one text (on a reader's thread,
+    a row at a time would wait for Python's lock at every row)."""
+    grouped = (
+        "SELECT patient_id, sort_name, group_concat(key, char(31)) AS keys FROM name_keys "
+        "GROUP BY patient_id, sort_name"
+    )
+    if on_server(conn):  # the server does the work; its JSON functions are not SQLite's
+        return conn.execute(grouped).fetchall()
+    (text,) = conn.execute(
+        f"SELECT json_group_array(json_array(patient_id, sort_name, keys)) FROM ({grouped})"
+    ).fetchone()
+    return _decode_keys(text)

@@ -183,9 +183,7 @@ def grant_app_role(conn: psycopg.Connection, role: str) -> None:
 
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
-        found = conn.execute(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = %s", [role]
-        ).fetchone()
+        found = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", [role]).fetchone()
         if found is None:
             raise StorageError(f"There is no role {role!r} on the server {where(conn)}.")
         if found[0]:

@@ -9,6 +9,7 @@ same way (``name_terms``); each of its words must be the start of some word of t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -112,14 +113,27 @@ def search_words(name: str) -> list[str]:
     """
     words: list[str] = []
     for chunk in fold(name).split():
-        parts = _tokens(chunk)
-        words.extend(parts)
-        if len(parts) > 1:
-            words.append("".join(parts))
-        for part in parts:
-            if len(part) > 1 and _CJK.search(part):
-                words.extend(part[i:] for i in range(1, len(part)))
+        words.extend(_chunk_words(chunk))
     return list(dict.fromkeys(words))
+
+
+# Names share their words (first names, family names): ``db check`` makes every patient's
+# search words and keys again, so each folded word's are kept once made (a bounded memo; both
+# are pure functions of the text).
+_MEMO = 65_536
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _chunk_words(chunk: str) -> tuple[str, ...]:
+    """The search words of one folded, space-free part of a name (``search_words``)."""
+    parts = _tokens(chunk)
+    words = list(parts)
+    if len(parts) > 1:
+        words.append("".join(parts))
+    for part in parts:
+        if len(part) > 1 and _CJK.search(part):
+            words.extend(part[i:] for i in range(1, len(part)))
+    return tuple(words)
 
 
 def search_name(name: str) -> str:
@@ -148,8 +162,14 @@ def name_keys(search_name: str) -> list[str]:
     """
     keys: list[str] = []
     for word in search_name.split():
-        keys += [word[:end] for end in range(1, min(len(word), KEY_CHARS) + 1)]
+        keys += _starts(word)
     return list(dict.fromkeys(keys))
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _starts(word: str) -> tuple[str, ...]:
+    """Every start of ``word``, 1 to ``KEY_CHARS`` characters long."""
+    return tuple(word[:end] for end in range(1, min(len(word), KEY_CHARS) + 1))
 
 
 def name_terms(text: str) -> tuple[str, ...] | None:

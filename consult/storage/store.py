@@ -277,6 +277,16 @@ class RecordStore:
                 conn.execute("COMMIT")  # nothing was written: this only ends the read
 
     @contextlib.contextmanager
+    def scanning(self) -> Iterator[None]:
+        """The store's connection reads its file through a memory map while the block runs
+        (``database.mapped_for_scan``): for the checks that read every record."""
+        if self.path is None or self.on_server:
+            yield
+            return
+        with database.mapped_for_scan(self.conn):
+            yield
+
+    @contextlib.contextmanager
     def snapshot_readers(self, count: int) -> Iterator[Readers]:
         """``snapshot``, with up to ``count`` more connections reading the same state for
         parts of the work to run on threads of their own (see ``readers``); none inside
