@@ -72,27 +72,30 @@ class AuditTrail(Part):
         anchored: anchor.Anchored | str | None,
         finals: Callable[[], dict[int, str]] | None = None,
         meanwhile: Callable[[], object] | None = None,
+        *,
+        seals: bool = True,
     ) -> AuditReport:
         """``verify`` inside a snapshot already begun (``store.snapshot_readers``): the final
         consultations' content, mostly SQLite's work, is handed to ``readers`` (unless the
         caller handed it already: ``finals``, from ``content.finals_in_parts``) while this
         thread walks the chain and checks the rest. ``meanwhile``: the caller's own work,
-        done after the walk, while the readers finish the finals."""
+        done after the walk, while the readers finish the finals. Without ``seals``, the
+        chain alone (and the anchor): what ``db check`` asks of the trail."""
         path = self.store.path
-        sealed = audit.has_content_column(self.conn)
+        sealed = seals and audit.has_content_column(self.conn)
         if sealed and finals is None:
             finals = content.finals_in_parts(readers)
-        report, seals = audit.walk(self.conn)
+        report, found = audit.walk(self.conn)
         cut = anchor.problems(self.conn, path, anchored=anchored) if anchored else []
         if meanwhile is not None:
             meanwhile()
-        if finals is None:
-            # An older file: its records are sealed when it is upgraded.
+        if not sealed or finals is None:
+            # The chain alone; or an older file, whose records are sealed when it is upgraded.
             return AuditReport(report.entries, (*report.problems, *cut))
         files = None
         if path is not None or self.store.on_server:  # the photo folder, or the server's
             files = self.store.photos.pictures.problems
-        problems = content.mismatches(self.conn, seals, files, finals)
+        problems = content.mismatches(self.conn, found, files, finals)
         return AuditReport(report.entries, (*report.problems, *cut, *problems), sealed=True)
 
     @guarded

@@ -127,13 +127,33 @@ def test_rows_added_or_removed_outside_the_app_show(records):
     assert "removed outside the app" in problems and "consultation 2" in problems
 
 
-def test_db_check_and_db_verify_both_say_so(records):
+def test_db_check_finds_the_dropped_guards_and_db_verify_names_the_record(records):
     tamper(records, "UPDATE patients SET fitzpatrick = 6 WHERE id = 1")
-    for command in ("check", "verify"):
-        result = consult_cli("--db", records, "db", command)
-        assert result.returncode == 1, command
-        assert "patient 1" in result.stderr
+    check = consult_cli("--db", records, "db", "check")
+    assert check.returncode == 1
+    assert "safety check" in check.stderr or "trigger" in check.stderr
+    verified = consult_cli("--db", records, "db", "verify")
+    assert verified.returncode == 1
+    assert "patient 1" in verified.stderr
+    for result in (check, verified):
         assert "Ана" not in result.stderr + result.stdout  # never what a record says
+
+
+def test_a_record_changed_with_its_guards_in_place_is_db_verifys_to_name(records):
+    # A patient's row has no guard to drop: the file is sound, its content is not what the
+    # trail sealed. db check says the file is healthy and where each record is checked
+    # against its seal; db verify names it. Together they check everything once.
+    conn = sqlite3.connect(records)
+    with conn:
+        conn.execute("UPDATE patients SET fitzpatrick = 6 WHERE id = 1")
+    conn.close()
+    check = consult_cli("--db", records, "db", "check")
+    assert check.returncode == 0, check.stderr
+    assert "“consult db verify” checks them" in check.stdout
+    verified = consult_cli("--db", records, "db", "verify")
+    assert verified.returncode == 1
+    assert "1 record(s) changed outside the app" in verified.stderr
+    assert "patient 1" in verified.stderr
 
 
 def _cut_newest(path, how_many):
