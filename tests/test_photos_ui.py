@@ -244,12 +244,15 @@ def test_the_camera_is_offered_only_where_qtmultimedia_imports(qtbot, clinic, co
             raise ImportError("No module named 'PySide6.QtMultimedia'")
         return importlib.import_module(name, *args)
 
-    monkeypatch.setattr(camera.importlib, "import_module", missing)
+    # The camera module's own importlib only: the records' parts are imported on first use
+    # through the real one.
+    monkeypatch.setattr(camera, "importlib", types.SimpleNamespace(import_module=missing))
     assert camera.camera_available() is False
     assert not photo_window(qtbot, clinic, patient_id).camera_button.isVisible()
     camera.multimedia.cache_clear()
     stub = types.ModuleType(camera.MULTIMEDIA)
-    monkeypatch.setattr(camera.importlib, "import_module", lambda name, *a: stub)
+    only_stub = types.SimpleNamespace(import_module=lambda name, *a: stub)
+    monkeypatch.setattr(camera, "importlib", only_stub)
     assert camera.camera_available() is True
     assert photo_window(qtbot, clinic, patient_id).camera_button.isVisible()
     camera.multimedia.cache_clear()

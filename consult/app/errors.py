@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from consult.domain.model import ValidationError
+import sys
+
 from consult.storage.errors import StorageError
 
 
@@ -21,7 +22,10 @@ def plain_error(exc: Exception) -> UserFacingError:
         return exc
     if isinstance(exc, StorageError):
         return UserFacingError(exc.message)
-    if isinstance(exc, ValidationError):
+    # A ValidationError can only exist once its module is loaded: not loading it here keeps
+    # the commands that never validate a record from importing the domain model for this.
+    model = sys.modules.get("consult.domain.model")
+    if model is not None and isinstance(exc, model.ValidationError):
         return UserFacingError(" ".join(p.message for p in exc.problems))
     if isinstance(exc, OSError):
         return UserFacingError(

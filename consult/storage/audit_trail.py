@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from consult.storage import anchor, audit, content
+from consult.storage import anchor, audit, content, schema_check
 from consult.storage.audit import Action, AuditEntry, AuditPage, AuditQuery, AuditReport
 from consult.storage.part import Part, guarded, missing
 from consult.storage.readers import Readers
@@ -58,45 +57,48 @@ class AuditTrail(Part):
 
     @guarded
     def verify(self, anchored: anchor.Anchored | str | None = None) -> AuditReport:
-        """Walk the chain, and check every patient, final consultation and consent against its last
-        sealed content (one state of the records, while others may be saving)."""
+        """Whether anything was changed outside the app: the chain walked, its head against
+        the anchor outside the file, every patient, final consultation, consent, visit,
+        change to a course and photo against its last sealed content, and (a file) its
+        structure against the migrations' schema. One state of the records, while others may
+        be saving."""
         path = self.store.path
         if anchored is None and path is not None and not self.conn.in_transaction:
             anchored = anchor.read(path)  # before the snapshot: see ``anchor.problems``
         with self.store.scanning(), self.store.snapshot_readers(content.FINALS_PARTS) as readers:
             return self.verify_in(readers, anchored)
 
-    def verify_in(
-        self,
-        readers: Readers,
-        anchored: anchor.Anchored | str | None,
-        finals: Callable[[], dict[int, str]] | None = None,
-        meanwhile: Callable[[], object] | None = None,
-        *,
-        seals: bool = True,
-    ) -> AuditReport:
+    def verify_in(self, readers: Readers, anchored: anchor.Anchored | str | None) -> AuditReport:
         """``verify`` inside a snapshot already begun (``store.snapshot_readers``): the final
-        consultations' content, mostly SQLite's work, is handed to ``readers`` (unless the
-        caller handed it already: ``finals``, from ``content.finals_in_parts``) while this
-        thread walks the chain and checks the rest. ``meanwhile``: the caller's own work,
-        done after the walk, while the readers finish the finals. Without ``seals``, the
-        chain alone (and the anchor): what ``db check`` asks of the trail."""
+        consultations' content, mostly SQLite's work, is handed to ``readers`` in parts
+        while this thread walks the chain and checks the rest."""
         path = self.store.path
-        sealed = seals and audit.has_content_column(self.conn)
-        if sealed and finals is None:
-            finals = content.finals_in_parts(readers)
-        report, found = audit.walk(self.conn)
+        sealed = audit.has_content_column(self.conn)
+        finals = content.finals_in_parts(readers) if sealed else None
+        report, seals = audit.walk(self.conn)
         cut = anchor.problems(self.conn, path, anchored=anchored) if anchored else []
-        if meanwhile is not None:
-            meanwhile()
-        if not sealed or finals is None:
-            # The chain alone; or an older file, whose records are sealed when it is upgraded.
-            return AuditReport(report.entries, (*report.problems, *cut))
+        structure = self._structure_problems()
+        if finals is None:
+            # An older file: its records are sealed when it is upgraded.
+            return AuditReport(report.entries, (*report.problems, *cut, *structure))
         files = None
         if path is not None or self.store.on_server:  # the photo folder, or the server's
             files = self.store.photos.pictures.problems
-        problems = content.mismatches(self.conn, found, files, finals)
-        return AuditReport(report.entries, (*report.problems, *cut, *problems), sealed=True)
+        problems = content.mismatches(self.conn, seals, files, finals)
+        return AuditReport(
+            report.entries, (*report.problems, *cut, *structure, *problems), sealed=True
+        )
+
+    def _structure_problems(self) -> list[str]:
+        """A file's tables, columns, indexes, triggers and views against what the migrations
+        make for its version (``schema_check``): an added trigger rewrites what is saved, so
+        it is tampering too (``db check`` reports it as well). The server's role may not
+        alter its tables."""
+        if self.store.on_server:
+            return []
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        changed = schema_check.differences(self.conn, version)
+        return [schema_check.describe(changed)] if changed else []
 
     @guarded
     def search(self, query: AuditQuery) -> AuditPage:

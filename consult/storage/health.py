@@ -12,7 +12,6 @@ from typing import Any
 import msgspec
 
 from consult.storage import (
-    anchor,
     content,
     listing,
     migrations,
@@ -20,12 +19,10 @@ from consult.storage import (
     schema_check,
     search,
 )
-from consult.storage.audit import AuditReport
 from consult.storage.database import SCAN_MAP_BYTES
 from consult.storage.engine import on_server
 from consult.storage.part import Part, guarded
 from consult.storage.readers import Readers, behind_the_caller
-from consult.storage.records import kept_answers
 
 #: The first schema whose audit entries seal the records' content (``content``).
 SEALED_FROM = migrations.version_of("0006_audit_content")
@@ -36,7 +33,6 @@ class CheckReport:
     path: Path | None
     schema_version: int
     problems: tuple[str, ...]
-    audit: AuditReport
     counts: dict[str, int] = field(default_factory=dict)
     #: Warnings that are not damage: another program has the file open, backups are old.
     notes: tuple[str, ...] = ()
@@ -45,7 +41,7 @@ class CheckReport:
 
     @property
     def healthy(self) -> bool:
-        return not self.problems and self.audit.intact
+        return not self.problems
 
     @property
     def _name(self) -> str:
@@ -64,12 +60,13 @@ class CheckReport:
             lines.append(
                 f"The {self._name} is healthy (schema version {self.schema_version}; {counts})."
             )
-        lines.append(self.audit.summary())
-        if self.audit.intact and not self.audit.sealed and self.schema_version >= SEALED_FROM:
-            lines.append(
-                "Each patient, consultation, consent, visit and photo against the content "
-                "the audit trail sealed: “consult db verify” checks them."
-            )
+        what = "its anchor"
+        if self.schema_version >= SEALED_FROM:
+            what += ", every record against its seal"
+        lines.append(
+            f"Whether anything was changed outside the app (the audit trail, {what}) is "
+            "checked by “consult db verify”."
+        )
         lines.extend(self.notes)
         return "\n".join(lines)
 
@@ -189,11 +186,11 @@ class Health(Part):
 
     @guarded
     def check(self, *, full: bool = False) -> CheckReport:
-        """SQLite's check of every page, foreign keys, the name search keys, the dates the
-        list shows, the drafts' answers, the file's structure and the audit trail's chain
-        (with its anchor): all of one state of the records, also while another process is
-        saving. Each record against its sealed content is ``audit.verify``'s (``db verify``):
-        a file is damaged or sound whatever its seals say, and the two commands together check
+        """Whether the file is sound: SQLite's check of every page, foreign keys, the name
+        search keys, the dates the list shows, the drafts' answers, the file's structure: all
+        of one state of the records, also while another process is saving. Whether anything
+        was changed outside the app (the audit trail, its anchor, every record against its
+        seal) is ``audit.verify``'s (``db verify``): the two commands together check
         everything once.
 
         SQLite's page check runs on a connection of its own, on another thread, while this
@@ -205,10 +202,9 @@ class Health(Part):
                 return self._check_server()
         path = self.store.path
         pages = PageCheck(path, full) if path is not None else None
-        anchored = anchor.read(path) if path is not None else None  # before the snapshot
         try:
             with self.store.scanning(), self.store.snapshot_readers(CHECK_READERS) as readers:
-                report = self._check(readers, anchored, None if pages else full)
+                report = self._check(readers, None if pages else full)
         finally:
             result = pages.result() if pages else ["ok"]
         if result != ["ok"]:
@@ -217,50 +213,37 @@ class Health(Part):
                 report.path,
                 report.schema_version,
                 (problem, *report.problems),
-                report.audit,
                 {},
                 report.notes,
             )
         return report
 
-    def _check(self, readers: Readers, anchored, full: bool | None) -> CheckReport:
+    def _check(self, readers: Readers, full: bool | None) -> CheckReport:
         """The checks of one state of the records: the parts that are mostly SQLite's work
-        (the final consultations' content, reading the name keys, foreign keys, the list's
-        dates) handed to ``readers`` first, the longest first; meanwhile this thread walks
-        the trail and checks the seals, then the name keys, the dates and the drafts."""
+        (reading the name keys, foreign keys, the list's dates) handed to ``readers``, the
+        rest on this thread meanwhile (the name keys' Python side, the drafts)."""
         problems = []
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         result = ["ok"]
         if full is not None:  # no file of its own to check on another connection
             pragma = "integrity_check" if full else "quick_check"
             result = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}(20)")]
-        # An older file (read here without upgrading it) lacks the newer derived tables.
-        has_keys = version >= migrations.version_of("0003_name_keys")
-        has_dates = version >= migrations.version_of("0004_list_dates")
-        has_drafts = version >= migrations.version_of("0012_screening_answers_as_one_column")
-        pages_ok = result == ["ok"]
-        stored_keys = readers.submit(_stored_keys) if pages_ok and has_keys else None
-        skip = ("name_keys",) if has_keys else ()
-        dangling = readers.submit(partial(_dangling, skip=skip)) if pages_ok else None
-        summaries = readers.submit(listing.compute) if pages_ok and has_dates else None
-
-        def derived() -> None:
-            """The name keys, the list's dates, the drafts' answers and the foreign keys."""
-            if not pages_ok:
-                problems.append(
-                    f"SQLite's check of the file's pages found {len(result)} problem(s)."
-                )
-                return
+        if result != ["ok"]:
+            problems.append(f"SQLite's check of the file's pages found {len(result)} problem(s).")
+        else:
+            # An older file (read here without upgrading it) lacks the newer derived tables.
+            has_keys = version >= migrations.version_of("0003_name_keys")
+            has_dates = version >= migrations.version_of("0004_list_dates")
+            has_drafts = version >= migrations.version_of("0012_screening_answers_as_one_column")
+            stored_keys = readers.submit(_stored_keys) if has_keys else None
+            dangling = readers.submit(partial(_dangling, skip=("name_keys",) if has_keys else ()))
+            summaries = readers.submit(listing.compute) if has_dates else None
             keys = self._name_key_problems(stored_keys()) if stored_keys is not None else 0
-            dates = listing.mismatched(self.conn, summaries()) if summaries is not None else 0
             drafts = self._draft_answer_problems() if has_drafts else 0
-            if dangling is not None and dangling():
+            dates = listing.mismatched(self.conn, summaries()) if summaries is not None else 0
+            if dangling():
                 problems.append("Some parts of records point to records that do not exist.")
-            problems.extend(_out_of_step(keys, dates, drafts))
-
-        # The walk along the trail first (nothing to wait for), then the rest with what the
-        # readers found meanwhile. Each record against its seal is ``db verify``'s.
-        report = self.store.audit.verify_in(readers, anchored, meanwhile=derived, seals=False)
+            problems += _out_of_step(keys, dates, drafts)
         changed = schema_check.differences(self.conn, version)
         if changed:
             problems.append(schema_check.describe(changed))
@@ -270,7 +253,7 @@ class Health(Part):
                 f"{migrations.SCHEMA_VERSION}."
             )
         counts = {} if problems else self.counts()
-        return CheckReport(self.store.path, version, tuple(problems), report, counts, self._notes())
+        return CheckReport(self.store.path, version, tuple(problems), counts, self._notes())
 
     def _check_server(self) -> CheckReport:
         """The same checks of records on the clinic's server, but for SQLite's own: the
@@ -284,13 +267,11 @@ class Health(Part):
             listing.mismatched(self.conn),
             self._draft_answer_problems(),
         )
-        report = self.store.audit.verify_in(Readers(self.conn, []), None, seals=False)
         counts = {} if problems else self.counts()
         return CheckReport(
             None,
             version,
             tuple(problems),
-            report,
             counts,
             (),
             where=f"records database on {self.conn.where}",
@@ -314,6 +295,8 @@ class Health(Part):
         are sealed, so a change to them is found with the rest of its content; a draft's
         change freely, and until schema 12 a CHECK constraint on each answer row kept them
         in that form (``records.kept_answers``)."""
+        from consult.storage.records import kept_answers  # with the domain model it reads
+
         return sum(
             kept_answers(text) is None
             for (text,) in self.conn.execute(

@@ -27,30 +27,52 @@ leave the store as ``StorageError`` with a plain-words ``message``. Use one stor
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from consult.domain.catalog import Catalog
 from consult.storage import anchor, audit, database, engine, opening, readers
-from consult.storage.accounts import Accounts
-from consult.storage.audit_trail import AuditTrail
-from consult.storage.clinic import Clinic
-from consult.storage.consents import Consents
-from consult.storage.consultations import Consultations
-from consult.storage.health import Health
-from consult.storage.patient_list import PatientList
-from consult.storage.patients import Patients
-from consult.storage.photos import Photos
 from consult.storage.readers import Readers
-from consult.storage.records import Records
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from consult.domain.catalog import Catalog
+    from consult.storage.accounts import Accounts
+    from consult.storage.audit_trail import AuditTrail
+    from consult.storage.clinic import Clinic
+    from consult.storage.consents import Consents
+    from consult.storage.consultations import Consultations
+    from consult.storage.health import Health
+    from consult.storage.patient_list import PatientList
+    from consult.storage.patients import Patients
+    from consult.storage.photos import Photos
+    from consult.storage.records import Records
     from consult.storage.visits import Visits
+
+
+class _Part:
+    """A part of the store (``store.patients``, ``store.health``, …), made the first time it
+    is used, its module imported only then: a command that checks the records never loads
+    the modules that make consultations, consents or photos (the catalog and the plan
+    engine with them), and the window loads each when it first needs it."""
+
+    def __init__(self, module: str, name: str):
+        self._module = f"consult.storage.{module}"
+        self._class = name
+
+    def __set_name__(self, owner: type, attribute: str) -> None:
+        self._attribute = attribute
+
+    def __get__(self, store: RecordStore | None, owner: type) -> Any:
+        if store is None:
+            return self
+        part = getattr(importlib.import_module(self._module), self._class)(store)
+        store.__dict__[self._attribute] = part  # from now on the attribute itself
+        return part
 
 
 #: The name in the audit trail of what the app does on its own, with no one signed in.
@@ -84,27 +106,31 @@ class RecordStore:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False  # a write transaction was committed: the anchor is updated at close
         self.url: str | None = None  # the server's address, for records on a server
-        self.patients = Patients(self)
-        self.patient_list = PatientList(self)
-        self.consultations = Consultations(self)
-        self.consents = Consents(self)
-        self.photos = Photos(self)
-        self.records = Records(self)
-        self.clinic = Clinic(self)
-        self.audit = AuditTrail(self)
-        self.health = Health(self)
-        self.accounts = Accounts(self)
-        self._visits: Visits | None = None
 
-    @property
-    def visits(self) -> Visits:
-        """``store.visits``, made on first use: opening the window never waits for the
-        course's modules to load."""
-        if self._visits is None:
-            from consult.storage.visits import Visits
-
-            self._visits = Visits(self)
-        return self._visits
+    if TYPE_CHECKING:
+        patients: Patients
+        patient_list: PatientList
+        consultations: Consultations
+        consents: Consents
+        photos: Photos
+        records: Records
+        clinic: Clinic
+        audit: AuditTrail
+        health: Health
+        accounts: Accounts
+        visits: Visits
+    else:
+        patients = _Part("patients", "Patients")
+        patient_list = _Part("patient_list", "PatientList")
+        consultations = _Part("consultations", "Consultations")
+        consents = _Part("consents", "Consents")
+        photos = _Part("photos", "Photos")
+        records = _Part("records", "Records")
+        clinic = _Part("clinic", "Clinic")
+        audit = _Part("audit_trail", "AuditTrail")
+        health = _Part("health", "Health")
+        accounts = _Part("accounts", "Accounts")
+        visits = _Part("visits", "Visits")
 
     @classmethod
     def open(

@@ -41,7 +41,8 @@ def test_the_commands_process_switches_sqlites_memory_statistics_off():
         conn.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,)] * 1000)
         lib = ctypes.CDLL(_sqlite3.__file__)
         lib.sqlite3_memory_used.restype = ctypes.c_int64
-        print(switched, lib.sqlite3_memory_used(), conn.execute("SELECT count(*) FROM t").fetchone()[0])
+        rows = conn.execute("SELECT count(*) FROM t").fetchone()[0]
+        print(switched, lib.sqlite3_memory_used(), rows)
         """
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
@@ -63,21 +64,21 @@ def test_only_the_commands_own_start_switches_them_off(path, monkeypatch, capsys
     assert "The audit trail is intact" in capsys.readouterr().out
 
 
+def _counting(n, ran):
+    def run(conn):
+        ran.append((n, threading.current_thread().name))
+        return conn.execute("SELECT count(*) FROM patients").fetchone()[0] + n
+
+    return run
+
+
 def test_more_parts_than_readers_all_run_on_the_readers_in_order(path):
     ran: list[tuple[int, str]] = []
-    with RecordStore.open(path, readonly=True, verify=False) as store:
-        with store.snapshot_readers(2) as found:
-            assert found.parallel == 2
-
-            def part(n):
-                def run(conn):
-                    ran.append((n, threading.current_thread().name))
-                    return conn.execute("SELECT count(*) FROM patients").fetchone()[0] + n
-
-                return run
-
-            results = [found.submit(part(n)) for n in range(6)]
-            assert [get() for get in results] == [12 + n for n in range(6)]
+    store = RecordStore.open(path, readonly=True, verify=False)
+    with store, store.snapshot_readers(2) as found:
+        assert found.parallel == 2
+        results = [found.submit(_counting(n, ran)) for n in range(6)]
+        assert [get() for get in results] == [12 + n for n in range(6)]
     assert sorted(n for n, _ in ran) == list(range(6))
     assert {name for _, name in ran} == {"records check"}
 

@@ -16,7 +16,10 @@ def test_db_commands_on_a_fresh_data_folder(tmp_path):
     # Six demo patients, and four more part-way through a treatment course.
     assert "is healthy" in result.stdout and "10 patients" in result.stdout
     assert "visits" in result.stdout and "1 course changes" not in result.stdout
-    assert "audit trail is intact" in result.stdout
+    assert "is checked by “consult db verify”" in result.stdout
+    verified = consult_cli("db", "verify", data_dir=data)
+    assert verified.returncode == 0, verified.stderr
+    assert "audit trail is intact" in verified.stdout
     result = consult_cli("db", "verify", data_dir=data)
     assert result.returncode == 0 and "intact" in result.stdout
 

@@ -85,3 +85,22 @@ def test_reading_a_damaged_page_is_a_plain_error(damaged):
 
 def test_corrupt_page_every_command(damaged, tmp_path):
     assert_refused_by_every_command(damaged, tmp_path, "damaged")
+
+
+def test_damage_where_no_record_is_read_is_db_checks_to_find(tmp_path):
+    # The name keys are derived from the names; db verify reads every record, not them. A
+    # damaged page there is db check's to find (SQLite's page check); db verify answers its
+    # own question — nothing was changed outside the app — and a page it reads that is
+    # damaged is refused, as above.
+    path = tmp_path / "records.sqlite3"
+    with RecordStore.open(path) as repo:
+        for i in range(80):
+            c = consultation(patient(f"Patient {i} " + "y" * 200))
+            repo.consultations.finalize(c, plan_for(c))
+    corrupt_a_page(path, "name_keys")
+    check = consult_cli("--db", path, "db", "check")
+    assert check.returncode == 1 and "damaged" in check.stderr
+    assert "Traceback" not in check.stderr
+    verified = consult_cli("--db", path, "db", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "The audit trail is intact" in verified.stdout
