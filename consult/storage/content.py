@@ -540,7 +540,7 @@ def finals(conn: sqlite3.Connection, share: tuple[int, int] = (0, 1)) -> dict[in
 
 
 #: The final consultations' hashes are computed in this many parts, each on a reader of its
-#: own where there are readers: the largest part of ``db check`` and ``db verify``, and all
+#: own where there are readers: the largest part of ``db verify``, and all
 #: SQLite's work, so two parts keep two cores busy while Python walks the chain.
 FINALS_PARTS = 2
 
