@@ -18,11 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from consult.app import plans
-from consult.app.consents import ConsentDesk
-from consult.app.draft import ConsultationDraft
-from consult.app.drafts import DraftStore
 from consult.app.errors import UserFacingError, plain_error
-from consult.app.photos import PhotoDesk
 from consult.app.session import AccessDenied, Session, require
 from consult.domain.access import Permission, Role
 from consult.domain.amendment import reason_problem
@@ -35,7 +31,6 @@ from consult.domain.model import (
     Status,
     ValidationError,
 )
-from consult.domain.plan import Plan, build_plan
 from consult.storage import Cursor, Page, RecordStore
 from consult.storage.accounts import Account, AccountAction, AccountError, SignInRefused
 from consult.storage.audit import SEEING, AuditEntry, AuditPage, AuditQuery, AuditReport
@@ -49,7 +44,12 @@ from consult.storage.store import SYSTEM
 from consult.system.files import write_private_atomic
 
 if TYPE_CHECKING:
+    from consult.app.consents import ConsentDesk
     from consult.app.course import CourseDesk, TodayList
+    from consult.app.draft import ConsultationDraft
+    from consult.app.drafts import DraftStore
+    from consult.app.photos import PhotoDesk
+    from consult.domain.plan import Plan
     from consult.report.plan_pdf import PlanPhoto
 
 SEARCH_CACHE_MIB = 8  # the pages the searches' connection keeps in memory (see search)
@@ -92,10 +92,13 @@ class Clinic:
         # Who is signed in (None: no one). Every task checks it first (``require``).
         self.session: Session | None = None
         self._seen: set[int] = set()  # patients whose page this session has shown
-        self.drafts = DraftStore(data_folder / "drafts")
-        self.consents = ConsentDesk(catalog, self.store, data_folder, lambda: self.session)
+        # The drafts', consents', photos' and course's tasks are made on first use, their
+        # modules loaded only then: the window shows without them.
+        self._desks_lock = threading.Lock()
+        self._drafts: DraftStore | None = None
+        self._consents: ConsentDesk | None = None
+        self._photos: PhotoDesk | None = None
         self._course: CourseDesk | None = None
-        self.photos = PhotoDesk(catalog, self.store, self.consents, lambda: self.session)
         self.viewer_folder = data_folder / "viewer"
         self.clear_viewer_copies()
         # The patient searches' own read-only connection, opened by the first (see search).
@@ -208,14 +211,50 @@ class Clinic:
         return patient, history
 
     @property
+    def drafts(self) -> DraftStore:
+        """``clinic.drafts``: the consultations in progress kept on this computer, made on
+        first use (the window shows without loading how they are written)."""
+        with self._desks_lock:
+            if self._drafts is None:
+                from consult.app.drafts import DraftStore
+
+                self._drafts = DraftStore(self.data_folder / "drafts")
+            return self._drafts
+
+    @property
+    def consents(self) -> ConsentDesk:
+        """``clinic.consents``: informed consent's tasks, made on first use."""
+        with self._desks_lock:
+            if self._consents is None:
+                from consult.app.consents import ConsentDesk
+
+                self._consents = ConsentDesk(
+                    self.catalog, self.store, self.data_folder, lambda: self.session
+                )
+            return self._consents
+
+    @property
+    def photos(self) -> PhotoDesk:
+        """``clinic.photos``: the photos' tasks, made on first use."""
+        consents = self.consents
+        with self._desks_lock:
+            if self._photos is None:
+                from consult.app.photos import PhotoDesk
+
+                self._photos = PhotoDesk(self.catalog, self.store, consents, lambda: self.session)
+            return self._photos
+
+    @property
     def course(self) -> CourseDesk:
         """``clinic.course``: the treatment course's tasks, made on first use (the window
         shows without loading them)."""
-        if self._course is None:
-            from consult.app.course import CourseDesk
+        consents = self.consents
+        with self._desks_lock:
+            if self._course is None:
+                from consult.app.course import CourseDesk
 
-            self._course = CourseDesk(self.catalog, self.store, self.consents, lambda: self.session)
-        return self._course
+                self._course = CourseDesk(self.catalog, self.store, consents, lambda: self.session)
+            return self._course
 
     def today_list(self, day: date) -> TodayList:
         """Runs on a worker thread: who is due today and in the next days, and what needs
@@ -225,6 +264,7 @@ class Clinic:
             with RecordStore.open(
                 self.db_path, readonly=True, verify=False, catalog=self.catalog
             ) as store:
+                from consult.app.consents import ConsentDesk
                 from consult.app.course import CourseDesk
 
                 consents = ConsentDesk(self.catalog, store, self.data_folder, lambda: self.session)
@@ -249,7 +289,7 @@ class Clinic:
     def new_draft(self, today, patient: Patient | None = None) -> ConsultationDraft:
         """A consultation to fill in, for ``patient`` when one is chosen; its provider is
         the signed-in account (the provider may change it)."""
-        from consult.app.draft import PatientDraft
+        from consult.app.draft import ConsultationDraft, PatientDraft
 
         self.require(Permission.CONSULT)
         draft = ConsultationDraft(self.catalog, self.settings(), today)
@@ -262,6 +302,8 @@ class Clinic:
         """A draft that amends the final consultation ``item`` when finished (its reason
         still to be written)."""
         self.require(Permission.CONSULT)
+        from consult.app.draft import ConsultationDraft
+
         draft = ConsultationDraft.from_consultation(self.catalog, self.settings(), today, item)
         draft.consultation_id = None
         draft.revision_of = item.id
@@ -288,6 +330,8 @@ class Clinic:
                 patient = self.store.patients.save(patient)
                 item = replace(draft.consultation(Status.FINAL), patient=patient)
                 settings = self.settings()
+                from consult.domain.plan import build_plan  # the plan engine, loaded on use
+
                 plan = build_plan(
                     self.catalog,
                     item,
@@ -351,6 +395,8 @@ class Clinic:
             f"{clearance.cleared_on.isoformat()}.",
         )
         settings = self.settings()
+        from consult.domain.plan import build_plan
+
         confirmed = build_plan(
             self.catalog, cleared, settings.calendar, settings.interval_weeks, settings.placeholders
         )

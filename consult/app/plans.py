@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from consult.app.errors import UserFacingError
 from consult.domain.catalog import Catalog
 from consult.domain.model import ClinicCalendar, ClinicSettings, Consultation, Status
-from consult.domain.plan import Plan, build_plan
 from consult.storage.errors import StorageError
 from consult.storage.protect import check_output
 
 if TYPE_CHECKING:
+    from consult.domain.plan import Plan
     from consult.report.plan_pdf import PlanPdf, PlanPhoto
     from consult.storage.protocol import RecordStoreAPI
 
@@ -39,6 +39,8 @@ def agreed_plan(catalog: Catalog, store: RecordStoreAPI, item: Consultation) -> 
     calendar = settings.calendar
     if stored is not None and stored.sessions:
         calendar = ClinicCalendar(frozenset(), frozenset())
+    from consult.domain.plan import build_plan  # the plan engine, when a plan is first made
+
     plan = build_plan(catalog, item, calendar, settings.interval_weeks, settings.placeholders)
     if stored is None or not stored.sessions or plan.not_treating:
         # "Do not treat" under the catalog in use prints a letter, whatever was stored.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from consult.domain.catalog import Catalog
 from consult.domain.model import Answer, ConcernChoice, Consultation
-from consult.domain.plan import Plan
+
+if TYPE_CHECKING:
+    from consult.domain.plan import Plan
 
 ANSWER_WORDS = {Answer.YES: "yes", Answer.NO: "no", Answer.NOT_SURE: "not sure"}
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from consult.storage import errors, migrations, schema_check, server
+from consult.storage import errors, migrations, schema_check
 from consult.storage.copies import backup_to
 from consult.storage.database import (
     connect,
@@ -37,6 +37,8 @@ from consult.storage.rotation import backups_dir, stamp, unique_path
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from consult.storage.server import ServerConnection
 
 
 def open_connection(
@@ -192,12 +194,12 @@ def _upgrade(db: Database, path: Path, version: int) -> None:
         ) from exc
 
 
-def open_server(url: str, *, readonly: bool = False) -> server.ServerConnection:
+def open_server(url: str, *, readonly: bool = False) -> ServerConnection:
     """The records on the clinic's PostgreSQL server at ``url``, their schema brought up to
     date (every room that opens them runs the same migrations, one room at a time; see
     ``pg_schema``). ``readonly``: nothing is written, not even a migration; a server whose
     schema is older than this app's is then refused in plain words."""
-    from consult.storage import pg_schema
+    from consult.storage import pg_schema, server
 
     where = server.describe(url)
     try:

@@ -13,13 +13,13 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from consult.domain.model import Answer, Consultation, Patient, Status
-from consult.domain.plan import Plan
 from consult.storage import content, listing, search
 from consult.storage.audit import Action
 from consult.storage.errors import ConflictError
 from consult.storage.part import missing
 
 if TYPE_CHECKING:
+    from consult.domain.plan import Plan
     from consult.storage.store import RecordStore
 
 

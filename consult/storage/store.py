@@ -151,9 +151,9 @@ class RecordStore:
         ``path`` may instead name the clinic's PostgreSQL server
         (``postgresql://user@host/dbname``, see ``server``): the records there, their schema
         brought up to date first."""
-        from consult.storage import server
+        from consult.system.records_location import is_server
 
-        if server.is_server(path):
+        if is_server(path):
             assert isinstance(path, str)
             store = cls(
                 opening.open_server(path, readonly=readonly),

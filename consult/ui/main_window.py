@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from consult import __version__
 from consult.app.clinic import RECENT_DAYS, Clinic, Session, plain_error
-from consult.app.drafts import Draft
 from consult.domain.access import Permission
 from consult.domain.model import ROMAN, Consultation, Status
 from consult.system.resources import resource_path
@@ -44,10 +43,10 @@ from consult.ui.fonts import use_bundled_fonts
 from consult.ui.idle import CHECK_MS, IdleWatch
 from consult.ui.lock_screen import LockScreen
 from consult.ui.patient_model import PatientTableModel
-from consult.ui.plan_text import status_text
 from consult.ui.worker import run_in_background
 
 if TYPE_CHECKING:
+    from consult.app.drafts import Draft
     from consult.ui.wizard import ConsultationWizard
 
 # The wizard, the preview (Qt PDF and printing) and the settings dialog are imported when
@@ -670,6 +669,8 @@ class MainWindow(QMainWindow):
             self._current_plan = plan
         if item.status is Status.FINAL:
             prefix = "This revision was replaced. " if replaced else ""
+            from consult.ui.plan_text import status_text  # with the plan engine, on use
+
             text = f"<b>{escape(prefix + status_text(plan))}</b>"
             if not replaced:
                 text += self._consent_line(item, plan)
