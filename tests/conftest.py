@@ -13,6 +13,7 @@ starting a process fails the test, so the split cannot quietly go stale.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import getpass
 import inspect
@@ -33,6 +34,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _REAL_HOME = Path(os.environ.get("HOME") or Path.home())
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="consult-tests-home-"))
+# Gone when the session ends, however it ends: nothing a test wrote stays in the temp folder.
+atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
 # The app's folders under the real home (platformdirs' choices on Linux, macOS and Windows).
 _WATCHED = tuple(
     str(_REAL_HOME / sub / "consult")
