@@ -4,7 +4,8 @@
 
 Starts on an empty data folder (``CONSULT_DATA_DIR`` when set, otherwise a private folder
 made for the run and removed after it: never the user's own records): the first start's
-administrator form, then the welcome with the clinic's details, then demo patients. Then a
+administrator form, then the welcome with the clinic's details, then demo patients and the
+Today list. Then a
 first consultation as a nurse runs it with the patient watching: a new patient with a
 Vietnamese name, the plan in Spanish, a screening caution, face and neck, two concerns, a
 peel, booked times; the plan's preview, then an amendment. Every screen is grabbed on the
@@ -102,6 +103,9 @@ def main(out: Path) -> None:
             )
     window.run_search()
     pump(1.0)
+    window.show_today()  # made on a worker thread, with the consents' and course's tasks
+    pump(1.5)
+    window.grab().save(str(out / "course-today.png"))
 
     # -- a new consultation: patient, screening, areas, concerns, adjunct, plan, finish
     window.table.clearSelection()

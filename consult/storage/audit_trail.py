@@ -66,12 +66,11 @@ class AuditTrail(Part):
         if anchored is None and path is not None and not self.conn.in_transaction:
             anchored = anchor.read(path)  # before the snapshot: see ``anchor.problems``
         with self.store.scanning(), self.store.snapshot_readers(content.FINALS_PARTS) as readers:
-            return self.verify_in(readers, anchored)
+            # The finals' content, mostly SQLite's work, goes to the readers in parts while
+            # this thread walks the chain and checks the rest.
+            return self._verify(readers, anchored)
 
-    def verify_in(self, readers: Readers, anchored: anchor.Anchored | str | None) -> AuditReport:
-        """``verify`` inside a snapshot already begun (``store.snapshot_readers``): the final
-        consultations' content, mostly SQLite's work, is handed to ``readers`` in parts
-        while this thread walks the chain and checks the rest."""
+    def _verify(self, readers: Readers, anchored: anchor.Anchored | str | None) -> AuditReport:
         path = self.store.path
         sealed = audit.has_content_column(self.conn)
         finals = content.finals_in_parts(readers) if sealed else None

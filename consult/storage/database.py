@@ -466,11 +466,16 @@ def mapped_for_scan(conn: sqlite3.Connection) -> Iterator[None]:
     verify``, which read every page). Only for reading: SQLite maps the file read-only, and
     the app never shrinks a records file (nothing but ``VACUUM INTO`` a new file), which is
     the one case where a memory map fails where reading does not."""
-    conn.execute(f"PRAGMA mmap_size = {SCAN_MAP_BYTES}")
+    map_for_scan(conn)
     try:
         yield
     finally:
         conn.execute("PRAGMA mmap_size = 0")
+
+
+def map_for_scan(conn: sqlite3.Connection) -> None:
+    """``mapped_for_scan`` for a connection opened only for the scan (closed after it)."""
+    conn.execute(f"PRAGMA mmap_size = {SCAN_MAP_BYTES}")
 
 
 def set_write_pragmas(db: Database | sqlite3.Connection) -> None:

@@ -19,7 +19,7 @@ from consult.storage import (
     schema_check,
     search,
 )
-from consult.storage.database import SCAN_MAP_BYTES
+from consult.storage.database import map_for_scan
 from consult.storage.engine import on_server
 from consult.storage.part import Part, guarded
 from consult.storage.readers import Readers, behind_the_caller
@@ -96,7 +96,7 @@ class PageCheck:
         behind_the_caller()
         try:
             conn = open_connection(self._path, readonly=True, verify=False)
-            conn.execute(f"PRAGMA mmap_size = {SCAN_MAP_BYTES}")
+            map_for_scan(conn)
             try:
                 self._result = [r[0] for r in conn.execute(f"PRAGMA {self._pragma}(20)")]
             finally:

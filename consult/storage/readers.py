@@ -69,7 +69,7 @@ def begin_together(conn: sqlite3.Connection, path: Path, count: int) -> list[sql
             reader = database.connect_raw(path, readonly=True, any_thread=True, shared=shared)
             readers.append(reader)
             reader.execute(f"PRAGMA cache_size = {-CACHE_MIB * 1024}")
-            reader.execute(f"PRAGMA mmap_size = {database.SCAN_MAP_BYTES}")
+            database.map_for_scan(reader)
         for _ in range(TRIES if readers else 0):
             probe, others = readers[0], readers[1:]
             before = _data_version(probe)
